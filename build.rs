@@ -1,1 +1,101 @@
-fn main(){}
+//! Generates the rule registry from `rules/<id>.md` front matter. Bad metadata fails the build.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Front {
+    id: String,
+    category: String,
+    severity: String,
+    cwe: Vec<u32>,
+    summary: String,
+    languages: Vec<String>,
+    precision: String,
+    #[serde(default)]
+    security_severity: Option<f32>,
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=rules");
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let dir = Path::new("rules");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("rules/ directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).expect("read rule doc");
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let fail = |msg: &str| -> ! { panic!("{}: {msg}", path.display()) };
+        let rest = text.strip_prefix("---\n").unwrap_or_else(|| fail("must start with --- front matter"));
+        let (yaml, body) = rest.split_once("\n---\n").unwrap_or_else(|| fail("unterminated front matter"));
+        let f: Front = serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| fail(&e.to_string()));
+        if f.id != stem {
+            fail(&format!("id `{}` does not match the file name", f.id));
+        }
+        if !["performance", "security", "reliability"].contains(&f.category.as_str()) {
+            fail("category must be performance, security or reliability");
+        }
+        if !["info", "warning", "error"].contains(&f.severity.as_str()) {
+            fail("severity must be info, warning or error");
+        }
+        if !["very-high", "high", "medium", "low"].contains(&f.precision.as_str()) {
+            fail("precision must be very-high, high, medium or low");
+        }
+        if f.cwe.is_empty() {
+            fail("at least one CWE");
+        }
+        if f.summary.len() > 1024 || f.summary.contains('\n') {
+            fail("summary must be one line of at most 1024 characters");
+        }
+        if f.category == "security" && f.security_severity.is_none() {
+            fail("security rules need security_severity");
+        }
+        for l in &f.languages {
+            if !["python", "typescript", "rust", "manifest"].contains(&l.as_str()) {
+                fail("languages: python, typescript, rust or manifest");
+            }
+        }
+        let body = body.trim();
+        let description = body
+            .split("\n\n")
+            .find(|p| !p.trim_start().starts_with('#'))
+            .unwrap_or(&f.summary)
+            .replace('\n', " ");
+        let mut description: String = description.chars().take(1000).collect();
+        if description.len() > 1000 {
+            description.push('…');
+        }
+        let mut s = String::new();
+        write!(
+            s,
+            "RuleMeta {{ id: {:?}, category: {:?}, severity: Severity::{}, cwe: &{:?}, summary: {:?}, description: {:?}, languages: &{:?}, precision: {:?}, security_severity: {:?}, docs: {:?} }}",
+            f.id,
+            f.category,
+            match f.severity.as_str() { "info" => "Info", "warning" => "Warning", _ => "Error" },
+            f.cwe,
+            f.summary,
+            description,
+            f.languages,
+            f.precision,
+            f.security_severity,
+            body,
+        )
+        .unwrap();
+        entries.push((f.id, s));
+    }
+    let mut out = String::from("/// Every rule's metadata, from `rules/<id>.md`, sorted by id.\npub static RULES: &[RuleMeta] = &[\n");
+    for (_, e) in &entries {
+        out.push_str("    ");
+        out.push_str(e);
+        out.push_str(",\n");
+    }
+    out.push_str("];\n");
+    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("registry.rs");
+    std::fs::write(dest, out).unwrap();
+}

@@ -4,3 +4,5 @@ pub mod ast;
 pub mod diagnostic;
 pub mod lang;
 pub mod source;
+pub mod registry;
+pub mod report;

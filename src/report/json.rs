@@ -1,0 +1,1 @@
+//! json reporter (being written).

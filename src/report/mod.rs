@@ -1,0 +1,48 @@
+//! Reporters: text (codespan-reporting), json, sarif (serde-sarif), github (workflow commands).
+//! Every reporter reads a finished [`Report`]; secrets were already redacted by the engine.
+
+pub mod github;
+pub mod json;
+pub mod line_hash;
+pub mod sarif;
+pub mod text;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+
+/// A file that could not be analysed, or another per-file message.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Notice {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The result of a run, sorted by path, line, column, rule.
+#[derive(Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Source text (secrets masked) of every file that has a diagnostic, keyed by
+    /// `Diagnostic::path`.
+    pub sources: HashMap<PathBuf, Arc<SourceFile>>,
+    pub notices: Vec<Notice>,
+    pub files_checked: usize,
+    pub lines_checked: usize,
+    /// Directory SARIF URIs are made relative to (the repository root: the git top level
+    /// above the current directory, else the current directory). Diagnostic paths are
+    /// relative to the current directory when under it, else as given.
+    pub uri_root: PathBuf,
+    /// `runAutomationDetails.id` (SARIF category), if any.
+    pub category: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}

@@ -1,0 +1,1 @@
+//! sarif reporter (being written).

@@ -1,0 +1,1 @@
+//! text reporter (being written).
