@@ -38,8 +38,8 @@ fn main() {
         if f.id != stem {
             fail(&format!("id `{}` does not match the file name", f.id));
         }
-        if !["performance", "security", "reliability"].contains(&f.category.as_str()) {
-            fail("category must be performance, security or reliability");
+        if !["performance", "security", "reliability", "meta"].contains(&f.category.as_str()) {
+            fail("category must be performance, security, reliability or meta");
         }
         if !["info", "warning", "error"].contains(&f.severity.as_str()) {
             fail("severity must be info, warning or error");
@@ -47,7 +47,7 @@ fn main() {
         if !["very-high", "high", "medium", "low"].contains(&f.precision.as_str()) {
             fail("precision must be very-high, high, medium or low");
         }
-        if f.cwe.is_empty() {
+        if f.cwe.is_empty() && f.category != "meta" {
             fail("at least one CWE");
         }
         if f.summary.len() > 1024 || f.summary.contains('\n') {

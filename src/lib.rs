@@ -6,3 +6,13 @@ pub mod lang;
 pub mod source;
 pub mod registry;
 pub mod report;
+pub mod config;
+pub mod discover;
+pub mod engine;
+pub mod facts;
+pub mod index;
+pub mod knowledge;
+pub mod rules;
+pub mod suppress;
+
+pub use engine::{lint_paths, lint_source, Options};

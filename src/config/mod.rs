@@ -1,0 +1,69 @@
+//! Settings from `backlint.toml` or `[tool.backlint]` in `pyproject.toml`, merged with CLI flags.
+//! Unknown keys and rule ids are errors that suggest the closest valid name.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Severity;
+
+/// The resolved settings the engine runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Rule ids to run (empty: all).
+    pub select: Vec<String>,
+    /// Rule ids never to run.
+    pub ignore: Vec<String>,
+    /// Minimum severity reported.
+    pub min_severity: Severity,
+    /// Per-rule severity overrides.
+    pub severity: BTreeMap<String, Severity>,
+    /// Globs (relative to the project root) whose files get some rules switched off:
+    /// glob -> rule ids (`["*"]` for all).
+    pub per_path_ignores: Vec<(String, Vec<String>)>,
+    /// Globs of test code, where `hardcoded-secret` is relaxed.
+    pub test_paths: Vec<String>,
+    /// Extra secret regexes (`name = "regex"`), reported as that kind of secret.
+    pub secret_patterns: Vec<(String, String)>,
+    /// Extra method/function names that run a database query (in-house wrappers).
+    pub query_methods: Vec<String>,
+    /// Extra decorator/attribute names that mark a function as an HTTP handler.
+    pub handler_decorators: Vec<String>,
+    /// Extra paths/globs excluded from discovery.
+    pub exclude: Vec<String>,
+    /// Whether a suppression must give a reason.
+    pub require_reason: bool,
+}
+
+/// Default test-code globs (RULES.md, `hardcoded-secret`).
+pub const DEFAULT_TEST_PATHS: &[&str] = &[
+    "**/tests/**",
+    "**/test/**",
+    "**/__tests__/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/*.test.ts",
+    "**/*.test.tsx",
+    "**/*.test.js",
+    "**/*.spec.ts",
+    "**/*.spec.tsx",
+    "**/*.spec.js",
+    "**/*_test.rs",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            select: Vec::new(),
+            ignore: Vec::new(),
+            min_severity: Severity::Info,
+            severity: BTreeMap::new(),
+            per_path_ignores: Vec::new(),
+            test_paths: DEFAULT_TEST_PATHS.iter().map(|s| s.to_string()).collect(),
+            secret_patterns: Vec::new(),
+            query_methods: Vec::new(),
+            handler_decorators: Vec::new(),
+            exclude: Vec::new(),
+            require_reason: false,
+        }
+    }
+}

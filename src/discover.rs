@@ -1,0 +1,92 @@
+//! File discovery: the `ignore` crate's walker (`.gitignore` inside git repositories,
+//! `.ignore`, `.backlintignore` everywhere), default excludes for dependency and build output
+//! folders, and minified/generated files. Symlinks are not followed (no loops).
+
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+use crate::config::Config;
+use crate::lang::Dialect;
+use crate::report::Notice;
+
+/// Folders never descended into.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "node_modules", "vendor", "dist", "build", "target", ".git", ".hg", ".svn", "__pycache__",
+    ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache", ".next", ".nuxt", "coverage",
+    "site-packages", "bower_components", ".turbo", "out",
+];
+
+/// Whether a file name marks generated or minified code.
+pub fn is_generated_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".min.js")
+        || name.ends_with(".bundle.js")
+        || name.ends_with(".d.ts")
+        || name.ends_with("_pb2.py")
+        || name.ends_with("_pb2_grpc.py")
+        || name.ends_with(".generated.ts")
+}
+
+/// Collects the files to check, sorted. Paths named explicitly are checked even when an
+/// ignore file would skip them (as ruff and eslint do), but must have a supported extension.
+pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice>) {
+    let mut files = Vec::new();
+    let mut notices = Vec::new();
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                notices.push(Notice { path: root.clone(), message: format!("could not be read: {e}") });
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if Dialect::from_path(root).is_some() {
+                files.push(root.clone());
+            } else {
+                notices.push(Notice { path: root.clone(), message: "skipped: not a Python, TypeScript/JavaScript or Rust file".into() });
+            }
+            continue;
+        }
+        let mut ov = OverrideBuilder::new(root);
+        for ex in DEFAULT_EXCLUDES {
+            let _ = ov.add(&format!("!**/{ex}/"));
+        }
+        for ex in &config.exclude {
+            let _ = ov.add(&format!("!{ex}"));
+        }
+        let mut walk = WalkBuilder::new(root);
+        walk.hidden(true)
+            .follow_links(false)
+            .require_git(true)
+            .add_custom_ignore_filename(".backlintignore");
+        if let Ok(o) = ov.build() {
+            walk.overrides(o);
+        }
+        for entry in walk.build() {
+            match entry {
+                Ok(e) => {
+                    if !e.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let p = e.into_path();
+                    if Dialect::from_path(&p).is_some() && !is_generated_name(&p) {
+                        files.push(p);
+                    }
+                }
+                Err(err) => {
+                    let path = match &err {
+                        ignore::Error::WithPath { path, .. } => path.clone(),
+                        _ => root.clone(),
+                    };
+                    notices.push(Notice { path, message: format!("skipped: {err}") });
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, notices)
+}

@@ -1,0 +1,421 @@
+//! read -> parse/lower -> facts -> rules (one walk) -> conditions resolved on the project index
+//! -> suppressions and filters -> a sorted [`Report`].
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use super::context::{Ctx, Finding};
+use super::Dispatch;
+use crate::ast::Kind;
+use crate::config::Config;
+use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severity};
+use crate::facts::{self, QuerySite};
+use crate::index::{IndexPart, ProjectIndex};
+use crate::lang::{self, Dialect};
+use crate::report::{line_hash, Notice, Report};
+use crate::source::SourceFile;
+use crate::suppress::{self, Suppression};
+use crate::{discover, registry, rules};
+
+/// How a run is set up.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub config: Config,
+    /// Worker threads (0: all cores).
+    pub jobs: usize,
+    /// Directory for SARIF URIs (the repository root); default: the current directory.
+    pub uri_root: Option<PathBuf>,
+}
+
+/// Everything one file yields, before the project-wide step.
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub diagnostics: Vec<Diagnostic>,
+    pub source: Option<Arc<SourceFile>>,
+    pub notice: Option<String>,
+    pub suppressions: Vec<Suppression>,
+    pub index: IndexPart,
+    pub lines: usize,
+}
+
+struct Globs {
+    tests: GlobSet,
+    per_path: Vec<(GlobSet, Vec<String>)>,
+}
+
+fn glob_set(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(g) = Glob::new(g) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+impl Globs {
+    fn new(config: &Config) -> Globs {
+        Globs {
+            tests: glob_set(&config.test_paths),
+            per_path: config
+                .per_path_ignores
+                .iter()
+                .map(|(g, ids)| (glob_set(std::slice::from_ref(g)), ids.clone()))
+                .collect(),
+        }
+    }
+    fn is_test(&self, path: &Path) -> bool {
+        // Match with and without a leading `./`, and as a relative path.
+        let p = path.strip_prefix("./").unwrap_or(path);
+        self.tests.is_match(p) || self.tests.is_match(Path::new("x").join(p))
+    }
+    fn ignored(&self, path: &Path, rule: &str) -> bool {
+        let p = path.strip_prefix("./").unwrap_or(path);
+        self.per_path
+            .iter()
+            .any(|(g, ids)| g.is_match(p) && ids.iter().any(|i| i == "*" || i == rule))
+    }
+}
+
+/// The rules enabled by the config, bucketed by node kind.
+pub fn dispatch_for(config: &Config) -> Dispatch {
+    let enabled = rules::all()
+        .into_iter()
+        .filter(|r| config.select.is_empty() || config.select.iter().any(|s| s == r.id()))
+        .filter(|r| !config.ignore.iter().any(|s| s == r.id()))
+        .collect();
+    Dispatch::new(enabled)
+}
+
+/// Lints one in-memory file (editors, `--stdin-filename`, tests).
+pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
+    let dispatch = dispatch_for(&options.config);
+    let globs = Globs::new(&options.config);
+    let outcome = check_text(path, text.to_string(), &options.config, &dispatch, &globs);
+    finish(vec![outcome], options, &globs)
+}
+
+/// Lints files and directories.
+pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
+    let dispatch = dispatch_for(&options.config);
+    let globs = Globs::new(&options.config);
+    let (files, mut notices) = discover::discover(paths, &options.config);
+    let run = || {
+        files
+            .par_iter()
+            .map(|p| check_path(p, &options.config, &dispatch, &globs))
+            .collect::<Vec<_>>()
+    };
+    let outcomes = if options.jobs > 0 {
+        match rayon::ThreadPoolBuilder::new().num_threads(options.jobs).build() {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
+    } else {
+        run()
+    };
+    let mut report = finish(outcomes, options, &globs);
+    report.notices.append(&mut notices);
+    report.notices.sort_by(|a, b| a.path.cmp(&b.path));
+    report
+}
+
+/// Files over this size are skipped with a notice.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) -> FileOutcome {
+    let empty = |msg: String| FileOutcome {
+        path: path.to_path_buf(),
+        diagnostics: Vec::new(),
+        source: None,
+        notice: Some(msg),
+        suppressions: Vec::new(),
+        index: IndexPart::default(),
+        lines: 0,
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            return empty(format!("skipped: file is {} MB, over the {} MB limit", m.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576))
+        }
+        Err(e) => return empty(format!("could not be read: {e}")),
+        _ => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return empty(format!("could not be read: {e}")),
+    };
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return empty("skipped: binary file".into());
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return empty(format!(
+                "skipped: not valid UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        }
+    };
+    check_text(path, text, config, dispatch, globs)
+}
+
+/// Parses, collects facts and runs the rules on one file. A panic becomes a notice.
+fn check_text(path: &Path, text: String, config: &Config, dispatch: &Dispatch, globs: &Globs) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        path: path.to_path_buf(),
+        diagnostics: Vec::new(),
+        source: None,
+        notice: None,
+        suppressions: Vec::new(),
+        index: IndexPart::default(),
+        lines: 0,
+    };
+    let Some(dialect) = Dialect::from_path(path) else {
+        return outcome;
+    };
+    let file = SourceFile::new(path, text);
+    outcome.lines = file.line_count();
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| analyse(&file, dialect, config, dispatch, globs)));
+    match result {
+        Ok(Ok((findings, suppressions, index))) => {
+            outcome.suppressions = suppressions;
+            outcome.index = index;
+            if !findings.is_empty() {
+                let (diags, source) = to_diagnostics(file, findings);
+                outcome.diagnostics = diags;
+                outcome.source = Some(Arc::new(source));
+            }
+        }
+        Ok(Err(msg)) => outcome.notice = Some(msg),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            outcome.notice = Some(format!("internal error while checking this file (please report it): {what}"));
+        }
+    }
+    outcome
+}
+
+type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart);
+
+fn analyse(file: &SourceFile, dialect: Dialect, config: &Config, dispatch: &Dispatch, globs: &Globs) -> Result<Analysed, String> {
+    let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
+    let facts = facts::collect(&ast, file, config);
+    let mut cx = Ctx {
+        ast: &ast,
+        file,
+        facts: &facts,
+        config,
+        is_test_file: globs.is_test(&file.path),
+        rule: "",
+        out: Vec::new(),
+    };
+    for (id, node) in ast.nodes.iter().enumerate() {
+        for &r in dispatch.for_kind(node.kind.tag()) {
+            let rule = dispatch.rules[r];
+            cx.rule = rule.id();
+            rule.check(&mut cx, id as u32);
+        }
+    }
+    let findings = cx.out;
+    let string_spans: Vec<_> = ast
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, Kind::Str(_)))
+        .map(|n| n.span)
+        .collect();
+    let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| statement_end(&ast, file, line));
+    let index = IndexPart {
+        path: file.path.clone(),
+        module: facts.module.clone(),
+        functions: facts
+            .functions
+            .iter()
+            .map(|f| {
+                let site = f.query.as_ref().map(|(span, what)| QuerySite {
+                    start: file.position(span.start),
+                    end: file.position(span.end),
+                    what: what.clone(),
+                });
+                (f.name.clone(), f.class.clone(), site)
+            })
+            .collect(),
+        default_pagination: facts.default_pagination,
+        global_rate_limit: facts.global_rate_limit,
+    };
+    Ok((findings, suppressions, index))
+}
+
+/// The last line (1-based) of the outermost node that starts on `line`, for suppressions that
+/// cover a whole multi-line statement.
+fn statement_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
+    let mut end = line;
+    for n in &ast.nodes {
+        let l = file.line_of(n.span.start);
+        if l == line && !matches!(n.kind, Kind::Module(_)) {
+            end = end.max(file.line_of(n.span.end.saturating_sub(1).max(n.span.start)));
+        }
+        if l > line {
+            break;
+        }
+    }
+    end
+}
+
+/// Turns findings into diagnostics (positions, fingerprints, GitHub line hashes) and returns
+/// the source with every secret masked, for rendering.
+fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>, SourceFile) {
+    let hashes = line_hash::line_hashes(&file.text);
+    let mut seen: HashMap<(String, &'static str, String), usize> = HashMap::new();
+    let mut diags = Vec::with_capacity(findings.len());
+    for f in &findings {
+        let start = file.position(f.span.start);
+        let end = file.position(f.span.end);
+        let mut message = f.message.clone();
+        if let Some(s) = f.secret {
+            let secret = file.snippet(s);
+            if !secret.is_empty() {
+                message = message.replace(secret, &redact(secret));
+            }
+        }
+        let line_text: String = file
+            .line_text(start.line as usize - 1)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let line_key = if f.secret.is_some() { format!("{:x}", stable_hash(&line_text)) } else { line_text };
+        let n = seen.entry((line_key.clone(), f.rule, message.clone())).or_default();
+        *n += 1;
+        let fingerprint = format!("{:016x}:{}", stable_hash(&format!("{}\u{0}{line_key}\u{0}{message}", f.rule)), n);
+        diags.push(Diagnostic {
+            rule: f.rule,
+            severity: registry::get(f.rule).map_or(Severity::Warning, |m| m.severity),
+            path: file.path.clone(),
+            span: f.span,
+            start,
+            end,
+            message,
+            help: f.help.clone(),
+            labels: f
+                .labels
+                .iter()
+                .map(|(span, msg)| Label {
+                    path: None,
+                    span: *span,
+                    start: file.position(span.start),
+                    end: file.position(span.end),
+                    message: msg.clone(),
+                })
+                .collect(),
+            fingerprint,
+            line_hash: hashes.get(start.line as usize - 1).cloned().unwrap_or_default(),
+            secret: f.secret,
+            condition: f.condition.clone(),
+        });
+    }
+    let mut text = file.text.clone();
+    for f in &findings {
+        if let Some(s) = f.secret {
+            redact_in(&mut text, s);
+        }
+    }
+    (diags, SourceFile::new(file.path.clone(), text))
+}
+
+/// FNV-1a: stable across runs and platforms (fingerprints are stored in baselines).
+fn stable_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The project-wide step: index, conditions, suppressions, filters, sorting.
+fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Report {
+    let config = &options.config;
+    let mut index = ProjectIndex::default();
+    let mut report = Report {
+        uri_root: options.uri_root.clone().unwrap_or_else(|| PathBuf::from(".")),
+        ..Report::default()
+    };
+    let mut files = Vec::with_capacity(outcomes.len());
+    for mut o in outcomes {
+        report.files_checked += usize::from(o.notice.is_none());
+        report.lines_checked += o.lines;
+        if let Some(msg) = o.notice.take() {
+            report.notices.push(Notice { path: o.path.clone(), message: msg });
+        }
+        index.add(std::mem::take(&mut o.index));
+        files.push(o);
+    }
+    for mut o in files {
+        let mut kept = Vec::with_capacity(o.diagnostics.len());
+        for mut d in std::mem::take(&mut o.diagnostics) {
+            if !resolve(&mut d, &index, &o.path) {
+                continue;
+            }
+            if globs.ignored(&o.path, d.rule) {
+                continue;
+            }
+            if let Some(s) = config.severity.get(d.rule) {
+                d.severity = *s;
+            }
+            if d.severity < config.min_severity {
+                continue;
+            }
+            if suppress::covers(&mut o.suppressions, &d) {
+                continue;
+            }
+            kept.push(d);
+        }
+        kept.extend(suppress::unused(&o.suppressions, &o.path, config));
+        if !kept.is_empty() {
+            let source = o.source.clone().or_else(|| {
+                // Unused-suppression diagnostics in a file without findings: keep the text
+                // (no secrets were found in it, so nothing to mask).
+                std::fs::read_to_string(&o.path).ok().map(|t| Arc::new(SourceFile::new(o.path.clone(), t)))
+            });
+            if let Some(s) = source {
+                report.sources.insert(o.path.clone(), s);
+            }
+        }
+        report.diagnostics.extend(kept);
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+    report
+}
+
+/// Applies a finding's project-wide condition; false drops the finding.
+fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
+    match d.condition.take() {
+        None => true,
+        Some(Condition::NoDefaultPagination) => !index.default_pagination,
+        Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
+        Some(Condition::CalleeQueries { module, name, .. }) => {
+            let Some(f) = index.querying_callee(path, module.as_deref(), &name) else {
+                return false;
+            };
+            d.message = d.message.replace("{query}", &f.site.what);
+            d.labels.push(Label {
+                path: Some(f.path.clone()),
+                span: Default::default(),
+                start: f.site.start,
+                end: f.site.end,
+                message: format!("`{name}` runs `{}` here", f.site.what),
+            });
+            true
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Per-file facts, collected in one pass over a lowered file before the rules run: imports and
+//! aliases, functions (and which of them run a database query), HTTP handlers, and project-wide
+//! settings a file declares (DRF default pagination, an app-wide rate limiter).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::ast::{Ast, Kind, Lang, NodeId};
+use crate::config::Config;
+use crate::knowledge::{http, orm};
+use crate::source::{Position, SourceFile, Span};
+
+/// Local name -> qualified name, from the file's imports.
+#[derive(Debug, Default)]
+pub struct Imports {
+    map: HashMap<String, String>,
+}
+
+impl Imports {
+    pub fn get(&self, local: &str) -> Option<&str> {
+        self.map.get(local).map(String::as_str)
+    }
+    /// Every qualified name imported (module paths included).
+    pub fn modules(&self) -> impl Iterator<Item = &str> {
+        self.map.values().map(String::as_str)
+    }
+    /// Whether any import comes from `module` or a submodule of it.
+    pub fn uses(&self, module: &str) -> bool {
+        self.map.values().any(|q| {
+            q == module
+                || q.strip_prefix(module).is_some_and(|r| r.starts_with('.') || r.starts_with("::") || r.starts_with('/'))
+        })
+    }
+    /// The qualified name of a name or member chain, with its first segment resolved through
+    /// the imports: `sleep` -> `time.sleep`, `r.get` (import requests as r) -> `requests.get`,
+    /// `thread::sleep` (use std::thread) -> `std::thread::sleep`. Unimported names are returned
+    /// as written.
+    pub fn qualify(&self, ast: &Ast, expr: NodeId) -> Option<String> {
+        let path = ast.path_of(expr)?;
+        Some(self.qualify_path(&path))
+    }
+    pub fn qualify_path(&self, path: &str) -> String {
+        let cut = path.find(['.', ':']).unwrap_or(path.len());
+        let (head, rest) = path.split_at(cut);
+        match self.map.get(head) {
+            Some(q) => format!("{q}{rest}"),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// A function defined in a file, for one-level interprocedural rules.
+#[derive(Clone, Debug)]
+pub struct FnFact {
+    pub name: String,
+    /// The enclosing class / impl type, for methods.
+    pub class: Option<String>,
+    pub node: NodeId,
+    pub exported: bool,
+    /// The first query the function's body runs: where, and what (`Order.objects.filter`).
+    pub query: Option<(Span, String)>,
+}
+
+/// A query site recorded for the project index (positions, since file text is dropped).
+#[derive(Clone, Debug)]
+pub struct QuerySite {
+    pub start: Position,
+    pub end: Position,
+    pub what: String,
+}
+
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub lang: Option<Lang>,
+    /// Module path without extension, `/`-separated, `__init__`/`index`/`mod` dropped:
+    /// `app/services/orders`.
+    pub module: String,
+    pub imports: Imports,
+    pub functions: Vec<FnFact>,
+    /// Function nodes that are HTTP handlers, with the framework.
+    pub handlers: HashMap<NodeId, &'static str>,
+    /// Names of functions registered as handlers by call in this file
+    /// (`router.get("/", listUsers)`, axum `get(list_users)`).
+    pub registered_handlers: HashSet<String>,
+    /// This file sets DRF `DEFAULT_PAGINATION_CLASS`.
+    pub default_pagination: bool,
+    /// This file installs an app-wide rate limiter.
+    pub global_rate_limit: bool,
+}
+
+impl FileFacts {
+    pub fn is_handler(&self, func: NodeId) -> bool {
+        self.handlers.contains_key(&func)
+    }
+    /// The handler enclosing a node (the innermost named function that is a handler, or a
+    /// handler callback).
+    pub fn enclosing_handler(&self, ast: &Ast, id: NodeId) -> Option<NodeId> {
+        ast.ancestors(id).find(|a| self.handlers.contains_key(a))
+    }
+    pub fn function_named(&self, name: &str) -> Option<&FnFact> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+/// Module path of a file for cross-file lookups.
+pub fn module_path(path: &Path) -> String {
+    let mut s = path.with_extension("").to_string_lossy().replace('\\', "/");
+    for tail in ["/__init__", "/index", "/mod"] {
+        if let Some(p) = s.strip_suffix(tail) {
+            s = p.to_string();
+        }
+    }
+    s.trim_start_matches("./").to_string()
+}
+
+/// Collects a file's facts in one pass over its nodes.
+pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
+    let mut facts = FileFacts {
+        lang: Some(ast.lang),
+        module: module_path(&file.path),
+        ..FileFacts::default()
+    };
+    // Imports first: everything else resolves names through them.
+    for node in &ast.nodes {
+        if let Kind::Import(imp) = &node.kind {
+            let sep = ast.lang.path_sep();
+            for (name, alias) in &imp.names {
+                if name == "*" {
+                    continue;
+                }
+                let (local, q) = if name.is_empty() && alias.contains('.') {
+                    // Python `import os.path` binds `os`
+                    let head = alias.split('.').next().unwrap_or(alias).to_string();
+                    (head.clone(), head)
+                } else if name.is_empty() || name == "default" {
+                    (alias.clone(), imp.module.clone())
+                } else if imp.module.is_empty() {
+                    (alias.clone(), name.clone())
+                } else {
+                    (alias.clone(), format!("{}{sep}{name}", imp.module))
+                };
+                facts.imports.map.insert(local, q);
+            }
+        }
+    }
+    http::collect_registrations(ast, file, &mut facts);
+    for id in 0..ast.nodes.len() as NodeId {
+        match ast.kind(id) {
+            Kind::Function(f) => {
+                if let Some(fw) = http::handler_framework(ast, file, &facts, config, id) {
+                    facts.handlers.insert(id, fw);
+                }
+                if let Some(name) = &f.name {
+                    let class = ast.ancestors(id).find_map(|a| match ast.kind(a) {
+                        Kind::Class(c) => Some(c.name.clone()),
+                        Kind::Function(_) => Some(String::new()),
+                        _ => None,
+                    });
+                    if class.as_deref() == Some("") {
+                        continue; // nested function: not callable from elsewhere
+                    }
+                    facts.functions.push(FnFact {
+                        name: name.clone(),
+                        class,
+                        node: id,
+                        exported: f.exported,
+                        query: None,
+                    });
+                }
+            }
+            Kind::Call(_) => {
+                if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
+                    // Attribute the query to the innermost named function.
+                    let owner = ast.ancestors(id).find(|&a| {
+                        ast.function(a).is_some_and(|f| f.name.is_some())
+                    });
+                    if let Some(owner) = owner {
+                        if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner) {
+                            if ff.query.is_none() {
+                                ff.query = Some((ast.span(id), q.display));
+                            }
+                        }
+                    }
+                }
+            }
+            Kind::Assign { target, value: Some(v), .. } => {
+                if let Some(name) = ast.path_of(*target) {
+                    if name == "REST_FRAMEWORK" || name.ends_with("DEFAULT_PAGINATION_CLASS") {
+                        let has = name.ends_with("DEFAULT_PAGINATION_CLASS")
+                            || ast.entry(*v, "DEFAULT_PAGINATION_CLASS").is_some_and(|e| !matches!(ast.kind(e.value), Kind::Null));
+                        facts.default_pagination |= has;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
+    facts
+}

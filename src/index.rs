@@ -1,0 +1,179 @@
+//! The project index: every file's facts merged, for one-level interprocedural rules and
+//! project-wide settings.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::facts::QuerySite;
+
+/// A project function that runs a query.
+#[derive(Clone, Debug)]
+pub struct QueryingFn {
+    pub path: PathBuf,
+    /// See [`crate::facts::module_path`].
+    pub module: String,
+    pub class: Option<String>,
+    pub site: QuerySite,
+}
+
+#[derive(Debug, Default)]
+pub struct ProjectIndex {
+    /// Function name -> the project's functions of that name that run a query.
+    pub querying: HashMap<String, Vec<QueryingFn>>,
+    /// Function name -> how many functions of that name the project defines.
+    pub defined: HashMap<String, usize>,
+    /// Some file sets DRF `DEFAULT_PAGINATION_CLASS`.
+    pub default_pagination: bool,
+    /// Some file installs an app-wide rate limiter.
+    pub global_rate_limit: bool,
+}
+
+/// What one file contributes to the index.
+#[derive(Debug, Default)]
+pub struct IndexPart {
+    pub path: PathBuf,
+    pub module: String,
+    /// (name, class, query site if the function queries)
+    pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
+    pub default_pagination: bool,
+    pub global_rate_limit: bool,
+}
+
+impl ProjectIndex {
+    pub fn add(&mut self, part: IndexPart) {
+        self.default_pagination |= part.default_pagination;
+        self.global_rate_limit |= part.global_rate_limit;
+        for (name, class, site) in part.functions {
+            *self.defined.entry(name.clone()).or_default() += 1;
+            if let Some(site) = site {
+                self.querying.entry(name).or_default().push(QueryingFn {
+                    path: part.path.clone(),
+                    module: part.module.clone(),
+                    class,
+                    site,
+                });
+            }
+        }
+    }
+
+    /// The querying function a call resolves to, if any.
+    ///
+    /// `module` is the import the callee's name came from (`app.services.orders`,
+    /// `./services/orders`, `crate::db::users`), resolved relative to `from`. Without a module
+    /// (a method call such as `self.repo.orders_for(u)`), the name must be unambiguous: every
+    /// function of that name in the project queries.
+    pub fn querying_callee(&self, from: &Path, module: Option<&str>, name: &str) -> Option<&QueryingFn> {
+        let candidates = self.querying.get(name)?;
+        match module {
+            Some(m) => {
+                let want = normalise_module(from, m);
+                candidates.iter().find(|c| ends_with_segments(&c.module, &want))
+            }
+            None => {
+                let defined = self.defined.get(name).copied().unwrap_or(0);
+                (defined == candidates.len() && !candidates.is_empty()).then(|| &candidates[0])
+            }
+        }
+    }
+}
+
+/// Turns an import's module text into `/`-separated path segments relative to the project.
+fn normalise_module(from: &Path, m: &str) -> String {
+    let from_dir = from.parent().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+    if m.starts_with("./") || m.starts_with("../") {
+        return join_relative(&from_dir, m);
+    }
+    if let Some(rest) = m.strip_prefix("crate::") {
+        return rest.replace("::", "/");
+    }
+    if m.starts_with("super::") || m.starts_with("self::") {
+        // `super` of `src/a/b.rs` is the module `a`, the file's own directory.
+        let mut dir = from_dir;
+        let mut rest = m;
+        let mut first = !from.ends_with("mod.rs");
+        loop {
+            if let Some(r) = rest.strip_prefix("super::") {
+                if !first {
+                    dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+                }
+                first = false;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("self::") {
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        return format!("{dir}/{}", rest.replace("::", "/"));
+    }
+    if m.starts_with('.') {
+        // Python relative import: one dot is the current package.
+        let dots = m.chars().take_while(|&c| c == '.').count();
+        let mut dir = from_dir;
+        for _ in 1..dots {
+            dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        }
+        let rest = m[dots..].replace('.', "/");
+        return if rest.is_empty() { dir } else { format!("{dir}/{rest}") };
+    }
+    let m = m.strip_prefix("@/").or_else(|| m.strip_prefix("~/")).unwrap_or(m);
+    if m.contains('/') {
+        m.to_string()
+    } else {
+        m.replace("::", "/").replace('.', "/")
+    }
+}
+
+fn join_relative(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    for seg in rel.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    // `./services/orders.js` in ESM imports of a TS file
+    for ext in [".js", ".ts", ".mjs", ".cjs"] {
+        if let Some(s) = joined.strip_suffix(ext) {
+            return s.to_string();
+        }
+    }
+    joined
+}
+
+/// `a/b/c` ends with `b/c` on segment boundaries (a trailing `/index` or `/__init__` was
+/// already dropped from module paths).
+fn ends_with_segments(module: &str, want: &str) -> bool {
+    let want = want.trim_matches('/');
+    if want.is_empty() {
+        return false;
+    }
+    let module = module.trim_start_matches("./");
+    module == want
+        || module.ends_with(&format!("/{want}"))
+        || module.strip_prefix("src/").is_some_and(|m| m == want)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_resolve_across_languages() {
+        let f = Path::new("app/api/views.py");
+        assert!(ends_with_segments("app/services/orders", &normalise_module(f, "app.services.orders")));
+        assert!(ends_with_segments("app/api/helpers", &normalise_module(f, ".helpers")));
+        assert!(ends_with_segments("app/services", &normalise_module(f, "..services")));
+        let t = Path::new("src/routes/users.ts");
+        assert!(ends_with_segments("src/services/users", &normalise_module(t, "../services/users")));
+        assert!(ends_with_segments("src/services/users", &normalise_module(t, "../services/users.js")));
+        let r = Path::new("src/handlers/users.rs");
+        assert!(ends_with_segments("src/db/users", &normalise_module(r, "crate::db::users")));
+        assert!(ends_with_segments("src/db", &normalise_module(r, "super::super::db")));
+        assert!(!ends_with_segments("src/notdb/users", "db/users"));
+    }
+}

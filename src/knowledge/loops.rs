@@ -1,0 +1,1 @@
+//! Per-item contexts (stub, being written).

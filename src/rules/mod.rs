@@ -1,0 +1,8 @@
+//! One module per rule, named after the rule id (`sql-injection` -> `sql_injection.rs`).
+
+use crate::engine::Rule;
+
+/// Every implemented rule.
+pub fn all() -> Vec<&'static dyn Rule> {
+    vec![]
+}
