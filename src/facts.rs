@@ -14,9 +14,20 @@ use crate::source::{Position, SourceFile, Span};
 #[derive(Debug, Default)]
 pub struct Imports {
     map: HashMap<String, String>,
+    /// ORM model classes defined in this file.
+    models: HashSet<String>,
 }
 
+/// Base classes, decorators and derives that make a class an ORM model.
+const MODEL_MARKERS: &[&str] = &[
+    "Model", "models.Model", "db.Model", "Base", "DeclarativeBase", "SQLModel", "Document",
+    "Entity", "Table", "FromRow", "Queryable", "DeriveEntityModel", "Insertable", "Selectable",
+];
+
 impl Imports {
+    pub fn is_model(&self, name: &str) -> bool {
+        self.models.contains(name)
+    }
     pub fn get(&self, local: &str) -> Option<&str> {
         self.map.get(local).map(String::as_str)
     }
@@ -140,6 +151,23 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                     (alias.clone(), format!("{}{sep}{name}", imp.module))
                 };
                 facts.imports.map.insert(local, q);
+            }
+        }
+    }
+    for node in &ast.nodes {
+        if let Kind::Class(c) = &node.kind {
+            let marked = c.bases.iter().any(|b| MODEL_MARKERS.contains(&b.as_str()) || b.ends_with(".Model"))
+                || c.decorators.iter().any(|d| MODEL_MARKERS.contains(&d.name.as_str()) || d.name == "derive" && MODEL_MARKERS.iter().any(|m| d.args.contains(m)));
+            if marked {
+                facts.imports.models.insert(c.name.clone());
+            }
+        }
+        // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
+        if let Kind::Assign { target, value: Some(v), .. } = &node.kind {
+            if let (Kind::Name(n), Some(c)) = (ast.kind(*target), ast.call(ast.unwrap_expr(*v))) {
+                if matches!(ast.callee_name(c), Some("model" | "define")) {
+                    facts.imports.models.insert(n.clone());
+                }
             }
         }
     }
