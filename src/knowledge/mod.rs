@@ -5,3 +5,4 @@
 pub mod http;
 pub mod loops;
 pub mod orm;
+pub mod sql;

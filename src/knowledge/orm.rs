@@ -241,7 +241,7 @@ pub fn is_model(imports: &Imports, name: &str) -> bool {
     })
 }
 
-fn sql_receiver(ast: &Ast, recv: NodeId) -> bool {
+pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
     let recv = ast.unwrap_expr(recv);
     match ast.kind(recv) {
         Kind::Call(c) => {
@@ -345,7 +345,7 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
         return Some(qy);
     }
     // SQLAlchemy Query API: `session.query(X)...`, Flask-SQLAlchemy `X.query...`.
-    let sqla_query = chain.names.first() == Some(&"query") && sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)
+    let sqla_query = chain.names.first() == Some(&"query") && is_sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)
         || (first_recv.ends_with(".query") && is_capitalised(root_path));
     if sqla_query && chain.calls.len() >= 2 || (sqla_query && ["all", "first", "get", "count", "one"].contains(&last)) {
         let kind = match last {
@@ -366,7 +366,7 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     if let Some(recv) = ast.receiver(first) {
         if (SQL_TEXT_METHODS_PY.contains(&method) || ["scalars", "scalar", "get"].contains(&method) && last_segment(&first_recv).contains("session"))
             && first.args.iter().any(|a| a.name.is_none())
-            && sql_receiver(ast, recv)
+            && is_sql_receiver(ast, recv)
         {
             let arg = ast.positional(first).next();
             let text_arg = arg.filter(|&a| is_sql_text_expr(ast, a));
@@ -540,7 +540,7 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
     }
     // Raw SQL clients: pg, mysql2, knex.raw, sequelize.query, pg-promise, postgres.js.
     if let Some(recv) = ast.receiver(first) {
-        if SQL_TEXT_METHODS_TS.contains(&m0) && sql_receiver(ast, recv) && ast.positional(first).next().is_some() {
+        if SQL_TEXT_METHODS_TS.contains(&m0) && is_sql_receiver(ast, recv) && ast.positional(first).next().is_some() {
             let arg = ast.positional(first).next();
             // `res.query` / `req.query` are request data, not a database
             if ["req", "request", "ctx", "res", "reply", "router", "app"].contains(&last_segment(&first_recv)) {
@@ -643,7 +643,7 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
     let first = ast.call(chain.calls[0])?;
     let m0 = chain.names[0];
     if let Some(recv) = ast.receiver(first) {
-        if SQL_TEXT_METHODS_RS.contains(&m0) && !first.args.is_empty() && sql_receiver(ast, recv) {
+        if SQL_TEXT_METHODS_RS.contains(&m0) && !first.args.is_empty() && is_sql_receiver(ast, recv) {
             let sql = ast.positional(first).next();
             let text = sql.and_then(|s| sql_text(ast, s)).unwrap_or_default();
             let is_sql_arg = sql.is_some_and(|s| is_sql_text_expr(ast, s));

@@ -1,8 +1,10 @@
 //! One module per rule, named after the rule id (`sql-injection` -> `sql_injection.rs`).
 
+pub mod sql_injection;
+
 use crate::engine::Rule;
 
 /// Every implemented rule.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&sql_injection::SqlInjection]
 }

@@ -1,0 +1,314 @@
+//! Raw SQL: the APIs that run SQL text (sinks), and whether a piece of SQL text is built from
+//! runtime data (concatenation, `%`/`.format()`, f-strings, template literals, `format!`),
+//! following local variables back to where they were built.
+
+use crate::ast::{Ast, BinOp, Kind, Lang, NodeId, StrKind};
+use crate::facts::Imports;
+
+/// A call that runs raw SQL text.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    /// As a reviewer reads it: `cursor.execute`, `prisma.$queryRawUnsafe`, `sqlx::query`.
+    pub api: String,
+    /// The SQL text argument.
+    pub sql: NodeId,
+}
+
+const PY_METHODS: &[&str] = &["execute", "executemany", "executescript", "mogrify", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "exec_driver_sql", "iterate"];
+const TS_METHODS: &[&str] = &["query", "execute", "unsafe", "many", "one", "oneOrNone", "none", "any", "manyOrNone", "result"];
+const RS_METHODS: &[&str] = &["query", "query_one", "query_opt", "execute", "query_raw", "batch_execute", "simple_query", "prepare", "query_row", "query_map", "execute_batch", "prepare_cached", "exec", "query_first", "query_drop"];
+/// Methods that take raw SQL on any receiver (their names say so).
+const RAW_ANYWHERE: &[&str] = &[
+    "$queryRawUnsafe", "$executeRawUnsafe", "whereRaw", "orWhereRaw", "andWhereRaw", "havingRaw",
+    "orderByRaw", "joinRaw", "selectRaw", "groupByRaw", "fromRaw",
+];
+/// Free functions / associated functions whose first argument is raw SQL.
+const RAW_FUNCTIONS: &[&str] = &[
+    "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sa.text",
+    "RawSQL", "django.db.models.expressions.RawSQL", "pandas.read_sql", "pd.read_sql",
+    "pandas.read_sql_query", "pd.read_sql_query", "sqlx::query", "sqlx::query_as",
+    "sqlx::query_scalar", "sqlx::query_with", "sqlx::query_as_with", "sqlx::raw_sql",
+    "diesel::sql_query", "diesel::dsl::sql", "sql_query", "QueryBuilder::new",
+    "sqlx::QueryBuilder::new", "Prisma.raw", "Prisma.sql", "sql.raw", "Sequelize.literal",
+    "sequelize.literal", "literal",
+];
+
+fn last(path: &str) -> &str {
+    path.rsplit(['.', ':']).next().unwrap_or(path)
+}
+
+/// The raw-SQL sink a call is, if any.
+pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
+    let c = ast.call(call)?;
+    if c.is_tagged || c.is_macro {
+        return None; // tagged templates parameterise; `query!` is compile-time checked
+    }
+    let path = ast.path_of(c.callee);
+    let qualified = path.as_deref().map(|p| imports.qualify_path(p));
+    let first = ast.positional(c).next();
+    let name = ast.callee_name(c)?;
+    let recv = ast.receiver(c);
+    // Free functions: `text(..)`, `sqlx::query(..)`, `sql_query(..)`, `RawSQL(..)`.
+    if let (Some(p), Some(q)) = (path.as_deref(), qualified.as_deref()) {
+        let hit = RAW_FUNCTIONS.contains(&q) || RAW_FUNCTIONS.contains(&p)
+            || (p == "text" && q.starts_with("sqlalchemy"))
+            || (ast.lang == Lang::Rust && ["query", "query_as", "query_scalar", "query_with", "query_as_with"].contains(&p) && q.starts_with("sqlx"));
+        if hit && !(p == "literal" && !q.contains("sequelize")) {
+            return first.map(|sql| Sink { api: p.to_string(), sql });
+        }
+        // sea-orm `Statement::from_string(backend, sql)`
+        if ast.lang == Lang::Rust && (p.ends_with("Statement::from_string") || p.ends_with("Statement::from_sql_and_values")) {
+            return ast.positional(c).nth(1).map(|sql| Sink { api: p.to_string(), sql });
+        }
+    }
+    let recv = recv?;
+    let recv_path = ast.path_of(ast.unwrap_expr(recv)).unwrap_or_default();
+    let api = format!("{}.{name}", if recv_path.is_empty() { "…".to_string() } else { recv_path.clone() });
+    if RAW_ANYWHERE.contains(&name) {
+        return first.map(|sql| Sink { api, sql });
+    }
+    // `prisma.$queryRaw(str)` called as a function (not tagged) takes raw text.
+    if (name == "$queryRaw" || name == "$executeRaw") && first.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a)), Kind::Call(_))) {
+        return first.map(|sql| Sink { api, sql });
+    }
+    // Knex / Sequelize / TypeORM raw entry points.
+    if name == "raw" && ["knex", "db", "trx", "k", "this.knex", "this.db", "connection", "tx"].contains(&recv_path.as_str()) {
+        return first.map(|sql| Sink { api, sql });
+    }
+    if name == "query" && last(&recv_path).to_ascii_lowercase().contains("sequelize") {
+        return first.map(|sql| Sink { api, sql });
+    }
+    // Django `.raw(sql)` on a manager / queryset, `.extra(where=[..])`.
+    if ast.lang == Lang::Python && name == "raw" && (recv_path.ends_with(".objects") || ast.call(ast.unwrap_expr(recv)).is_some()) {
+        return first.map(|sql| Sink { api, sql });
+    }
+    if ast.lang == Lang::Python && name == "extra" {
+        let v = ["where", "select", "tables", "order_by"].iter().find_map(|k| ast.kwarg(c, k));
+        return v.map(|sql| Sink { api, sql });
+    }
+    // TypeORM query builder fragments: `.where(\`id = ${id}\`)`.
+    if ast.lang == Lang::TypeScript && ["where", "andWhere", "orWhere", "having", "orderBy", "addOrderBy", "innerJoin", "leftJoin", "select", "addSelect"].contains(&name) {
+        let chain = ast.call_chain(call);
+        if chain.iter().any(|&cc| ast.call(cc).and_then(|x| ast.callee_name(x)) == Some("createQueryBuilder")) {
+            return first.map(|sql| Sink { api: format!("QueryBuilder.{name}"), sql });
+        }
+    }
+    // sqlx QueryBuilder: `qb.push(format!(..))` appends raw SQL (push_bind is the safe one).
+    if ast.lang == Lang::Rust && name == "push" {
+        let l = last(&recv_path).to_ascii_lowercase();
+        if l.contains("builder") || l == "qb" || l == "query" {
+            return first.map(|sql| Sink { api, sql });
+        }
+    }
+    // Drivers: `cursor.execute(sql)`, `pool.query(sql)`, `client.query_one(sql, ..)`.
+    let methods = match ast.lang {
+        Lang::Python => PY_METHODS,
+        Lang::TypeScript => TS_METHODS,
+        Lang::Rust => RS_METHODS,
+    };
+    if methods.contains(&name) && super::orm::is_sql_receiver(ast, recv) {
+        if ["req", "request", "ctx", "res", "reply", "router", "app", "this"].contains(&recv_path.as_str()) {
+            return None;
+        }
+        return first.map(|sql| Sink { api, sql });
+    }
+    None
+}
+
+/// How SQL text was built from runtime data.
+#[derive(Clone, Debug)]
+pub struct Dynamic {
+    /// "an f-string", "a template literal", "`format!`", "string concatenation", "`%` formatting",
+    /// "`.format()`".
+    pub how: &'static str,
+    /// The first non-constant value put into the text (as written).
+    pub value: NodeId,
+    /// Where the text was built, when not at the sink (a variable assigned earlier).
+    pub built_at: Option<NodeId>,
+}
+
+/// Whether `expr` (SQL text) is built from non-constant data; follows local variables.
+pub fn dynamic_sql(ast: &Ast, expr: NodeId, at: NodeId) -> Option<Dynamic> {
+    dynamic(ast, expr, at, 0)
+}
+
+fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
+    if depth > 4 {
+        return None;
+    }
+    let e = ast.unwrap_expr(expr);
+    match ast.kind(e) {
+        Kind::Str(s) if s.kind == StrKind::Interpolated => {
+            let how = match ast.lang {
+                Lang::Python => "an f-string",
+                Lang::TypeScript => "a template literal",
+                Lang::Rust => "`format!`",
+            };
+            s.parts.iter().find(|&&p| !is_constant(ast, p, at, depth)).map(|&v| Dynamic { how, value: v, built_at: None })
+        }
+        Kind::Binary { op: BinOp::Add, lhs, rhs } => {
+            if let Some(d) = dynamic(ast, *lhs, at, depth + 1) {
+                return Some(d);
+            }
+            if let Some(d) = dynamic(ast, *rhs, at, depth + 1) {
+                return Some(d);
+            }
+            let non_const = [*lhs, *rhs].into_iter().find(|&x| !is_constant(ast, x, at, depth));
+            let texty = is_texty(ast, *lhs) || is_texty(ast, *rhs);
+            non_const.filter(|_| texty).map(|v| Dynamic { how: "string concatenation", value: v, built_at: None })
+        }
+        Kind::Binary { op: BinOp::Mod, lhs, rhs } if matches!(ast.kind(ast.unwrap_expr(*lhs)), Kind::Str(_)) => {
+            (!is_constant(ast, *rhs, at, depth)).then(|| Dynamic { how: "`%` formatting", value: *rhs, built_at: None })
+        }
+        Kind::Call(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            if c.is_macro && matches!(name, "format" | "concat") {
+                return c.args.first().and_then(|a| dynamic(ast, a.value, at, depth + 1)).or_else(|| {
+                    c.args.iter().skip(1).find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`format!`", value: a.value, built_at: None })
+                });
+            }
+            if name == "format" && ast.receiver(c).is_some_and(|r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Str(_))) {
+                return c.args.iter().find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`.format()`", value: a.value, built_at: None });
+            }
+            if name == "concat" && ast.receiver(c).is_some() {
+                return c.args.iter().find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "string concatenation", value: a.value, built_at: None });
+            }
+            // `text(f"..")`, `sql.raw(x)`, `.to_string()` / `.as_str()` wrappers: look inside.
+            if matches!(name, "text" | "as_str" | "to_string" | "to_owned" | "into" | "String::from" | "str" | "trim" | "strip" | "dedent") {
+                let inner = ast.receiver(c).filter(|_| matches!(name, "as_str" | "to_string" | "to_owned" | "into" | "trim" | "strip")).or_else(|| ast.positional(c).next());
+                return inner.and_then(|i| dynamic(ast, i, at, depth + 1));
+            }
+            if name == "join" && !is_constant(ast, e, at, depth) {
+                return Some(Dynamic { how: "string joining", value: e, built_at: None });
+            }
+            None
+        }
+        Kind::Name(n) => {
+            let (assign, value) = latest_assignment(ast, n, at)?;
+            if let Some(mut d) = dynamic(ast, value, assign, depth + 1) {
+                d.built_at.get_or_insert(assign);
+                return Some(d);
+            }
+            // `sql += f" AND owner = {owner}"` before the call
+            augmented_dynamic(ast, n, assign, at, depth)
+        }
+        _ => None,
+    }
+}
+
+/// A string-ish operand, so `a + b` is text concatenation rather than arithmetic.
+fn is_texty(ast: &Ast, id: NodeId) -> bool {
+    matches!(ast.kind(ast.unwrap_expr(id)), Kind::Str(_))
+}
+
+fn augmented_dynamic(ast: &Ast, name: &str, from: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
+    let scope = ast.enclosing_function(at).unwrap_or(0);
+    for id in ast.subtree(scope) {
+        if id <= from || id >= at {
+            continue;
+        }
+        if let Kind::Assign { target, value: Some(v), augmented: true, .. } = ast.kind(id) {
+            if ast.path_of(*target).as_deref() == Some(name) {
+                if let Some(mut d) = dynamic(ast, *v, id, depth + 1) {
+                    d.built_at = Some(id);
+                    return Some(d);
+                }
+                if !is_constant(ast, *v, id, depth) {
+                    return Some(Dynamic { how: "string concatenation", value: *v, built_at: Some(id) });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The last plain assignment to `name` before `at`, in the same function (or module).
+fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
+    let scope = ast.enclosing_function(at).unwrap_or(0);
+    let mut found = None;
+    for id in ast.subtree(scope) {
+        if id >= at {
+            break;
+        }
+        if let Kind::Assign { target, value: Some(v), augmented: false, .. } = ast.kind(id) {
+            if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
+                found = Some((id, *v));
+            }
+        }
+    }
+    if found.is_none() && scope != 0 {
+        // module-level constant: `QUERY = "..."`
+        for id in ast.children(0) {
+            if let Kind::Assign { target, value: Some(v), .. } = ast.kind(id) {
+                if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
+                    found = Some((id, *v));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether a value put into SQL text cannot carry attacker data: literals, ALL_CAPS constants,
+/// numbers (`len(x)`, `int(x)`, `.length`), placeholder lists (`", ".join(["%s"] * n)`), and
+/// local variables assigned such values.
+pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    let id = ast.unwrap_expr(id);
+    match ast.kind(id) {
+        Kind::Str(s) => s.kind == StrKind::Plain || s.parts.iter().all(|&p| is_constant(ast, p, at, depth + 1)),
+        Kind::Number | Kind::Bool(_) | Kind::Null => true,
+        Kind::Name(n) => {
+            let last = last(n);
+            if is_const_name(last) {
+                return true;
+            }
+            match latest_assignment(ast, n, at) {
+                Some((a, v)) => is_constant(ast, v, a, depth + 1) && augmented_dynamic(ast, n, a, at, depth + 1).is_none(),
+                None => false,
+            }
+        }
+        Kind::Member { property, .. } => is_const_name(property) || property == "length" || property == "size",
+        Kind::Binary { op, lhs, rhs } => {
+            matches!(op, BinOp::Compare) || is_constant(ast, *lhs, at, depth + 1) && is_constant(ast, *rhs, at, depth + 1) || is_numeric(ast, id)
+        }
+        Kind::Array(items) => items.iter().all(|&i| is_constant(ast, i, at, depth + 1)),
+        Kind::Call(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            if matches!(name, "len" | "int" | "float" | "bool" | "Number" | "parseInt" | "parseFloat" | "count" | "size" | "toFixed" | "uuid4" | "isoformat") {
+                return true;
+            }
+            if name == "join" {
+                // placeholder lists: ", ".join(["%s"] * len(ids)), ids.map(() => "?").join(",")
+                return ast.subtree(id).any(|n| ast.plain_str(n).is_some_and(is_placeholder_text))
+                    || ast.subtree(id).any(|n| matches!(ast.kind(n), Kind::Str(s) if s.kind == StrKind::Interpolated && is_placeholder_text(&s.value.replace("{}", "1"))));
+            }
+            if name == "repeat" || name == "ljust" {
+                return ast.receiver(c).is_some_and(|r| is_constant(ast, r, at, depth + 1));
+            }
+            c.is_macro && name == "format" && c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+fn is_numeric(ast: &Ast, id: NodeId) -> bool {
+    matches!(ast.kind(id), Kind::Binary { op: BinOp::Other, .. })
+}
+
+/// `?`, `%s`, `$1`, `:1`, `@p1` with separators: text that only holds bind placeholders.
+fn is_placeholder_text(s: &str) -> bool {
+    let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '(' && *c != ')').collect();
+    !t.is_empty()
+        && (t.chars().all(|c| c == '?')
+            || t.replace("%s", "").is_empty()
+            || t.starts_with('$') && t[1..].chars().all(|c| c.is_ascii_digit() || c == '$')
+            || t.starts_with(':') || t.starts_with("@p"))
+}
+
+/// `TABLE`, `USERS_TABLE`, `MAX_ROWS`: module constants by convention.
+fn is_const_name(n: &str) -> bool {
+    n.len() > 1 && n.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) && n.chars().any(|c| c.is_ascii_uppercase())
+}
