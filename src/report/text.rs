@@ -1,1 +1,277 @@
-//! text reporter (being written).
+//! Text reporter for people: codespan-reporting snippets, per-file notices, a summary by rule.
+//!
+//! Snippets come from `Report::sources` (already redacted). Labels in the diagnostic's own file
+//! are drawn as secondary labels; labels in other files become `note: <message> in path:l:c`
+//! lines, so a finding never prints code from a file the engine did not keep. A diagnostic whose
+//! source is missing prints as one `path:line:col: severity[rule]: message` line.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use codespan_reporting::diagnostic::{Diagnostic as Cs, Label as CsLabel, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::termcolor::{Ansi, Color, ColorSpec, NoColor, WriteColor};
+use codespan_reporting::term::{self, Config};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::report::json::{counts_by_rule, slash_path};
+use crate::report::Report;
+use crate::source::{SourceFile, Span};
+
+/// Renders the report; ANSI colours only when `color` is true.
+pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    if color {
+        render_to(report, &mut Ansi::new(out))
+    } else {
+        render_to(report, &mut NoColor::new(out))
+    }
+}
+
+fn render_to<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
+    let config = Config::default();
+    let mut files = SimpleFiles::new();
+    let mut ids: HashMap<&Path, usize> = HashMap::new();
+    // Sections are separated by one blank line; a codespan diagnostic already ends with one.
+    let mut need_blank = false;
+    for d in &report.diagnostics {
+        let Some(source) = report.sources.get(&d.path) else {
+            header_line(w, d)?;
+            need_blank = true;
+            continue;
+        };
+        let id = *ids
+            .entry(d.path.as_path())
+            .or_insert_with(|| files.add(slash_path(&d.path), source.text.as_str()));
+        let cs = to_codespan(d, id, source);
+        term::emit_to_write_style(w, &config, &files, &cs).map_err(io::Error::other)?;
+        need_blank = false;
+    }
+    for n in &report.notices {
+        w.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?;
+        write!(w, "warning")?;
+        w.reset()?;
+        writeln!(w, ": {}: {}", slash_path(&n.path), n.message)?;
+        need_blank = true;
+    }
+    if need_blank {
+        writeln!(w)?;
+    }
+    summary(report, w)
+}
+
+fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Info => CsSeverity::Note,
+    };
+    let mut labels = vec![CsLabel::primary(file, clamp(d.span, &source.text))];
+    let mut notes = Vec::new();
+    for l in &d.labels {
+        match &l.path {
+            Some(p) if *p != d.path => {
+                let place = format!("{}:{}:{}", slash_path(p), l.start.line, l.start.column);
+                notes.push(if l.message.is_empty() {
+                    format!("note: see {place}")
+                } else {
+                    format!("note: {} in {place}", l.message)
+                });
+            }
+            _ => labels.push(
+                CsLabel::secondary(file, clamp(l.span, &source.text)).with_message(&l.message),
+            ),
+        }
+    }
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {help}"));
+    }
+    notes.push(format!("see: backlint explain {}", d.rule));
+    Cs::new(severity)
+        .with_code(d.rule)
+        .with_message(&d.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// A span inside the text and on char boundaries (codespan slices the source with it).
+fn clamp(span: Span, text: &str) -> std::ops::Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start as usize);
+    start..floor(span.end as usize).max(start)
+}
+
+fn header_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
+    write!(
+        w,
+        "{}:{}:{}: ",
+        slash_path(&d.path),
+        d.start.line,
+        d.start.column
+    )?;
+    let color = match d.severity {
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Green,
+    };
+    w.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+    write!(w, "{}[{}]", d.severity.as_str(), d.rule)?;
+    w.reset()?;
+    writeln!(w, ": {}", d.message)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn summary<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
+    let checked = plural(report.files_checked, "file");
+    if report.diagnostics.is_empty() {
+        w.set_color(ColorSpec::new().set_fg(Some(Color::Green)).set_bold(true))?;
+        write!(w, "No problems found")?;
+        w.reset()?;
+        return writeln!(w, " (checked {checked})");
+    }
+    let by_rule = counts_by_rule(&report.diagnostics);
+    let width = by_rule.values().max().map_or(1, |n| n.to_string().len());
+    for (rule, n) in &by_rule {
+        writeln!(w, "{n:>width$}  {rule}")?;
+    }
+    let mut files: Vec<&Path> = report
+        .diagnostics
+        .iter()
+        .map(|d| d.path.as_path())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    w.set_color(ColorSpec::new().set_bold(true))?;
+    write!(
+        w,
+        "Found {} in {}",
+        plural(report.diagnostics.len(), "problem"),
+        plural(files.len(), "file")
+    )?;
+    w.reset()?;
+    writeln!(w, " (checked {checked})")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::diagnostic::Label;
+    use crate::report::Notice;
+
+    fn diag(file: &SourceFile, rule: &'static str, needle: &str) -> Diagnostic {
+        let s = file.text.find(needle).unwrap();
+        let span = Span::new(s, s + needle.len());
+        Diagnostic {
+            rule,
+            severity: Severity::Warning,
+            path: file.path.clone(),
+            span,
+            start: file.position(span.start),
+            end: file.position(span.end),
+            message: format!("`{needle}` runs once per `user` in this loop"),
+            help: Some("prefetch the orders before the loop".into()),
+            labels: Vec::new(),
+            fingerprint: String::new(),
+            line_hash: String::new(),
+            secret: None,
+            condition: None,
+        }
+    }
+
+    fn render_plain(report: &Report) -> String {
+        let mut out = Vec::new();
+        render(report, false, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn full_report() {
+        let text = "for user in users:\n    orders = Order.objects.filter(user=user)\n";
+        let file = SourceFile::new("app/views.py", text.to_string());
+        let mut d = diag(&file, "n-plus-one-query", "Order.objects.filter");
+        let lp = text.find("for").unwrap();
+        d.labels.push(Label {
+            path: None,
+            span: Span::new(lp, lp + 18),
+            start: file.position(lp as u32),
+            end: file.position(lp as u32 + 18),
+            message: "loop".into(),
+        });
+        d.labels.push(Label {
+            path: Some("services/orders.py".into()),
+            span: Span::new(0, 1),
+            start: crate::source::Position {
+                line: 12,
+                column: 5,
+                column_utf16: 5,
+            },
+            end: crate::source::Position {
+                line: 12,
+                column: 9,
+                column_utf16: 9,
+            },
+            message: "query".into(),
+        });
+        let mut missing = d.clone();
+        missing.path = "lib/other.py".into();
+        missing.rule = "sql-injection";
+        missing.severity = Severity::Error;
+        let report = Report {
+            diagnostics: vec![d, missing],
+            sources: HashMap::from([(file.path.clone(), Arc::new(file))]),
+            notices: vec![Notice {
+                path: "blob.py".into(),
+                message: "not UTF-8; skipped".into(),
+            }],
+            files_checked: 3,
+            ..Report::default()
+        };
+        let out = render_plain(&report);
+        assert!(!out.contains('\x1b'), "no colour codes: {out}");
+        for want in [
+            "warning[n-plus-one-query]: `Order.objects.filter` runs once per `user` in this loop",
+            "┌─ app/views.py:2:14",
+            "^^^^^^^^^^^^^^^^^^^^",
+            "------------------ loop",
+            "= note: query in services/orders.py:12:5",
+            "= help: prefetch the orders before the loop",
+            "= see: backlint explain n-plus-one-query",
+            "lib/other.py:2:14: error[sql-injection]: `Order.objects.filter` runs once",
+            "warning: blob.py: not UTF-8; skipped",
+            "1  n-plus-one-query\n1  sql-injection\n",
+            "Found 2 problems in 2 files (checked 3 files)",
+        ] {
+            assert!(out.contains(want), "missing {want:?} in:\n{out}");
+        }
+    }
+
+    #[test]
+    fn clean_run_and_colour() {
+        let report = Report {
+            files_checked: 1,
+            ..Report::default()
+        };
+        assert_eq!(
+            render_plain(&report),
+            "No problems found (checked 1 file)\n"
+        );
+        let mut out = Vec::new();
+        render(&report, true, &mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("\x1b["));
+    }
+}
