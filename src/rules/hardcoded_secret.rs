@@ -1,0 +1,129 @@
+//! `hardcoded-secret`: credentials written into source code.
+//!
+//! Every string literal is checked once: first for known credential formats (anywhere), then,
+//! when it is the value of something secret-named (variable, constant, dict/object key,
+//! keyword argument, parameter default, struct field), for a value that is not a placeholder.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::ast::{Kind, KindTag, NodeId, StrKind};
+use crate::diagnostic::redact;
+use crate::engine::{Ctx, Rule};
+use crate::knowledge::secrets;
+use crate::source::Span;
+
+pub struct HardcodedSecret;
+
+impl Rule for HardcodedSecret {
+    fn id(&self) -> &'static str {
+        "hardcoded-secret"
+    }
+    fn kinds(&self) -> &'static [KindTag] {
+        &[KindTag::Str]
+    }
+    fn check(&self, cx: &mut Ctx, node: NodeId) {
+        if cx.is_test_file || in_test_module(cx, node) {
+            return;
+        }
+        let Kind::Str(s) = cx.ast.kind(node) else { return };
+        let value = s.value.as_str();
+        if value.len() < 6 {
+            return;
+        }
+        let found = secrets::known_format(value)
+            .map(|m| (m.kind.to_string(), m.start, m.end))
+            .or_else(|| custom_pattern(cx, value))
+            .or_else(|| {
+                if s.kind != StrKind::Plain {
+                    return None;
+                }
+                let name = secret_name_of(cx, node)?;
+                secrets::looks_like_secret_value(value).then(|| (format!("value of `{name}`"), 0, value.len()))
+            });
+        let Some((kind, start, end)) = found else { return };
+        let secret = &value[start..end];
+        let span = secret_span(cx, node, secret);
+        let message = format!("hardcoded {kind} `{}`", redact(secret));
+        let help = "read it from the environment or a secret manager (`os.environ[...]`, `process.env.X`, `std::env::var`), and rotate this credential: it is in the repository history";
+        let f = cx.finding(cx.first_line(node), message).help(help).secret(span);
+        cx.emit(f);
+    }
+}
+
+/// The source span of the secret inside the literal (for redaction of the rendered snippet).
+fn secret_span(cx: &Ctx, node: NodeId, secret: &str) -> Span {
+    let s = cx.span(node);
+    let text = cx.file.snippet(s);
+    match text.find(secret) {
+        Some(i) => Span::new(s.start as usize + i, s.start as usize + i + secret.len()),
+        None => {
+            // escapes changed the text: mask everything inside the quotes
+            let q = text.find(['"', '\'', '`']).map_or(0, |i| i + 1);
+            Span::new(s.start as usize + q, (s.end as usize).saturating_sub(1).max(s.start as usize + q))
+        }
+    }
+}
+
+/// The secret-looking name a literal is assigned to, passed as, or stored under.
+fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
+    let ast = cx.ast;
+    // Step out of `.to_string()`, `String::from(..)`, `.into()`, `str(..)` wrappers.
+    let mut cur = node;
+    while let Some(p) = ast.parent(cur) {
+        match ast.kind(p) {
+            Kind::Call(c) if matches!(ast.callee_name(c), Some("to_string" | "to_owned" | "into" | "from" | "String::from" | "str" | "SecretString" | "Secret" | "new")) && c.args.len() <= 1 => cur = p,
+            Kind::Member { .. } => cur = p,
+            Kind::Other if ast.children(p).count() == 1 => cur = p,
+            _ => break,
+        }
+    }
+    let p = ast.parent(cur)?;
+    let name = match ast.kind(p) {
+        Kind::Assign { target, value: Some(v), .. } if *v == cur => {
+            let t = ast.unwrap_expr(*target);
+            match ast.kind(t) {
+                Kind::Index { index, .. } => ast.plain_str(*index).map(str::to_string),
+                _ => ast.path_of(t),
+            }
+        }
+        Kind::Object { entries, .. } => entries.iter().find(|e| e.value == cur).and_then(|e| e.key.clone()),
+        Kind::Call(c) => c.args.iter().find(|a| a.value == cur).and_then(|a| a.name.clone()),
+        Kind::Function(f) => f.params.iter().find(|pa| pa.default == Some(cur)).map(|pa| pa.name.clone()),
+        _ => None,
+    }?;
+    let last = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
+    secrets::is_secret_name(&last).then_some(last)
+}
+
+/// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
+fn in_test_module(cx: &Ctx, node: NodeId) -> bool {
+    cx.ast.ancestors(node).any(|a| match cx.ast.kind(a) {
+        Kind::Class(c) => c.decorators.iter().any(|d| d.name == "cfg" && d.args.contains("test")),
+        Kind::Function(f) => f.decorators.iter().any(|d| d.name == "test" || d.name.ends_with("::test") || d.name == "cfg" && d.args.contains("test")),
+        _ => false,
+    })
+}
+
+thread_local! {
+    static PATTERNS: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// Project-specific secret patterns from the config (`[secrets] patterns`).
+fn custom_pattern(cx: &Ctx, value: &str) -> Option<(String, usize, usize)> {
+    if cx.config.secret_patterns.is_empty() {
+        return None;
+    }
+    PATTERNS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        for (name, pattern) in &cx.config.secret_patterns {
+            let re = cache.entry(pattern.clone()).or_insert_with(|| Regex::new(pattern).ok());
+            if let Some(m) = re.as_ref().and_then(|r| r.find(value)) {
+                return Some((name.clone(), m.start(), m.end()));
+            }
+        }
+        None
+    })
+}
