@@ -15,5 +15,6 @@ pub mod index;
 pub mod knowledge;
 pub mod rules;
 pub mod suppress;
+pub mod cli;
 
 pub use engine::{lint_paths, lint_source, Options};

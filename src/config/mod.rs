@@ -1,6 +1,8 @@
 //! Settings from `backlint.toml` or `[tool.backlint]` in `pyproject.toml`, merged with CLI flags.
 //! Unknown keys and rule ids are errors that suggest the closest valid name.
 
+pub mod load;
+
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Severity;

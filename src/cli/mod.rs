@@ -1,0 +1,467 @@
+//! The `backlint` command line: `check`, `rules`, `explain`.
+//!
+//! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
+//! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
+//! suppressions) never fail a run. Paths in the report are relative to the current directory
+//! (a leading `./` from walking `.` is dropped) and SARIF URIs relative to the repository root.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{load, Config};
+use crate::diagnostic::Severity;
+use crate::registry::{self, RuleMeta};
+use crate::report::{self, Format, Report};
+use crate::source::SourceFile;
+use crate::{baseline, engine};
+
+#[derive(Parser)]
+#[command(
+    name = "backlint",
+    version,
+    about = "Static analysis for backend anti-patterns in Python, TypeScript/JavaScript and Rust"
+)]
+#[command(arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint files and directories (default: the current directory).
+    Check(Check),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule id, e.g. `sql-injection`.
+        rule: String,
+    },
+}
+
+#[derive(Args)]
+struct Check {
+    /// Files and directories to check.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Report format (text is coloured only on a terminal without NO_COLOR).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE (a one-line summary still goes to stderr).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only these rules (comma-separated); replaces the config file's `select`.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never these rules (comma-separated); replaces the config file's `ignore`.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Minimum severity reported.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    severity: Option<Level>,
+    /// Config file (default: backlint.toml, .backlint.toml or [tool.backlint] in
+    /// pyproject.toml, found from the current directory upward).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only findings absent from a previous JSON or SARIF report.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Read the source from stdin and lint it as NAME.
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
+    stdin_filename: Option<PathBuf>,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    exit_zero: bool,
+    /// SARIF category (`runAutomationDetails.id`).
+    #[arg(long, value_name = "NAME")]
+    category: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<Level> for Severity {
+    fn from(l: Level) -> Severity {
+        match l {
+            Level::Info => Severity::Info,
+            Level::Warning => Severity::Warning,
+            Level::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CatalogFormat {
+    Text,
+    Json,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => rules(format).map(|()| 0),
+        Command::Explain { rule } => explain(&rule).map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if broken_pipe(&e) => 0,
+        Err(e) => {
+            let reason = format!("{e:#}");
+            eprintln!(
+                "backlint: error: {}",
+                reason.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            2
+        }
+    }
+}
+
+/// A reader that stopped reading (`| head`) is not an error.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn check(args: Check) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let mut config = match &args.config {
+        Some(path) => load::load(path)?,
+        None => load::discover(Path::new("."))?
+            .map(|(_, c)| c)
+            .unwrap_or_default(),
+    };
+    apply_flags(&mut config, &args)?;
+    let base = args.baseline.as_deref().map(baseline::load).transpose()?;
+    let options = engine::Options {
+        config,
+        jobs: args.jobs.unwrap_or(0),
+        uri_root: Some(repo_root(&cwd)),
+    };
+
+    let mut report = match &args.stdin_filename {
+        Some(name) => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read stdin")?;
+            let text = String::from_utf8(bytes).context("stdin is not valid UTF-8")?;
+            engine::lint_source(&relative(name, &cwd), &text, &options)
+        }
+        None => {
+            let mut paths = Vec::with_capacity(args.paths.len());
+            for p in &args.paths {
+                if let Err(e) = std::fs::symlink_metadata(p) {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        anyhow::bail!("cannot read `{}`: {e}", p.display());
+                    }
+                }
+                paths.push(relative(p, &cwd));
+            }
+            engine::lint_paths(&paths, &options)
+        }
+    };
+    tidy(&mut report);
+    report.category = args.category.clone();
+    if let Some(base) = &base {
+        report.diagnostics = baseline::filter(std::mem::take(&mut report.diagnostics), base);
+    }
+
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            render(&report, args.format, false, &mut out)
+                .and_then(|()| out.flush().map_err(Into::into))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("{}; report written to {}", summary(&report), path.display());
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let color =
+                stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = render(&report, args.format, color, &mut out)
+                .and_then(|()| out.flush().map_err(Into::into));
+            if let Err(e) = written {
+                if !broken_pipe(&e) {
+                    return Err(e.context("cannot write the report"));
+                }
+            }
+        }
+    }
+    let failing = report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity > Severity::Info);
+    Ok(i32::from(failing && !args.exit_zero))
+}
+
+/// Command-line selection and severity replace the config file's.
+fn apply_flags(config: &mut Config, args: &Check) -> anyhow::Result<()> {
+    for (flag, ids, list) in [
+        ("--select", &args.select, &mut config.select),
+        ("--ignore", &args.ignore, &mut config.ignore),
+    ] {
+        let ids: Vec<String> = ids
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        for id in &ids {
+            load::check_rule(id, &format!("`{flag}`"))?;
+        }
+        if !ids.is_empty() {
+            *list = ids;
+        }
+    }
+    if let Some(level) = args.severity {
+        config.min_severity = level.into();
+    }
+    Ok(())
+}
+
+fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Text => report::text::render(report, color, out)?,
+        Format::Json => report::json::render(report, out)?,
+        Format::Sarif => report::sarif::render(report, out)?,
+        Format::Github => report::github::render(report, out)?,
+    }
+    Ok(())
+}
+
+/// One line for stderr when the report goes to a file.
+fn summary(report: &Report) -> String {
+    let count = |s: Severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
+    };
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let files = report.files_checked;
+    let info = if infos > 0 {
+        format!(", {infos} info")
+    } else {
+        String::new()
+    };
+    let mut line = format!(
+        "backlint: {} finding{} ({errors} error{}, {warnings} warning{}{info}) in {files} file{}",
+        errors + warnings,
+        plural(errors + warnings),
+        plural(errors),
+        plural(warnings),
+        plural(files)
+    );
+    if !report.notices.is_empty() {
+        let n = report.notices.len();
+        line.push_str(&format!(", {n} notice{}", plural(n)));
+    }
+    line
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The repository root (the nearest ancestor holding `.git`), else `cwd`.
+fn repo_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
+}
+
+/// An absolute path under `cwd` made relative to it; any other path as given.
+fn relative(path: &Path, cwd: &Path) -> PathBuf {
+    match path.strip_prefix(cwd) {
+        Ok(rest) if path.is_absolute() => {
+            if rest.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                rest.to_path_buf()
+            }
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// `./src/app.py` -> `src/app.py`.
+fn tidy_path(path: &Path) -> PathBuf {
+    let mut parts = path.components().peekable();
+    while parts.next_if(|c| *c == Component::CurDir).is_some() {}
+    let rest: PathBuf = parts.collect();
+    if rest.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        rest
+    }
+}
+
+/// Drops the `./` the walker puts in front of paths under `.`, everywhere in the report.
+fn tidy(report: &mut Report) {
+    for d in &mut report.diagnostics {
+        d.path = tidy_path(&d.path);
+        for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
+            *p = tidy_path(p);
+        }
+    }
+    for n in &mut report.notices {
+        n.path = tidy_path(&n.path);
+    }
+    report.sources = std::mem::take(&mut report.sources)
+        .into_iter()
+        .map(|(path, source)| {
+            let path = tidy_path(&path);
+            if source.path == path {
+                return (path, source);
+            }
+            let file = match Arc::try_unwrap(source) {
+                Ok(mut f) => {
+                    f.path = path.clone();
+                    f
+                }
+                Err(shared) => SourceFile::new(path.clone(), shared.text.clone()),
+            };
+            (path, Arc::new(file))
+        })
+        .collect();
+}
+
+fn rules(format: CatalogFormat) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if format == CatalogFormat::Json {
+        let rules: Vec<_> = registry::RULES.iter().map(rule_json).collect();
+        serde_json::to_writer_pretty(&mut out, &rules)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = registry::RULES
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                r.category.to_string(),
+                r.severity.as_str().to_string(),
+                r.languages.join(","),
+                r.summary.to_string(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "CATEGORY", "SEVERITY", "LANGUAGES", "SUMMARY"].map(String::from);
+    let mut widths = [0; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter().zip(row) {
+            write!(out, "{cell:<w$}  ")?;
+        }
+        writeln!(out, "{}", row[4])?;
+    }
+    Ok(())
+}
+
+fn rule_json(r: &RuleMeta) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "category": r.category,
+        "severity": r.severity,
+        "cwe": r.cwe,
+        "summary": r.summary,
+        "description": r.description,
+        "languages": r.languages,
+        "precision": r.precision,
+        "security_severity": r.security_severity,
+    })
+}
+
+fn explain(id: &str) -> anyhow::Result<()> {
+    let Some(r) = registry::get(id) else {
+        let hint = registry::suggest(id)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        anyhow::bail!("unknown rule `{id}`{hint}; `backlint rules` lists them");
+    };
+    let cwe: Vec<String> = r.cwe.iter().map(|c| format!("CWE-{c}")).collect();
+    let mut facts = vec![r.category.to_string(), r.severity.as_str().to_string()];
+    facts.extend(cwe);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} ({}; {})\n",
+        r.id,
+        facts.join(", "),
+        r.languages.join(", ")
+    )?;
+    writeln!(out, "{}", r.docs)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_made_relative() {
+        let cwd = Path::new("/home/u/proj");
+        assert_eq!(
+            relative(Path::new("/home/u/proj/src/a.py"), cwd),
+            Path::new("src/a.py")
+        );
+        assert_eq!(relative(Path::new("/home/u/proj"), cwd), Path::new("."));
+        assert_eq!(
+            relative(Path::new("/elsewhere/a.py"), cwd),
+            Path::new("/elsewhere/a.py")
+        );
+        assert_eq!(
+            relative(Path::new("../x/a.py"), cwd),
+            Path::new("../x/a.py")
+        );
+        assert_eq!(tidy_path(Path::new("./src/a.py")), Path::new("src/a.py"));
+        assert_eq!(tidy_path(Path::new(".")), Path::new("."));
+        assert_eq!(tidy_path(Path::new("../a.py")), Path::new("../a.py"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

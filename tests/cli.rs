@@ -1,0 +1,590 @@
+//! End-to-end tests of the `backlint` binary on small projects in temporary directories.
+//!
+//! Tests that look for findings use `sql-injection` and `hardcoded-secret` on obvious cases.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const SQLI: &str = "def get_user(cursor, user_id):\n    cursor.execute(f\"SELECT * FROM users WHERE id = {user_id}\")\n";
+const SECRET: &str = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+const CLEAN: &str = "def add(a, b):\n    return a + b\n";
+
+fn project(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+fn backlint(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("backlint").unwrap();
+    cmd.current_dir(dir).env_remove("NO_COLOR");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let out = backlint(dir).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "backlint panicked:\n{stderr}");
+    Run {
+        code: out.status.code().expect("killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = run(dir, &all);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+fn findings(report: &Value) -> Vec<(String, String)> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn notices(report: &Value) -> Vec<(String, String)> {
+    report["notices"]
+        .as_array()
+        .expect("notices array")
+        .iter()
+        .map(|n| {
+            (
+                n["path"].as_str().unwrap().to_string(),
+                n["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A usage/config error: exit 2 and one line on stderr.
+fn assert_error(r: &Run, needle: &str) {
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert!(r.stderr.starts_with("backlint: error: "), "{}", r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains(needle), "`{needle}` not in: {}", r.stderr);
+}
+
+// --- exit codes and usage --------------------------------------------------------------------
+
+#[test]
+fn help_and_version_exit_zero() {
+    let dir = project(&[]);
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["check", "--help"],
+        &["help"],
+    ] {
+        let r = run(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let dir = project(&[]);
+    for args in [
+        &[][..],
+        &["check", "--bogus"],
+        &["check", "--severity", "fatal"],
+        &["check", "--format", "xml"],
+        &["frobnicate"],
+    ] {
+        assert_eq!(run(dir.path(), args).code, 2, "{args:?}");
+    }
+}
+
+#[test]
+fn clean_python_file_exits_zero() {
+    let dir = project(&[("app.py", CLEAN.as_bytes())]);
+    let r = run(dir.path(), &["check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(run(dir.path(), &["check", "app.py", "--jobs", "1"]).code, 0);
+}
+
+#[test]
+fn missing_path_exits_two() {
+    let dir = project(&[("app.py", CLEAN.as_bytes())]);
+    assert_error(&run(dir.path(), &["check", "app.py", "nope.py"]), "nope.py");
+}
+
+#[test]
+fn findings_exit_one_unless_exit_zero() {
+    let dir = project(&[("app.py", SQLI.as_bytes())]);
+    assert_eq!(run(dir.path(), &["check"]).code, 1);
+    let (code, report) = json(dir.path(), &["--exit-zero"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        findings(&report),
+        [("sql-injection".to_string(), "app.py".to_string())]
+    );
+}
+
+#[test]
+fn info_findings_do_not_fail_the_run() {
+    let src = format!("# backlint: ignore[sql-injection] legacy\n{CLEAN}");
+    let dir = project(&[("app.py", src.as_bytes())]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        findings(&report),
+        [("unused-suppression".to_string(), "app.py".to_string())]
+    );
+    assert_eq!(report["diagnostics"][0]["severity"], "info");
+}
+
+// --- formats ---------------------------------------------------------------------------------
+
+#[test]
+fn json_report_has_the_documented_top_level_keys() {
+    let dir = project(&[("app.py", CLEAN.as_bytes())]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    for key in ["version", "diagnostics", "summary", "notices"] {
+        assert!(report.get(key).is_some(), "no `{key}` in {report}");
+    }
+    assert!(report["diagnostics"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn sarif_goes_to_the_output_file_and_a_summary_to_stderr() {
+    let dir = project(&[("src/app.py", CLEAN.as_bytes())]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+            "--category",
+            "backend",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("out.sarif"), "{}", r.stderr);
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "backend");
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root() {
+    let dir = project(&[("svc/app.py", SQLI.as_bytes())]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let svc = dir.path().join("svc");
+    let r = run(&svc, &["check", "--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"];
+    assert_eq!(uri, "svc/app.py");
+}
+
+#[test]
+fn secrets_are_masked_in_every_format() {
+    let src = format!("STRIPE_KEY = \"{SECRET}\"\n");
+    let dir = project(&[("settings.py", src.as_bytes())]);
+    for format in ["text", "json", "sarif", "github"] {
+        let r = run(dir.path(), &["check", "--format", format]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("hardcoded-secret"),
+            "{format}: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stdout.contains(SECRET),
+            "{format} shows the secret:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn paths_are_relative_to_the_current_directory() {
+    let dir = project(&[
+        ("pkg/data.py", b"\x00\x01binary"),
+        ("pkg/app.py", CLEAN.as_bytes()),
+    ]);
+    let absolute = dir.path().join("pkg").to_string_lossy().into_owned();
+    for arg in [".", "pkg", absolute.as_str()] {
+        let (_, report) = json(dir.path(), &[arg]);
+        let paths: Vec<_> = notices(&report).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["pkg/data.py"], "{arg}");
+    }
+}
+
+// --- configuration ---------------------------------------------------------------------------
+
+#[test]
+fn unknown_rule_in_select_exits_two_with_a_suggestion() {
+    let dir = project(&[("app.py", CLEAN.as_bytes())]);
+    let r = run(
+        dir.path(),
+        &["check", "--select", "sql-injection,sql-injecton"],
+    );
+    assert_error(&r, "did you mean `sql-injection`?");
+    let r = run(dir.path(), &["check", "--ignore", "hardcoded-secrt"]);
+    assert_error(&r, "did you mean `hardcoded-secret`?");
+}
+
+#[test]
+fn unknown_key_in_backlint_toml_exits_two_with_a_suggestion() {
+    let dir = project(&[
+        ("backlint.toml", b"selct = [\"sql-injection\"]\n"),
+        ("app.py", CLEAN.as_bytes()),
+        ("sub/mod.py", CLEAN.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check"]);
+    assert_error(
+        &r,
+        "unknown key `selct` in backlint.toml:1 (did you mean `select`?)",
+    );
+    // Found from a subdirectory too.
+    let r = run(&dir.path().join("sub"), &["check"]);
+    assert_error(&r, "did you mean `select`?");
+}
+
+#[test]
+fn config_errors_name_the_file() {
+    let dir = project(&[
+        ("app.py", CLEAN.as_bytes()),
+        ("ci.toml", b"[rules.sql-injecton]\nseverity = \"error\"\n"),
+    ]);
+    assert_error(
+        &run(dir.path(), &["check", "--config", "ci.toml"]),
+        "ci.toml:1",
+    );
+    assert_error(
+        &run(dir.path(), &["check", "--config", "missing.toml"]),
+        "missing.toml",
+    );
+    std::fs::write(dir.path().join("backlint.toml"), "severity = [").unwrap();
+    assert_error(
+        &run(dir.path(), &["check"]),
+        "invalid TOML in backlint.toml",
+    );
+}
+
+#[test]
+fn pyproject_tool_table_is_read() {
+    let dir = project(&[
+        ("pyproject.toml", b"[project]\nname = \"svc\"\n\n[tool.backlint]\nignore = [\"sql-injection\"]\nrequire-reasons = true\n"),
+        ("app.py", CLEAN.as_bytes()),
+    ]);
+    assert_error(
+        &run(dir.path(), &["check"]),
+        "did you mean `require-reason`?",
+    );
+}
+
+#[test]
+fn pyproject_select_limits_the_rules() {
+    let src = format!("{SQLI}\nSTRIPE_KEY = \"{SECRET}\"\n");
+    let dir = project(&[("app.py", src.as_bytes())]);
+    let (_, report) = json(dir.path(), &[]);
+    let mut rules: Vec<_> = findings(&report).into_iter().map(|(r, _)| r).collect();
+    rules.sort();
+    assert_eq!(rules, ["hardcoded-secret", "sql-injection"]);
+
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.backlint]\nselect = [\"sql-injection\"]\n",
+    )
+    .unwrap();
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&report),
+        [("sql-injection".to_string(), "app.py".to_string())]
+    );
+
+    // The command line replaces the file's selection.
+    let (_, report) = json(dir.path(), &["--select", "hardcoded-secret"]);
+    assert_eq!(
+        findings(&report),
+        [("hardcoded-secret".to_string(), "app.py".to_string())]
+    );
+    let (code, report) = json(dir.path(), &["--ignore", "sql-injection"]);
+    assert_eq!(code, 0);
+    assert!(findings(&report).is_empty());
+}
+
+#[test]
+fn severity_overrides_and_minimum() {
+    let dir = project(&[
+        (
+            "backlint.toml",
+            b"[rules.sql-injection]\nseverity = \"warning\"\n",
+        ),
+        ("app.py", SQLI.as_bytes()),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["diagnostics"][0]["severity"], "warning");
+    let (code, report) = json(dir.path(), &["--severity", "error"]);
+    assert_eq!(code, 0);
+    assert!(findings(&report).is_empty());
+}
+
+#[test]
+fn per_path_ignores_apply() {
+    let src = format!("TOKEN = \"{SECRET}\"\n");
+    let dir = project(&[
+        (
+            "backlint.toml",
+            b"[per-path-ignores]\n\"scripts/**\" = [\"hardcoded-secret\"]\n",
+        ),
+        ("scripts/seed.py", src.as_bytes()),
+        ("app/settings.py", src.as_bytes()),
+    ]);
+    let (_, report) = json(dir.path(), &[]);
+    assert_eq!(
+        findings(&report),
+        [(
+            "hardcoded-secret".to_string(),
+            "app/settings.py".to_string()
+        )]
+    );
+}
+
+#[test]
+fn baseline_hides_known_findings_only() {
+    let dir = project(&[("app.py", SQLI.as_bytes())]);
+    let r = run(
+        dir.path(),
+        &["check", "--format", "json", "--output", "baseline.json"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        run(dir.path(), &["check", "--baseline", "baseline.json"]).code,
+        0
+    );
+
+    // Shifted by two lines and joined by a second copy: only the new one is reported.
+    let src = format!(
+        "import os\n\n{SQLI}\n{}",
+        SQLI.replace("get_user", "get_admin")
+    );
+    std::fs::write(dir.path().join("app.py"), src).unwrap();
+    let (code, report) = json(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 1);
+    assert_error(
+        &run(dir.path(), &["check", "--baseline", "missing.json"]),
+        "missing.json",
+    );
+}
+
+// --- stdin -----------------------------------------------------------------------------------
+
+#[test]
+fn stdin_is_linted_as_the_given_file() {
+    let dir = project(&[]);
+    let out = backlint(dir.path())
+        .args(["check", "--format", "json", "--stdin-filename", "app.py"])
+        .write_stdin(CLEAN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings(&report).is_empty());
+}
+
+#[test]
+fn stdin_findings_carry_the_given_name() {
+    let dir = project(&[]);
+    let out = backlint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "api/app.py",
+        ])
+        .write_stdin(SQLI)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        findings(&report),
+        [("sql-injection".to_string(), "api/app.py".to_string())]
+    );
+}
+
+// --- catalogue -------------------------------------------------------------------------------
+
+#[test]
+fn rules_lists_the_catalogue() {
+    let dir = project(&[]);
+    let r = run(dir.path(), &["rules", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let rules: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules = rules.as_array().unwrap();
+    let ids: Vec<_> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&"sql-injection") && ids.contains(&"hardcoded-secret"),
+        "{ids:?}"
+    );
+    let sqli = rules.iter().find(|r| r["id"] == "sql-injection").unwrap();
+    assert_eq!(sqli["category"], "security");
+    assert_eq!(sqli["cwe"], serde_json::json!([89]));
+    assert!(sqli.get("docs").is_none());
+
+    let r = run(dir.path(), &["rules"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.starts_with("ID "));
+    assert!(r
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("hardcoded-secret ") && l.contains("security")));
+}
+
+#[test]
+fn explain_prints_the_docs() {
+    let dir = project(&[]);
+    let r = run(dir.path(), &["explain", "sql-injection"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.lines().next().unwrap().contains("sql-injection"));
+    assert!(r.stdout.contains("## Fix"), "{}", r.stdout);
+    assert_error(
+        &run(dir.path(), &["explain", "nope"]),
+        "unknown rule `nope`",
+    );
+    assert_error(
+        &run(dir.path(), &["explain", "sql-injecton"]),
+        "did you mean `sql-injection`?",
+    );
+}
+
+// --- robustness: one bad file never stops the run --------------------------------------------
+
+/// Checks a project holding `app.py` (one SQL injection) and the given bad files: no panic,
+/// exit 0/1, `notice` (if given) reported for its file, and the finding in `app.py` reported.
+fn survives(bad: &[(&str, &[u8])], notice: Option<(&str, &str)>, setup: impl FnOnce(&Path)) {
+    let mut files = bad.to_vec();
+    files.push(("app.py", SQLI.as_bytes()));
+    let dir = project(&files);
+    setup(dir.path());
+    let (code, report) = json(dir.path(), &[]);
+    assert!(code == 0 || code == 1, "exit {code}");
+    if let Some((path, message)) = notice {
+        let all = notices(&report);
+        assert!(
+            all.iter().any(|(p, m)| p == path && m.contains(message)),
+            "no `{message}` notice for {path}: {all:?}"
+        );
+    }
+    assert!(
+        findings(&report).contains(&("sql-injection".to_string(), "app.py".to_string())),
+        "the other file's finding is missing: {report}"
+    );
+}
+
+#[test]
+fn binary_file() {
+    survives(
+        &[("blob.py", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\xff\xfe")],
+        Some(("blob.py", "binary")),
+        |_| {},
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    survives(
+        &[("latin1.py", b"name = \"Jos\xe9\"\n")],
+        Some(("latin1.py", "UTF-8")),
+        |_| {},
+    );
+}
+
+#[test]
+fn empty_file() {
+    survives(
+        &[("empty.py", b""), ("empty.ts", b""), ("empty.rs", b"")],
+        None,
+        |_| {},
+    );
+}
+
+#[test]
+fn huge_single_line_minified_js() {
+    let big = "a=1;".repeat(5 * 1024 * 1024 / 4);
+    survives(&[("static/bundle.js", big.as_bytes())], None, |_| {});
+}
+
+#[test]
+fn deeply_nested_expressions() {
+    let parens = format!("x = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
+    let lists = format!("y = {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let sum = format!("z = {}\n", vec!["1"; 10_000].join(" + "));
+    let ts = format!("const x = {}1{};\n", "(".repeat(10_000), ")".repeat(10_000));
+    survives(
+        &[
+            ("parens.py", parens.as_bytes()),
+            ("lists.py", lists.as_bytes()),
+            ("sum.py", sum.as_bytes()),
+            ("deep.ts", ts.as_bytes()),
+        ],
+        None,
+        |_| {},
+    );
+}
+
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let lock = |path: &Path| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o000)).unwrap()
+    };
+    // root (or CAP_DAC_OVERRIDE) reads the file regardless: then there is no notice to expect.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    lock(probe.path());
+    let privileged = std::fs::read(probe.path()).is_ok();
+    let notice = (!privileged).then_some(("secret.py", "could not be read"));
+    survives(&[("secret.py", CLEAN.as_bytes())], notice, |dir| {
+        lock(&dir.join("secret.py"))
+    });
+}
+
+#[test]
+fn symlink_loop() {
+    survives(&[("pkg/mod.py", CLEAN.as_bytes())], None, |dir| {
+        std::os::unix::fs::symlink(dir.join("pkg"), dir.join("pkg/again")).unwrap();
+        std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+    });
+}
