@@ -9,6 +9,7 @@
 //!   "tool": { "name": "backlint", "version": "0.1.0" },
 //!   "summary": {
 //!     "files_checked": 42,              // files analysed
+//!     "lines_checked": 5120,            // lines in those files
 //!     "problems": 3,                    // number of diagnostics below
 //!     "by_rule": { "sql-injection": 2, "n-plus-one-query": 1 }   // sorted by rule id
 //!   },
@@ -75,6 +76,7 @@ struct Tool {
 #[derive(Serialize)]
 struct Summary<'a> {
     files_checked: usize,
+    lines_checked: usize,
     problems: usize,
     by_rule: BTreeMap<&'a str, usize>,
 }
@@ -163,6 +165,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         },
         summary: Summary {
             files_checked: report.files_checked,
+            lines_checked: report.lines_checked,
             problems: report.diagnostics.len(),
             by_rule: counts_by_rule(&report.diagnostics),
         },
