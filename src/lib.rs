@@ -6,3 +6,4 @@ pub mod lang;
 pub mod source;
 pub mod registry;
 pub mod report;
+pub mod knowledge;
