@@ -2,19 +2,19 @@
 
 pub mod ast;
 pub mod baseline;
-pub mod diagnostic;
-pub mod lang;
-pub mod source;
-pub mod registry;
-pub mod report;
+pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod facts;
 pub mod index;
 pub mod knowledge;
+pub mod lang;
+pub mod registry;
+pub mod report;
 pub mod rules;
+pub mod source;
 pub mod suppress;
-pub mod cli;
 
 pub use engine::{lint_paths, lint_source, Options};

@@ -90,7 +90,8 @@ fn check_dir(dir: &Path) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     copy_expanded(dir, tmp.path());
     let mut expected = BTreeSet::new();
-    expectations(dir, dir, &mut expected);
+    // read annotations after expansion: a multi-line fake (a PEM block) shifts lines
+    expectations(tmp.path(), tmp.path(), &mut expected);
     let report = lint_paths(&[tmp.path().to_path_buf()], &Options::default());
     let mut problems = Vec::new();
     for n in &report.notices {

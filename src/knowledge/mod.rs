@@ -1,8 +1,9 @@
 //! Framework knowledge shared by every rule: which calls query a database, which functions are
-//! HTTP handlers, what runs once per item of a collection. Adding an ORM or a framework is a
-//! change here, not in the rules.
+//! HTTP handlers, what runs once per item of a collection, raw SQL sinks, secret formats.
+//! Adding an ORM or a framework is a change here, not in the rules.
 
 pub mod http;
 pub mod loops;
 pub mod orm;
+pub mod secrets;
 pub mod sql;

@@ -1,10 +1,11 @@
 //! One module per rule, named after the rule id (`sql-injection` -> `sql_injection.rs`).
 
+pub mod hardcoded_secret;
 pub mod sql_injection;
 
 use crate::engine::Rule;
 
 /// Every implemented rule.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&sql_injection::SqlInjection]
+    vec![&hardcoded_secret::HardcodedSecret, &sql_injection::SqlInjection]
 }
