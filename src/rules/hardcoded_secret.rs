@@ -41,7 +41,7 @@ impl Rule for HardcodedSecret {
                     return None;
                 }
                 let name = secret_name_of(cx, node)?;
-                secrets::looks_like_secret_value(value).then(|| (format!("value of `{name}`"), 0, value.len()))
+                secrets::looks_like_secret_value(value).then(|| (format!("secret in {name}"), 0, value.len()))
             });
         let Some((kind, start, end)) = found else { return };
         let secret = &value[start..end];
@@ -90,12 +90,29 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
             }
         }
         Kind::Object { entries, .. } => entries.iter().find(|e| e.value == cur).and_then(|e| e.key.clone()),
-        Kind::Call(c) => c.args.iter().find(|a| a.value == cur).and_then(|a| a.name.clone()),
+        Kind::Call(c) => {
+            let arg = c.args.iter().find(|a| a.value == cur)?;
+            match arg.name.as_deref() {
+                // `signing_key: str = Field(default="...")`: the field's name counts
+                Some("default") => ast.parent(p).and_then(|g| match ast.kind(g) {
+                    Kind::Assign { target, value: Some(v), .. } if *v == p => ast.path_of(*target),
+                    _ => None,
+                }),
+                Some(n) => Some(n.to_string()),
+                None => {
+                    // `jwt.encode(payload, "key")`: calls whose positional argument is a secret
+                    let callee = ast.path_of(c.callee)?;
+                    let index = secrets::secret_argument(&callee)?;
+                    let pos = ast.positional(c).position(|a| a == cur)?;
+                    return (pos == index).then(|| format!("the key argument of `{callee}`"));
+                }
+            }
+        }
         Kind::Function(f) => f.params.iter().find(|pa| pa.default == Some(cur)).map(|pa| pa.name.clone()),
         _ => None,
     }?;
     let last = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
-    secrets::is_secret_name(&last).then_some(last)
+    secrets::is_secret_name(&last).then(|| format!("`{last}`"))
 }
 
 /// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
