@@ -107,7 +107,7 @@ const SQL_RECEIVERS: &[&str] = &[
     "cursor", "cur", "curs", "conn", "connection", "con", "db", "database", "pool", "tx", "txn",
     "transaction", "session", "client", "pg", "mysql", "trx", "knex", "sequelize", "datasource",
     "manager", "entitymanager", "queryrunner", "sql", "dbconn", "dbpool", "pgpool", "pgclient",
-    "conn_pool",
+    "conn_pool", "engine", "runner", "queryrunner",
 ];
 const SQL_TEXT_METHODS_PY: &[&str] = &["execute", "executemany", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "execute_many", "mogrify", "exec_driver_sql"];
 const SQL_TEXT_METHODS_TS: &[&str] = &["query", "execute", "raw", "unsafe", "many", "one", "oneOrNone", "none", "any", "manyOrNone", "$queryRawUnsafe", "$executeRawUnsafe"];

@@ -45,7 +45,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
     }
     let path = ast.path_of(c.callee);
     let qualified = path.as_deref().map(|p| imports.qualify_path(p));
-    let first = ast.positional(c).next();
+    let first = ast.positional(c).next().or_else(|| ["sql", "query", "statement", "text", "stmt"].iter().find_map(|k| ast.kwarg(c, k)));
     let name = ast.callee_name(c)?;
     let recv = ast.receiver(c);
     // Free functions: `text(..)`, `sqlx::query(..)`, `sql_query(..)`, `RawSQL(..)`.
@@ -154,10 +154,10 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
                 return Some(d);
             }
             let non_const = [*lhs, *rhs].into_iter().find(|&x| !is_constant(ast, x, at, depth));
-            let texty = is_texty(ast, *lhs) || is_texty(ast, *rhs);
+            let texty = is_texty(ast, *lhs, at) || is_texty(ast, *rhs, at);
             non_const.filter(|_| texty).map(|v| Dynamic { how: "string concatenation", value: v, built_at: None })
         }
-        Kind::Binary { op: BinOp::Mod, lhs, rhs } if matches!(ast.kind(ast.unwrap_expr(*lhs)), Kind::Str(_)) => {
+        Kind::Binary { op: BinOp::Mod, lhs, rhs } if is_texty(ast, *lhs, at) => {
             (!is_constant(ast, *rhs, at, depth)).then(|| Dynamic { how: "`%` formatting", value: *rhs, built_at: None })
         }
         Kind::Call(c) => {
@@ -167,7 +167,7 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
                     c.args.iter().skip(1).find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`format!`", value: a.value, built_at: None })
                 });
             }
-            if name == "format" && ast.receiver(c).is_some_and(|r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Str(_))) {
+            if name == "format" && ast.receiver(c).is_some_and(|r| is_texty(ast, r, at)) {
                 return c.args.iter().find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`.format()`", value: a.value, built_at: None });
             }
             if name == "concat" && ast.receiver(c).is_some() {
@@ -183,6 +183,7 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
             }
             None
         }
+        Kind::Array(items) => items.iter().find_map(|&i| dynamic(ast, i, at, depth + 1)),
         Kind::Name(n) => {
             let (assign, value) = latest_assignment(ast, n, at)?;
             if let Some(mut d) = dynamic(ast, value, assign, depth + 1) {
@@ -196,9 +197,20 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
     }
 }
 
-/// A string-ish operand, so `a + b` is text concatenation rather than arithmetic.
-fn is_texty(ast: &Ast, id: NodeId) -> bool {
-    matches!(ast.kind(ast.unwrap_expr(id)), Kind::Str(_))
+/// A string-ish operand, so `a + b` is text concatenation rather than arithmetic: a literal,
+/// a concatenation containing one, an ALL_CAPS constant or a variable holding a literal.
+fn is_texty(ast: &Ast, id: NodeId, at: NodeId) -> bool {
+    let id = ast.unwrap_expr(id);
+    match ast.kind(id) {
+        Kind::Str(_) => true,
+        Kind::Binary { op: BinOp::Add, lhs, rhs } => is_texty(ast, *lhs, at) || is_texty(ast, *rhs, at),
+        Kind::Name(n) => {
+            is_const_name(last(n)) && ast.lang == Lang::Python
+                || latest_assignment(ast, n, at).is_some_and(|(_, v)| matches!(ast.kind(ast.unwrap_expr(v)), Kind::Str(_)))
+        }
+        Kind::Call(c) => matches!(ast.callee_name(c), Some("to_owned" | "to_string" | "from" | "String::from" | "format")),
+        _ => false,
+    }
 }
 
 fn augmented_dynamic(ast: &Ast, name: &str, from: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
@@ -265,12 +277,26 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
             if is_const_name(last) {
                 return true;
             }
+            if numeric_param(ast, n, at) || bound_to_constant(ast, id, n, depth) {
+                return true;
+            }
             match latest_assignment(ast, n, at) {
                 Some((a, v)) => is_constant(ast, v, a, depth + 1) && augmented_dynamic(ast, n, a, at, depth + 1).is_none(),
                 None => false,
             }
         }
-        Kind::Member { property, .. } => is_const_name(property) || property == "length" || property == "size",
+        Kind::Member { object, property } => {
+            is_const_name(property)
+                || matches!(property.as_str(), "length" | "size" | "db_table" | "__tablename__" | "table_name")
+                || matches!(ast.kind(*object), Kind::Member { property: p, .. } if p == "_meta")
+        }
+        Kind::Index { object, .. } => ast.path_of(*object).is_some_and(|p| is_const_name(last(&p))),
+        Kind::Other => {
+            // a conditional choosing between constants: `"DESC" if desc else "ASC"`
+            let kids: Vec<NodeId> = ast.children(id).collect();
+            let strs = kids.iter().filter(|&&k| matches!(ast.kind(k), Kind::Str(_))).count();
+            strs >= 2 && kids.iter().all(|&k| matches!(ast.kind(k), Kind::Str(_) | Kind::Name(_) | Kind::Member { .. } | Kind::Binary { op: BinOp::Compare, .. }) && (!matches!(ast.kind(k), Kind::Str(_)) || is_constant(ast, k, at, depth + 1)))
+        }
         Kind::Binary { op, lhs, rhs } => {
             matches!(op, BinOp::Compare) || is_constant(ast, *lhs, at, depth + 1) && is_constant(ast, *rhs, at, depth + 1) || is_numeric(ast, id)
         }
@@ -278,6 +304,16 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
             if matches!(name, "len" | "int" | "float" | "bool" | "Number" | "parseInt" | "parseFloat" | "count" | "size" | "toFixed" | "uuid4" | "isoformat") {
+                return true;
+            }
+            if matches!(name, "min" | "max" | "abs" | "round" | "clamp") {
+                return c.args.iter().any(|a| is_constant(ast, a.value, at, depth + 1)) && matches!(name, "min" | "max" | "clamp")
+                    || c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1));
+            }
+            if name == "get" && ast.receiver(c).and_then(|r| ast.path_of(r)).is_some_and(|p| is_const_name(last(&p))) {
+                return true; // lookup in a constant allow-list
+            }
+            if name == "join" && (c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1)) && ast.receiver(c).is_some_and(|r| is_constant(ast, r, at, depth + 1))) {
                 return true;
             }
             if name == "join" {
@@ -292,6 +328,25 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
         }
         _ => false,
     }
+}
+
+/// A parameter of the enclosing function typed as a number (`limit: int`, `id: i64`).
+fn numeric_param(ast: &Ast, name: &str, at: NodeId) -> bool {
+    let Some(f) = ast.enclosing_function(at).and_then(|f| ast.function(f)) else { return false };
+    f.params.iter().any(|p| {
+        p.name == name
+            && p.ty.as_deref().is_some_and(|t| {
+                matches!(t.trim(), "int" | "float" | "bool" | "number" | "boolean" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "f32" | "f64" | "uuid.UUID" | "UUID" | "Uuid")
+            })
+    })
+}
+
+/// A comprehension/loop variable over a constant collection (`for c in COLUMNS`).
+fn bound_to_constant(ast: &Ast, id: NodeId, name: &str, depth: u8) -> bool {
+    ast.ancestors(id).any(|a| match ast.kind(a) {
+        Kind::Loop(l) => l.bindings.iter().any(|b| b == name) && l.iter.is_some_and(|it| is_constant(ast, it, a, depth + 1)),
+        _ => false,
+    })
 }
 
 fn is_numeric(ast: &Ast, id: NodeId) -> bool {
