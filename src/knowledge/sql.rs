@@ -301,6 +301,16 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
             matches!(op, BinOp::Compare) || is_constant(ast, *lhs, at, depth + 1) && is_constant(ast, *rhs, at, depth + 1) || is_numeric(ast, id)
         }
         Kind::Array(items) => items.iter().all(|&i| is_constant(ast, i, at, depth + 1)),
+        Kind::Loop(l) if l.kind == crate::ast::LoopKind::Comprehension => {
+            // `[c for c in COLUMNS if c in changes]`, `(f"{c} = %s" for c in fields)`
+            l.iter.is_some_and(|it| is_constant(ast, it, at, depth + 1))
+                && ast.subtree(id).filter(|&n| l.iter.is_none_or(|it| !ast.contains(it, n))).all(|n| match ast.kind(n) {
+                    Kind::Str(_) => is_constant(ast, n, at, depth + 1),
+                    Kind::Name(x) => l.bindings.contains(x) || ast.ancestors(n).take_while(|&a| a != id).any(|a| matches!(ast.kind(a), Kind::Binary { op: BinOp::Compare, .. })),
+                    Kind::Call(_) => false,
+                    _ => true,
+                })
+        }
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
             if matches!(name, "len" | "int" | "float" | "bool" | "Number" | "parseInt" | "parseFloat" | "count" | "size" | "toFixed" | "uuid4" | "isoformat") {
