@@ -32,8 +32,12 @@ fn main() {
         let text = std::fs::read_to_string(&path).expect("read rule doc");
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let fail = |msg: &str| -> ! { panic!("{}: {msg}", path.display()) };
-        let rest = text.strip_prefix("---\n").unwrap_or_else(|| fail("must start with --- front matter"));
-        let (yaml, body) = rest.split_once("\n---\n").unwrap_or_else(|| fail("unterminated front matter"));
+        let rest = text
+            .strip_prefix("---\n")
+            .unwrap_or_else(|| fail("must start with --- front matter"));
+        let (yaml, body) = rest
+            .split_once("\n---\n")
+            .unwrap_or_else(|| fail("unterminated front matter"));
         let f: Front = serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| fail(&e.to_string()));
         if f.id != stem {
             fail(&format!("id `{}` does not match the file name", f.id));

@@ -61,13 +61,20 @@ pub async fn list_items_{n}(State(pool): State<PgPool>, Query(p): Query<Page>) -
 "#;
 
 fn generate(template: &str, copies: usize) -> String {
-    (0..copies).map(|i| template.replace("{n}", &i.to_string())).collect()
+    (0..copies)
+        .map(|i| template.replace("{n}", &i.to_string()))
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
     let cases = [
         ("python", "svc.py", Dialect::Python, generate(PY, 300)),
-        ("typescript", "svc.ts", Dialect::TypeScript, generate(TS, 300)),
+        (
+            "typescript",
+            "svc.ts",
+            Dialect::TypeScript,
+            generate(TS, 300),
+        ),
         ("rust", "svc.rs", Dialect::Rust, generate(RS, 300)),
     ];
     let options = Options::default();
@@ -76,8 +83,16 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(text.len() as u64));
         g.sample_size(20);
         g.bench_function("parse", |b| b.iter(|| lang::parse_only(*dialect, text)));
-        g.bench_function("parse+lower", |b| b.iter(|| lang::parse(*dialect, text).is_ok()));
-        g.bench_function("check", |b| b.iter(|| lint_source(Path::new(file), text, &options).diagnostics.len()));
+        g.bench_function("parse+lower", |b| {
+            b.iter(|| lang::parse(*dialect, text).is_ok())
+        });
+        g.bench_function("check", |b| {
+            b.iter(|| {
+                lint_source(Path::new(file), text, &options)
+                    .diagnostics
+                    .len()
+            })
+        });
         g.finish();
     }
 }

@@ -188,19 +188,45 @@ pub enum Kind {
     Class(Box<Class>),
     Loop(Box<Loop>),
     /// Python `with`, also `async with`: the context expressions and the body.
-    With { items: Vec<NodeId>, body: Vec<NodeId> },
+    With {
+        items: Vec<NodeId>,
+        body: Vec<NodeId>,
+    },
     /// `try`/`catch`/`except`: body, handlers (each a `Catch`), finally body.
-    Try { body: Vec<NodeId>, handlers: Vec<NodeId>, finally: Vec<NodeId> },
+    Try {
+        body: Vec<NodeId>,
+        handlers: Vec<NodeId>,
+        finally: Vec<NodeId>,
+    },
     /// One handler: the caught types as written, the bound name and the body.
-    Catch { types: Vec<String>, binding: Option<String>, body: Vec<NodeId> },
-    If { cond: NodeId, then: Vec<NodeId>, els: Vec<NodeId> },
+    Catch {
+        types: Vec<String>,
+        binding: Option<String>,
+        body: Vec<NodeId>,
+    },
+    If {
+        cond: NodeId,
+        then: Vec<NodeId>,
+        els: Vec<NodeId>,
+    },
     Return(Option<NodeId>),
     /// `x = v`, `let x = v`, `const {a} = v`, `x += v`; target is the lowered left side.
-    Assign { target: NodeId, value: Option<NodeId>, declared: bool, augmented: bool },
+    Assign {
+        target: NodeId,
+        value: Option<NodeId>,
+        declared: bool,
+        augmented: bool,
+    },
     Call(Box<Call>),
     /// `a.b`, `a?.b`; Rust field access and `Type::assoc` become paths (`Name`).
-    Member { object: NodeId, property: String },
-    Index { object: NodeId, index: NodeId },
+    Member {
+        object: NodeId,
+        property: String,
+    },
+    Index {
+        object: NodeId,
+        index: NodeId,
+    },
     /// An identifier or a path as written (`requests`, `std::fs::read`, `Order`).
     Name(String),
     Str(Box<Str>),
@@ -208,11 +234,18 @@ pub enum Kind {
     Bool(bool),
     /// `None`, `null`, `undefined`.
     Null,
-    Binary { op: BinOp, lhs: NodeId, rhs: NodeId },
+    Binary {
+        op: BinOp,
+        lhs: NodeId,
+        rhs: NodeId,
+    },
     /// `await x`, Rust `x.await`.
     Await(NodeId),
     /// Object literal, dict, Rust struct literal (`Foo { a: 1 }`, name in `ty`).
-    Object { ty: Option<String>, entries: Vec<Entry> },
+    Object {
+        ty: Option<String>,
+        entries: Vec<Entry>,
+    },
     /// List/array/tuple/set literal.
     Array(Vec<NodeId>),
     Import(Box<Import>),
@@ -484,12 +517,20 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        Builder { nodes: Vec::with_capacity(1024), stack: Vec::with_capacity(64) }
+        Builder {
+            nodes: Vec::with_capacity(1024),
+            stack: Vec::with_capacity(64),
+        }
     }
     pub fn open(&mut self, span: Span) -> NodeId {
         let id = self.nodes.len() as NodeId;
         let parent = self.stack.last().copied().unwrap_or(id);
-        self.nodes.push(Node { kind: Kind::Other, span, parent, end: id + 1 });
+        self.nodes.push(Node {
+            kind: Kind::Other,
+            span,
+            parent,
+            end: id + 1,
+        });
         self.stack.push(id);
         id
     }
@@ -522,7 +563,11 @@ impl Builder {
     }
     pub fn finish(self, lang: Lang, has_errors: bool) -> Ast {
         debug_assert!(self.stack.is_empty());
-        Ast { lang, nodes: self.nodes, has_errors }
+        Ast {
+            lang,
+            nodes: self.nodes,
+            has_errors,
+        }
     }
 }
 
@@ -536,7 +581,16 @@ mod tests {
         let m = b.open(Span::new(0, 10));
         let c = b.open(Span::new(0, 5));
         let n = b.leaf(Span::new(0, 1), Kind::Name("f".into()));
-        b.close(c, Kind::Call(Box::new(Call { callee: n, args: vec![], is_new: false, is_macro: false, is_tagged: false })));
+        b.close(
+            c,
+            Kind::Call(Box::new(Call {
+                callee: n,
+                args: vec![],
+                is_new: false,
+                is_macro: false,
+                is_tagged: false,
+            })),
+        );
         let s = b.leaf(Span::new(6, 8), Kind::Number);
         b.close(m, Kind::Module(vec![c, s]));
         let ast = b.finish(Lang::Python, false);

@@ -52,7 +52,11 @@ pub struct Label {
 pub enum Condition {
     /// Holds if the called function (resolved through the file's imports) runs a query.
     /// The engine adds the helper's query as a related label and fills `{query}` in the message.
-    CalleeQueries { module: Option<String>, name: String, method_of: Option<String> },
+    CalleeQueries {
+        module: Option<String>,
+        name: String,
+        method_of: Option<String>,
+    },
     /// Holds unless the project sets a default pagination class (DRF settings).
     NoDefaultPagination,
     /// Holds unless the project installs an app-wide rate limiter.
@@ -90,7 +94,13 @@ pub struct Diagnostic {
 /// (`AKIA`, `ghp_`, `sk_live_`) and replaces the rest, keeping the length.
 pub fn redact(secret: &str) -> String {
     let n = secret.chars().count();
-    let keep = if n >= 16 { 4 } else if n >= 8 { 2 } else { 0 };
+    let keep = if n >= 16 {
+        4
+    } else if n >= 8 {
+        2
+    } else {
+        0
+    };
     secret
         .chars()
         .enumerate()
@@ -100,14 +110,17 @@ pub fn redact(secret: &str) -> String {
 
 /// Masks a secret in place in a text, byte-length preserving so spans stay valid.
 pub fn redact_in(text: &mut String, span: Span) {
-    let Some(secret) = text.get(span.range()) else { return };
+    let Some(secret) = text.get(span.range()) else {
+        return;
+    };
     let masked: String = secret
         .char_indices()
         .flat_map(|(i, c)| {
             let keep = i < 4 && secret.len() >= 16 || c == '\n';
             let w = c.len_utf8();
             let ch = if keep { Some(c) } else { None };
-            ch.into_iter().chain(std::iter::repeat_n('*', if keep { 0 } else { w }))
+            ch.into_iter()
+                .chain(std::iter::repeat_n('*', if keep { 0 } else { w }))
         })
         .collect();
     text.replace_range(span.range(), &masked);

@@ -13,9 +13,27 @@ use crate::report::Notice;
 
 /// Folders never descended into.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
-    "node_modules", "vendor", "dist", "build", "target", ".git", ".hg", ".svn", "__pycache__",
-    ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache", ".next", ".nuxt", "coverage",
-    "site-packages", "bower_components", ".turbo", "out",
+    "node_modules",
+    "vendor",
+    "dist",
+    "build",
+    "target",
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".next",
+    ".nuxt",
+    "coverage",
+    "site-packages",
+    "bower_components",
+    ".turbo",
+    "out",
 ];
 
 /// Whether a file name marks generated or minified code.
@@ -38,7 +56,10 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                notices.push(Notice { path: root.clone(), message: format!("could not be read: {e}") });
+                notices.push(Notice {
+                    path: root.clone(),
+                    message: format!("could not be read: {e}"),
+                });
                 continue;
             }
         };
@@ -46,7 +67,10 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
             if Dialect::from_path(root).is_some() {
                 files.push(root.clone());
             } else {
-                notices.push(Notice { path: root.clone(), message: "skipped: not a Python, TypeScript/JavaScript or Rust file".into() });
+                notices.push(Notice {
+                    path: root.clone(),
+                    message: "skipped: not a Python, TypeScript/JavaScript or Rust file".into(),
+                });
             }
             continue;
         }
@@ -81,7 +105,10 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
                         ignore::Error::WithPath { path, .. } => path.clone(),
                         _ => root.clone(),
                     };
-                    notices.push(Notice { path, message: format!("skipped: {err}") });
+                    notices.push(Notice {
+                        path,
+                        message: format!("skipped: {err}"),
+                    });
                 }
             }
         }

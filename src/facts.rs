@@ -20,8 +20,20 @@ pub struct Imports {
 
 /// Base classes, decorators and derives that make a class an ORM model.
 const MODEL_MARKERS: &[&str] = &[
-    "Model", "models.Model", "db.Model", "Base", "DeclarativeBase", "SQLModel", "Document",
-    "Entity", "Table", "FromRow", "Queryable", "DeriveEntityModel", "Insertable", "Selectable",
+    "Model",
+    "models.Model",
+    "db.Model",
+    "Base",
+    "DeclarativeBase",
+    "SQLModel",
+    "Document",
+    "Entity",
+    "Table",
+    "FromRow",
+    "Queryable",
+    "DeriveEntityModel",
+    "Insertable",
+    "Selectable",
 ];
 
 impl Imports {
@@ -39,7 +51,9 @@ impl Imports {
     pub fn uses(&self, module: &str) -> bool {
         self.map.values().any(|q| {
             q == module
-                || q.strip_prefix(module).is_some_and(|r| r.starts_with('.') || r.starts_with("::") || r.starts_with('/'))
+                || q.strip_prefix(module).is_some_and(|r| {
+                    r.starts_with('.') || r.starts_with("::") || r.starts_with('/')
+                })
         })
     }
     /// The qualified name of a name or member chain, with its first segment resolved through
@@ -156,14 +170,25 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     }
     for node in &ast.nodes {
         if let Kind::Class(c) = &node.kind {
-            let marked = c.bases.iter().any(|b| MODEL_MARKERS.contains(&b.as_str()) || b.ends_with(".Model"))
-                || c.decorators.iter().any(|d| MODEL_MARKERS.contains(&d.name.as_str()) || d.name == "derive" && MODEL_MARKERS.iter().any(|m| d.args.contains(m)));
+            let marked = c
+                .bases
+                .iter()
+                .any(|b| MODEL_MARKERS.contains(&b.as_str()) || b.ends_with(".Model"))
+                || c.decorators.iter().any(|d| {
+                    MODEL_MARKERS.contains(&d.name.as_str())
+                        || d.name == "derive" && MODEL_MARKERS.iter().any(|m| d.args.contains(m))
+                });
             if marked {
                 facts.imports.models.insert(c.name.clone());
             }
         }
         // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
-        if let Kind::Assign { target, value: Some(v), .. } = &node.kind {
+        if let Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } = &node.kind
+        {
             if let (Kind::Name(n), Some(c)) = (ast.kind(*target), ast.call(ast.unwrap_expr(*v))) {
                 if matches!(ast.callee_name(c), Some("model" | "define")) {
                     facts.imports.models.insert(n.clone());
@@ -199,11 +224,12 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             Kind::Call(_) => {
                 if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
                     // Attribute the query to the innermost named function.
-                    let owner = ast.ancestors(id).find(|&a| {
-                        ast.function(a).is_some_and(|f| f.name.is_some())
-                    });
+                    let owner = ast
+                        .ancestors(id)
+                        .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()));
                     if let Some(owner) = owner {
-                        if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner) {
+                        if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner)
+                        {
                             if ff.query.is_none() {
                                 ff.query = Some((ast.span(id), q.display));
                             }
@@ -211,11 +237,17 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                     }
                 }
             }
-            Kind::Assign { target, value: Some(v), .. } => {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } => {
                 if let Some(name) = ast.path_of(*target) {
                     if name == "REST_FRAMEWORK" || name.ends_with("DEFAULT_PAGINATION_CLASS") {
                         let has = name.ends_with("DEFAULT_PAGINATION_CLASS")
-                            || ast.entry(*v, "DEFAULT_PAGINATION_CLASS").is_some_and(|e| !matches!(ast.kind(e.value), Kind::Null));
+                            || ast
+                                .entry(*v, "DEFAULT_PAGINATION_CLASS")
+                                .is_some_and(|e| !matches!(ast.kind(e.value), Kind::Null));
                         facts.default_pagination |= has;
                     }
                 }

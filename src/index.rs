@@ -62,12 +62,19 @@ impl ProjectIndex {
     /// `./services/orders`, `crate::db::users`), resolved relative to `from`. Without a module
     /// (a method call such as `self.repo.orders_for(u)`), the name must be unambiguous: every
     /// function of that name in the project queries.
-    pub fn querying_callee(&self, from: &Path, module: Option<&str>, name: &str) -> Option<&QueryingFn> {
+    pub fn querying_callee(
+        &self,
+        from: &Path,
+        module: Option<&str>,
+        name: &str,
+    ) -> Option<&QueryingFn> {
         let candidates = self.querying.get(name)?;
         match module {
             Some(m) => {
                 let want = normalise_module(from, m);
-                candidates.iter().find(|c| ends_with_segments(&c.module, &want))
+                candidates
+                    .iter()
+                    .find(|c| ends_with_segments(&c.module, &want))
             }
             None => {
                 let defined = self.defined.get(name).copied().unwrap_or(0);
@@ -79,7 +86,10 @@ impl ProjectIndex {
 
 /// Turns an import's module text into `/`-separated path segments relative to the project.
 fn normalise_module(from: &Path, m: &str) -> String {
-    let from_dir = from.parent().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+    let from_dir = from
+        .parent()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
     if m.starts_with("./") || m.starts_with("../") {
         return join_relative(&from_dir, m);
     }
@@ -94,7 +104,10 @@ fn normalise_module(from: &Path, m: &str) -> String {
         loop {
             if let Some(r) = rest.strip_prefix("super::") {
                 if !first {
-                    dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+                    dir = dir
+                        .rsplit_once('/')
+                        .map(|(d, _)| d.to_string())
+                        .unwrap_or_default();
                 }
                 first = false;
                 rest = r;
@@ -111,12 +124,22 @@ fn normalise_module(from: &Path, m: &str) -> String {
         let dots = m.chars().take_while(|&c| c == '.').count();
         let mut dir = from_dir;
         for _ in 1..dots {
-            dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+            dir = dir
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
         }
         let rest = m[dots..].replace('.', "/");
-        return if rest.is_empty() { dir } else { format!("{dir}/{rest}") };
+        return if rest.is_empty() {
+            dir
+        } else {
+            format!("{dir}/{rest}")
+        };
     }
-    let m = m.strip_prefix("@/").or_else(|| m.strip_prefix("~/")).unwrap_or(m);
+    let m = m
+        .strip_prefix("@/")
+        .or_else(|| m.strip_prefix("~/"))
+        .unwrap_or(m);
     if m.contains('/') {
         m.to_string()
     } else {
@@ -125,7 +148,10 @@ fn normalise_module(from: &Path, m: &str) -> String {
 }
 
 fn join_relative(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     for seg in rel.split('/') {
         match seg {
             "." | "" => {}
@@ -165,15 +191,36 @@ mod tests {
     #[test]
     fn modules_resolve_across_languages() {
         let f = Path::new("app/api/views.py");
-        assert!(ends_with_segments("app/services/orders", &normalise_module(f, "app.services.orders")));
-        assert!(ends_with_segments("app/api/helpers", &normalise_module(f, ".helpers")));
-        assert!(ends_with_segments("app/services", &normalise_module(f, "..services")));
+        assert!(ends_with_segments(
+            "app/services/orders",
+            &normalise_module(f, "app.services.orders")
+        ));
+        assert!(ends_with_segments(
+            "app/api/helpers",
+            &normalise_module(f, ".helpers")
+        ));
+        assert!(ends_with_segments(
+            "app/services",
+            &normalise_module(f, "..services")
+        ));
         let t = Path::new("src/routes/users.ts");
-        assert!(ends_with_segments("src/services/users", &normalise_module(t, "../services/users")));
-        assert!(ends_with_segments("src/services/users", &normalise_module(t, "../services/users.js")));
+        assert!(ends_with_segments(
+            "src/services/users",
+            &normalise_module(t, "../services/users")
+        ));
+        assert!(ends_with_segments(
+            "src/services/users",
+            &normalise_module(t, "../services/users.js")
+        ));
         let r = Path::new("src/handlers/users.rs");
-        assert!(ends_with_segments("src/db/users", &normalise_module(r, "crate::db::users")));
-        assert!(ends_with_segments("src/db", &normalise_module(r, "super::super::db")));
+        assert!(ends_with_segments(
+            "src/db/users",
+            &normalise_module(r, "crate::db::users")
+        ));
+        assert!(ends_with_segments(
+            "src/db",
+            &normalise_module(r, "super::super::db")
+        ));
         assert!(!ends_with_segments("src/notdb/users", "db/users"));
     }
 }

@@ -12,13 +12,19 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start as u32, end: end.max(start) as u32 }
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
     }
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -49,7 +55,11 @@ impl SourceFile {
                 line_starts.push(i as u32 + 1);
             }
         }
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -66,7 +76,10 @@ impl SourceFile {
 
     /// Byte offset where 0-based line `line` starts.
     pub fn line_start(&self, line: usize) -> u32 {
-        self.line_starts.get(line).copied().unwrap_or(self.text.len() as u32)
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len() as u32)
     }
 
     /// The text of 0-based line `line`, without the newline.

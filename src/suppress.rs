@@ -34,7 +34,12 @@ const MARKER: &str = "backlint:";
 
 /// Finds the suppressions in a file. `statement_end(line)` gives the last line of the statement
 /// that starts on `line`.
-pub fn parse(file: &SourceFile, lang: Lang, strings: &[Span], statement_end: impl Fn(u32) -> u32) -> Vec<Suppression> {
+pub fn parse(
+    file: &SourceFile,
+    lang: Lang,
+    strings: &[Span],
+    statement_end: impl Fn(u32) -> u32,
+) -> Vec<Suppression> {
     let mut out = Vec::new();
     if !file.text.contains(MARKER) {
         return out;
@@ -46,7 +51,9 @@ pub fn parse(file: &SourceFile, lang: Lang, strings: &[Span], statement_end: imp
         let line = file.line_text(line0);
         let before = &file.text[line_start..idx];
         // The marker must follow the comment token, with only spaces between.
-        let Some(cpos) = before.rfind(comment) else { continue };
+        let Some(cpos) = before.rfind(comment) else {
+            continue;
+        };
         if !before[cpos + comment.len()..].trim().is_empty() {
             continue;
         }
@@ -63,7 +70,9 @@ pub fn parse(file: &SourceFile, lang: Lang, strings: &[Span], statement_end: imp
         } else {
             continue;
         };
-        let Some(r) = rest.strip_prefix('[') else { continue };
+        let Some(r) = rest.strip_prefix('[') else {
+            continue;
+        };
         let Some(close) = r.find(']') else { continue };
         let rules: Vec<String> = r[..close]
             .split(',')
@@ -73,7 +82,10 @@ pub fn parse(file: &SourceFile, lang: Lang, strings: &[Span], statement_end: imp
         if rules.is_empty() {
             continue;
         }
-        let reason = r[close + 1..].trim().trim_start_matches(['-', ':', '—']).trim();
+        let reason = r[close + 1..]
+            .trim()
+            .trim_start_matches(['-', ':', '—'])
+            .trim();
         let reason = (!reason.is_empty()).then(|| reason.to_string());
         let this_line = line0 as u32 + 1;
         let code_before = !before[..cpos].trim().is_empty();
@@ -89,7 +101,11 @@ pub fn parse(file: &SourceFile, lang: Lang, strings: &[Span], statement_end: imp
             let mut next = line0 + 1;
             while next < file.line_count() {
                 let t = file.line_text(next).trim_start();
-                if !t.is_empty() && !t.starts_with(comment) && !t.starts_with('@') && !t.starts_with("#[") {
+                if !t.is_empty()
+                    && !t.starts_with(comment)
+                    && !t.starts_with('@')
+                    && !t.starts_with("#[")
+                {
                     break;
                 }
                 if t.starts_with('@') || t.starts_with("#[") {
@@ -134,10 +150,14 @@ pub fn covers(sups: &mut [Suppression], d: &Diagnostic) -> bool {
 /// without a reason when reasons are required.
 pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if config.ignore.iter().any(|i| i == UNUSED) || !(config.select.is_empty() || config.select.iter().any(|s| s == UNUSED)) {
+    if config.ignore.iter().any(|i| i == UNUSED)
+        || !(config.select.is_empty() || config.select.iter().any(|s| s == UNUSED))
+    {
         return out;
     }
-    let file = std::fs::read_to_string(path).ok().map(|t| SourceFile::new(path, t));
+    let file = std::fs::read_to_string(path)
+        .ok()
+        .map(|t| SourceFile::new(path, t));
     for s in sups {
         for (rule, used) in s.rules.iter().zip(&s.used) {
             // A rule that is switched off cannot use its suppression: say nothing.
@@ -145,7 +165,9 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
                 && !config.ignore.iter().any(|x| x == rule);
             let message = if crate::registry::get(rule).is_none() && rule != "all" {
                 match crate::registry::suggest(rule) {
-                    Some(s) => format!("unknown rule `{rule}` in suppression (did you mean `{s}`?)"),
+                    Some(s) => {
+                        format!("unknown rule `{rule}` in suppression (did you mean `{s}`?)")
+                    }
                     None => format!("unknown rule `{rule}` in suppression"),
                 }
             } else if !used && selected {
@@ -167,7 +189,11 @@ fn make(path: &Path, file: Option<&SourceFile>, s: &Suppression, message: String
     let (start, end) = match file {
         Some(f) => (f.position(s.span.start), f.position(s.span.end)),
         None => {
-            let p = crate::source::Position { line: s.line, column: 1, column_utf16: 1 };
+            let p = crate::source::Position {
+                line: s.line,
+                column: 1,
+                column_utf16: 1,
+            };
             (p, p)
         }
     };

@@ -13,13 +13,24 @@ fn every_implemented_rule_has_docs_module_and_fixtures() {
     for rule in rules::all() {
         let id = rule.id();
         let meta = registry::get(id).unwrap_or_else(|| panic!("{id}: no rules/{id}.md"));
-        let module = root().join("src/rules").join(format!("{}.rs", id.replace('-', "_")));
+        let module = root()
+            .join("src/rules")
+            .join(format!("{}.rs", id.replace('-', "_")));
         assert!(module.exists(), "{id}: no {}", module.display());
         for lang in meta.languages {
             let dir = root().join("fixtures").join(id).join(lang);
-            assert!(dir.is_dir(), "{id}: no fixtures for {lang} in {}", dir.display());
-            let annotated = walk(&dir).iter().any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains(&format!("expect: {id}"))));
-            assert!(annotated, "{id}: fixtures for {lang} have no `expect: {id}`");
+            assert!(
+                dir.is_dir(),
+                "{id}: no fixtures for {lang} in {}",
+                dir.display()
+            );
+            let annotated = walk(&dir).iter().any(|f| {
+                std::fs::read_to_string(f).is_ok_and(|t| t.contains(&format!("expect: {id}")))
+            });
+            assert!(
+                annotated,
+                "{id}: fixtures for {lang} have no `expect: {id}`"
+            );
         }
     }
 }
@@ -43,7 +54,11 @@ fn rule_ids_come_from_the_catalog() {
         return; // shared/ not beside the checkout
     }
     for meta in registry::RULES.iter().filter(|m| m.category != "meta") {
-        assert!(catalog.contains(&format!("`{}`", meta.id)), "{} is not in RULES.md", meta.id);
+        assert!(
+            catalog.contains(&format!("`{}`", meta.id)),
+            "{} is not in RULES.md",
+            meta.id
+        );
     }
 }
 

@@ -9,7 +9,10 @@ use backlint::{lint_paths, Options};
 fn demo_report() -> backlint::report::Report {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).unwrap();
-    let options = Options { uri_root: Some(root.clone()), ..Options::default() };
+    let options = Options {
+        uri_root: Some(root.clone()),
+        ..Options::default()
+    };
     lint_paths(&[PathBuf::from("fixtures/demo")], &options)
 }
 
@@ -28,7 +31,12 @@ fn demo_sarif() {
     sarif::render(&report, &mut out).unwrap();
     let mut v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     // rule docs are long and tested elsewhere: keep the snapshot to results and rule ids
-    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect::<Vec<_>>();
     v["runs"][0]["tool"]["driver"]["rules"] = serde_json::Value::Array(rules);
     v["runs"][0]["tool"]["driver"]["version"] = "x".into();
     v["runs"][0]["tool"]["driver"]["semanticVersion"] = "x".into();

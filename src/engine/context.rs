@@ -77,6 +77,9 @@ impl<'a> Ctx<'a> {
         let s = self.ast.span(id);
         let line = self.file.line_index(s.start);
         let end = self.file.line_start(line) as usize + self.file.line_text(line).len();
-        Span::new(s.start as usize, end.min(s.end as usize).max(s.start as usize))
+        Span::new(
+            s.start as usize,
+            end.min(s.end as usize).max(s.start as usize),
+        )
     }
 }

@@ -112,7 +112,10 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             .collect::<Vec<_>>()
     };
     let outcomes = if options.jobs > 0 {
-        match rayon::ThreadPoolBuilder::new().num_threads(options.jobs).build() {
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(options.jobs)
+            .build()
+        {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         }
@@ -140,7 +143,11 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
     };
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return empty(format!("skipped: file is {} MB, over the {} MB limit", m.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576))
+            return empty(format!(
+                "skipped: file is {} MB, over the {} MB limit",
+                m.len() / 1_048_576,
+                MAX_FILE_BYTES / 1_048_576
+            ))
         }
         Err(e) => return empty(format!("could not be read: {e}")),
         _ => {}
@@ -165,7 +172,13 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
 }
 
 /// Parses, collects facts and runs the rules on one file. A panic becomes a notice.
-fn check_text(path: &Path, text: String, config: &Config, dispatch: &Dispatch, globs: &Globs) -> FileOutcome {
+fn check_text(
+    path: &Path,
+    text: String,
+    config: &Config,
+    dispatch: &Dispatch,
+    globs: &Globs,
+) -> FileOutcome {
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
         diagnostics: Vec::new(),
@@ -180,7 +193,9 @@ fn check_text(path: &Path, text: String, config: &Config, dispatch: &Dispatch, g
     };
     let file = SourceFile::new(path, text);
     outcome.lines = file.line_count();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| analyse(&file, dialect, config, dispatch, globs)));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        analyse(&file, dialect, config, dispatch, globs)
+    }));
     match result {
         Ok(Ok((findings, suppressions, index))) => {
             outcome.suppressions = suppressions;
@@ -198,7 +213,9 @@ fn check_text(path: &Path, text: String, config: &Config, dispatch: &Dispatch, g
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            outcome.notice = Some(format!("internal error while checking this file (please report it): {what}"));
+            outcome.notice = Some(format!(
+                "internal error while checking this file (please report it): {what}"
+            ));
         }
     }
     outcome
@@ -206,7 +223,13 @@ fn check_text(path: &Path, text: String, config: &Config, dispatch: &Dispatch, g
 
 type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart);
 
-fn analyse(file: &SourceFile, dialect: Dialect, config: &Config, dispatch: &Dispatch, globs: &Globs) -> Result<Analysed, String> {
+fn analyse(
+    file: &SourceFile,
+    dialect: Dialect,
+    config: &Config,
+    dispatch: &Dispatch,
+    globs: &Globs,
+) -> Result<Analysed, String> {
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
     let mut cx = Ctx {
@@ -232,7 +255,9 @@ fn analyse(file: &SourceFile, dialect: Dialect, config: &Config, dispatch: &Disp
         .filter(|n| matches!(n.kind, Kind::Str(_)))
         .map(|n| n.span)
         .collect();
-    let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| statement_end(&ast, file, line));
+    let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| {
+        statement_end(&ast, file, line)
+    });
     let index = IndexPart {
         path: file.path.clone(),
         module: facts.module.clone(),
@@ -291,10 +316,20 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        let line_key = if f.secret.is_some() { format!("{:x}", stable_hash(&line_text)) } else { line_text };
-        let n = seen.entry((line_key.clone(), f.rule, message.clone())).or_default();
+        let line_key = if f.secret.is_some() {
+            format!("{:x}", stable_hash(&line_text))
+        } else {
+            line_text
+        };
+        let n = seen
+            .entry((line_key.clone(), f.rule, message.clone()))
+            .or_default();
         *n += 1;
-        let fingerprint = format!("{:016x}:{}", stable_hash(&format!("{}\u{0}{line_key}\u{0}{message}", f.rule)), n);
+        let fingerprint = format!(
+            "{:016x}:{}",
+            stable_hash(&format!("{}\u{0}{line_key}\u{0}{message}", f.rule)),
+            n
+        );
         diags.push(Diagnostic {
             rule: f.rule,
             severity: registry::get(f.rule).map_or(Severity::Warning, |m| m.severity),
@@ -316,7 +351,10 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
                 })
                 .collect(),
             fingerprint,
-            line_hash: hashes.get(start.line as usize - 1).cloned().unwrap_or_default(),
+            line_hash: hashes
+                .get(start.line as usize - 1)
+                .cloned()
+                .unwrap_or_default(),
             secret: f.secret,
             condition: f.condition.clone(),
         });
@@ -345,7 +383,10 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
     let config = &options.config;
     let mut index = ProjectIndex::default();
     let mut report = Report {
-        uri_root: options.uri_root.clone().unwrap_or_else(|| PathBuf::from(".")),
+        uri_root: options
+            .uri_root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
         ..Report::default()
     };
     let mut files = Vec::with_capacity(outcomes.len());
@@ -353,7 +394,10 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
         report.files_checked += usize::from(o.notice.is_none());
         report.lines_checked += o.lines;
         if let Some(msg) = o.notice.take() {
-            report.notices.push(Notice { path: o.path.clone(), message: msg });
+            report.notices.push(Notice {
+                path: o.path.clone(),
+                message: msg,
+            });
         }
         index.add(std::mem::take(&mut o.index));
         files.push(o);
@@ -383,7 +427,9 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
             let source = o.source.clone().or_else(|| {
                 // Unused-suppression diagnostics in a file without findings: keep the text
                 // (no secrets were found in it, so nothing to mask).
-                std::fs::read_to_string(&o.path).ok().map(|t| Arc::new(SourceFile::new(o.path.clone(), t)))
+                std::fs::read_to_string(&o.path)
+                    .ok()
+                    .map(|t| Arc::new(SourceFile::new(o.path.clone(), t)))
             });
             if let Some(s) = source {
                 report.sources.insert(o.path.clone(), s);

@@ -8,17 +8,48 @@ use crate::source::Span;
 /// Methods whose callback runs once per element.
 pub const PER_ITEM_METHODS: &[&str] = &[
     // JavaScript arrays, lodash, RxJS-ish
-    "map", "forEach", "flatMap", "filter", "reduce", "reduceRight", "some", "every", "find",
-    "findIndex", "each", "mapSeries", "mapLimit", "eachSeries",
+    "map",
+    "forEach",
+    "flatMap",
+    "filter",
+    "reduce",
+    "reduceRight",
+    "some",
+    "every",
+    "find",
+    "findIndex",
+    "each",
+    "mapSeries",
+    "mapLimit",
+    "eachSeries",
     // Rust iterators and futures streams
-    "for_each", "try_for_each", "filter_map", "fold", "try_fold", "any", "all", "then",
-    "and_then", "map_ok", "for_each_concurrent", "try_for_each_concurrent", "flat_map", "scan",
+    "for_each",
+    "try_for_each",
+    "filter_map",
+    "fold",
+    "try_fold",
+    "any",
+    "all",
+    "then",
+    "and_then",
+    "map_ok",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "flat_map",
+    "scan",
     "inspect",
 ];
 
 /// Free functions whose callback runs per element: Python `map(f, xs)`, `filter`,
 /// `asyncio.gather(*[...])` is covered by comprehension, Bluebird `Promise.map(xs, fn)`.
-const PER_ITEM_FUNCTIONS: &[&str] = &["map", "filter", "Promise.map", "Bluebird.map", "async.map", "pMap"];
+const PER_ITEM_FUNCTIONS: &[&str] = &[
+    "map",
+    "filter",
+    "Promise.map",
+    "Bluebird.map",
+    "async.map",
+    "pMap",
+];
 
 /// Receivers that are not collections although they have `map`/`then`: promises, options,
 /// results and futures.
@@ -26,8 +57,12 @@ fn non_collection_method(ast: &Ast, call: NodeId, method: &str) -> bool {
     if method != "then" && method != "and_then" && method != "map" && method != "map_ok" {
         return false;
     }
-    let Some(c) = ast.call(call) else { return false };
-    let Some(recv) = ast.receiver(c) else { return false };
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    let Some(recv) = ast.receiver(c) else {
+        return false;
+    };
     let recv = ast.unwrap_expr(recv);
     match ast.kind(recv) {
         // `fetch(..).then(...)`, `promise.then(...)`
@@ -36,14 +71,34 @@ fn non_collection_method(ast: &Ast, call: NodeId, method: &str) -> bool {
             // Rust: only stream/iterator adaptors make `then`/`map` per-item
             !matches!(
                 name,
-                "iter" | "into_iter" | "iter_mut" | "chunks" | "windows" | "keys" | "values" | "lines"
-                    | "split" | "stream" | "into_stream" | "filter" | "map" | "enumerate"
-                    | "zip" | "skip" | "take" | "chain" | "rev"
+                "iter"
+                    | "into_iter"
+                    | "iter_mut"
+                    | "chunks"
+                    | "windows"
+                    | "keys"
+                    | "values"
+                    | "lines"
+                    | "split"
+                    | "stream"
+                    | "into_stream"
+                    | "filter"
+                    | "map"
+                    | "enumerate"
+                    | "zip"
+                    | "skip"
+                    | "take"
+                    | "chain"
+                    | "rev"
             ) && !name.ends_with("iter")
         }
         Kind::Name(n) => {
             let n = n.to_ascii_lowercase();
-            method == "then" || n.ends_with("promise") || n.ends_with("future") || n == "result" || n == "option"
+            method == "then"
+                || n.ends_with("promise")
+                || n.ends_with("future")
+                || n == "result"
+                || n == "option"
         }
         _ => method == "then",
     }
@@ -87,19 +142,37 @@ pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
                     LoopKind::Comprehension => "comprehension",
                 };
                 let span = header_span(ast, a, l.iter);
-                return Some(PerItem { node: a, bindings: l.bindings.clone(), span, iter: l.iter, what: what.into() });
+                return Some(PerItem {
+                    node: a,
+                    bindings: l.bindings.clone(),
+                    span,
+                    iter: l.iter,
+                    what: what.into(),
+                });
             }
             Kind::Function(f) => {
                 if let Some((call, method)) = callback_of(ast, a) {
                     let c = ast.call(call)?;
-                    let iter = ast.receiver(c).or_else(|| ast.positional(c).find(|&x| x != a));
+                    let iter = ast
+                        .receiver(c)
+                        .or_else(|| ast.positional(c).find(|&x| x != a));
                     if iter.is_some_and(|it| small_literal(ast, it)) {
                         child = a;
                         continue;
                     }
-                    let bindings = f.params.first().map(|p| vec![p.name.clone()]).unwrap_or_default();
+                    let bindings = f
+                        .params
+                        .first()
+                        .map(|p| vec![p.name.clone()])
+                        .unwrap_or_default();
                     let span = ast.span(c.callee);
-                    return Some(PerItem { node: a, bindings, span, iter, what: format!("`.{method}` callback") });
+                    return Some(PerItem {
+                        node: a,
+                        bindings,
+                        span,
+                        iter,
+                        what: format!("`.{method}` callback"),
+                    });
                 }
                 if f.name.is_some() {
                     return None;
@@ -122,7 +195,8 @@ pub fn callback_of(ast: &Ast, func: NodeId) -> Option<(NodeId, String)> {
     let name = ast.callee_name(c)?;
     let is_method = ast.receiver(c).is_some();
     let full = ast.path_of(c.callee).unwrap_or_default();
-    if is_method && PER_ITEM_METHODS.contains(&name) && !PER_ITEM_FUNCTIONS.contains(&full.as_str()) {
+    if is_method && PER_ITEM_METHODS.contains(&name) && !PER_ITEM_FUNCTIONS.contains(&full.as_str())
+    {
         if non_collection_method(ast, parent, name) {
             return None;
         }
@@ -140,7 +214,16 @@ fn small_literal(ast: &Ast, it: NodeId) -> bool {
     match ast.kind(it) {
         Kind::Array(items) => {
             items.len() <= 10
-                && items.iter().all(|&i| matches!(ast.kind(i), Kind::Str(_) | Kind::Number | Kind::Bool(_) | Kind::Name(_) | Kind::Member { .. }))
+                && items.iter().all(|&i| {
+                    matches!(
+                        ast.kind(i),
+                        Kind::Str(_)
+                            | Kind::Number
+                            | Kind::Bool(_)
+                            | Kind::Name(_)
+                            | Kind::Member { .. }
+                    )
+                })
         }
         Kind::Object { entries, ty: None } => entries.len() <= 10,
         _ => false,
@@ -150,7 +233,13 @@ fn small_literal(ast: &Ast, it: NodeId) -> bool {
 fn header_span(ast: &Ast, loop_node: NodeId, iter: Option<NodeId>) -> Span {
     let s = ast.span(loop_node);
     match iter {
-        Some(it) => Span { start: s.start, end: ast.span(it).end.max(s.start) },
-        None => Span { start: s.start, end: (s.start + 5).min(s.end) },
+        Some(it) => Span {
+            start: s.start,
+            end: ast.span(it).end.max(s.start),
+        },
+        None => Span {
+            start: s.start,
+            end: (s.start + 5).min(s.end),
+        },
     }
 }

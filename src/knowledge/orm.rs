@@ -42,87 +42,410 @@ pub struct Query {
 }
 
 const DJANGO_MANY: &[&str] = &[
-    "all", "filter", "exclude", "order_by", "values", "values_list", "select_related",
-    "prefetch_related", "distinct", "annotate", "only", "defer", "iterator", "in_bulk", "raw",
-    "select_for_update", "using", "extra", "reverse", "none", "union", "alias",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "values",
+    "values_list",
+    "select_related",
+    "prefetch_related",
+    "distinct",
+    "annotate",
+    "only",
+    "defer",
+    "iterator",
+    "in_bulk",
+    "raw",
+    "select_for_update",
+    "using",
+    "extra",
+    "reverse",
+    "none",
+    "union",
+    "alias",
 ];
-const DJANGO_SINGLE: &[&str] = &["get", "first", "last", "earliest", "latest", "get_or_create", "aget", "afirst", "alast"];
-const DJANGO_COUNT: &[&str] = &["count", "exists", "aggregate", "acount", "aexists", "aaggregate", "contains"];
+const DJANGO_SINGLE: &[&str] = &[
+    "get",
+    "first",
+    "last",
+    "earliest",
+    "latest",
+    "get_or_create",
+    "aget",
+    "afirst",
+    "alast",
+];
+const DJANGO_COUNT: &[&str] = &[
+    "count",
+    "exists",
+    "aggregate",
+    "acount",
+    "aexists",
+    "aaggregate",
+    "contains",
+];
 const DJANGO_WRITE: &[&str] = &[
-    "create", "update", "delete", "bulk_create", "bulk_update", "update_or_create", "acreate",
-    "aupdate", "adelete", "abulk_create", "aupdate_or_create", "aget_or_create",
+    "create",
+    "update",
+    "delete",
+    "bulk_create",
+    "bulk_update",
+    "update_or_create",
+    "acreate",
+    "aupdate",
+    "adelete",
+    "abulk_create",
+    "aupdate_or_create",
+    "aget_or_create",
 ];
 
-const SQLA_TERMINAL_MANY: &[&str] = &["all", "filter", "filter_by", "order_by", "join", "options", "distinct", "group_by", "paginate", "yield_per", "offset", "outerjoin"];
-const SQLA_TERMINAL_SINGLE: &[&str] = &["first", "one", "one_or_none", "scalar", "get", "get_or_404", "first_or_404", "scalar_one", "scalar_one_or_none", "one_or_404"];
+const SQLA_TERMINAL_MANY: &[&str] = &[
+    "all",
+    "filter",
+    "filter_by",
+    "order_by",
+    "join",
+    "options",
+    "distinct",
+    "group_by",
+    "paginate",
+    "yield_per",
+    "offset",
+    "outerjoin",
+];
+const SQLA_TERMINAL_SINGLE: &[&str] = &[
+    "first",
+    "one",
+    "one_or_none",
+    "scalar",
+    "get",
+    "get_or_404",
+    "first_or_404",
+    "scalar_one",
+    "scalar_one_or_none",
+    "one_or_404",
+];
 
 const PRISMA_OPS: &[&str] = &[
-    "findMany", "findUnique", "findFirst", "findUniqueOrThrow", "findFirstOrThrow", "create",
-    "createMany", "createManyAndReturn", "update", "updateMany", "upsert", "delete", "deleteMany",
-    "count", "aggregate", "groupBy",
+    "findMany",
+    "findUnique",
+    "findFirst",
+    "findUniqueOrThrow",
+    "findFirstOrThrow",
+    "create",
+    "createMany",
+    "createManyAndReturn",
+    "update",
+    "updateMany",
+    "upsert",
+    "delete",
+    "deleteMany",
+    "count",
+    "aggregate",
+    "groupBy",
 ];
 const PRISMA_DISTINCT: &[&str] = &[
-    "findMany", "findUnique", "findFirst", "findUniqueOrThrow", "findFirstOrThrow", "createMany",
-    "createManyAndReturn", "updateMany", "upsert", "deleteMany", "groupBy", "aggregate",
+    "findMany",
+    "findUnique",
+    "findFirst",
+    "findUniqueOrThrow",
+    "findFirstOrThrow",
+    "createMany",
+    "createManyAndReturn",
+    "updateMany",
+    "upsert",
+    "deleteMany",
+    "groupBy",
+    "aggregate",
 ];
-const PRISMA_RAW: &[&str] = &["$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"];
+const PRISMA_RAW: &[&str] = &[
+    "$queryRaw",
+    "$executeRaw",
+    "$queryRawUnsafe",
+    "$executeRawUnsafe",
+];
 
 const TYPEORM_OPS: &[&str] = &[
-    "find", "findOne", "findOneBy", "findBy", "findAndCount", "findAndCountBy", "findOneOrFail",
-    "findOneByOrFail", "findByIds", "count", "countBy", "save", "insert", "update", "delete",
-    "remove", "softDelete", "upsert", "increment", "decrement", "exist", "exists", "existsBy",
-    "sum", "average", "minimum", "maximum", "query", "preload",
+    "find",
+    "findOne",
+    "findOneBy",
+    "findBy",
+    "findAndCount",
+    "findAndCountBy",
+    "findOneOrFail",
+    "findOneByOrFail",
+    "findByIds",
+    "count",
+    "countBy",
+    "save",
+    "insert",
+    "update",
+    "delete",
+    "remove",
+    "softDelete",
+    "upsert",
+    "increment",
+    "decrement",
+    "exist",
+    "exists",
+    "existsBy",
+    "sum",
+    "average",
+    "minimum",
+    "maximum",
+    "query",
+    "preload",
 ];
 const QUERY_BUILDER_TERMINAL: &[&str] = &[
-    "getMany", "getOne", "getRawMany", "getRawOne", "getManyAndCount", "getCount", "getOneOrFail",
-    "getExists", "stream",
+    "getMany",
+    "getOne",
+    "getRawMany",
+    "getRawOne",
+    "getManyAndCount",
+    "getCount",
+    "getOneOrFail",
+    "getExists",
+    "stream",
 ];
 
 const SEQUELIZE_OPS: &[&str] = &[
-    "findAll", "findOne", "findByPk", "findOrCreate", "findAndCountAll", "findCreateFind", "create",
-    "bulkCreate", "update", "destroy", "count", "max", "min", "sum", "upsert", "increment",
-    "decrement", "restore",
+    "findAll",
+    "findOne",
+    "findByPk",
+    "findOrCreate",
+    "findAndCountAll",
+    "findCreateFind",
+    "create",
+    "bulkCreate",
+    "update",
+    "destroy",
+    "count",
+    "max",
+    "min",
+    "sum",
+    "upsert",
+    "increment",
+    "decrement",
+    "restore",
 ];
 const MONGOOSE_OPS: &[&str] = &[
-    "find", "findOne", "findById", "findByIdAndUpdate", "findByIdAndDelete", "findByIdAndRemove",
-    "findOneAndUpdate", "findOneAndDelete", "findOneAndReplace", "updateOne", "updateMany",
-    "deleteOne", "deleteMany", "countDocuments", "estimatedDocumentCount", "aggregate", "create",
-    "insertMany", "exists", "distinct", "bulkWrite", "replaceOne", "where",
+    "find",
+    "findOne",
+    "findById",
+    "findByIdAndUpdate",
+    "findByIdAndDelete",
+    "findByIdAndRemove",
+    "findOneAndUpdate",
+    "findOneAndDelete",
+    "findOneAndReplace",
+    "updateOne",
+    "updateMany",
+    "deleteOne",
+    "deleteMany",
+    "countDocuments",
+    "estimatedDocumentCount",
+    "aggregate",
+    "create",
+    "insertMany",
+    "exists",
+    "distinct",
+    "bulkWrite",
+    "replaceOne",
+    "where",
 ];
 /// Method names distinctive enough to mean a model query on any capitalised receiver.
 const DISTINCT_MODEL_OPS: &[&str] = &[
-    "findAll", "findByPk", "findAndCountAll", "bulkCreate", "findOrCreate", "findById",
-    "findByIdAndUpdate", "findByIdAndDelete", "findOneAndUpdate", "findOneAndDelete",
-    "countDocuments", "insertMany", "estimatedDocumentCount",
+    "findAll",
+    "findByPk",
+    "findAndCountAll",
+    "bulkCreate",
+    "findOrCreate",
+    "findById",
+    "findByIdAndUpdate",
+    "findByIdAndDelete",
+    "findOneAndUpdate",
+    "findOneAndDelete",
+    "countDocuments",
+    "insertMany",
+    "estimatedDocumentCount",
 ];
 
 const KNEX_METHODS: &[&str] = &[
-    "where", "select", "first", "insert", "update", "del", "delete", "whereIn", "join",
-    "leftJoin", "orderBy", "limit", "count", "pluck", "returning", "andWhere", "whereNotNull",
-    "increment", "decrement", "upsert", "onConflict", "from", "groupBy", "offset", "sum", "max",
+    "where",
+    "select",
+    "first",
+    "insert",
+    "update",
+    "del",
+    "delete",
+    "whereIn",
+    "join",
+    "leftJoin",
+    "orderBy",
+    "limit",
+    "count",
+    "pluck",
+    "returning",
+    "andWhere",
+    "whereNotNull",
+    "increment",
+    "decrement",
+    "upsert",
+    "onConflict",
+    "from",
+    "groupBy",
+    "offset",
+    "sum",
+    "max",
 ];
 
 /// Receivers that run SQL given as text (`cursor.execute(sql)`, `pool.query(sql)`).
 const SQL_RECEIVERS: &[&str] = &[
-    "cursor", "cur", "curs", "conn", "connection", "con", "db", "database", "pool", "tx", "txn",
-    "transaction", "session", "client", "pg", "mysql", "trx", "knex", "sequelize", "datasource",
-    "manager", "entitymanager", "queryrunner", "sql", "dbconn", "dbpool", "pgpool", "pgclient",
-    "conn_pool", "engine", "runner", "queryrunner",
+    "cursor",
+    "cur",
+    "curs",
+    "conn",
+    "connection",
+    "con",
+    "db",
+    "database",
+    "pool",
+    "tx",
+    "txn",
+    "transaction",
+    "session",
+    "client",
+    "pg",
+    "mysql",
+    "trx",
+    "knex",
+    "sequelize",
+    "datasource",
+    "manager",
+    "entitymanager",
+    "queryrunner",
+    "sql",
+    "dbconn",
+    "dbpool",
+    "pgpool",
+    "pgclient",
+    "conn_pool",
+    "engine",
+    "runner",
+    "queryrunner",
 ];
-const SQL_TEXT_METHODS_PY: &[&str] = &["execute", "executemany", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "execute_many", "mogrify", "exec_driver_sql"];
-const SQL_TEXT_METHODS_TS: &[&str] = &["query", "execute", "raw", "unsafe", "many", "one", "oneOrNone", "none", "any", "manyOrNone", "$queryRawUnsafe", "$executeRawUnsafe"];
-const SQL_TEXT_METHODS_RS: &[&str] = &["query", "query_one", "query_opt", "execute", "query_raw", "batch_execute", "simple_query", "prepare"];
+const SQL_TEXT_METHODS_PY: &[&str] = &[
+    "execute",
+    "executemany",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_all",
+    "fetch_one",
+    "fetch_val",
+    "iterate",
+    "execute_many",
+    "mogrify",
+    "exec_driver_sql",
+];
+const SQL_TEXT_METHODS_TS: &[&str] = &[
+    "query",
+    "execute",
+    "raw",
+    "unsafe",
+    "many",
+    "one",
+    "oneOrNone",
+    "none",
+    "any",
+    "manyOrNone",
+    "$queryRawUnsafe",
+    "$executeRawUnsafe",
+];
+const SQL_TEXT_METHODS_RS: &[&str] = &[
+    "query",
+    "query_one",
+    "query_opt",
+    "execute",
+    "query_raw",
+    "batch_execute",
+    "simple_query",
+    "prepare",
+];
 
-const SQLX_ROOTS: &[&str] = &["query", "query_as", "query_scalar", "query_with", "query_as_with", "query_scalar_with", "query_file", "query_file_as"];
-const SQLX_TERMINAL: &[&str] = &["fetch_one", "fetch_all", "fetch_optional", "fetch", "execute", "fetch_many"];
-const DIESEL_TERMINAL: &[&str] = &["load", "get_result", "get_results", "first", "execute", "load_iter"];
-const DIESEL_CHAIN: &[&str] = &[
-    "filter", "find", "select", "inner_join", "left_join", "left_outer_join", "order", "order_by",
-    "limit", "offset", "insert_into", "values", "set", "sql_query", "into_boxed", "belonging_to",
-    "distinct", "group_by", "on_conflict", "returning", "bind",
+const SQLX_ROOTS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_with",
+    "query_as_with",
+    "query_scalar_with",
+    "query_file",
+    "query_file_as",
 ];
-const SEAORM_ROOT: &[&str] = &["find", "find_by_id", "insert", "insert_many", "update", "update_many", "delete", "delete_many", "delete_by_id", "find_related", "find_also_related", "find_with_related"];
-const SEAORM_TERMINAL: &[&str] = &["all", "one", "count", "exec", "exec_with_returning", "stream", "into_json"];
+const SQLX_TERMINAL: &[&str] = &[
+    "fetch_one",
+    "fetch_all",
+    "fetch_optional",
+    "fetch",
+    "execute",
+    "fetch_many",
+];
+const DIESEL_TERMINAL: &[&str] = &[
+    "load",
+    "get_result",
+    "get_results",
+    "first",
+    "execute",
+    "load_iter",
+];
+const DIESEL_CHAIN: &[&str] = &[
+    "filter",
+    "find",
+    "select",
+    "inner_join",
+    "left_join",
+    "left_outer_join",
+    "order",
+    "order_by",
+    "limit",
+    "offset",
+    "insert_into",
+    "values",
+    "set",
+    "sql_query",
+    "into_boxed",
+    "belonging_to",
+    "distinct",
+    "group_by",
+    "on_conflict",
+    "returning",
+    "bind",
+];
+const SEAORM_ROOT: &[&str] = &[
+    "find",
+    "find_by_id",
+    "insert",
+    "insert_many",
+    "update",
+    "update_many",
+    "delete",
+    "delete_many",
+    "delete_by_id",
+    "find_related",
+    "find_also_related",
+    "find_with_related",
+];
+const SEAORM_TERMINAL: &[&str] = &[
+    "all",
+    "one",
+    "count",
+    "exec",
+    "exec_with_returning",
+    "stream",
+    "into_json",
+];
 
 /// Per-chain information used by the recognisers.
 struct Chain<'a> {
@@ -142,7 +465,13 @@ impl<'a> Chain<'a> {
             .collect();
         let root = ast.chain_root(call);
         let root_path = ast.path_of(root);
-        Chain { ast, calls, names, root, root_path }
+        Chain {
+            ast,
+            calls,
+            names,
+            root,
+            root_path,
+        }
     }
     fn last(&self) -> &str {
         self.names.last().copied().unwrap_or("")
@@ -196,7 +525,9 @@ impl<'a> Chain<'a> {
             let call = self.ast.call(c).expect("call");
             call.args.iter().any(|a| {
                 self.ast.subtree(a.value).any(|n| match self.ast.kind(n) {
-                    Kind::Object { entries, .. } => entries.iter().any(|e| e.key.as_deref().is_some_and(|k| keys.contains(&k))),
+                    Kind::Object { entries, .. } => entries
+                        .iter()
+                        .any(|e| e.key.as_deref().is_some_and(|k| keys.contains(&k))),
                     _ => false,
                 })
             })
@@ -205,7 +536,11 @@ impl<'a> Chain<'a> {
     /// Any keyword argument name ends with one of these suffixes (`id__in`).
     fn kwarg_suffix(&self, suffix: &str) -> bool {
         self.calls.iter().any(|&c| {
-            self.ast.call(c).is_some_and(|call| call.args.iter().any(|a| a.name.as_deref().is_some_and(|n| n.ends_with(suffix))))
+            self.ast.call(c).is_some_and(|call| {
+                call.args
+                    .iter()
+                    .any(|a| a.name.as_deref().is_some_and(|n| n.ends_with(suffix)))
+            })
         })
     }
     /// Any call anywhere inside the chain's arguments is named one of these.
@@ -214,7 +549,10 @@ impl<'a> Chain<'a> {
             let call = self.ast.call(c).expect("call");
             call.args.iter().any(|a| {
                 self.ast.subtree(a.value).any(|n| {
-                    self.ast.call(n).and_then(|ic| self.ast.callee_name(ic)).is_some_and(|name| names.contains(&name))
+                    self.ast
+                        .call(n)
+                        .and_then(|ic| self.ast.callee_name(ic))
+                        .is_some_and(|name| names.contains(&name))
                 })
             })
         })
@@ -237,7 +575,11 @@ pub fn is_model(imports: &Imports, name: &str) -> bool {
     }
     imports.get(name).is_some_and(|q| {
         let q = q.to_ascii_lowercase();
-        q.contains("model") || q.contains("entit") || q.contains("schema") || q.contains("/db/") || q.contains(".db.")
+        q.contains("model")
+            || q.contains("entit")
+            || q.contains("schema")
+            || q.contains("/db/")
+            || q.contains(".db.")
     })
 }
 
@@ -246,15 +588,42 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
     match ast.kind(recv) {
         Kind::Call(c) => {
             // `connection.cursor().execute(..)`, `pool.get().await?.query(..)`, `getManager().query`
-            matches!(ast.callee_name(c), Some("cursor" | "get" | "acquire" | "connect" | "getConnection" | "getManager" | "get_conn" | "get_connection" | "connection"))
+            matches!(
+                ast.callee_name(c),
+                Some(
+                    "cursor"
+                        | "get"
+                        | "acquire"
+                        | "connect"
+                        | "getConnection"
+                        | "getManager"
+                        | "get_conn"
+                        | "get_connection"
+                        | "connection"
+                )
+            )
         }
         _ => {
-            let Some(path) = ast.path_of(recv) else { return false };
-            let last = last_segment(&path).trim_start_matches('_').to_ascii_lowercase();
+            let Some(path) = ast.path_of(recv) else {
+                return false;
+            };
+            let last = last_segment(&path)
+                .trim_start_matches('_')
+                .to_ascii_lowercase();
             SQL_RECEIVERS.contains(&last.as_str())
-                || ["cursor", "conn", "connection", "pool", "client", "_db", "database", "session", "tx"]
-                    .iter()
-                    .any(|s| last.ends_with(s))
+                || [
+                    "cursor",
+                    "conn",
+                    "connection",
+                    "pool",
+                    "client",
+                    "_db",
+                    "database",
+                    "session",
+                    "tx",
+                ]
+                .iter()
+                .any(|s| last.ends_with(s))
                     && !last.ends_with("httpclient")
                     && !last.ends_with("redisclient")
                     && !last.contains("http")
@@ -270,21 +639,36 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
     // Only the outermost call of a chain: `a.filter(..).first()` is reported at `first`.
     if let Some(p) = ast.parent(call) {
         if let Kind::Member { object, .. } = ast.kind(p) {
-            if *object == call && ast.parent(p).and_then(|g| ast.call(g)).is_some_and(|g| g.callee == p) {
+            if *object == call
+                && ast
+                    .parent(p)
+                    .and_then(|g| ast.call(g))
+                    .is_some_and(|g| g.callee == p)
+            {
                 return None;
             }
         }
         if let Kind::Other = ast.kind(p) {
             // Rust `x?.method()`: the `?` wrapper sits between the call and the member.
             if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. }) && ast.parent(m).and_then(|g| ast.call(g)).is_some_and(|g| g.callee == m) {
+                if matches!(ast.kind(m), Kind::Member { .. })
+                    && ast
+                        .parent(m)
+                        .and_then(|g| ast.call(g))
+                        .is_some_and(|g| g.callee == m)
+                {
                     return None;
                 }
             }
         }
         if let Kind::Await(_) = ast.kind(p) {
             if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. }) && ast.parent(m).and_then(|g| ast.call(g)).is_some_and(|g| g.callee == m) {
+                if matches!(ast.kind(m), Kind::Member { .. })
+                    && ast
+                        .parent(m)
+                        .and_then(|g| ast.call(g))
+                        .is_some_and(|g| g.callee == m)
+                {
                     return None;
                 }
             }
@@ -298,21 +682,34 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
     };
     found.or_else(|| {
         let name = ast.callee_name(c)?;
-        config.query_methods.iter().any(|m| m == name).then(|| Query {
-            orm: "project query helper",
-            display: chain.display(),
-            kind: QueryKind::Read,
-            many: true,
-            limited: false,
-            eager: false,
-            batched: false,
-            sql: None,
-        })
+        config
+            .query_methods
+            .iter()
+            .any(|m| m == name)
+            .then(|| Query {
+                orm: "project query helper",
+                display: chain.display(),
+                kind: QueryKind::Read,
+                many: true,
+                limited: false,
+                eager: false,
+                batched: false,
+                sql: None,
+            })
     })
 }
 
 fn q(chain: &Chain, orm: &'static str, kind: QueryKind, many: bool) -> Query {
-    Query { orm, display: chain.display(), kind, many, limited: false, eager: false, batched: false, sql: None }
+    Query {
+        orm,
+        display: chain.display(),
+        kind,
+        many,
+        limited: false,
+        eager: false,
+        batched: false,
+        sql: None,
+    }
 }
 
 fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
@@ -323,7 +720,16 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     // Django: `Model.objects...`, related managers `user.order_set.all()`.
     let via_manager = first_recv.ends_with(".objects") || first_recv == "objects";
     let related = last_segment(&first_recv).ends_with("_set")
-        || (imports.uses("django") && !first_recv.is_empty() && !is_capitalised(root_path) && chain.names.first().is_some_and(|n| ["all", "filter", "exclude", "count", "exists", "first", "last", "order_by"].contains(n)) && first_recv.contains('.'));
+        || (imports.uses("django")
+            && !first_recv.is_empty()
+            && !is_capitalised(root_path)
+            && chain.names.first().is_some_and(|n| {
+                [
+                    "all", "filter", "exclude", "count", "exists", "first", "last", "order_by",
+                ]
+                .contains(n)
+            })
+            && first_recv.contains('.'));
     if via_manager || related {
         let mut qy = if DJANGO_COUNT.contains(&last) {
             q(chain, "Django ORM", QueryKind::Count, false)
@@ -340,22 +746,41 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
         qy.batched = chain.kwarg_suffix("__in");
         if last == "raw" || chain.has(&["raw", "extra"]) {
             qy.kind = QueryKind::Raw;
-            qy.sql = ast.call(chain.calls[chain.names.iter().position(|n| *n == "raw" || *n == "extra").unwrap_or(0)]).and_then(|c| ast.positional(c).next());
+            qy.sql = ast
+                .call(
+                    chain.calls[chain
+                        .names
+                        .iter()
+                        .position(|n| *n == "raw" || *n == "extra")
+                        .unwrap_or(0)],
+                )
+                .and_then(|c| ast.positional(c).next());
         }
         return Some(qy);
     }
     // SQLAlchemy Query API: `session.query(X)...`, Flask-SQLAlchemy `X.query...`.
-    let sqla_query = chain.names.first() == Some(&"query") && is_sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)
+    let sqla_query = chain.names.first() == Some(&"query")
+        && is_sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)
         || (first_recv.ends_with(".query") && is_capitalised(root_path));
-    if sqla_query && chain.calls.len() >= 2 || (sqla_query && ["all", "first", "get", "count", "one"].contains(&last)) {
+    if sqla_query && chain.calls.len() >= 2
+        || (sqla_query && ["all", "first", "get", "count", "one"].contains(&last))
+    {
         let kind = match last {
             "count" => QueryKind::Count,
             "delete" | "update" => QueryKind::Write,
             _ => QueryKind::Read,
         };
-        let many = !SQLA_TERMINAL_SINGLE.contains(&last) && kind == QueryKind::Read && (SQLA_TERMINAL_MANY.contains(&last) || last == "query");
+        let many = !SQLA_TERMINAL_SINGLE.contains(&last)
+            && kind == QueryKind::Read
+            && (SQLA_TERMINAL_MANY.contains(&last) || last == "query");
         let mut qy = q(chain, "SQLAlchemy", kind, many);
-        qy.eager = chain.inner_call(&["joinedload", "selectinload", "subqueryload", "contains_eager", "immediateload"]);
+        qy.eager = chain.inner_call(&[
+            "joinedload",
+            "selectinload",
+            "subqueryload",
+            "contains_eager",
+            "immediateload",
+        ]);
         qy.limited = chain.has(&["limit", "slice", "paginate", "first", "one", "get"]);
         qy.batched = chain.inner_call(&["in_"]);
         return Some(qy);
@@ -364,26 +789,78 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     let first = ast.call(chain.calls[0])?;
     let method = chain.names[0];
     if let Some(recv) = ast.receiver(first) {
-        if (SQL_TEXT_METHODS_PY.contains(&method) || ["scalars", "scalar", "get"].contains(&method) && last_segment(&first_recv).contains("session"))
+        if (SQL_TEXT_METHODS_PY.contains(&method)
+            || ["scalars", "scalar", "get"].contains(&method)
+                && last_segment(&first_recv).contains("session"))
             && first.args.iter().any(|a| a.name.is_none())
             && is_sql_receiver(ast, recv)
         {
             let arg = ast.positional(first).next();
             let text_arg = arg.filter(|&a| is_sql_text_expr(ast, a));
-            let mut qy = q(chain, if text_arg.is_some() { "SQL driver" } else { "SQLAlchemy" }, if text_arg.is_some() { QueryKind::Raw } else { QueryKind::Read }, !["fetchrow", "fetchval", "fetch_one", "fetch_val", "scalar", "get"].contains(&method));
+            let mut qy = q(
+                chain,
+                if text_arg.is_some() {
+                    "SQL driver"
+                } else {
+                    "SQLAlchemy"
+                },
+                if text_arg.is_some() {
+                    QueryKind::Raw
+                } else {
+                    QueryKind::Read
+                },
+                ![
+                    "fetchrow",
+                    "fetchval",
+                    "fetch_one",
+                    "fetch_val",
+                    "scalar",
+                    "get",
+                ]
+                .contains(&method),
+            );
             qy.sql = text_arg;
             if let Some(a) = arg {
-                let sel = ast.subtree(a).any(|n| ast.call(n).and_then(|c| ast.callee_name(c)).is_some_and(|m| ["insert", "update", "delete"].contains(&m)));
+                let sel = ast.subtree(a).any(|n| {
+                    ast.call(n)
+                        .and_then(|c| ast.callee_name(c))
+                        .is_some_and(|m| ["insert", "update", "delete"].contains(&m))
+                });
                 if sel {
                     qy.kind = QueryKind::Write;
                 }
-                qy.eager = ast.subtree(a).any(|n| ast.call(n).and_then(|c| ast.callee_name(c)).is_some_and(|m| ["joinedload", "selectinload", "subqueryload"].contains(&m)));
-                qy.limited = ast.subtree(a).any(|n| ast.call(n).and_then(|c| ast.callee_name(c)).is_some_and(|m| m == "limit"))
-                    || text_arg.and_then(|t| sql_text(ast, t)).is_some_and(|s| has_limit(&s));
-                qy.batched = text_arg.and_then(|t| sql_text(ast, t)).is_some_and(|s| batched_sql(&s))
-                    || ast.subtree(a).any(|n| ast.call(n).and_then(|c| ast.callee_name(c)) == Some("in_"));
+                qy.eager = ast.subtree(a).any(|n| {
+                    ast.call(n)
+                        .and_then(|c| ast.callee_name(c))
+                        .is_some_and(|m| {
+                            ["joinedload", "selectinload", "subqueryload"].contains(&m)
+                        })
+                });
+                qy.limited = ast.subtree(a).any(|n| {
+                    ast.call(n)
+                        .and_then(|c| ast.callee_name(c))
+                        .is_some_and(|m| m == "limit")
+                }) || text_arg
+                    .and_then(|t| sql_text(ast, t))
+                    .is_some_and(|s| has_limit(&s));
+                qy.batched = text_arg
+                    .and_then(|t| sql_text(ast, t))
+                    .is_some_and(|s| batched_sql(&s))
+                    || ast
+                        .subtree(a)
+                        .any(|n| ast.call(n).and_then(|c| ast.callee_name(c)) == Some("in_"));
             }
-            if chain.calls.len() > 1 && ["scalar_one", "scalar_one_or_none", "first", "one", "one_or_none", "scalar"].contains(&last) {
+            if chain.calls.len() > 1
+                && [
+                    "scalar_one",
+                    "scalar_one_or_none",
+                    "first",
+                    "one",
+                    "one_or_none",
+                    "scalar",
+                ]
+                .contains(&last)
+            {
                 qy.many = false;
             }
             return Some(qy);
@@ -392,16 +869,51 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     // Peewee / Tortoise / SQLModel models: `Order.select()`, `await Order.filter(..)`, `User.get(..)`.
     if is_capitalised(root_path) && !root_path.contains('.') && is_model(imports, root_path) {
         let m0 = chain.names[0];
-        let model_ops = ["select", "get", "get_or_none", "get_by_id", "filter", "all", "create", "get_or_create", "exclude", "insert", "insert_many", "update", "delete", "delete_by_id", "bulk_create", "first", "exists", "count", "annotate", "raw", "update_or_create"];
+        let model_ops = [
+            "select",
+            "get",
+            "get_or_none",
+            "get_by_id",
+            "filter",
+            "all",
+            "create",
+            "get_or_create",
+            "exclude",
+            "insert",
+            "insert_many",
+            "update",
+            "delete",
+            "delete_by_id",
+            "bulk_create",
+            "first",
+            "exists",
+            "count",
+            "annotate",
+            "raw",
+            "update_or_create",
+        ];
         if model_ops.contains(&m0) {
-            let kind = if ["create", "get_or_create", "insert", "insert_many", "update", "delete", "delete_by_id", "bulk_create", "update_or_create"].contains(&m0) {
+            let kind = if [
+                "create",
+                "get_or_create",
+                "insert",
+                "insert_many",
+                "update",
+                "delete",
+                "delete_by_id",
+                "bulk_create",
+                "update_or_create",
+            ]
+            .contains(&m0)
+            {
                 QueryKind::Write
             } else if ["count", "exists"].contains(&last) {
                 QueryKind::Count
             } else {
                 QueryKind::Read
             };
-            let many = kind == QueryKind::Read && !["get", "get_or_none", "get_by_id", "first"].contains(&last);
+            let many = kind == QueryKind::Read
+                && !["get", "get_or_none", "get_by_id", "first"].contains(&last);
             let mut qy = q(chain, "Peewee/Tortoise", kind, many);
             qy.eager = chain.has(&["prefetch_related", "select_related", "prefetch", "join"]);
             qy.limited = chain.has(&["limit", "paginate", "first", "get"]);
@@ -422,9 +934,28 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
     let root_lower = root_path.to_ascii_lowercase();
     // Prisma: `prisma.user.findMany(..)`, `this.prisma.order.create(..)`, `tx.user.update(..)`.
     if PRISMA_OPS.contains(&m0) && first_recv.contains('.') {
-        let client = first_recv.rsplit_once('.').map(|(c, _)| c.to_ascii_lowercase()).unwrap_or_default();
-        let prisma_like = client.contains("prisma") || ["db", "tx", "this.db", "ctx.db", "client", "ctx.prisma", "this.client"].contains(&client.as_str()) || client.ends_with(".db");
-        if prisma_like && (PRISMA_DISTINCT.contains(&m0) || client.contains("prisma") || client.ends_with("db") || client == "tx") {
+        let client = first_recv
+            .rsplit_once('.')
+            .map(|(c, _)| c.to_ascii_lowercase())
+            .unwrap_or_default();
+        let prisma_like = client.contains("prisma")
+            || [
+                "db",
+                "tx",
+                "this.db",
+                "ctx.db",
+                "client",
+                "ctx.prisma",
+                "this.client",
+            ]
+            .contains(&client.as_str())
+            || client.ends_with(".db");
+        if prisma_like
+            && (PRISMA_DISTINCT.contains(&m0)
+                || client.contains("prisma")
+                || client.ends_with("db")
+                || client == "tx")
+        {
             let kind = match m0 {
                 "count" | "aggregate" | "groupBy" => QueryKind::Count,
                 m if m.starts_with("find") => QueryKind::Read,
@@ -437,37 +968,78 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             return Some(qy);
         }
     }
-    if PRISMA_RAW.contains(&m0) && root_lower.contains("prisma") || PRISMA_RAW.contains(&m0) && (first_recv == "tx" || first_recv.ends_with("db")) {
+    if PRISMA_RAW.contains(&m0) && root_lower.contains("prisma")
+        || PRISMA_RAW.contains(&m0) && (first_recv == "tx" || first_recv.ends_with("db"))
+    {
         let mut qy = q(chain, "Prisma", QueryKind::Raw, true);
         qy.sql = ast.positional(first).next();
         return Some(qy);
     }
     // TypeORM query builder: `repo.createQueryBuilder('u')....getMany()`.
     if QUERY_BUILDER_TERMINAL.contains(&last) && chain.has(&["createQueryBuilder"]) {
-        let mut qy = q(chain, "TypeORM", if last == "getCount" || last == "getExists" { QueryKind::Count } else { QueryKind::Read }, last.contains("Many"));
+        let mut qy = q(
+            chain,
+            "TypeORM",
+            if last == "getCount" || last == "getExists" {
+                QueryKind::Count
+            } else {
+                QueryKind::Read
+            },
+            last.contains("Many"),
+        );
         qy.eager = chain.names.iter().any(|n| n.ends_with("AndSelect"));
         qy.limited = chain.has(&["take", "limit"]);
-        qy.batched = chain.calls.iter().any(|&c| ast.call(c).is_some_and(|c| c.args.iter().any(|a| ast.plain_str(a.value).is_some_and(|s| s.contains(" IN ") || s.contains(" IN(") || s.contains("ANY(")))));
+        qy.batched = chain.calls.iter().any(|&c| {
+            ast.call(c).is_some_and(|c| {
+                c.args.iter().any(|a| {
+                    ast.plain_str(a.value).is_some_and(|s| {
+                        s.contains(" IN ") || s.contains(" IN(") || s.contains("ANY(")
+                    })
+                })
+            })
+        });
         return Some(qy);
     }
     // TypeORM repositories and managers: `userRepository.find(..)`, `getRepository(User).findOne(..)`.
     if TYPEORM_OPS.contains(&m0) {
         let recv = ast.receiver(first).map(|r| ast.unwrap_expr(r));
         let repo = recv.is_some_and(|r| match ast.kind(r) {
-            Kind::Call(c) => matches!(ast.callee_name(c), Some("getRepository" | "getCustomRepository" | "getMongoRepository")),
+            Kind::Call(c) => matches!(
+                ast.callee_name(c),
+                Some("getRepository" | "getCustomRepository" | "getMongoRepository")
+            ),
             _ => {
                 let l = last_segment(&first_recv).to_ascii_lowercase();
-                l.ends_with("repository") || l.ends_with("repo") || l == "manager" || l == "entitymanager" || l.ends_with("datasource")
+                l.ends_with("repository")
+                    || l.ends_with("repo")
+                    || l == "manager"
+                    || l == "entitymanager"
+                    || l.ends_with("datasource")
             }
         });
         if repo {
             let kind = match m0 {
-                "count" | "countBy" | "exist" | "exists" | "existsBy" | "sum" | "average" | "minimum" | "maximum" => QueryKind::Count,
-                "find" | "findOne" | "findOneBy" | "findBy" | "findAndCount" | "findAndCountBy" | "findOneOrFail" | "findOneByOrFail" | "findByIds" | "preload" => QueryKind::Read,
+                "count" | "countBy" | "exist" | "exists" | "existsBy" | "sum" | "average"
+                | "minimum" | "maximum" => QueryKind::Count,
+                "find" | "findOne" | "findOneBy" | "findBy" | "findAndCount" | "findAndCountBy"
+                | "findOneOrFail" | "findOneByOrFail" | "findByIds" | "preload" => QueryKind::Read,
                 "query" => QueryKind::Raw,
                 _ => QueryKind::Write,
             };
-            let mut qy = q(chain, "TypeORM", kind, ["find", "findBy", "findAndCount", "findAndCountBy", "findByIds", "query"].contains(&m0));
+            let mut qy = q(
+                chain,
+                "TypeORM",
+                kind,
+                [
+                    "find",
+                    "findBy",
+                    "findAndCount",
+                    "findAndCountBy",
+                    "findByIds",
+                    "query",
+                ]
+                .contains(&m0),
+            );
             qy.eager = chain.arg_key(&["relations"]);
             qy.limited = chain.arg_key(&["take"]);
             qy.batched = chain.inner_call(&["In"]) || m0 == "findByIds";
@@ -478,22 +1050,73 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         }
     }
     // Sequelize and Mongoose models: `User.findAll(..)`, `Order.find({..}).populate(..)`.
-    let model_recv = ast.receiver(first).and_then(|r| ast.path_of(ast.unwrap_expr(r)));
+    let model_recv = ast
+        .receiver(first)
+        .and_then(|r| ast.path_of(ast.unwrap_expr(r)));
     if let Some(recv) = model_recv.as_deref() {
         let last_seg = last_segment(recv);
-        let capital_model = is_capitalised(last_seg) && !["Object", "Array", "Promise", "JSON", "Math", "Reflect", "Date", "Number", "String", "Map", "Set", "Buffer", "Intl", "Symbol", "BigInt", "Error", "URL", "console", "process"].contains(&last_seg);
-        let known_model = is_model(imports, recv.split('.').next().unwrap_or(recv)) || recv.starts_with("db.") || recv.starts_with("models.") || recv.starts_with("this.") && recv.ends_with("Model");
-        let first_arg_fn = ast.positional(first).next().is_some_and(|a| matches!(ast.kind(a), Kind::Function(_)));
+        let capital_model = is_capitalised(last_seg)
+            && ![
+                "Object", "Array", "Promise", "JSON", "Math", "Reflect", "Date", "Number",
+                "String", "Map", "Set", "Buffer", "Intl", "Symbol", "BigInt", "Error", "URL",
+                "console", "process",
+            ]
+            .contains(&last_seg);
+        let known_model = is_model(imports, recv.split('.').next().unwrap_or(recv))
+            || recv.starts_with("db.")
+            || recv.starts_with("models.")
+            || recv.starts_with("this.") && recv.ends_with("Model");
+        let first_arg_fn = ast
+            .positional(first)
+            .next()
+            .is_some_and(|a| matches!(ast.kind(a), Kind::Function(_)));
         let seq = SEQUELIZE_OPS.contains(&m0);
         let mongo = MONGOOSE_OPS.contains(&m0);
-        if (seq || mongo) && !first_arg_fn && (capital_model && (DISTINCT_MODEL_OPS.contains(&m0) || known_model || recv.ends_with("Model")) || known_model && capital_model || recv.ends_with("Model") && !recv.contains("View")) {
-            let orm = if ["findAll", "findByPk", "findAndCountAll", "bulkCreate", "destroy", "findOrCreate"].contains(&m0) || imports.uses("sequelize") { "Sequelize" } else { "Mongoose" };
+        if (seq || mongo)
+            && !first_arg_fn
+            && (capital_model
+                && (DISTINCT_MODEL_OPS.contains(&m0) || known_model || recv.ends_with("Model"))
+                || known_model && capital_model
+                || recv.ends_with("Model") && !recv.contains("View"))
+        {
+            let orm = if [
+                "findAll",
+                "findByPk",
+                "findAndCountAll",
+                "bulkCreate",
+                "destroy",
+                "findOrCreate",
+            ]
+            .contains(&m0)
+                || imports.uses("sequelize")
+            {
+                "Sequelize"
+            } else {
+                "Mongoose"
+            };
             let kind = match m0 {
-                "count" | "countDocuments" | "estimatedDocumentCount" | "exists" | "max" | "min" | "sum" | "distinct" => QueryKind::Count,
-                m if m.starts_with("find") && !m.contains("And") || m == "aggregate" || m == "where" => QueryKind::Read,
+                "count"
+                | "countDocuments"
+                | "estimatedDocumentCount"
+                | "exists"
+                | "max"
+                | "min"
+                | "sum"
+                | "distinct" => QueryKind::Count,
+                m if m.starts_with("find") && !m.contains("And")
+                    || m == "aggregate"
+                    || m == "where" =>
+                {
+                    QueryKind::Read
+                }
                 _ => QueryKind::Write,
             };
-            let mut qy = q(chain, orm, kind, ["findAll", "find", "findAndCountAll", "aggregate", "where"].contains(&m0));
+            let mut qy = q(
+                chain,
+                orm,
+                kind,
+                ["findAll", "find", "findAndCountAll", "aggregate", "where"].contains(&m0),
+            );
             qy.eager = chain.arg_key(&["include"]) || chain.has(&["populate"]);
             qy.limited = chain.arg_key(&["limit"]) || chain.has(&["limit", "paginate"]);
             qy.batched = chain.arg_key(&["$in"]) || ast.subtree(chain.calls[0]).any(|n| matches!(ast.kind(n), Kind::Member { property, .. } if property == "in" || property == "$in"));
@@ -501,7 +1124,12 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         }
     }
     // Drizzle: `db.select().from(users).where(..)`, `db.insert(users).values(..)`, `db.query.users.findMany(..)`.
-    if chain.has(&["from"]) && chain.names.first().is_some_and(|n| ["select", "selectDistinct", "selectDistinctOn"].contains(n)) {
+    if chain.has(&["from"])
+        && chain
+            .names
+            .first()
+            .is_some_and(|n| ["select", "selectDistinct", "selectDistinctOn"].contains(n))
+    {
         let mut qy = q(chain, "Drizzle", QueryKind::Read, true);
         qy.limited = chain.has(&["limit"]);
         qy.eager = chain.names.iter().any(|n| n.ends_with("Join"));
@@ -517,22 +1145,50 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             return Some(qy);
         }
     }
-    if ["insert", "update", "delete"].contains(&m0) && chain.has(&["values", "set", "where", "returning"]) && ["db", "tx", "this.db", "database"].contains(&first_recv.as_str()) {
+    if ["insert", "update", "delete"].contains(&m0)
+        && chain.has(&["values", "set", "where", "returning"])
+        && ["db", "tx", "this.db", "database"].contains(&first_recv.as_str())
+    {
         return Some(q(chain, "Drizzle", QueryKind::Write, false));
     }
     // Knex: `knex('users').where(..)`, `db('orders').insert(..)`, `knex.select('*').from('t')`.
     if let Kind::Call(rc) = ast.kind(chain.calls[0]) {
         let callee = ast.path_of(rc.callee).unwrap_or_default();
-        let knexish = ["knex", "db", "trx", "k", "this.knex", "this.db"].contains(&callee.as_str()) || imports.get(&callee).is_some_and(|q| q.starts_with("knex"));
-        if knexish && ast.positional(rc).next().is_some_and(|a| matches!(ast.kind(a), Kind::Str(_))) && chain.names.iter().skip(1).any(|n| KNEX_METHODS.contains(n)) || knexish && chain.calls.len() == 1 && ast.parent(chain.calls[0]).is_some_and(|p| matches!(ast.kind(p), Kind::Await(_))) {
-            let kind = if chain.has(&["insert", "update", "del", "delete", "upsert", "increment", "decrement"]) {
+        let knexish = ["knex", "db", "trx", "k", "this.knex", "this.db"].contains(&callee.as_str())
+            || imports.get(&callee).is_some_and(|q| q.starts_with("knex"));
+        if knexish
+            && ast
+                .positional(rc)
+                .next()
+                .is_some_and(|a| matches!(ast.kind(a), Kind::Str(_)))
+            && chain.names.iter().skip(1).any(|n| KNEX_METHODS.contains(n))
+            || knexish
+                && chain.calls.len() == 1
+                && ast
+                    .parent(chain.calls[0])
+                    .is_some_and(|p| matches!(ast.kind(p), Kind::Await(_)))
+        {
+            let kind = if chain.has(&[
+                "insert",
+                "update",
+                "del",
+                "delete",
+                "upsert",
+                "increment",
+                "decrement",
+            ]) {
                 QueryKind::Write
             } else if chain.has(&["count", "sum", "max"]) {
                 QueryKind::Count
             } else {
                 QueryKind::Read
             };
-            let mut qy = q(chain, "Knex", kind, kind == QueryKind::Read && !chain.has(&["first"]));
+            let mut qy = q(
+                chain,
+                "Knex",
+                kind,
+                kind == QueryKind::Read && !chain.has(&["first"]),
+            );
             qy.limited = chain.has(&["limit", "first", "paginate"]);
             qy.batched = chain.has(&["whereIn"]);
             return Some(qy);
@@ -540,10 +1196,15 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
     }
     // Raw SQL clients: pg, mysql2, knex.raw, sequelize.query, pg-promise, postgres.js.
     if let Some(recv) = ast.receiver(first) {
-        if SQL_TEXT_METHODS_TS.contains(&m0) && is_sql_receiver(ast, recv) && ast.positional(first).next().is_some() {
+        if SQL_TEXT_METHODS_TS.contains(&m0)
+            && is_sql_receiver(ast, recv)
+            && ast.positional(first).next().is_some()
+        {
             let arg = ast.positional(first).next();
             // `res.query` / `req.query` are request data, not a database
-            if ["req", "request", "ctx", "res", "reply", "router", "app"].contains(&last_segment(&first_recv)) {
+            if ["req", "request", "ctx", "res", "reply", "router", "app"]
+                .contains(&last_segment(&first_recv))
+            {
                 return None;
             }
             let mut qy = q(chain, "SQL client", QueryKind::Raw, true);
@@ -558,11 +1219,24 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         }
     }
     // postgres.js / @vercel/postgres: await sql`SELECT ...`
-    if outer.is_tagged && chain.calls.len() == 1 && ast.parent(chain.calls[0]).is_some_and(|p| matches!(ast.kind(p), Kind::Await(_))) {
+    if outer.is_tagged
+        && chain.calls.len() == 1
+        && ast
+            .parent(chain.calls[0])
+            .is_some_and(|p| matches!(ast.kind(p), Kind::Await(_)))
+    {
         let callee = ast.path_of(first.callee).unwrap_or_default();
-        if (callee == "sql" || callee.ends_with(".sql")) && (imports.uses("postgres") || imports.uses("@vercel/postgres") || imports.uses("@neondatabase/serverless")) {
+        if (callee == "sql" || callee.ends_with(".sql"))
+            && (imports.uses("postgres")
+                || imports.uses("@vercel/postgres")
+                || imports.uses("@neondatabase/serverless"))
+        {
             let mut qy = q(chain, "postgres.js", QueryKind::Read, true);
-            let text = first.args.first().and_then(|a| sql_text(ast, a.value)).unwrap_or_default();
+            let text = first
+                .args
+                .first()
+                .and_then(|a| sql_text(ast, a.value))
+                .unwrap_or_default();
             qy.limited = has_limit(&text);
             qy.batched = batched_sql(&text);
             return Some(qy);
@@ -575,12 +1249,31 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
     let ast = chain.ast;
     let last = chain.last();
     let root_call = chain.calls[0];
-    let root_callee = ast.call(root_call).and_then(|c| ast.path_of(c.callee)).map(|p| imports.qualify_path(&p)).unwrap_or_default();
+    let root_callee = ast
+        .call(root_call)
+        .and_then(|c| ast.path_of(c.callee))
+        .map(|p| imports.qualify_path(&p))
+        .unwrap_or_default();
     let root_is_macro = ast.call(root_call).is_some_and(|c| c.is_macro);
     let root_last = last_segment(&root_callee);
     // sqlx: `sqlx::query_as::<_, User>("..").bind(id).fetch_one(&pool)`, `query!(..).fetch_all(..)`.
-    if SQLX_TERMINAL.contains(&last) && SQLX_ROOTS.contains(&root_last) && (root_callee.starts_with("sqlx") || root_is_macro || imports.uses("sqlx") || root_callee == root_last) {
-        let mut qy = q(chain, "sqlx", if last == "execute" { QueryKind::Write } else { QueryKind::Read }, last == "fetch_all" || last == "fetch");
+    if SQLX_TERMINAL.contains(&last)
+        && SQLX_ROOTS.contains(&root_last)
+        && (root_callee.starts_with("sqlx")
+            || root_is_macro
+            || imports.uses("sqlx")
+            || root_callee == root_last)
+    {
+        let mut qy = q(
+            chain,
+            "sqlx",
+            if last == "execute" {
+                QueryKind::Write
+            } else {
+                QueryKind::Read
+            },
+            last == "fetch_all" || last == "fetch",
+        );
         let sql = ast.call(root_call).and_then(|c| ast.positional(c).next());
         if !root_is_macro {
             qy.sql = sql;
@@ -596,7 +1289,10 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
         return Some(qy);
     }
     // sea-orm: `user::Entity::find().filter(..).all(&db)`, `Post::find_by_id(id).one(db)`.
-    if SEAORM_TERMINAL.contains(&last) && (SEAORM_ROOT.contains(&root_last) || chain.has(&["find_related", "find_also_related"])) && chain.calls.len() >= 2 {
+    if SEAORM_TERMINAL.contains(&last)
+        && (SEAORM_ROOT.contains(&root_last) || chain.has(&["find_related", "find_also_related"]))
+        && chain.calls.len() >= 2
+    {
         let kind = match last {
             "count" => QueryKind::Count,
             "exec" | "exec_with_returning" => QueryKind::Write,
@@ -612,13 +1308,32 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
     if DIESEL_TERMINAL.contains(&last) {
         let term = ast.call(chain.terminal())?;
         let conn_arg = term.args.len() == 1 && {
-            let t = ast.path_of(ast.unwrap_expr(term.args[0].value)).unwrap_or_default().to_ascii_lowercase();
-            t.contains("conn") || t.contains("pool") || t == "db" || t.ends_with(".db") || t.contains("tx")
+            let t = ast
+                .path_of(ast.unwrap_expr(term.args[0].value))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            t.contains("conn")
+                || t.contains("pool")
+                || t == "db"
+                || t.ends_with(".db")
+                || t.contains("tx")
         };
-        let diesel_chain = chain.has(DIESEL_CHAIN) || root_callee.starts_with("diesel") || ["insert_into", "update", "delete", "sql_query"].contains(&root_last);
+        let diesel_chain = chain.has(DIESEL_CHAIN)
+            || root_callee.starts_with("diesel")
+            || ["insert_into", "update", "delete", "sql_query"].contains(&root_last);
         if conn_arg && (diesel_chain || last != "first" && last != "execute") {
-            let write = chain.has(&["insert_into", "values", "set"]) || ["insert_into", "update", "delete"].contains(&root_last);
-            let mut qy = q(chain, "diesel", if write { QueryKind::Write } else { QueryKind::Read }, ["load", "get_results", "load_iter"].contains(&last));
+            let write = chain.has(&["insert_into", "values", "set"])
+                || ["insert_into", "update", "delete"].contains(&root_last);
+            let mut qy = q(
+                chain,
+                "diesel",
+                if write {
+                    QueryKind::Write
+                } else {
+                    QueryKind::Read
+                },
+                ["load", "get_results", "load_iter"].contains(&last),
+            );
             qy.limited = chain.has(&["limit"]);
             qy.batched = chain.inner_call(&["eq_any", "any"]);
             qy.eager = chain.has(&["inner_join", "left_join", "left_outer_join", "belonging_to"]);
@@ -633,7 +1348,10 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
     if ["insert", "update", "delete", "save"].contains(&last) && chain.calls.len() == 1 {
         let term = ast.call(chain.terminal())?;
         if term.args.len() == 1 {
-            let t = ast.path_of(ast.unwrap_expr(term.args[0].value)).unwrap_or_default().to_ascii_lowercase();
+            let t = ast
+                .path_of(ast.unwrap_expr(term.args[0].value))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if t == "db" || t.ends_with(".db") || t.contains("conn") || t == "txn" || t == "tx" {
                 return Some(q(chain, "SeaORM", QueryKind::Write, false));
             }
@@ -643,14 +1361,20 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
     let first = ast.call(chain.calls[0])?;
     let m0 = chain.names[0];
     if let Some(recv) = ast.receiver(first) {
-        if SQL_TEXT_METHODS_RS.contains(&m0) && !first.args.is_empty() && is_sql_receiver(ast, recv) {
+        if SQL_TEXT_METHODS_RS.contains(&m0) && !first.args.is_empty() && is_sql_receiver(ast, recv)
+        {
             let sql = ast.positional(first).next();
             let text = sql.and_then(|s| sql_text(ast, s)).unwrap_or_default();
             let is_sql_arg = sql.is_some_and(|s| is_sql_text_expr(ast, s));
             if !is_sql_arg {
                 return None;
             }
-            let mut qy = q(chain, "tokio-postgres", QueryKind::Raw, m0 == "query" || m0 == "query_raw");
+            let mut qy = q(
+                chain,
+                "tokio-postgres",
+                QueryKind::Raw,
+                m0 == "query" || m0 == "query_raw",
+            );
             qy.sql = sql;
             qy.limited = has_limit(&text);
             qy.batched = batched_sql(&text);
@@ -668,7 +1392,13 @@ fn is_sql_text_expr(ast: &Ast, id: NodeId) -> bool {
     let id = ast.unwrap_expr(id);
     match ast.kind(id) {
         Kind::Str(_) | Kind::Name(_) | Kind::Binary { .. } | Kind::Member { .. } => true,
-        Kind::Call(c) => c.is_macro || matches!(ast.callee_name(c), Some("text" | "format" | "sql" | "raw" | "as_str" | "to_string" | "join")),
+        Kind::Call(c) => {
+            c.is_macro
+                || matches!(
+                    ast.callee_name(c),
+                    Some("text" | "format" | "sql" | "raw" | "as_str" | "to_string" | "join")
+                )
+        }
         _ => false,
     }
 }
@@ -690,14 +1420,32 @@ pub fn sql_text(ast: &Ast, id: NodeId) -> Option<String> {
 }
 
 pub fn has_limit(upper_sql: &str) -> bool {
-    upper_sql.contains(" LIMIT ") || upper_sql.contains("\nLIMIT ") || upper_sql.contains("LIMIT {}") || upper_sql.contains(" FETCH FIRST ") || upper_sql.contains(" TOP ") || upper_sql.ends_with("LIMIT 1") || upper_sql.contains("LIMIT $") || upper_sql.contains("LIMIT ?") || upper_sql.contains("LIMIT %S")
+    upper_sql.contains(" LIMIT ")
+        || upper_sql.contains("\nLIMIT ")
+        || upper_sql.contains("LIMIT {}")
+        || upper_sql.contains(" FETCH FIRST ")
+        || upper_sql.contains(" TOP ")
+        || upper_sql.ends_with("LIMIT 1")
+        || upper_sql.contains("LIMIT $")
+        || upper_sql.contains("LIMIT ?")
+        || upper_sql.contains("LIMIT %S")
 }
 
 pub fn batched_sql(upper_sql: &str) -> bool {
-    upper_sql.contains(" IN (") || upper_sql.contains(" IN(") || upper_sql.contains("= ANY(") || upper_sql.contains("=ANY(") || upper_sql.contains(" IN %S") || upper_sql.contains("UNNEST(")
+    upper_sql.contains(" IN (")
+        || upper_sql.contains(" IN(")
+        || upper_sql.contains("= ANY(")
+        || upper_sql.contains("=ANY(")
+        || upper_sql.contains(" IN %S")
+        || upper_sql.contains("UNNEST(")
 }
 
 pub fn is_write_sql(upper_sql: &str) -> bool {
     let t = upper_sql.trim_start();
-    t.starts_with("INSERT") || t.starts_with("UPDATE") || t.starts_with("DELETE") || t.starts_with("UPSERT") || t.starts_with("REPLACE") || t.starts_with("MERGE")
+    t.starts_with("INSERT")
+        || t.starts_with("UPDATE")
+        || t.starts_with("DELETE")
+        || t.starts_with("UPSERT")
+        || t.starts_with("REPLACE")
+        || t.starts_with("MERGE")
 }

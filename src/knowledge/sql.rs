@@ -14,23 +14,92 @@ pub struct Sink {
     pub sql: NodeId,
 }
 
-const PY_METHODS: &[&str] = &["execute", "executemany", "executescript", "mogrify", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "exec_driver_sql", "iterate"];
-const TS_METHODS: &[&str] = &["query", "execute", "unsafe", "many", "one", "oneOrNone", "none", "any", "manyOrNone", "result"];
-const RS_METHODS: &[&str] = &["query", "query_one", "query_opt", "execute", "query_raw", "batch_execute", "simple_query", "prepare", "query_row", "query_map", "execute_batch", "prepare_cached", "exec", "query_first", "query_drop"];
+const PY_METHODS: &[&str] = &[
+    "execute",
+    "executemany",
+    "executescript",
+    "mogrify",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_all",
+    "fetch_one",
+    "fetch_val",
+    "exec_driver_sql",
+    "iterate",
+];
+const TS_METHODS: &[&str] = &[
+    "query",
+    "execute",
+    "unsafe",
+    "many",
+    "one",
+    "oneOrNone",
+    "none",
+    "any",
+    "manyOrNone",
+    "result",
+];
+const RS_METHODS: &[&str] = &[
+    "query",
+    "query_one",
+    "query_opt",
+    "execute",
+    "query_raw",
+    "batch_execute",
+    "simple_query",
+    "prepare",
+    "query_row",
+    "query_map",
+    "execute_batch",
+    "prepare_cached",
+    "exec",
+    "query_first",
+    "query_drop",
+];
 /// Methods that take raw SQL on any receiver (their names say so).
 const RAW_ANYWHERE: &[&str] = &[
-    "$queryRawUnsafe", "$executeRawUnsafe", "whereRaw", "orWhereRaw", "andWhereRaw", "havingRaw",
-    "orderByRaw", "joinRaw", "selectRaw", "groupByRaw", "fromRaw",
+    "$queryRawUnsafe",
+    "$executeRawUnsafe",
+    "whereRaw",
+    "orWhereRaw",
+    "andWhereRaw",
+    "havingRaw",
+    "orderByRaw",
+    "joinRaw",
+    "selectRaw",
+    "groupByRaw",
+    "fromRaw",
 ];
 /// Free functions / associated functions whose first argument is raw SQL.
 const RAW_FUNCTIONS: &[&str] = &[
-    "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sa.text",
-    "RawSQL", "django.db.models.expressions.RawSQL", "pandas.read_sql", "pd.read_sql",
-    "pandas.read_sql_query", "pd.read_sql_query", "sqlx::query", "sqlx::query_as",
-    "sqlx::query_scalar", "sqlx::query_with", "sqlx::query_as_with", "sqlx::raw_sql",
-    "diesel::sql_query", "diesel::dsl::sql", "sql_query", "QueryBuilder::new",
-    "sqlx::QueryBuilder::new", "Prisma.raw", "Prisma.sql", "sql.raw", "Sequelize.literal",
-    "sequelize.literal", "literal",
+    "sqlalchemy.text",
+    "sqlalchemy.sql.text",
+    "sqlalchemy.sql.expression.text",
+    "sa.text",
+    "RawSQL",
+    "django.db.models.expressions.RawSQL",
+    "pandas.read_sql",
+    "pd.read_sql",
+    "pandas.read_sql_query",
+    "pd.read_sql_query",
+    "sqlx::query",
+    "sqlx::query_as",
+    "sqlx::query_scalar",
+    "sqlx::query_with",
+    "sqlx::query_as_with",
+    "sqlx::raw_sql",
+    "diesel::sql_query",
+    "diesel::dsl::sql",
+    "sql_query",
+    "QueryBuilder::new",
+    "sqlx::QueryBuilder::new",
+    "Prisma.raw",
+    "Prisma.sql",
+    "sql.raw",
+    "Sequelize.literal",
+    "sequelize.literal",
+    "literal",
 ];
 
 fn last(path: &str) -> &str {
@@ -45,52 +114,121 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
     }
     let path = ast.path_of(c.callee);
     let qualified = path.as_deref().map(|p| imports.qualify_path(p));
-    let first = ast.positional(c).next().or_else(|| ["sql", "query", "statement", "text", "stmt"].iter().find_map(|k| ast.kwarg(c, k)));
+    let first = ast.positional(c).next().or_else(|| {
+        ["sql", "query", "statement", "text", "stmt"]
+            .iter()
+            .find_map(|k| ast.kwarg(c, k))
+    });
     let name = ast.callee_name(c)?;
     let recv = ast.receiver(c);
     // Free functions: `text(..)`, `sqlx::query(..)`, `sql_query(..)`, `RawSQL(..)`.
     if let (Some(p), Some(q)) = (path.as_deref(), qualified.as_deref()) {
-        let hit = RAW_FUNCTIONS.contains(&q) || RAW_FUNCTIONS.contains(&p)
+        let hit = RAW_FUNCTIONS.contains(&q)
+            || RAW_FUNCTIONS.contains(&p)
             || (p == "text" && q.starts_with("sqlalchemy"))
-            || (ast.lang == Lang::Rust && ["query", "query_as", "query_scalar", "query_with", "query_as_with"].contains(&p) && q.starts_with("sqlx"));
+            || (ast.lang == Lang::Rust
+                && [
+                    "query",
+                    "query_as",
+                    "query_scalar",
+                    "query_with",
+                    "query_as_with",
+                ]
+                .contains(&p)
+                && q.starts_with("sqlx"));
         if hit && !(p == "literal" && !q.contains("sequelize")) {
-            return first.map(|sql| Sink { api: p.to_string(), sql });
+            return first.map(|sql| Sink {
+                api: p.to_string(),
+                sql,
+            });
         }
         // sea-orm `Statement::from_string(backend, sql)`
-        if ast.lang == Lang::Rust && (p.ends_with("Statement::from_string") || p.ends_with("Statement::from_sql_and_values")) {
-            return ast.positional(c).nth(1).map(|sql| Sink { api: p.to_string(), sql });
+        if ast.lang == Lang::Rust
+            && (p.ends_with("Statement::from_string")
+                || p.ends_with("Statement::from_sql_and_values"))
+        {
+            return ast.positional(c).nth(1).map(|sql| Sink {
+                api: p.to_string(),
+                sql,
+            });
         }
     }
     let recv = recv?;
     let recv_path = ast.path_of(ast.unwrap_expr(recv)).unwrap_or_default();
-    let api = format!("{}.{name}", if recv_path.is_empty() { "…".to_string() } else { recv_path.clone() });
+    let api = format!(
+        "{}.{name}",
+        if recv_path.is_empty() {
+            "…".to_string()
+        } else {
+            recv_path.clone()
+        }
+    );
     if RAW_ANYWHERE.contains(&name) {
         return first.map(|sql| Sink { api, sql });
     }
     // `prisma.$queryRaw(str)` called as a function (not tagged) takes raw text.
-    if (name == "$queryRaw" || name == "$executeRaw") && first.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a)), Kind::Call(_))) {
+    if (name == "$queryRaw" || name == "$executeRaw")
+        && first.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a)), Kind::Call(_)))
+    {
         return first.map(|sql| Sink { api, sql });
     }
     // Knex / Sequelize / TypeORM raw entry points.
-    if name == "raw" && ["knex", "db", "trx", "k", "this.knex", "this.db", "connection", "tx"].contains(&recv_path.as_str()) {
+    if name == "raw"
+        && [
+            "knex",
+            "db",
+            "trx",
+            "k",
+            "this.knex",
+            "this.db",
+            "connection",
+            "tx",
+        ]
+        .contains(&recv_path.as_str())
+    {
         return first.map(|sql| Sink { api, sql });
     }
     if name == "query" && last(&recv_path).to_ascii_lowercase().contains("sequelize") {
         return first.map(|sql| Sink { api, sql });
     }
     // Django `.raw(sql)` on a manager / queryset, `.extra(where=[..])`.
-    if ast.lang == Lang::Python && name == "raw" && (recv_path.ends_with(".objects") || ast.call(ast.unwrap_expr(recv)).is_some()) {
+    if ast.lang == Lang::Python
+        && name == "raw"
+        && (recv_path.ends_with(".objects") || ast.call(ast.unwrap_expr(recv)).is_some())
+    {
         return first.map(|sql| Sink { api, sql });
     }
     if ast.lang == Lang::Python && name == "extra" {
-        let v = ["where", "select", "tables", "order_by"].iter().find_map(|k| ast.kwarg(c, k));
+        let v = ["where", "select", "tables", "order_by"]
+            .iter()
+            .find_map(|k| ast.kwarg(c, k));
         return v.map(|sql| Sink { api, sql });
     }
     // TypeORM query builder fragments: `.where(\`id = ${id}\`)`.
-    if ast.lang == Lang::TypeScript && ["where", "andWhere", "orWhere", "having", "orderBy", "addOrderBy", "innerJoin", "leftJoin", "select", "addSelect"].contains(&name) {
+    if ast.lang == Lang::TypeScript
+        && [
+            "where",
+            "andWhere",
+            "orWhere",
+            "having",
+            "orderBy",
+            "addOrderBy",
+            "innerJoin",
+            "leftJoin",
+            "select",
+            "addSelect",
+        ]
+        .contains(&name)
+    {
         let chain = ast.call_chain(call);
-        if chain.iter().any(|&cc| ast.call(cc).and_then(|x| ast.callee_name(x)) == Some("createQueryBuilder")) {
-            return first.map(|sql| Sink { api: format!("QueryBuilder.{name}"), sql });
+        if chain
+            .iter()
+            .any(|&cc| ast.call(cc).and_then(|x| ast.callee_name(x)) == Some("createQueryBuilder"))
+        {
+            return first.map(|sql| Sink {
+                api: format!("QueryBuilder.{name}"),
+                sql,
+            });
         }
     }
     // sqlx QueryBuilder: `qb.push(format!(..))` appends raw SQL (push_bind is the safe one).
@@ -107,7 +245,11 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         Lang::Rust => RS_METHODS,
     };
     if methods.contains(&name) && super::orm::is_sql_receiver(ast, recv) {
-        if ["req", "request", "ctx", "res", "reply", "router", "app", "this"].contains(&recv_path.as_str()) {
+        if [
+            "req", "request", "ctx", "res", "reply", "router", "app", "this",
+        ]
+        .contains(&recv_path.as_str())
+        {
             return None;
         }
         return first.map(|sql| Sink { api, sql });
@@ -144,42 +286,117 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
                 Lang::TypeScript => "a template literal",
                 Lang::Rust => "`format!`",
             };
-            s.parts.iter().find(|&&p| !is_constant(ast, p, at, depth)).map(|&v| Dynamic { how, value: v, built_at: None })
+            s.parts
+                .iter()
+                .find(|&&p| !is_constant(ast, p, at, depth))
+                .map(|&v| Dynamic {
+                    how,
+                    value: v,
+                    built_at: None,
+                })
         }
-        Kind::Binary { op: BinOp::Add, lhs, rhs } => {
+        Kind::Binary {
+            op: BinOp::Add,
+            lhs,
+            rhs,
+        } => {
             if let Some(d) = dynamic(ast, *lhs, at, depth + 1) {
                 return Some(d);
             }
             if let Some(d) = dynamic(ast, *rhs, at, depth + 1) {
                 return Some(d);
             }
-            let non_const = [*lhs, *rhs].into_iter().find(|&x| !is_constant(ast, x, at, depth));
+            let non_const = [*lhs, *rhs]
+                .into_iter()
+                .find(|&x| !is_constant(ast, x, at, depth));
             let texty = is_texty(ast, *lhs, at) || is_texty(ast, *rhs, at);
-            non_const.filter(|_| texty).map(|v| Dynamic { how: "string concatenation", value: v, built_at: None })
+            non_const.filter(|_| texty).map(|v| Dynamic {
+                how: "string concatenation",
+                value: v,
+                built_at: None,
+            })
         }
-        Kind::Binary { op: BinOp::Mod, lhs, rhs } if is_texty(ast, *lhs, at) => {
-            (!is_constant(ast, *rhs, at, depth)).then(|| Dynamic { how: "`%` formatting", value: *rhs, built_at: None })
-        }
+        Kind::Binary {
+            op: BinOp::Mod,
+            lhs,
+            rhs,
+        } if is_texty(ast, *lhs, at) => (!is_constant(ast, *rhs, at, depth)).then(|| Dynamic {
+            how: "`%` formatting",
+            value: *rhs,
+            built_at: None,
+        }),
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
             if c.is_macro && matches!(name, "format" | "concat") {
-                return c.args.first().and_then(|a| dynamic(ast, a.value, at, depth + 1)).or_else(|| {
-                    c.args.iter().skip(1).find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`format!`", value: a.value, built_at: None })
-                });
+                return c
+                    .args
+                    .first()
+                    .and_then(|a| dynamic(ast, a.value, at, depth + 1))
+                    .or_else(|| {
+                        c.args
+                            .iter()
+                            .skip(1)
+                            .find(|a| !is_constant(ast, a.value, at, depth))
+                            .map(|a| Dynamic {
+                                how: "`format!`",
+                                value: a.value,
+                                built_at: None,
+                            })
+                    });
             }
             if name == "format" && ast.receiver(c).is_some_and(|r| is_texty(ast, r, at)) {
-                return c.args.iter().find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "`.format()`", value: a.value, built_at: None });
+                return c
+                    .args
+                    .iter()
+                    .find(|a| !is_constant(ast, a.value, at, depth))
+                    .map(|a| Dynamic {
+                        how: "`.format()`",
+                        value: a.value,
+                        built_at: None,
+                    });
             }
             if name == "concat" && ast.receiver(c).is_some() {
-                return c.args.iter().find(|a| !is_constant(ast, a.value, at, depth)).map(|a| Dynamic { how: "string concatenation", value: a.value, built_at: None });
+                return c
+                    .args
+                    .iter()
+                    .find(|a| !is_constant(ast, a.value, at, depth))
+                    .map(|a| Dynamic {
+                        how: "string concatenation",
+                        value: a.value,
+                        built_at: None,
+                    });
             }
             // `text(f"..")`, `sql.raw(x)`, `.to_string()` / `.as_str()` wrappers: look inside.
-            if matches!(name, "text" | "as_str" | "to_string" | "to_owned" | "into" | "String::from" | "str" | "trim" | "strip" | "dedent") {
-                let inner = ast.receiver(c).filter(|_| matches!(name, "as_str" | "to_string" | "to_owned" | "into" | "trim" | "strip")).or_else(|| ast.positional(c).next());
+            if matches!(
+                name,
+                "text"
+                    | "as_str"
+                    | "to_string"
+                    | "to_owned"
+                    | "into"
+                    | "String::from"
+                    | "str"
+                    | "trim"
+                    | "strip"
+                    | "dedent"
+            ) {
+                let inner = ast
+                    .receiver(c)
+                    .filter(|_| {
+                        matches!(
+                            name,
+                            "as_str" | "to_string" | "to_owned" | "into" | "trim" | "strip"
+                        )
+                    })
+                    .or_else(|| ast.positional(c).next());
                 return inner.and_then(|i| dynamic(ast, i, at, depth + 1));
             }
             if name == "join" && !is_constant(ast, e, at, depth) {
-                return Some(Dynamic { how: "string joining", value: e, built_at: None });
+                return Some(Dynamic {
+                    how: "string joining",
+                    value: e,
+                    built_at: None,
+                });
             }
             None
         }
@@ -203,30 +420,54 @@ fn is_texty(ast: &Ast, id: NodeId, at: NodeId) -> bool {
     let id = ast.unwrap_expr(id);
     match ast.kind(id) {
         Kind::Str(_) => true,
-        Kind::Binary { op: BinOp::Add, lhs, rhs } => is_texty(ast, *lhs, at) || is_texty(ast, *rhs, at),
+        Kind::Binary {
+            op: BinOp::Add,
+            lhs,
+            rhs,
+        } => is_texty(ast, *lhs, at) || is_texty(ast, *rhs, at),
         Kind::Name(n) => {
             is_const_name(last(n)) && ast.lang == Lang::Python
-                || latest_assignment(ast, n, at).is_some_and(|(_, v)| matches!(ast.kind(ast.unwrap_expr(v)), Kind::Str(_)))
+                || latest_assignment(ast, n, at)
+                    .is_some_and(|(_, v)| matches!(ast.kind(ast.unwrap_expr(v)), Kind::Str(_)))
         }
-        Kind::Call(c) => matches!(ast.callee_name(c), Some("to_owned" | "to_string" | "from" | "String::from" | "format")),
+        Kind::Call(c) => matches!(
+            ast.callee_name(c),
+            Some("to_owned" | "to_string" | "from" | "String::from" | "format")
+        ),
         _ => false,
     }
 }
 
-fn augmented_dynamic(ast: &Ast, name: &str, from: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
+fn augmented_dynamic(
+    ast: &Ast,
+    name: &str,
+    from: NodeId,
+    at: NodeId,
+    depth: u8,
+) -> Option<Dynamic> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
     for id in ast.subtree(scope) {
         if id <= from || id >= at {
             continue;
         }
-        if let Kind::Assign { target, value: Some(v), augmented: true, .. } = ast.kind(id) {
+        if let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: true,
+            ..
+        } = ast.kind(id)
+        {
             if ast.path_of(*target).as_deref() == Some(name) {
                 if let Some(mut d) = dynamic(ast, *v, id, depth + 1) {
                     d.built_at = Some(id);
                     return Some(d);
                 }
                 if !is_constant(ast, *v, id, depth) {
-                    return Some(Dynamic { how: "string concatenation", value: *v, built_at: Some(id) });
+                    return Some(Dynamic {
+                        how: "string concatenation",
+                        value: *v,
+                        built_at: Some(id),
+                    });
                 }
             }
         }
@@ -242,7 +483,13 @@ fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeI
         if id >= at {
             break;
         }
-        if let Kind::Assign { target, value: Some(v), augmented: false, .. } = ast.kind(id) {
+        if let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } = ast.kind(id)
+        {
             if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
                 found = Some((id, *v));
             }
@@ -251,7 +498,12 @@ fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeI
     if found.is_none() && scope != 0 {
         // module-level constant: `QUERY = "..."`
         for id in ast.children(0) {
-            if let Kind::Assign { target, value: Some(v), .. } = ast.kind(id) {
+            if let Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } = ast.kind(id)
+            {
                 if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
                     found = Some((id, *v));
                 }
@@ -270,7 +522,9 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
     }
     let id = ast.unwrap_expr(id);
     match ast.kind(id) {
-        Kind::Str(s) => s.kind == StrKind::Plain || s.parts.iter().all(|&p| is_constant(ast, p, at, depth + 1)),
+        Kind::Str(s) => {
+            s.kind == StrKind::Plain || s.parts.iter().all(|&p| is_constant(ast, p, at, depth + 1))
+        }
         Kind::Number | Kind::Bool(_) | Kind::Null => true,
         Kind::Name(n) => {
             let last = last(n);
@@ -281,49 +535,124 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
                 return true;
             }
             match latest_assignment(ast, n, at) {
-                Some((a, v)) => is_constant(ast, v, a, depth + 1) && augmented_dynamic(ast, n, a, at, depth + 1).is_none(),
+                Some((a, v)) => {
+                    is_constant(ast, v, a, depth + 1)
+                        && augmented_dynamic(ast, n, a, at, depth + 1).is_none()
+                }
                 None => false,
             }
         }
         Kind::Member { object, property } => {
             is_const_name(property)
-                || matches!(property.as_str(), "length" | "size" | "db_table" | "__tablename__" | "table_name")
+                || matches!(
+                    property.as_str(),
+                    "length" | "size" | "db_table" | "__tablename__" | "table_name"
+                )
                 || matches!(ast.kind(*object), Kind::Member { property: p, .. } if p == "_meta")
         }
-        Kind::Index { object, .. } => ast.path_of(*object).is_some_and(|p| is_const_name(last(&p))),
+        Kind::Index { object, .. } => ast
+            .path_of(*object)
+            .is_some_and(|p| is_const_name(last(&p))),
         Kind::Other => {
             // a conditional choosing between constants: `"DESC" if desc else "ASC"`
             let kids: Vec<NodeId> = ast.children(id).collect();
-            let strs = kids.iter().filter(|&&k| matches!(ast.kind(k), Kind::Str(_))).count();
-            strs >= 2 && kids.iter().all(|&k| matches!(ast.kind(k), Kind::Str(_) | Kind::Name(_) | Kind::Member { .. } | Kind::Binary { op: BinOp::Compare, .. }) && (!matches!(ast.kind(k), Kind::Str(_)) || is_constant(ast, k, at, depth + 1)))
+            let strs = kids
+                .iter()
+                .filter(|&&k| matches!(ast.kind(k), Kind::Str(_)))
+                .count();
+            strs >= 2
+                && kids.iter().all(|&k| {
+                    matches!(
+                        ast.kind(k),
+                        Kind::Str(_)
+                            | Kind::Name(_)
+                            | Kind::Member { .. }
+                            | Kind::Binary {
+                                op: BinOp::Compare,
+                                ..
+                            }
+                    ) && (!matches!(ast.kind(k), Kind::Str(_))
+                        || is_constant(ast, k, at, depth + 1))
+                })
         }
         Kind::Binary { op, lhs, rhs } => {
-            matches!(op, BinOp::Compare) || is_constant(ast, *lhs, at, depth + 1) && is_constant(ast, *rhs, at, depth + 1) || is_numeric(ast, id)
+            matches!(op, BinOp::Compare)
+                || is_constant(ast, *lhs, at, depth + 1) && is_constant(ast, *rhs, at, depth + 1)
+                || is_numeric(ast, id)
         }
         Kind::Array(items) => items.iter().all(|&i| is_constant(ast, i, at, depth + 1)),
         Kind::Loop(l) if l.kind == crate::ast::LoopKind::Comprehension => {
             // `[c for c in COLUMNS if c in changes]`, `(f"{c} = %s" for c in fields)`
             l.iter.is_some_and(|it| is_constant(ast, it, at, depth + 1))
-                && ast.subtree(id).filter(|&n| l.iter.is_none_or(|it| !ast.contains(it, n))).all(|n| match ast.kind(n) {
-                    Kind::Str(_) => is_constant(ast, n, at, depth + 1),
-                    Kind::Name(x) => l.bindings.contains(x) || ast.ancestors(n).take_while(|&a| a != id).any(|a| matches!(ast.kind(a), Kind::Binary { op: BinOp::Compare, .. })),
-                    Kind::Call(_) => false,
-                    _ => true,
-                })
+                && ast
+                    .subtree(id)
+                    .filter(|&n| l.iter.is_none_or(|it| !ast.contains(it, n)))
+                    .all(|n| match ast.kind(n) {
+                        Kind::Str(_) => is_constant(ast, n, at, depth + 1),
+                        Kind::Name(x) => {
+                            l.bindings.contains(x)
+                                || ast.ancestors(n).take_while(|&a| a != id).any(|a| {
+                                    matches!(ast.kind(a), Kind::Binary { .. } | Kind::If { .. })
+                                })
+                        }
+                        Kind::Call(_) => false,
+                        _ => true,
+                    })
         }
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
-            if matches!(name, "len" | "int" | "float" | "bool" | "Number" | "parseInt" | "parseFloat" | "count" | "size" | "toFixed" | "uuid4" | "isoformat") {
+            if matches!(
+                name,
+                "len"
+                    | "int"
+                    | "float"
+                    | "bool"
+                    | "Number"
+                    | "parseInt"
+                    | "parseFloat"
+                    | "count"
+                    | "size"
+                    | "toFixed"
+                    | "uuid4"
+                    | "isoformat"
+            ) {
                 return true;
             }
-            if matches!(name, "min" | "max" | "abs" | "round" | "clamp") {
-                return c.args.iter().any(|a| is_constant(ast, a.value, at, depth + 1)) && matches!(name, "min" | "max" | "clamp")
-                    || c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1));
+            if matches!(
+                name,
+                "to_owned" | "to_string" | "as_str" | "clone" | "into" | "upper" | "lower"
+            ) {
+                return ast
+                    .receiver(c)
+                    .is_some_and(|r| is_constant(ast, r, at, depth + 1));
             }
-            if name == "get" && ast.receiver(c).and_then(|r| ast.path_of(r)).is_some_and(|p| is_const_name(last(&p))) {
+            if matches!(name, "min" | "max" | "abs" | "round" | "clamp") {
+                return c
+                    .args
+                    .iter()
+                    .any(|a| is_constant(ast, a.value, at, depth + 1))
+                    && matches!(name, "min" | "max" | "clamp")
+                    || c.args
+                        .iter()
+                        .all(|a| is_constant(ast, a.value, at, depth + 1));
+            }
+            if name == "get"
+                && ast
+                    .receiver(c)
+                    .and_then(|r| ast.path_of(r))
+                    .is_some_and(|p| is_const_name(last(&p)))
+            {
                 return true; // lookup in a constant allow-list
             }
-            if name == "join" && (c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1)) && ast.receiver(c).is_some_and(|r| is_constant(ast, r, at, depth + 1))) {
+            if name == "join"
+                && (c
+                    .args
+                    .iter()
+                    .all(|a| is_constant(ast, a.value, at, depth + 1))
+                    && ast
+                        .receiver(c)
+                        .is_some_and(|r| is_constant(ast, r, at, depth + 1)))
+            {
                 return true;
             }
             if name == "join" {
@@ -332,9 +661,15 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
                     || ast.subtree(id).any(|n| matches!(ast.kind(n), Kind::Str(s) if s.kind == StrKind::Interpolated && is_placeholder_text(&s.value.replace("{}", "1"))));
             }
             if name == "repeat" || name == "ljust" {
-                return ast.receiver(c).is_some_and(|r| is_constant(ast, r, at, depth + 1));
+                return ast
+                    .receiver(c)
+                    .is_some_and(|r| is_constant(ast, r, at, depth + 1));
             }
-            c.is_macro && name == "format" && c.args.iter().all(|a| is_constant(ast, a.value, at, depth + 1))
+            c.is_macro
+                && name == "format"
+                && c.args
+                    .iter()
+                    .all(|a| is_constant(ast, a.value, at, depth + 1))
         }
         _ => false,
     }
@@ -342,11 +677,35 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
 
 /// A parameter of the enclosing function typed as a number (`limit: int`, `id: i64`).
 fn numeric_param(ast: &Ast, name: &str, at: NodeId) -> bool {
-    let Some(f) = ast.enclosing_function(at).and_then(|f| ast.function(f)) else { return false };
+    let Some(f) = ast.enclosing_function(at).and_then(|f| ast.function(f)) else {
+        return false;
+    };
     f.params.iter().any(|p| {
         p.name == name
             && p.ty.as_deref().is_some_and(|t| {
-                matches!(t.trim(), "int" | "float" | "bool" | "number" | "boolean" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "f32" | "f64" | "uuid.UUID" | "UUID" | "Uuid")
+                matches!(
+                    t.trim(),
+                    "int"
+                        | "float"
+                        | "bool"
+                        | "number"
+                        | "boolean"
+                        | "i8"
+                        | "i16"
+                        | "i32"
+                        | "i64"
+                        | "u8"
+                        | "u16"
+                        | "u32"
+                        | "u64"
+                        | "usize"
+                        | "isize"
+                        | "f32"
+                        | "f64"
+                        | "uuid.UUID"
+                        | "UUID"
+                        | "Uuid"
+                )
             })
     })
 }
@@ -354,26 +713,42 @@ fn numeric_param(ast: &Ast, name: &str, at: NodeId) -> bool {
 /// A comprehension/loop variable over a constant collection (`for c in COLUMNS`).
 fn bound_to_constant(ast: &Ast, id: NodeId, name: &str, depth: u8) -> bool {
     ast.ancestors(id).any(|a| match ast.kind(a) {
-        Kind::Loop(l) => l.bindings.iter().any(|b| b == name) && l.iter.is_some_and(|it| is_constant(ast, it, a, depth + 1)),
+        Kind::Loop(l) => {
+            l.bindings.iter().any(|b| b == name)
+                && l.iter.is_some_and(|it| is_constant(ast, it, a, depth + 1))
+        }
         _ => false,
     })
 }
 
 fn is_numeric(ast: &Ast, id: NodeId) -> bool {
-    matches!(ast.kind(id), Kind::Binary { op: BinOp::Other, .. })
+    matches!(
+        ast.kind(id),
+        Kind::Binary {
+            op: BinOp::Other,
+            ..
+        }
+    )
 }
 
 /// `?`, `%s`, `$1`, `:1`, `@p1` with separators: text that only holds bind placeholders.
 fn is_placeholder_text(s: &str) -> bool {
-    let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '(' && *c != ')').collect();
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '(' && *c != ')')
+        .collect();
     !t.is_empty()
         && (t.chars().all(|c| c == '?')
             || t.replace("%s", "").is_empty()
             || t.starts_with('$') && t[1..].chars().all(|c| c.is_ascii_digit() || c == '$')
-            || t.starts_with(':') || t.starts_with("@p"))
+            || t.starts_with(':')
+            || t.starts_with("@p"))
 }
 
 /// `TABLE`, `USERS_TABLE`, `MAX_ROWS`: module constants by convention.
 fn is_const_name(n: &str) -> bool {
-    n.len() > 1 && n.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) && n.chars().any(|c| c.is_ascii_uppercase())
+    n.len() > 1
+        && n.chars()
+            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        && n.chars().any(|c| c.is_ascii_uppercase())
 }

@@ -56,7 +56,9 @@ pub const MAX_DEPTH: usize = 400;
 pub fn parse(dialect: Dialect, text: &str) -> Result<Ast, ParseError> {
     match dialect {
         Dialect::Python => python::lower(text),
-        Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => typescript::lower(text, dialect),
+        Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
+            typescript::lower(text, dialect)
+        }
         Dialect::Rust => rust::lower(text),
     }
 }
@@ -65,7 +67,9 @@ pub fn parse(dialect: Dialect, text: &str) -> Result<Ast, ParseError> {
 pub fn parse_only(dialect: Dialect, text: &str) -> bool {
     match dialect {
         Dialect::Python => python::parse_only(text),
-        Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => typescript::parse_only(text, dialect),
+        Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
+            typescript::parse_only(text, dialect)
+        }
         Dialect::Rust => rust::parse_only(text),
     }
 }

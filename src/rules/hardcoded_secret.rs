@@ -28,7 +28,9 @@ impl Rule for HardcodedSecret {
         if cx.is_test_file || in_test_module(cx, node) {
             return;
         }
-        let Kind::Str(s) = cx.ast.kind(node) else { return };
+        let Kind::Str(s) = cx.ast.kind(node) else {
+            return;
+        };
         let value = s.value.as_str();
         if value.len() < 6 {
             return;
@@ -41,14 +43,20 @@ impl Rule for HardcodedSecret {
                     return None;
                 }
                 let name = secret_name_of(cx, node)?;
-                secrets::looks_like_secret_value(value).then(|| (format!("secret in {name}"), 0, value.len()))
+                secrets::looks_like_secret_value(value)
+                    .then(|| (format!("secret in {name}"), 0, value.len()))
             });
-        let Some((kind, start, end)) = found else { return };
+        let Some((kind, start, end)) = found else {
+            return;
+        };
         let secret = &value[start..end];
         let span = secret_span(cx, node, secret);
         let message = format!("hardcoded {kind} `{}`", redact(secret));
         let help = "read it from the environment or a secret manager (`os.environ[...]`, `process.env.X`, `std::env::var`), and rotate this credential: it is in the repository history";
-        let f = cx.finding(cx.first_line(node), message).help(help).secret(span);
+        let f = cx
+            .finding(cx.first_line(node), message)
+            .help(help)
+            .secret(span);
         cx.emit(f);
     }
 }
@@ -62,7 +70,10 @@ fn secret_span(cx: &Ctx, node: NodeId, secret: &str) -> Span {
         None => {
             // escapes changed the text: mask everything inside the quotes
             let q = text.find(['"', '\'', '`']).map_or(0, |i| i + 1);
-            Span::new(s.start as usize + q, (s.end as usize).saturating_sub(1).max(s.start as usize + q))
+            Span::new(
+                s.start as usize + q,
+                (s.end as usize).saturating_sub(1).max(s.start as usize + q),
+            )
         }
     }
 }
@@ -74,7 +85,24 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
     let mut cur = node;
     while let Some(p) = ast.parent(cur) {
         match ast.kind(p) {
-            Kind::Call(c) if matches!(ast.callee_name(c), Some("to_string" | "to_owned" | "into" | "from" | "String::from" | "str" | "SecretString" | "Secret" | "new")) && c.args.len() <= 1 => cur = p,
+            Kind::Call(c)
+                if matches!(
+                    ast.callee_name(c),
+                    Some(
+                        "to_string"
+                            | "to_owned"
+                            | "into"
+                            | "from"
+                            | "String::from"
+                            | "str"
+                            | "SecretString"
+                            | "Secret"
+                            | "new"
+                    )
+                ) && c.args.len() <= 1 =>
+            {
+                cur = p
+            }
             Kind::Member { .. } => cur = p,
             Kind::Other if ast.children(p).count() == 1 => cur = p,
             _ => break,
@@ -82,20 +110,31 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
     }
     let p = ast.parent(cur)?;
     let name = match ast.kind(p) {
-        Kind::Assign { target, value: Some(v), .. } if *v == cur => {
+        Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } if *v == cur => {
             let t = ast.unwrap_expr(*target);
             match ast.kind(t) {
                 Kind::Index { index, .. } => ast.plain_str(*index).map(str::to_string),
                 _ => ast.path_of(t),
             }
         }
-        Kind::Object { entries, .. } => entries.iter().find(|e| e.value == cur).and_then(|e| e.key.clone()),
+        Kind::Object { entries, .. } => entries
+            .iter()
+            .find(|e| e.value == cur)
+            .and_then(|e| e.key.clone()),
         Kind::Call(c) => {
             let arg = c.args.iter().find(|a| a.value == cur)?;
             match arg.name.as_deref() {
                 // `signing_key: str = Field(default="...")`: the field's name counts
                 Some("default") => ast.parent(p).and_then(|g| match ast.kind(g) {
-                    Kind::Assign { target, value: Some(v), .. } if *v == p => ast.path_of(*target),
+                    Kind::Assign {
+                        target,
+                        value: Some(v),
+                        ..
+                    } if *v == p => ast.path_of(*target),
                     _ => None,
                 }),
                 Some(n) => Some(n.to_string()),
@@ -108,7 +147,11 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
                 }
             }
         }
-        Kind::Function(f) => f.params.iter().find(|pa| pa.default == Some(cur)).map(|pa| pa.name.clone()),
+        Kind::Function(f) => f
+            .params
+            .iter()
+            .find(|pa| pa.default == Some(cur))
+            .map(|pa| pa.name.clone()),
         _ => None,
     }?;
     let last = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
@@ -118,8 +161,15 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
 /// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
 fn in_test_module(cx: &Ctx, node: NodeId) -> bool {
     cx.ast.ancestors(node).any(|a| match cx.ast.kind(a) {
-        Kind::Class(c) => c.decorators.iter().any(|d| d.name == "cfg" && d.args.contains("test")),
-        Kind::Function(f) => f.decorators.iter().any(|d| d.name == "test" || d.name.ends_with("::test") || d.name == "cfg" && d.args.contains("test")),
+        Kind::Class(c) => c
+            .decorators
+            .iter()
+            .any(|d| d.name == "cfg" && d.args.contains("test")),
+        Kind::Function(f) => f.decorators.iter().any(|d| {
+            d.name == "test"
+                || d.name.ends_with("::test")
+                || d.name == "cfg" && d.args.contains("test")
+        }),
         _ => false,
     })
 }
@@ -136,7 +186,9 @@ fn custom_pattern(cx: &Ctx, value: &str) -> Option<(String, usize, usize)> {
     PATTERNS.with(|cache| {
         let mut cache = cache.borrow_mut();
         for (name, pattern) in &cx.config.secret_patterns {
-            let re = cache.entry(pattern.clone()).or_insert_with(|| Regex::new(pattern).ok());
+            let re = cache
+                .entry(pattern.clone())
+                .or_insert_with(|| Regex::new(pattern).ok());
             if let Some(m) = re.as_ref().and_then(|r| r.find(value)) {
                 return Some((name.clone(), m.start(), m.end()));
             }

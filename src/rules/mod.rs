@@ -7,5 +7,8 @@ use crate::engine::Rule;
 
 /// Every implemented rule.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&hardcoded_secret::HardcodedSecret, &sql_injection::SqlInjection]
+    vec![
+        &hardcoded_secret::HardcodedSecret,
+        &sql_injection::SqlInjection,
+    ]
 }

@@ -14,11 +14,18 @@ impl Rule for SqlInjection {
         &[KindTag::Call]
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
-        let Some(sink) = sql::sink(cx.ast, &cx.facts.imports, node) else { return };
-        let Some(dynamic) = sql::dynamic_sql(cx.ast, sink.sql, node) else { return };
+        let Some(sink) = sql::sink(cx.ast, &cx.facts.imports, node) else {
+            return;
+        };
+        let Some(dynamic) = sql::dynamic_sql(cx.ast, sink.sql, node) else {
+            return;
+        };
         let value = cx.text(dynamic.value).lines().next().unwrap_or("").trim();
         let value: String = value.chars().take(60).collect();
-        let message = format!("`{value}` is put into SQL text with {} and run by `{}`", dynamic.how, sink.api);
+        let message = format!(
+            "`{value}` is put into SQL text with {} and run by `{}`",
+            dynamic.how, sink.api
+        );
         let help = match cx.ast.lang {
             Lang::Python => "pass values as query parameters: `cursor.execute(\"... WHERE id = %s\", [value])` (or `text(\"... :id\")` with `{\"id\": value}`)",
             Lang::TypeScript => "pass values as parameters: `pool.query(\"... WHERE id = $1\", [value])`, or use a tagged template such as prisma.$queryRaw`... ${value}`",
