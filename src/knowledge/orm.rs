@@ -5,6 +5,7 @@
 //! chain, what the chain starts from (a model class, `prisma.<model>`, a repository, a
 //! cursor/pool/client), and the file's imports. The tables below are the knowledge; adding an
 //! ORM is adding rows here.
+#![allow(clippy::nonminimal_bool)] // the recogniser conditions read as the tables do
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
@@ -1136,14 +1137,14 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         qy.batched = chain.inner_call(&["inArray"]);
         return Some(qy);
     }
-    if first_recv.contains(".query.") || first_recv.starts_with("query.") {
-        if ["findMany", "findFirst"].contains(&m0) {
-            let mut qy = q(chain, "Drizzle", QueryKind::Read, m0 == "findMany");
-            qy.eager = chain.arg_key(&["with"]);
-            qy.limited = chain.arg_key(&["limit"]);
-            qy.batched = chain.inner_call(&["inArray"]);
-            return Some(qy);
-        }
+    if (first_recv.contains(".query.") || first_recv.starts_with("query."))
+        && ["findMany", "findFirst"].contains(&m0)
+    {
+        let mut qy = q(chain, "Drizzle", QueryKind::Read, m0 == "findMany");
+        qy.eager = chain.arg_key(&["with"]);
+        qy.limited = chain.arg_key(&["limit"]);
+        qy.batched = chain.inner_call(&["inArray"]);
+        return Some(qy);
     }
     if ["insert", "update", "delete"].contains(&m0)
         && chain.has(&["values", "set", "where", "returning"])
