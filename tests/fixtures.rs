@@ -4,10 +4,6 @@
 //! Each `fixtures/<rule>/<lang>/` folder is linted as one project (so cross-file cases work),
 //! after copying it to a temporary folder with `{{fake:KIND}}` placeholders replaced by
 //! generated credential-shaped values: no real-looking secret is committed.
-//!
-//! `expect-todo: rule-id` marks a true positive the rule does not find yet (a known gap, kept
-//! visible): it may be reported or not; `known-fp: rule-id` marks a known false positive the
-//! same way. Promote it to `expect:` when the rule catches it.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -75,14 +71,8 @@ fn expectations(root: &Path, dir: &Path, out: &mut BTreeSet<(String, u32, String
             let Some(body) = body.map(str::trim_start) else {
                 continue;
             };
-            let (ids, todo) = match (
-                body.strip_prefix("expect:"),
-                body.strip_prefix("expect-todo:"),
-            ) {
-                (Some(ids), _) => (ids, false),
-                (None, Some(ids)) => (ids, true),
-                _ if body.starts_with("known-fp:") => (&body["known-fp:".len()..], true),
-                _ => continue,
+            let Some(ids) = body.strip_prefix("expect:") else {
+                continue;
             };
             // the annotated line: the next line that is not itself an annotation
             let mut target = i + 1;
@@ -92,12 +82,7 @@ fn expectations(root: &Path, dir: &Path, out: &mut BTreeSet<(String, u32, String
             for id in ids.split(',') {
                 let id = id.split_whitespace().next().unwrap_or("");
                 if !id.is_empty() {
-                    let id = if todo {
-                        format!("todo:{id}")
-                    } else {
-                        id.to_string()
-                    };
-                    out.insert((rel.clone(), target as u32 + 1, id));
+                    out.insert((rel.clone(), target as u32 + 1, id.to_string()));
                 }
             }
         }
@@ -110,12 +95,7 @@ fn is_annotation(line: &str) -> bool {
         .strip_prefix('#')
         .or_else(|| t.strip_prefix("//"))
         .map(str::trim_start);
-    body.is_some_and(|b| {
-        b.starts_with("expect:")
-            || b.starts_with("expect-todo:")
-            || b.starts_with("known-fp:")
-            || b.starts_with("ok:")
-    })
+    body.is_some_and(|b| b.starts_with("expect:") || b.starts_with("ok:"))
 }
 
 /// Lints one fixture folder and returns a description of every mismatch.
@@ -139,9 +119,7 @@ fn check_dir(dir: &Path) -> Vec<String> {
             .to_string_lossy()
             .replace('\\', "/");
         let hit = expected.iter().find(|(p, line, rule)| {
-            *p == rel
-                && (rule == d.rule || rule.strip_prefix("todo:") == Some(d.rule))
-                && (d.start.line..=d.end.line).contains(line)
+            *p == rel && rule == d.rule && (d.start.line..=d.end.line).contains(line)
         });
         match hit {
             Some(e) => {
@@ -153,10 +131,7 @@ fn check_dir(dir: &Path) -> Vec<String> {
             )),
         }
     }
-    for e in expected
-        .difference(&matched)
-        .filter(|e| !e.2.starts_with("todo:"))
-    {
+    for e in expected.difference(&matched) {
         problems.push(format!("missing {} at {}:{}", e.2, e.0, e.1));
     }
     problems

@@ -602,7 +602,8 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
                         | "get_connection"
                         | "connection"
                 )
-            )
+            ) || ast.callee_name(c) == Some("promise")
+                && ast.receiver(c).is_some_and(|r| is_sql_receiver(ast, r))
         }
         _ => {
             let Some(path) = ast.path_of(recv) else {
@@ -622,6 +623,10 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
                     "database",
                     "session",
                     "tx",
+                    "repository",
+                    "datasource",
+                    "manager",
+                    "runner",
                 ]
                 .iter()
                 .any(|s| last.ends_with(s))

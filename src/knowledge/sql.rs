@@ -13,6 +13,9 @@ pub struct Sink {
     pub api: String,
     /// The SQL text argument.
     pub sql: NodeId,
+    /// The API appends its argument to SQL text (sqlx `QueryBuilder::push`): any runtime
+    /// value passed is concatenated into the query.
+    pub appends: bool,
 }
 
 const PY_METHODS: &[&str] = &[
@@ -71,6 +74,7 @@ const RAW_ANYWHERE: &[&str] = &[
     "selectRaw",
     "groupByRaw",
     "fromRaw",
+    "execute_unprepared",
 ];
 /// Free functions / associated functions whose first argument is raw SQL.
 const RAW_FUNCTIONS: &[&str] = &[
@@ -115,11 +119,21 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
     }
     let path = ast.path_of(c.callee);
     let qualified = path.as_deref().map(|p| imports.qualify_path(p));
-    let first = ast.positional(c).next().or_else(|| {
-        ["sql", "query", "statement", "text", "stmt"]
-            .iter()
-            .find_map(|k| ast.kwarg(c, k))
-    });
+    let first = ast
+        .positional(c)
+        .next()
+        .or_else(|| {
+            ["sql", "query", "statement", "text", "stmt"]
+                .iter()
+                .find_map(|k| ast.kwarg(c, k))
+        })
+        // pg: `pool.query({ text, values })`, mysql2: `query({ sql, values })`
+        .map(|a| {
+            let o = ast.unwrap_expr(a);
+            ast.entry(o, "text")
+                .or_else(|| ast.entry(o, "sql"))
+                .map_or(a, |e| e.value)
+        });
     let name = ast.callee_name(c)?;
     let recv = ast.receiver(c);
     // Free functions: `text(..)`, `sqlx::query(..)`, `sql_query(..)`, `RawSQL(..)`.
@@ -141,6 +155,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
             return first.map(|sql| Sink {
                 api: p.to_string(),
                 sql,
+                appends: false,
             });
         }
         // sea-orm `Statement::from_string(backend, sql)`
@@ -151,6 +166,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
             return ast.positional(c).nth(1).map(|sql| Sink {
                 api: p.to_string(),
                 sql,
+                appends: false,
             });
         }
     }
@@ -165,13 +181,21 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         }
     );
     if RAW_ANYWHERE.contains(&name) {
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     // `prisma.$queryRaw(str)` called as a function (not tagged) takes raw text.
     if (name == "$queryRaw" || name == "$executeRaw")
         && first.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a)), Kind::Call(_)))
     {
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     // Knex / Sequelize / TypeORM raw entry points.
     if name == "raw"
@@ -187,23 +211,39 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         ]
         .contains(&recv_path.as_str())
     {
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     if name == "query" && last(&recv_path).to_ascii_lowercase().contains("sequelize") {
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     // Django `.raw(sql)` on a manager / queryset, `.extra(where=[..])`.
     if ast.lang == Lang::Python
         && name == "raw"
         && (recv_path.ends_with(".objects") || ast.call(ast.unwrap_expr(recv)).is_some())
     {
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     if ast.lang == Lang::Python && name == "extra" {
         let v = ["where", "select", "tables", "order_by"]
             .iter()
             .find_map(|k| ast.kwarg(c, k));
-        return v.map(|sql| Sink { api, sql });
+        return v.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     // TypeORM query builder fragments: `.where(\`id = ${id}\`)`.
     if ast.lang == Lang::TypeScript
@@ -222,21 +262,37 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         .contains(&name)
     {
         let chain = ast.call_chain(call);
-        if chain
-            .iter()
-            .any(|&cc| ast.call(cc).and_then(|x| ast.callee_name(x)) == Some("createQueryBuilder"))
-        {
+        let builds = |cc: &NodeId| {
+            ast.call(*cc).and_then(|x| ast.callee_name(x)) == Some("createQueryBuilder")
+        };
+        let via_var = match ast.kind(ast.chain_root(call)) {
+            Kind::Name(n) => latest_assignment(ast, n, call)
+                .is_some_and(|(_, v)| ast.call_chain(v).iter().any(builds)),
+            _ => false,
+        };
+        if chain.iter().any(builds) || via_var {
             return first.map(|sql| Sink {
                 api: format!("QueryBuilder.{name}"),
                 sql,
+                appends: false,
             });
         }
     }
     // sqlx QueryBuilder: `qb.push(format!(..))` appends raw SQL (push_bind is the safe one).
     if ast.lang == Lang::Rust && name == "push" {
-        let l = last(&recv_path).to_ascii_lowercase();
+        let root = ast.path_of(ast.chain_root(call)).unwrap_or_default();
+        let l = last(if recv_path.is_empty() {
+            &root
+        } else {
+            &recv_path
+        })
+        .to_ascii_lowercase();
         if l.contains("builder") || l == "qb" || l == "query" {
-            return first.map(|sql| Sink { api, sql });
+            return first.map(|sql| Sink {
+                api,
+                sql,
+                appends: true,
+            });
         }
     }
     // Drivers: `cursor.execute(sql)`, `pool.query(sql)`, `client.query_one(sql, ..)`.
@@ -253,7 +309,11 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         {
             return None;
         }
-        return first.map(|sql| Sink { api, sql });
+        return first.map(|sql| Sink {
+            api,
+            sql,
+            appends: false,
+        });
     }
     None
 }
@@ -275,8 +335,17 @@ pub fn dynamic_sql(ast: &Ast, expr: NodeId, at: NodeId) -> Option<Dynamic> {
     dynamic(ast, expr, at, 0)
 }
 
+/// For appending APIs: the argument itself is runtime data.
+pub fn appended_value(ast: &Ast, sink: &Sink, at: NodeId) -> Option<Dynamic> {
+    (sink.appends && !is_constant(ast, sink.sql, at, 0)).then_some(Dynamic {
+        how: "`push`",
+        value: sink.sql,
+        built_at: None,
+    })
+}
+
 fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
-    if depth > 4 {
+    if depth > 10 {
         return None;
     }
     let e = ast.unwrap_expr(expr);
@@ -402,6 +471,10 @@ fn dynamic(ast: &Ast, expr: NodeId, at: NodeId, depth: u8) -> Option<Dynamic> {
             None
         }
         Kind::Array(items) => items.iter().find_map(|&i| dynamic(ast, i, at, depth + 1)),
+        // `match`/`if`/ternary/block choosing the text: any branch built from runtime data
+        Kind::If { .. } | Kind::Other | Kind::Block(_) => {
+            ast.children(e).find_map(|k| dynamic(ast, k, at, depth + 1))
+        }
         Kind::Name(n) => {
             let (assign, value) = latest_assignment(ast, n, at)?;
             if let Some(mut d) = dynamic(ast, value, assign, depth + 1) {
@@ -448,6 +521,36 @@ fn augmented_dynamic(
 ) -> Option<Dynamic> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
     for id in ast.subtree(scope) {
+        if id <= from || id >= at {
+            continue;
+        }
+        // Rust `sql.push_str(x)`, JS `parts.push(x)`: appends to the text
+        if let Some(c) = ast.call(id) {
+            let appends = matches!(
+                ast.callee_name(c),
+                Some("push_str" | "push" | "append" | "write_str")
+            );
+            let on_name = ast
+                .receiver(c)
+                .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                .as_deref()
+                == Some(name);
+            if appends && on_name {
+                if let Some(v) = ast.positional(c).next() {
+                    if let Some(mut d) = dynamic(ast, v, id, depth + 1) {
+                        d.built_at = Some(id);
+                        return Some(d);
+                    }
+                    if !is_constant(ast, v, id, depth + 1) {
+                        return Some(Dynamic {
+                            how: "string appends",
+                            value: v,
+                            built_at: Some(id),
+                        });
+                    }
+                }
+            }
+        }
         if id <= from || id >= at {
             continue;
         }
@@ -518,7 +621,7 @@ fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeI
 /// numbers (`len(x)`, `int(x)`, `.length`), placeholder lists (`", ".join(["%s"] * n)`), and
 /// local variables assigned such values.
 pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
-    if depth > 4 {
+    if depth > 10 {
         return false;
     }
     let id = ast.unwrap_expr(id);
@@ -555,26 +658,16 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
             .path_of(*object)
             .is_some_and(|p| is_const_name(last(&p))),
         Kind::Other => {
-            // a conditional choosing between constants: `"DESC" if desc else "ASC"`
+            // a conditional or `match` choosing between constants: `"DESC" if desc else "ASC"`
             let kids: Vec<NodeId> = ast.children(id).collect();
-            let strs = kids
+            let strs: Vec<NodeId> = kids
                 .iter()
-                .filter(|&&k| matches!(ast.kind(k), Kind::Str(_)))
-                .count();
-            strs >= 2
-                && kids.iter().all(|&k| {
-                    matches!(
-                        ast.kind(k),
-                        Kind::Str(_)
-                            | Kind::Name(_)
-                            | Kind::Member { .. }
-                            | Kind::Binary {
-                                op: BinOp::Compare,
-                                ..
-                            }
-                    ) && (!matches!(ast.kind(k), Kind::Str(_))
-                        || is_constant(ast, k, at, depth + 1))
-                })
+                .copied()
+                .filter(|&k| matches!(ast.kind(k), Kind::Str(_)))
+                .collect();
+            strs.len() >= 2
+                && kids.len() - strs.len() <= 1
+                && strs.iter().all(|&k| is_constant(ast, k, at, depth + 1))
         }
         Kind::Binary { op, lhs, rhs } => {
             matches!(op, BinOp::Compare)

@@ -1615,9 +1615,27 @@ impl<'a> Lx<'a> {
     }
 
     fn call(&mut self, n: Node<'a>) -> R<NodeId> {
-        let id = self.b.open(span(n));
-        let callee = n.child_by_field_id(self.f.function);
-        let callee = self.req(callee, n)?;
+        // tree-sitter-typescript 0.23 parses `await a.b<T>(x)` as `(await a.b)<T>(x)`:
+        // lower it as `await (a.b<T>(x))`.
+        let function = n.child_by_field_id(self.f.function);
+        if let Some(aw) = function.filter(|f| f.kind() == "await_expression") {
+            if let Some(inner) = aw.named_child(0) {
+                let outer = self.b.open(span(n));
+                let call =
+                    self.call_with_callee(n, inner, Span::new(inner.start_byte(), n.end_byte()))?;
+                return Ok(self.b.close(outer, Kind::Await(call)));
+            }
+        }
+        self.call_with_callee(n, function.unwrap_or(n), span(n))
+    }
+
+    fn call_with_callee(&mut self, n: Node<'a>, callee_node: Node<'a>, sp: Span) -> R<NodeId> {
+        let id = self.b.open(sp);
+        let callee = if callee_node == n {
+            self.req(None, n)?
+        } else {
+            self.req(Some(callee_node), n)?
+        };
         let (args, is_tagged) = match n.child_by_field_id(self.f.arguments) {
             Some(a) if a.kind_id() == self.k.template_string => {
                 let value = self.template(a)?;

@@ -1,6 +1,6 @@
 //! `sql-injection`: SQL text built from runtime data reaches a raw query API.
 
-use crate::ast::{KindTag, Lang, NodeId};
+use crate::ast::{Kind, KindTag, Lang, NodeId};
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::sql;
 
@@ -17,10 +17,14 @@ impl Rule for SqlInjection {
         let Some(sink) = sql::sink(cx.ast, &cx.facts.imports, node) else {
             return;
         };
-        let Some(dynamic) = sql::dynamic_sql(cx.ast, sink.sql, node) else {
-            return;
+        let dynamic = sql::dynamic_sql(cx.ast, sink.sql, node)
+            .or_else(|| sql::appended_value(cx.ast, &sink, node));
+        let Some(dynamic) = dynamic else { return };
+        // an inline `format!` capture spans its whole literal: name the captured variable
+        let value = match cx.ast.kind(dynamic.value) {
+            Kind::Name(n) => n.as_str(),
+            _ => cx.text(dynamic.value).lines().next().unwrap_or("").trim(),
         };
-        let value = cx.text(dynamic.value).lines().next().unwrap_or("").trim();
         let value: String = value.chars().take(60).collect();
         let message = format!(
             "`{value}` is put into SQL text with {} and run by `{}`",
