@@ -299,7 +299,7 @@ fn statement_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
 /// the source with every secret masked, for rendering.
 fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>, SourceFile) {
     let hashes = line_hash::line_hashes(&file.text);
-    let mut seen: HashMap<(String, &'static str, String), usize> = HashMap::new();
+    let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     let mut diags = Vec::with_capacity(findings.len());
     for f in &findings {
         let start = file.position(f.span.start);
@@ -321,13 +321,12 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
         } else {
             line_text
         };
-        let n = seen
-            .entry((line_key.clone(), f.rule, message.clone()))
-            .or_default();
+        // Not the message: rewording a message must not invalidate baselines.
+        let n = seen.entry((line_key.clone(), f.rule)).or_default();
         *n += 1;
         let fingerprint = format!(
             "{:016x}:{}",
-            stable_hash(&format!("{}\u{0}{line_key}\u{0}{message}", f.rule)),
+            stable_hash(&format!("{}\u{0}{line_key}", f.rule)),
             n
         );
         diags.push(Diagnostic {
