@@ -90,20 +90,50 @@ pub struct Diagnostic {
     pub condition: Option<Condition>,
 }
 
-/// Masks a secret for display: keeps a short prefix that identifies the kind of credential
-/// (`AKIA`, `ghp_`, `sk_live_`) and replaces the rest, keeping the length.
+/// Public format markers a masked secret may keep, so a reader knows what kind of credential
+/// it is (`AKIA****`, `ghp_****`). Nothing of a password or other free-form secret is shown.
+const PUBLIC_PREFIXES: &[&str] = &[
+    "-----BEGIN",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "sk-proj-",
+    "sk-ant-",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "npm_",
+    "pypi-",
+    "SG.",
+    "sk-",
+    "eyJ",
+];
+
+fn kept_prefix(secret: &str) -> usize {
+    PUBLIC_PREFIXES
+        .iter()
+        .find(|p| secret.starts_with(*p) && secret.len() >= p.len() + 8)
+        .map_or(0, |p| p.len())
+}
+
+/// Masks a secret for display: keeps a public format marker (`AKIA`, `ghp_`, `sk_live_`) and
+/// replaces everything else, keeping the length.
 pub fn redact(secret: &str) -> String {
-    let n = secret.chars().count();
-    let keep = if n >= 16 {
-        4
-    } else if n >= 8 {
-        2
-    } else {
-        0
-    };
+    let keep = kept_prefix(secret);
     secret
-        .chars()
-        .enumerate()
+        .char_indices()
         .map(|(i, c)| if i < keep || c == '\n' { c } else { '*' })
         .collect()
 }
@@ -113,14 +143,15 @@ pub fn redact_in(text: &mut String, span: Span) {
     let Some(secret) = text.get(span.range()) else {
         return;
     };
+    let keep = kept_prefix(secret);
     let masked: String = secret
         .char_indices()
         .flat_map(|(i, c)| {
-            let keep = i < 4 && secret.len() >= 16 || c == '\n';
-            let w = c.len_utf8();
-            let ch = if keep { Some(c) } else { None };
-            ch.into_iter()
-                .chain(std::iter::repeat_n('*', if keep { 0 } else { w }))
+            let kept = i < keep || c == '\n';
+            let w = if kept { 0 } else { c.len_utf8() };
+            kept.then_some(c)
+                .into_iter()
+                .chain(std::iter::repeat_n('*', w))
         })
         .collect();
     text.replace_range(span.range(), &masked);
@@ -137,6 +168,7 @@ mod tests {
         let mut t = String::from("k = \"sk_live_abcdefghijklmnop\"\n");
         let s = t.find("sk_").unwrap();
         redact_in(&mut t, Span::new(s, s + 24));
-        assert_eq!(t, "k = \"sk_l********************\"\n");
+        assert_eq!(t, "k = \"sk_live_****************\"\n");
+        assert_eq!(redact("Orders-Pr0d-2024!"), "*****************");
     }
 }

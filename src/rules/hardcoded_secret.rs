@@ -51,7 +51,7 @@ impl Rule for HardcodedSecret {
         };
         let secret = &value[start..end];
         let span = secret_span(cx, node, secret);
-        let message = format!("hardcoded {kind} `{}`", redact(secret));
+        let message = format!("hardcoded {kind}: `{}`", redact(secret));
         let help = "read it from the environment or a secret manager (`os.environ[...]`, `process.env.X`, `std::env::var`), and rotate this credential: it is in the repository history";
         let f = cx
             .finding(cx.first_line(node), message)
