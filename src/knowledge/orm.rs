@@ -453,7 +453,6 @@ struct Chain<'a> {
     ast: &'a Ast,
     calls: Vec<NodeId>,
     names: Vec<&'a str>,
-    root: NodeId,
     root_path: Option<String>,
 }
 
@@ -470,7 +469,6 @@ impl<'a> Chain<'a> {
             ast,
             calls,
             names,
-            root,
             root_path,
         }
     }
@@ -491,32 +489,22 @@ impl<'a> Chain<'a> {
     }
     fn display(&self) -> String {
         let ast = self.ast;
-        let mut s = match ast.kind(self.root) {
-            Kind::Call(_) => String::new(),
-            _ => self.root_path.clone().unwrap_or_default(),
-        };
-        for &c in &self.calls {
+        let mut s = String::new();
+        for (i, &c) in self.calls.iter().enumerate() {
             let call = ast.call(c).expect("call");
-            let name = match ast.kind(call.callee) {
-                Kind::Member { property, .. } => {
-                    // include intermediate members: `prisma.user` . `findMany`
-                    let path = ast.path_of(call.callee);
-                    match (&path, s.is_empty()) {
-                        (Some(p), true) => p.clone(),
-                        _ => format!(".{property}"),
-                    }
-                }
+            let name = match (ast.kind(call.callee), i) {
+                // the first call names its whole path: `Order.objects.filter`, `prisma.user.findMany`
+                (_, 0) => ast
+                    .path_of(call.callee)
+                    .unwrap_or_else(|| format!("….{}", ast.callee_name(call).unwrap_or(""))),
+                (Kind::Member { property, .. }, _) => format!(".{property}"),
                 _ => ast.path_of(call.callee).unwrap_or_default(),
             };
-            if s.is_empty() || !name.starts_with('.') {
-                s = name;
-            } else {
-                s.push_str(&name);
+            s.push_str(&name);
+            if call.is_macro {
+                s.push('!');
             }
             s.push_str(if call.args.is_empty() { "()" } else { "(…)" });
-            if call.is_macro {
-                s = s.replacen('(', "!(", 1);
-            }
         }
         s
     }
