@@ -544,7 +544,18 @@ fn empty_file() {
 #[test]
 fn huge_single_line_minified_js() {
     let big = "a=1;".repeat(5 * 1024 * 1024 / 4);
-    survives(&[("static/bundle.js", big.as_bytes())], None, |_| {});
+    survives(
+        &[("static/bundle.js", big.as_bytes())],
+        Some(("static/bundle.js", "minified")),
+        |_| {},
+    );
+}
+
+#[test]
+fn huge_single_line_typescript_is_parsed() {
+    // not JavaScript, so not skipped as minified: the parser and rules must cope
+    let big = "a=1;".repeat(5 * 1024 * 1024 / 4);
+    survives(&[("src/generated.ts", big.as_bytes())], None, |_| {});
 }
 
 #[test]

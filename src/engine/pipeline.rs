@@ -159,6 +159,11 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
     if bytes.iter().take(8192).any(|&b| b == 0) {
         return empty("skipped: binary file".into());
     }
+    if looks_minified(path, &bytes) {
+        return empty(
+            "skipped: minified or generated code (average line over 500 characters)".into(),
+        );
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -169,6 +174,21 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
         }
     };
     check_text(path, text, config, dispatch, globs)
+}
+
+/// Bundled/minified JavaScript: large, with very long lines. Linting it reports nothing a
+/// developer can act on.
+fn looks_minified(path: &Path, bytes: &[u8]) -> bool {
+    let js = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("js" | "mjs" | "cjs")
+    );
+    if !js || bytes.len() < 64 * 1024 {
+        return false;
+    }
+    let head = &bytes[..bytes.len().min(256 * 1024)];
+    let lines = head.iter().filter(|&&b| b == b'\n').count() + 1;
+    head.len() / lines > 500
 }
 
 /// Parses, collects facts and runs the rules on one file. A panic becomes a notice.
