@@ -970,10 +970,25 @@ pub fn looks_like_secret_value(value: &str) -> bool {
     if NOT_SECRET_VOCABULARY.contains(&squashed.as_str()) {
         return false;
     }
-    if EMAIL.is_match(v) || VERSION.is_match(v) || looks_like_identifier(v) {
+    if EMAIL.is_match(v)
+        || VERSION.is_match(v)
+        || looks_like_identifier(v)
+        || looks_like_code_path(v)
+    {
         return false;
     }
     entropy(v) >= MIN_ENTROPY
+}
+
+/// A code path or marker rather than a secret: `$serde_json::private::Number`,
+/// `std::fmt::Debug`, `app:services:cache`, `module/path/name` made only of identifier parts.
+fn looks_like_code_path(v: &str) -> bool {
+    let v = v.trim_start_matches(['$', '@', '#']);
+    let parts: Vec<&str> = v.split("::").collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// Words, header names and dotted paths rather than secrets: `Authorization`, `x-api-key`,
@@ -1175,6 +1190,13 @@ fn fake_password(r: &mut SplitMix) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_paths_are_not_secrets() {
+        assert!(!looks_like_secret_value("$serde_json::private::Number"));
+        assert!(!looks_like_secret_value("std::fmt::Debug"));
+        assert!(looks_like_secret_value("s3cr3t-signing-key-2024"));
+    }
 
     /// Credential-shaped test values are built at run time: nothing secret-shaped is committed.
     fn rand(alphabet: &[u8], n: usize, seed: u64) -> String {
