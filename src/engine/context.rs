@@ -72,6 +72,33 @@ impl<'a> Ctx<'a> {
     pub fn span(&self, id: NodeId) -> Span {
         self.ast.span(id)
     }
+    /// Where a call "is" for a reviewer: for a method call in a chain split over lines
+    /// (`repo\n  .createQueryBuilder()\n  .where(..)`), the line of the method name; else the
+    /// call's first line.
+    pub fn call_site(&self, call: NodeId) -> Span {
+        let full = self.ast.span(call);
+        if let Some(c) = self.ast.call(call) {
+            if let crate::ast::Kind::Member { property, .. } = self.ast.kind(c.callee) {
+                let m = self.ast.span(c.callee);
+                let start = (m.end as usize).saturating_sub(property.len());
+                let same_line =
+                    self.file.line_index(start as u32) == self.file.line_index(full.start);
+                if !same_line
+                    && self.file.text.get(start..m.end as usize) == Some(property.as_str())
+                {
+                    let span = Span::new(start, full.end as usize);
+                    let line = self.file.line_index(span.start);
+                    let end = self.file.line_start(line) as usize + self.file.line_text(line).len();
+                    return Span::new(
+                        span.start as usize,
+                        end.min(span.end as usize).max(span.start as usize),
+                    );
+                }
+            }
+        }
+        self.first_line(call)
+    }
+
     /// The span of a node's first line only (for long constructs).
     pub fn first_line(&self, id: NodeId) -> Span {
         let s = self.ast.span(id);

@@ -984,6 +984,17 @@ pub fn looks_like_secret_value(value: &str) -> bool {
 /// `std::fmt::Debug`, `app:services:cache`, `module/path/name` made only of identifier parts.
 fn looks_like_code_path(v: &str) -> bool {
     let v = v.trim_start_matches(['$', '@', '#']);
+    // config keys: `database.password`, `auth.jwt_secret` (lowercase dotted identifiers)
+    let dotted: Vec<&str> = v.split('.').collect();
+    if dotted.len() >= 2
+        && dotted.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+        })
+    {
+        return true;
+    }
     let parts: Vec<&str> = v.split("::").collect();
     parts.len() >= 2
         && parts
@@ -1195,6 +1206,8 @@ mod tests {
     fn code_paths_are_not_secrets() {
         assert!(!looks_like_secret_value("$serde_json::private::Number"));
         assert!(!looks_like_secret_value("std::fmt::Debug"));
+        assert!(!looks_like_secret_value("database.password"));
+        assert!(!looks_like_secret_value("auth.jwt_secret"));
         assert!(looks_like_secret_value("s3cr3t-signing-key-2024"));
     }
 

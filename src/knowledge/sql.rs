@@ -13,8 +13,8 @@ pub struct Sink {
     pub api: String,
     /// The SQL text argument.
     pub sql: NodeId,
-    /// The API appends its argument to SQL text (sqlx `QueryBuilder::push`): any runtime
-    /// value passed is concatenated into the query.
+    /// The API splices its argument into SQL text unescaped (sqlx `QueryBuilder::push`,
+    /// `Prisma.raw`): any runtime value passed is injected.
     pub appends: bool,
 }
 
@@ -76,6 +76,15 @@ const RAW_ANYWHERE: &[&str] = &[
     "fromRaw",
     "execute_unprepared",
 ];
+/// APIs that splice their argument into SQL unescaped: any runtime value passed is injected.
+const RAW_FRAGMENTS: &[&str] = &[
+    "Prisma.raw",
+    "sql.raw",
+    "Sequelize.literal",
+    "sequelize.literal",
+    "literal",
+];
+
 /// Free functions / associated functions whose first argument is raw SQL.
 const RAW_FUNCTIONS: &[&str] = &[
     "sqlalchemy.text",
@@ -152,10 +161,12 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
                 .contains(&p)
                 && q.starts_with("sqlx"));
         if hit && !(p == "literal" && !q.contains("sequelize")) {
+            // `Prisma.raw(x)`, `sql.raw(x)`, `Sequelize.literal(x)` exist to splice raw text
+            let fragment = RAW_FRAGMENTS.contains(&p) || RAW_FRAGMENTS.contains(&q);
             return first.map(|sql| Sink {
                 api: p.to_string(),
                 sql,
-                appends: false,
+                appends: fragment,
             });
         }
         // sea-orm `Statement::from_string(backend, sql)`
@@ -647,7 +658,7 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
             }
         }
         Kind::Member { object, property } => {
-            is_const_name(property)
+            is_const_name(property) && !REQUEST_DATA.contains(&property.as_str())
                 || matches!(
                     property.as_str(),
                     "length" | "size" | "db_table" | "__tablename__" | "table_name"
@@ -657,6 +668,8 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
         Kind::Index { object, .. } => ast
             .path_of(*object)
             .is_some_and(|p| is_const_name(last(&p))),
+        Kind::Other if allow_list_guard(ast, id) => true,
+        Kind::Call(c) if enum_accessor(ast, c, at) => true,
         Kind::Other => {
             // a conditional or `match` choosing between constants: `"DESC" if desc else "ASC"`
             let kids: Vec<NodeId> = ast.children(id).collect();
@@ -733,8 +746,7 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
             if name == "get"
                 && ast
                     .receiver(c)
-                    .and_then(|r| ast.path_of(r))
-                    .is_some_and(|p| is_const_name(last(&p)))
+                    .is_some_and(|r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Name(n) if is_const_name(last(n))))
             {
                 return true; // lookup in a constant allow-list
             }
@@ -767,6 +779,64 @@ pub fn is_constant(ast: &Ast, id: NodeId, at: NodeId, depth: u8) -> bool {
         }
         _ => false,
     }
+}
+
+/// A conditional guarded by membership in a constant allow-list:
+/// `SORTABLE.has(s) ? s : "name"`, `s if s in ALLOWED else "id"`.
+fn allow_list_guard(ast: &Ast, id: NodeId) -> bool {
+    ast.children(id).any(|k| match ast.kind(k) {
+        Kind::Call(c) => {
+            matches!(
+                ast.callee_name(c),
+                Some("has" | "includes" | "contains" | "contains_key")
+            ) && ast
+                .receiver(c)
+                .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                .is_some_and(|p| is_const_name(last(&p)))
+        }
+        Kind::Binary {
+            op: BinOp::Compare,
+            rhs,
+            ..
+        } => ast
+            .path_of(ast.unwrap_expr(*rhs))
+            .is_some_and(|p| is_const_name(last(&p))),
+        _ => false,
+    })
+}
+
+/// Rust: `column.as_sql()` on a parameter typed as a project enum/struct (not a string):
+/// such accessors map variants to fixed SQL.
+fn enum_accessor(ast: &Ast, c: &crate::ast::Call, at: NodeId) -> bool {
+    if ast.lang != Lang::Rust || !c.args.is_empty() {
+        return false;
+    }
+    let Some(name) = ast.callee_name(c) else {
+        return false;
+    };
+    if !(name.starts_with("as_") || name == "to_sql" || name == "column" || name == "sql")
+        || name == "as_str"
+    {
+        return false;
+    }
+    let Some(recv) = ast
+        .receiver(c)
+        .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+    else {
+        return false;
+    };
+    let Some(f) = ast.enclosing_function(at).and_then(|f| ast.function(f)) else {
+        return false;
+    };
+    f.params.iter().any(|p| {
+        p.name == recv
+            && p.ty.as_deref().is_some_and(|t| {
+                let t = t.trim_start_matches('&');
+                t.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+                    && t.chars().all(|ch| ch.is_ascii_alphanumeric())
+                    && !matches!(t, "String" | "Value" | "Cow" | "Box" | "Bytes")
+            })
+    })
 }
 
 /// A parameter of the enclosing function typed as a number (`limit: int`, `id: i64`).
@@ -838,6 +908,12 @@ fn is_placeholder_text(s: &str) -> bool {
             || t.starts_with(':')
             || t.starts_with("@p"))
 }
+
+/// ALL_CAPS attributes that hold request data, not constants (`request.GET`, `request.POST`).
+const REQUEST_DATA: &[&str] = &[
+    "GET", "POST", "FILES", "META", "COOKIES", "PUT", "PATCH", "DATA", "QUERY", "BODY", "PARAMS",
+    "HEADERS", "FORM", "ARGS", "JSON",
+];
 
 /// `TABLE`, `USERS_TABLE`, `MAX_ROWS`: module constants by convention.
 fn is_const_name(n: &str) -> bool {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use crate::ast::{Kind, KindTag, NodeId, StrKind};
+use crate::ast::{BinOp, Kind, KindTag, NodeId, StrKind};
 use crate::diagnostic::redact;
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::secrets;
@@ -81,34 +81,51 @@ fn secret_span(cx: &Ctx, node: NodeId, secret: &str) -> Span {
 /// The secret-looking name a literal is assigned to, passed as, or stored under.
 fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
     let ast = cx.ast;
-    // Step out of `.to_string()`, `String::from(..)`, `.into()`, `str(..)` wrappers.
+    // Step out of `.to_string()`, `String::from(..)`, `.into()`, `str(..)` wrappers, and out of
+    // environment fallbacks (`os.getenv("JWT_SECRET", "..")`, `process.env.X || ".."`,
+    // `env::var("X").unwrap_or_else(|_| "..".into())`): a real-looking fallback is hardcoded.
     let mut cur = node;
+    let mut env_name: Option<String> = None;
     while let Some(p) = ast.parent(cur) {
         match ast.kind(p) {
             Kind::Call(c)
-                if matches!(
-                    ast.callee_name(c),
-                    Some(
-                        "to_string"
-                            | "to_owned"
-                            | "into"
-                            | "from"
-                            | "String::from"
-                            | "str"
-                            | "SecretString"
-                            | "Secret"
-                            | "new"
-                    )
-                ) && c.args.len() <= 1 =>
+                if WRAPPERS.contains(&ast.callee_name(c).unwrap_or("")) && c.args.len() <= 1 =>
             {
                 cur = p
             }
+            Kind::Call(c)
+                if FALLBACKS.contains(&ast.callee_name(c).unwrap_or(""))
+                    && c.args.iter().any(|a| a.value == cur)
+                    // `get("KEY", default)`: the first argument is the key, not a fallback
+                    && !(KEYED.contains(&ast.callee_name(c).unwrap_or("")) && ast.positional(c).next() == Some(cur)) =>
+            {
+                env_name = env_name.or_else(|| env_var_name(ast, p));
+                cur = p;
+            }
+            Kind::Binary {
+                op: BinOp::Or | BinOp::And,
+                rhs,
+                lhs,
+            } if *rhs == cur => {
+                env_name = env_name.or_else(|| {
+                    ast.path_of(ast.unwrap_expr(*lhs))
+                        .filter(|p| p.contains("env"))
+                        .map(|p| p.rsplit('.').next().unwrap_or(&p).to_string())
+                });
+                cur = p;
+            }
+            Kind::Function(f) if f.name.is_none() && f.expr_body == Some(cur) => cur = p,
             Kind::Member { .. } => cur = p,
             Kind::Other if ast.children(p).count() == 1 => cur = p,
             _ => break,
         }
     }
-    let p = ast.parent(cur)?;
+    let env_fallback = env_name
+        .filter(|n| secrets::is_secret_name(n))
+        .map(|n| format!("the fallback for `{n}`"));
+    let Some(p) = ast.parent(cur) else {
+        return env_fallback;
+    };
     let name = match ast.kind(p) {
         Kind::Assign {
             target,
@@ -153,9 +170,56 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
             .find(|pa| pa.default == Some(cur))
             .map(|pa| pa.name.clone()),
         _ => None,
-    }?;
+    };
+    let Some(name) = name else {
+        return env_fallback;
+    };
     let last = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
-    secrets::is_secret_name(&last).then(|| format!("`{last}`"))
+    secrets::is_secret_name(&last)
+        .then(|| format!("`{last}`"))
+        .or(env_fallback)
+}
+
+/// Calls that unwrap to their argument for naming purposes.
+const WRAPPERS: &[&str] = &[
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "String::from",
+    "str",
+    "SecretString",
+    "Secret",
+    "new",
+];
+/// Fallback calls whose first argument is the configuration key.
+const KEYED: &[&str] = &["getenv", "get", "env", "config", "get_or"];
+/// Calls whose argument is a fallback for a configuration read.
+const FALLBACKS: &[&str] = &[
+    "unwrap_or",
+    "unwrap_or_else",
+    "getenv",
+    "get",
+    "env",
+    "config",
+    "or",
+    "or_else",
+    "get_or",
+];
+
+/// The environment variable a fallback belongs to: `os.getenv("JWT_SECRET", ..)`,
+/// `env::var("ADMIN_TOKEN").unwrap_or(..)`, `config("SECRET_KEY", default=..)`.
+fn env_var_name(ast: &crate::ast::Ast, call: NodeId) -> Option<String> {
+    let chain = ast.call_chain(call);
+    chain.iter().find_map(|&c| {
+        let c = ast.call(c)?;
+        let first = ast.positional(c).next()?;
+        let s = ast.plain_str(first)?;
+        (s.len() > 2
+            && s.chars()
+                .all(|ch| ch.is_ascii_uppercase() || ch == '_' || ch.is_ascii_digit()))
+        .then(|| s.to_string())
+    })
 }
 
 /// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.

@@ -17,6 +17,11 @@ impl Rule for SqlInjection {
         let Some(sink) = sql::sink(cx.ast, &cx.facts.imports, node) else {
             return;
         };
+        // `session.execute(text(f"..."))`: reported once, at the inner `text(...)`
+        let inner = cx.ast.unwrap_expr(sink.sql);
+        if cx.ast.call(inner).is_some() && sql::sink(cx.ast, &cx.facts.imports, inner).is_some() {
+            return;
+        }
         let dynamic = sql::dynamic_sql(cx.ast, sink.sql, node)
             .or_else(|| sql::appended_value(cx.ast, &sink, node));
         let Some(dynamic) = dynamic else { return };
@@ -35,7 +40,7 @@ impl Rule for SqlInjection {
             Lang::TypeScript => "pass values as parameters: `pool.query(\"... WHERE id = $1\", [value])`, or use a tagged template such as prisma.$queryRaw`... ${value}`",
             Lang::Rust => "bind values instead of formatting them: `sqlx::query(\"... WHERE id = $1\").bind(value)`, or the checked `sqlx::query!` macro",
         };
-        let mut f = cx.finding(cx.first_line(node), message).help(help);
+        let mut f = cx.finding(cx.call_site(node), message).help(help);
         f = f.label(cx.span(dynamic.value), "runtime value interpolated here");
         if let Some(b) = dynamic.built_at {
             f = f.label(cx.first_line(b), "SQL text built here");
