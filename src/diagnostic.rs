@@ -61,6 +61,8 @@ pub enum Condition {
     NoDefaultPagination,
     /// Holds unless the project installs an app-wide rate limiter.
     NoGlobalRateLimit,
+    /// Holds unless some file of the project makes this setting (`axios.defaults.timeout`).
+    UnlessProjectSetting(&'static str),
 }
 
 #[derive(Clone, Debug, Serialize)]

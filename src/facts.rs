@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::knowledge::{http, orm};
+use crate::knowledge::{http, http_clients, orm};
 use crate::source::{Position, SourceFile, Span};
 
 /// Local name -> qualified name, from the file's imports.
@@ -111,6 +111,9 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// This file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
+    /// [`http_clients::project_setting`].
+    pub settings: Vec<&'static str>,
 }
 
 impl FileFacts {
@@ -198,6 +201,13 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     }
     http::collect_registrations(ast, file, &mut facts);
     for id in 0..ast.nodes.len() as NodeId {
+        if matches!(ast.kind(id), Kind::Call(_) | Kind::Assign { .. }) {
+            if let Some(s) = http_clients::project_setting(ast, &facts.imports, id) {
+                if !facts.settings.contains(&s) {
+                    facts.settings.push(s);
+                }
+            }
+        }
         match ast.kind(id) {
             Kind::Function(f) => {
                 if let Some(fw) = http::handler_framework(ast, file, &facts, config, id) {

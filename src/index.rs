@@ -1,7 +1,7 @@
 //! The project index: every file's facts merged, for one-level interprocedural rules and
 //! project-wide settings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::facts::QuerySite;
@@ -26,6 +26,8 @@ pub struct ProjectIndex {
     pub default_pagination: bool,
     /// Some file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// Project-wide settings some file makes (`axios.defaults.timeout = ..`).
+    pub settings: HashSet<&'static str>,
 }
 
 /// What one file contributes to the index.
@@ -37,12 +39,14 @@ pub struct IndexPart {
     pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
     pub default_pagination: bool,
     pub global_rate_limit: bool,
+    pub settings: Vec<&'static str>,
 }
 
 impl ProjectIndex {
     pub fn add(&mut self, part: IndexPart) {
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
+        self.settings.extend(part.settings);
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(site) = site {

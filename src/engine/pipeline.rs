@@ -295,6 +295,7 @@ fn analyse(
             .collect(),
         default_pagination: facts.default_pagination,
         global_rate_limit: facts.global_rate_limit,
+        settings: facts.settings.clone(),
     };
     Ok((findings, suppressions, index))
 }
@@ -468,6 +469,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         None => true,
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
         Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
+        Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::CalleeQueries { module, name, .. }) => {
             let Some(f) = index.querying_callee(path, module.as_deref(), &name) else {
                 return false;

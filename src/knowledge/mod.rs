@@ -3,6 +3,7 @@
 //! Adding an ORM or a framework is a change here, not in the rules.
 
 pub mod http;
+pub mod http_clients;
 pub mod loops;
 pub mod orm;
 pub mod secrets;

@@ -1,0 +1,1091 @@
+//! `missing-timeout`: outbound HTTP requests and clients with no timeout.
+//!
+//! Which calls send a request or build a client, where each takes its timeout and what its
+//! default is live in [`crate::knowledge::http_clients`]. This module decides where a finding
+//! goes:
+//! - a request function (`requests.get`, `fetch`, `axios.post`, `reqwest::get`): the call;
+//! - a client built without a timeout (`axios.create`, `Client::new()`, a `Client::builder()`
+//!   chain without `.timeout`): the construction, once. Its uses in the file are followed; the
+//!   construction stays clean only when the client never leaves the file's view (not exported,
+//!   returned, stored in a struct, passed or cloned) and every request made on it sets its own
+//!   timeout;
+//! - a `requests.Session` (no timeout setting of its own): each request on it without
+//!   `timeout=`, unless the session mounts a custom adapter or wraps `request` (the usual ways to
+//!   give it a default);
+//! - libraries with a default timeout (httpx, aiohttp, ky, `reqwest::blocking`): only an
+//!   explicitly disabled timeout (`timeout=None`, `timeout: false`, `.timeout(None)`).
+//!
+//! Test code is skipped: test clients talk to local servers.
+
+use crate::ast::{Ast, BinOp, Kind, KindTag, Lang, NodeId, ROOT};
+use crate::diagnostic::Condition;
+use crate::engine::{Ctx, Rule};
+use crate::knowledge::http_clients::{
+    self, callee_of, chain_timeout, timeout_given, Api, Config, Given, Library, Role,
+};
+
+pub struct MissingTimeout;
+
+impl Rule for MissingTimeout {
+    fn id(&self) -> &'static str {
+        "missing-timeout"
+    }
+    fn kinds(&self) -> &'static [KindTag] {
+        &[KindTag::Call]
+    }
+    fn check(&self, cx: &mut Ctx, node: NodeId) {
+        let Some(api) = http_clients::api(cx.ast, &cx.facts.imports, node) else {
+            if session_factory(cx, node) && !cx.is_test_file {
+                session(cx, node, &SESSION_FACTORY);
+            }
+            return;
+        };
+        if cx.is_test_file || in_test_code(cx.ast, node) {
+            return;
+        }
+        if api.library.lang == Lang::TypeScript && is_browser_code(cx, node) {
+            return;
+        }
+        if api.library.name == "fetch" && fetch_is_local(cx, node) {
+            return;
+        }
+        match api.role {
+            Role::Request => request(cx, node, api),
+            Role::Session => session(cx, node, api),
+            Role::Client => {
+                let given = timeout_given(cx.ast, &cx.facts.imports, node, api.config, api.library);
+                client(cx, node, node, api, given, None);
+            }
+            Role::Builder => builder(cx, node, api),
+        }
+    }
+}
+
+/// A call of a same-file helper that returns a `requests.Session` it built, as
+/// [`session_factory`] recognises it.
+const SESSION_FACTORY: Api = Api {
+    path: "requests.Session",
+    role: Role::Session,
+    config: Config::Never,
+    library: &http_clients::REQUESTS,
+};
+
+/// A call of a function of this file that builds a `requests.Session`, gives it no default
+/// timeout and returns it (the common `requests_retry_session()` recipe): its result is
+/// followed as a session.
+fn session_factory(cx: &Ctx, call: NodeId) -> bool {
+    let ast = cx.ast;
+    if ast.lang != Lang::Python || !cx.facts.imports.uses("requests") {
+        return false;
+    }
+    let name = match ast.call(call).map(|c| ast.kind(c.callee)) {
+        Some(Kind::Name(n)) => n,
+        Some(Kind::Member { object, property }) if matches!(ast.kind(*object), Kind::Name(o) if o == "self" || o == "cls") => {
+            property
+        }
+        _ => return false,
+    };
+    let Some(f) = cx.facts.function_named(name) else {
+        return false;
+    };
+    for id in ast.subtree(f.node) {
+        let is_session = ast.call(id).is_some()
+            && http_clients::api(ast, &cx.facts.imports, id)
+                .is_some_and(|a| a.role == Role::Session && a.library.name == "requests");
+        if !is_session {
+            continue;
+        }
+        let bound = bind(cx, id);
+        let returned = |n: NodeId| {
+            ast.parent(n)
+                .is_some_and(|p| matches!(ast.kind(p), Kind::Return(_)))
+        };
+        if bound
+            .escape
+            .is_some_and(|e| matches!(ast.kind(e), Kind::Return(_)))
+        {
+            return true; // `return requests.Session()`
+        }
+        let (Some(Binding::Name(n)), Some(assign)) = (&bound.binding, bound.assign) else {
+            continue;
+        };
+        if !references(cx, &bound, n, assign).into_iter().any(returned) {
+            continue;
+        }
+        return !track(cx, &bound, &http_clients::REQUESTS).configured;
+    }
+    false
+}
+
+/// The callee as written, for messages: `requests.post`, `r.get`, `axios.get`.
+fn callee_text<'a>(cx: &Ctx<'a>, call: NodeId) -> &'a str {
+    cx.ast
+        .call(call)
+        .map_or("", |_| cx.text(callee_of(cx.ast, call)))
+}
+
+/// The call whose callee is `m` (a member), looking through the `await` that
+/// tree-sitter-typescript puts around the callee of `await x.get<T>(..)`.
+fn call_of_callee(ast: &Ast, m: NodeId) -> Option<NodeId> {
+    let mut cur = m;
+    loop {
+        let p = ast.parent(cur)?;
+        match ast.kind(p) {
+            Kind::Call(c) if c.callee == cur => return Some(p),
+            Kind::Await(_) => cur = p,
+            _ => return None,
+        }
+    }
+}
+
+fn with_setting(f: crate::engine::Finding, lib: &Library) -> crate::engine::Finding {
+    match lib.project_setting {
+        Some(s) => f.condition(Condition::UnlessProjectSetting(s)),
+        None => f,
+    }
+}
+
+fn disabled_message(what: &str, lib: &Library) -> String {
+    match lib.default {
+        Some(d) => format!(
+            "`{what}` turns the timeout off (`{}` would otherwise apply its {d} default): a server that never answers holds this request forever",
+            lib.name
+        ),
+        None => format!(
+            "`{what}` turns the timeout off: a server that never answers holds this request forever"
+        ),
+    }
+}
+
+fn request(cx: &mut Ctx, node: NodeId, api: &Api) {
+    let lib = api.library;
+    let given = timeout_given(cx.ast, &cx.facts.imports, node, api.config, lib);
+    let what = callee_text(cx, node);
+    let message = match given {
+        Given::Disabled => disabled_message(what, lib),
+        Given::No if lib.default.is_none() => match (api.config, lib.name) {
+            (Config::Never, _) => format!(
+                "`{what}` builds a one-off client that has no timeout and cannot be given one: a server that never answers holds this request forever"
+            ),
+            (_, "fetch") => format!(
+                "`{what}` is called without a `signal`: nothing bounds how long this request waits for a slow or unresponsive server"
+            ),
+            (Config::Chain, _) => format!(
+                "`{what}` sends a request without `.timeout(..)`: a server that stops answering holds it forever"
+            ),
+            (Config::Kwarg(_), _) => format!(
+                "`{what}` is called without `timeout=`: a server that never answers blocks this call forever"
+            ),
+            _ => format!(
+                "`{what}` is called without a `timeout`: {} waits forever by default",
+                lib.name
+            ),
+        },
+        _ => return,
+    };
+    let f = cx.finding(cx.first_line(node), message).help(lib.fix);
+    let f = with_setting(f, lib);
+    cx.emit(f);
+}
+
+fn session(cx: &mut Ctx, node: NodeId, api: &Api) {
+    let lib = api.library;
+    let bound = bind(cx, node);
+    let uses = track(cx, &bound, lib);
+    if uses.configured {
+        return;
+    }
+    let ctor = callee_text(cx, node).to_string();
+    for (call, given) in uses.requests {
+        let what = callee_text(cx, call);
+        let message = match given {
+            Given::Disabled => disabled_message(what, lib),
+            Given::No => format!(
+                "`{what}` is called without `timeout=` on a session (`{ctor}()`), and a session has no default timeout: a server that never answers blocks this call forever"
+            ),
+            _ => continue,
+        };
+        let help = if lib.name == "requests" {
+            "pass `timeout=` on every call (`session.get(url, timeout=10)`), or mount an `HTTPAdapter` subclass that sets a default timeout on the session"
+        } else {
+            lib.fix
+        };
+        let mut f = cx.finding(cx.first_line(call), message).help(help);
+        if !cx.ast.contains(node, call) {
+            f = f.label(cx.first_line(node), "session created here");
+        }
+        let f = with_setting(f, lib);
+        cx.emit(f);
+    }
+}
+
+/// A client built without a timeout (or with one) at `construction` (the expression that
+/// yields the client); reported at `report_at`.
+fn client(
+    cx: &mut Ctx,
+    report_at: NodeId,
+    construction: NodeId,
+    api: &Api,
+    given: Given,
+    note: Option<&str>,
+) {
+    let lib = api.library;
+    let what = match cx.ast.lang {
+        Lang::Rust => format!("{}()", callee_text(cx, report_at)),
+        _ => callee_text(cx, report_at).to_string(),
+    };
+    if given == Given::Disabled {
+        let f = cx
+            .finding(cx.first_line(report_at), disabled_message(&what, lib))
+            .help(lib.fix);
+        cx.emit(f);
+        return;
+    }
+    let bound = bind(cx, construction);
+    let uses = track(cx, &bound, lib);
+    for &(call, g) in &uses.requests {
+        if g == Given::Disabled {
+            let msg = disabled_message(callee_text(cx, call), lib);
+            let f = cx.finding(cx.first_line(call), msg).help(lib.fix);
+            cx.emit(f);
+        }
+    }
+    if given != Given::No || lib.default.is_some() || uses.configured {
+        return;
+    }
+    let untimed = uses
+        .requests
+        .iter()
+        .find(|(_, g)| *g == Given::No)
+        .map(|(c, _)| *c);
+    let visible = uses.escape.is_none() && !bound.exported && bound.binding.is_some()
+        || bound.direct_use.is_some();
+    if visible && !uses.requests.is_empty() && untimed.is_none() {
+        return; // every request on it sets its own timeout
+    }
+    let through = match &bound.binding {
+        Some(b) => format!("every request through `{b}`"),
+        None => "every request made with it".to_string(),
+    };
+    let kind = match (api.role, cx.ast.lang) {
+        (Role::Builder, _) => "builds a client without `.timeout(..)`",
+        (_, Lang::TypeScript) => "creates an instance with no `timeout`",
+        _ => "creates a client with no timeout",
+    };
+    let mut message =
+        format!("`{what}` {kind}: {through} can wait forever on a server that stops answering");
+    if let Some(n) = note {
+        message.push_str(n);
+    }
+    let mut f = cx.finding(cx.first_line(report_at), message).help(lib.fix);
+    if let Some(u) = untimed.filter(|&u| !cx.ast.contains(u, report_at)) {
+        f = f.label(cx.first_line(u), "request without its own timeout");
+    } else if let Some(e) = uses.escape {
+        if !cx.ast.contains(report_at, e) {
+            f = f.label(cx.first_line(e), "the client is shared from here");
+        }
+    }
+    let f = with_setting(f, lib);
+    cx.emit(f);
+}
+
+fn builder(cx: &mut Ctx, node: NodeId, api: &Api) {
+    let lib = api.library;
+    let chain = chain_timeout(cx.ast, node, lib);
+    const CONNECT_ONLY: &str =
+        " (`.connect_timeout` only bounds connecting, not a response that never comes)";
+    match chain.given {
+        Given::Yes | Given::Unknown => return,
+        Given::Disabled => return client(cx, node, chain.outer, api, Given::Disabled, None),
+        Given::No => {}
+    }
+    let mut connect = chain.has("connect_timeout");
+    if chain.has("build") {
+        let note = connect.then_some(CONNECT_ONLY);
+        return client(cx, node, chain.outer, api, Given::No, note);
+    }
+    // The builder is kept in a variable and configured on later lines.
+    let bound = bind(cx, chain.outer);
+    let (Some(Binding::Name(name)), Some(assign)) = (&bound.binding, bound.assign) else {
+        return;
+    };
+    let mut built = None;
+    for r in references(cx, &bound, name, assign) {
+        let ch = chain_timeout(cx.ast, r, lib);
+        match ch.given {
+            Given::Yes | Given::Unknown => return,
+            Given::Disabled => return client(cx, node, ch.outer, api, Given::Disabled, None),
+            Given::No => {}
+        }
+        connect |= ch.has("connect_timeout");
+        if ch.has("build") {
+            built = Some(ch.outer);
+        }
+    }
+    if let Some(outer) = built {
+        client(
+            cx,
+            node,
+            outer,
+            api,
+            Given::No,
+            connect.then_some(CONNECT_ONLY),
+        );
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Binding {
+    /// A variable: `client`, `api`, `session`.
+    Name(String),
+    /// An attribute of the instance: `self.session`, `this.http`.
+    Attr(String, String),
+}
+
+impl std::fmt::Display for Binding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Binding::Name(n) => f.write_str(n),
+            Binding::Attr(o, p) => write!(f, "{o}.{p}"),
+        }
+    }
+}
+
+/// Where a constructed client goes.
+#[derive(Debug, Default)]
+struct Bound {
+    binding: Option<Binding>,
+    /// Where references to the binding are looked for.
+    scope: NodeId,
+    /// The assignment (or `with`) that binds it.
+    assign: Option<NodeId>,
+    /// A method called right on the construction: `requests.Session().get(url)`.
+    direct_use: Option<NodeId>,
+    /// Put somewhere the file does not show (returned, passed, stored in a struct).
+    escape: Option<NodeId>,
+    exported: bool,
+}
+
+fn is_wrapper(ast: &Ast, id: NodeId) -> bool {
+    match ast.kind(id) {
+        Kind::Await(_) => true,
+        Kind::Other => ast.children(id).count() == 1,
+        _ => false,
+    }
+}
+
+/// Follows a construction to the name it is bound to.
+fn bind(cx: &Ctx, expr: NodeId) -> Bound {
+    let ast = cx.ast;
+    let mut cur = expr;
+    while let Some(p) = ast.parent(cur) {
+        // `session = session or requests.Session()`, `opts.client ?? axios.create()`
+        let fallback =
+            matches!(ast.kind(p), Kind::Binary { op: BinOp::Or, rhs, .. } if *rhs == cur);
+        if is_wrapper(ast, p) || fallback {
+            cur = p;
+            continue;
+        }
+        // `.unwrap()`, `.expect(..)`, `.into()` on the client
+        let unwrapped = match ast.kind(p) {
+            Kind::Member { object, property }
+                if *object == cur && matches!(property.as_str(), "unwrap" | "expect" | "into") =>
+            {
+                call_of_callee(ast, p)
+            }
+            _ => None,
+        };
+        match unwrapped {
+            Some(call) => cur = call,
+            None => break,
+        }
+    }
+    let mut bound = Bound::default();
+    let Some(p) = ast.parent(cur) else {
+        return bound;
+    };
+    match ast.kind(p) {
+        Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } if *v == cur => {
+            bound.assign = Some(p);
+            let class = ast
+                .ancestors(p)
+                .find(|&a| matches!(ast.kind(a), Kind::Class(_)));
+            match ast.kind(*target) {
+                Kind::Name(n) => {
+                    if ast
+                        .parent(p)
+                        .is_some_and(|pp| matches!(ast.kind(pp), Kind::Class(_)))
+                    {
+                        // a class field / class attribute: `this.http`, `self.session`
+                        let this = if ast.lang == Lang::Python {
+                            "self"
+                        } else {
+                            "this"
+                        };
+                        bound.binding = Some(Binding::Attr(this.into(), n.clone()));
+                        bound.scope = ast.parent(p).unwrap_or(ROOT);
+                    } else {
+                        bound.binding = Some(Binding::Name(n.clone()));
+                        bound.scope = ast.enclosing_function(p).unwrap_or(ROOT);
+                        bound.exported = bound.scope == ROOT && exported_decl(cx, p);
+                    }
+                }
+                Kind::Member { object, property } => match (ast.kind(*object), class) {
+                    (Kind::Name(o), Some(class)) if o == "self" || o == "this" => {
+                        bound.binding = Some(Binding::Attr(o.clone(), property.clone()));
+                        bound.scope = class;
+                    }
+                    _ => bound.escape = Some(p),
+                },
+                _ => bound.escape = Some(p),
+            }
+        }
+        Kind::Member { object, .. } if *object == cur && call_of_callee(ast, p).is_some() => {
+            bound.direct_use = call_of_callee(ast, p);
+        }
+        Kind::With { items, .. } if items.contains(&cur) => match with_as_name(cx, cur) {
+            Some(n) => {
+                bound.binding = Some(Binding::Name(n));
+                bound.scope = p;
+                bound.assign = Some(cur);
+            }
+            None => bound.escape = Some(p),
+        },
+        _ => bound.escape = Some(p),
+    }
+    bound
+}
+
+/// The name a `with` item is bound to: `s` in `with requests.Session() as s:` (the lowering
+/// keeps no `as` name, so it is read from the text after the item).
+fn with_as_name(cx: &Ctx, item: NodeId) -> Option<String> {
+    let rest = cx.file.text.get(cx.ast.span(item).end as usize..)?;
+    rest.trim_start()
+        .strip_prefix("as")
+        .filter(|r| r.starts_with(char::is_whitespace))
+        .map(|r| {
+            r.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty())
+}
+
+/// `export const api = axios.create(..)`: the declaration's line starts with `export`.
+fn exported_decl(cx: &Ctx, assign: NodeId) -> bool {
+    if cx.ast.lang != Lang::TypeScript {
+        return false;
+    }
+    let start = cx.ast.span(assign).start as usize;
+    let line_start = cx.file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    cx.file.text[line_start..start].contains("export")
+}
+
+/// References to a binding inside its scope, after the binding (for local variables), skipping
+/// names shadowed by an inner function's parameter or assignment.
+fn references(cx: &Ctx, bound: &Bound, binding_name: &str, assign: NodeId) -> Vec<NodeId> {
+    let ast = cx.ast;
+    let target = match ast.kind(assign) {
+        Kind::Assign { target, .. } => Some(*target),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let mut id = bound.scope;
+    let end = ast.node(bound.scope).end;
+    while id < end {
+        if Some(id) == target {
+            id = ast.node(id).end;
+            continue;
+        }
+        let hit = match (ast.kind(id), &bound.binding) {
+            (Kind::Name(n), Some(Binding::Name(_))) => n == binding_name,
+            (Kind::Member { object, property }, Some(Binding::Attr(_, p))) => {
+                property == p
+                    && matches!(ast.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls")
+            }
+            _ => false,
+        };
+        let after = match bound.binding {
+            Some(Binding::Name(_)) => bound.scope == ROOT || id >= ast.node(assign).end,
+            _ => true,
+        };
+        if hit && after && !shadowed(cx, id, binding_name, bound) {
+            out.push(id);
+        }
+        id += 1;
+    }
+    out
+}
+
+fn shadowed(cx: &Ctx, r: NodeId, name: &str, bound: &Bound) -> bool {
+    let ast = cx.ast;
+    if !matches!(bound.binding, Some(Binding::Name(_))) {
+        return false;
+    }
+    for f in ast.ancestors(r) {
+        if f == bound.scope {
+            break;
+        }
+        let Kind::Function(func) = ast.kind(f) else {
+            continue;
+        };
+        if func.params.iter().any(|p| p.name == name) {
+            return true;
+        }
+        let assigns = ast.subtree(f).any(|i| match ast.kind(i) {
+            Kind::Assign { target, .. } => {
+                Some(i) != bound.assign && matches!(ast.kind(*target), Kind::Name(n) if n == name)
+            }
+            Kind::Loop(l) => l.bindings.iter().any(|b| b == name),
+            Kind::With { items, .. } => items
+                .iter()
+                .any(|&it| with_as_name(cx, it).as_deref() == Some(name)),
+            _ => false,
+        });
+        if assigns {
+            return true;
+        }
+    }
+    false
+}
+
+#[derive(Debug, Default)]
+struct Uses {
+    /// Requests made on the client, and whether each sets a timeout.
+    requests: Vec<(NodeId, Given)>,
+    /// A reference that hands the client on (argument, return, struct field, clone).
+    escape: Option<NodeId>,
+    /// The instance gets a timeout after construction (`api.defaults.timeout = ..`, an
+    /// interceptor that sets `config.timeout`, a session adapter or `request` wrapper).
+    configured: bool,
+}
+
+/// What the file does with a bound client.
+fn track(cx: &Ctx, bound: &Bound, lib: &Library) -> Uses {
+    let ast = cx.ast;
+    let imports = &cx.facts.imports;
+    let mut uses = Uses {
+        escape: bound.escape,
+        ..Uses::default()
+    };
+    if let Some(call) = bound.direct_use {
+        if let Some(u) = request_use(cx, call, lib) {
+            uses.requests.push(u);
+        }
+        return uses;
+    }
+    let (Some(binding), Some(assign)) = (&bound.binding, bound.assign) else {
+        return uses;
+    };
+    let name = match binding {
+        Binding::Name(n) => n.as_str(),
+        Binding::Attr(_, p) => p.as_str(),
+    };
+    for r in references(cx, bound, name, assign) {
+        let Some(p) = ast.parent(r) else { continue };
+        match ast.kind(p) {
+            Kind::Member { object, property } if *object == r => {
+                if let Some(call) = call_of_callee(ast, p) {
+                    if let Some(u) = request_use(cx, call, lib) {
+                        uses.requests.push(u);
+                    } else if property == "clone" {
+                        uses.escape.get_or_insert(r);
+                    } else if property == "mount" && mounts_timeout_adapter(cx, call) {
+                        uses.configured = true;
+                    }
+                    continue;
+                }
+                // `api.defaults.timeout = ..`, `session.request = partial(.., timeout=..)`
+                let mut top = p;
+                while let Some(up) = ast.parent(top) {
+                    match ast.kind(up) {
+                        Kind::Member { object, .. } if *object == top => top = up,
+                        _ => break,
+                    }
+                }
+                let top_prop = match ast.kind(top) {
+                    Kind::Member { property, .. } => property.as_str(),
+                    _ => "",
+                };
+                let parent = ast.parent(top);
+                let assigned = parent.is_some_and(
+                    |a| matches!(ast.kind(a), Kind::Assign { target, .. } if *target == top),
+                );
+                if assigned
+                    && (lib.timeout.contains(&top_prop) && lib.name != "requests"
+                        || lib.name == "requests" && top == p && property == "request")
+                {
+                    uses.configured = true;
+                }
+                // `api.interceptors.request.use((config) => { config.timeout = 5000; .. })`
+                if let Some(c) = parent.filter(|&c| ast.call(c).is_some_and(|c| c.callee == top)) {
+                    if sets_timeout_inside(ast, c, lib) {
+                        uses.configured = true;
+                    }
+                }
+            }
+            // an axios/got instance called directly: `api({ url, method })`
+            Kind::Call(c) if c.callee == r => {
+                let g = timeout_given(ast, imports, p, Config::UrlOrOptions, lib);
+                uses.requests.push((p, g));
+            }
+            Kind::Assign { target, .. } if *target == r => {}
+            _ => {
+                uses.escape.get_or_insert(r);
+            }
+        }
+    }
+    uses
+}
+
+/// A request method called on the client, and whether it sets its own timeout.
+fn request_use(cx: &Ctx, call: NodeId, lib: &Library) -> Option<(NodeId, Given)> {
+    let ast = cx.ast;
+    let Kind::Member { property: name, .. } = ast.kind(callee_of(ast, call)) else {
+        return None;
+    };
+    let (_, config) = lib.methods.iter().find(|(m, _)| *m == name)?;
+    let g = timeout_given(ast, &cx.facts.imports, call, *config, lib);
+    Some((call, g))
+}
+
+/// `session.mount("https://", TimeoutHTTPAdapter(timeout=5))`: any adapter but the plain
+/// `requests` `HTTPAdapter` (which has no timeout) is taken to set one.
+fn mounts_timeout_adapter(cx: &Ctx, call: NodeId) -> bool {
+    let ast = cx.ast;
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    let Some(mut adapter) = ast.kwarg(c, "adapter").or_else(|| ast.positional(c).nth(1)) else {
+        return false;
+    };
+    // `adapter = HTTPAdapter(max_retries=retry)` a few lines above
+    if let Kind::Name(n) = ast.kind(adapter) {
+        let scope = ast.enclosing_function(call).unwrap_or(ROOT);
+        let assigned = ast.subtree(scope).rev().find_map(|i| match ast.kind(i) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if i < call && matches!(ast.kind(*target), Kind::Name(t) if t == n) => Some(*v),
+            _ => None,
+        });
+        match assigned {
+            Some(v) => adapter = v,
+            None => return true,
+        }
+    }
+    match ast.call(adapter) {
+        Some(a) => {
+            if ast.kwarg(a, "timeout").is_some() {
+                return true;
+            }
+            let q = cx.facts.imports.qualify(ast, a.callee).unwrap_or_default();
+            !(q == "requests.adapters.HTTPAdapter" || q == "HTTPAdapter")
+        }
+        None => true,
+    }
+}
+
+fn sets_timeout_inside(ast: &Ast, call: NodeId, lib: &Library) -> bool {
+    ast.subtree(call).any(|i| match ast.kind(i) {
+        Kind::Assign { target, .. } => matches!(ast.kind(*target),
+            Kind::Member { property, .. } if lib.timeout.contains(&property.as_str())),
+        _ => false,
+    })
+}
+
+/// Browser code: a Next.js `"use client"` module, or a `fetch` of a relative URL (`/api/x`),
+/// which only resolves against a page's origin. The rule is about backend services.
+fn is_browser_code(cx: &Ctx, call: NodeId) -> bool {
+    let head = cx.file.text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("\"use client\"") || head.starts_with("'use client'") {
+        return true;
+    }
+    let ast = cx.ast;
+    let first = ast.call(call).and_then(|c| c.args.first()).map(|a| a.value);
+    first
+        .and_then(|f| ast.str_lit(f))
+        .is_some_and(|s| s.value.starts_with('/') && !s.value.starts_with("//"))
+}
+
+/// `fetch` defined or received locally (a parameter, a variable, a function of the file): a
+/// wrapper, not the global.
+fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
+    let ast = cx.ast;
+    let Kind::Name(n) = ast.kind(callee_of(ast, call)) else {
+        return false;
+    };
+    if cx.facts.imports.get(n).is_some() {
+        return false;
+    }
+    if cx.facts.function_named(n).is_some() {
+        return true;
+    }
+    let declared_in = |scope: NodeId| {
+        ast.subtree(scope).any(|i| {
+            matches!(ast.kind(i), Kind::Assign { target, declared: true, .. }
+                if matches!(ast.kind(*target), Kind::Name(t) if t == n))
+        })
+    };
+    for f in ast.ancestors(call) {
+        if let Kind::Function(func) = ast.kind(f) {
+            if func.params.iter().any(|p| &p.name == n) {
+                return true;
+            }
+        }
+    }
+    let scope = ast.enclosing_function(call).unwrap_or(ROOT);
+    declared_in(scope) || (scope != ROOT && declared_in(ROOT) && module_level_decl(ast, n))
+}
+
+fn module_level_decl(ast: &Ast, name: &str) -> bool {
+    let Kind::Module(items) = ast.kind(ROOT) else {
+        return false;
+    };
+    items.iter().any(|&i| {
+        matches!(ast.kind(i), Kind::Assign { target, .. }
+            if matches!(ast.kind(*target), Kind::Name(t) if t == name))
+    })
+}
+
+/// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.
+fn in_test_code(ast: &Ast, node: NodeId) -> bool {
+    if ast.lang != Lang::Rust {
+        return false;
+    }
+    ast.ancestors(node).any(|a| match ast.kind(a) {
+        Kind::Class(c) => c
+            .decorators
+            .iter()
+            .any(|d| d.name == "cfg" && d.args.contains("test")),
+        Kind::Function(f) => f.decorators.iter().any(|d| {
+            d.name == "test"
+                || d.name.ends_with("::test")
+                || d.name == "cfg" && d.args.contains("test")
+        }),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::engine::{lint_paths, lint_source, Options};
+
+    fn options() -> Options {
+        let mut o = Options::default();
+        o.config.select = vec!["missing-timeout".into()];
+        o
+    }
+
+    /// Lines (1-based) reported in a snippet.
+    fn lines(path: &str, src: &str) -> Vec<u32> {
+        let r = lint_source(Path::new(path), src, &options());
+        r.diagnostics
+            .iter()
+            .filter(|d| d.rule == "missing-timeout")
+            .map(|d| d.start.line)
+            .collect()
+    }
+
+    #[test]
+    fn python_aliases_and_keyword_forms() {
+        let src = "\
+import requests as r
+from requests import get, Session
+import urllib.request as ureq
+from urllib import request as urlreq
+
+def f(url, opts):
+    r.get(url)
+    get(url, verify=False)
+    r.get(url, timeout=(3.05, 27))
+    r.post(url, **opts)
+    ureq.urlopen(url)
+    urlreq.urlopen(url, timeout=None)
+    urlreq.urlopen(url, timeout=5)
+    cache = {}
+    cache.get(url)
+";
+        assert_eq!(lines("svc.py", src), vec![7, 8, 11, 12]);
+    }
+
+    #[test]
+    fn python_unimported_names_are_not_clients() {
+        let src = "\
+def f(requests, url):
+    requests.get(url)
+    self_requests = {}
+    return self_requests.get(url)
+";
+        assert!(lines("svc.py", src).is_empty());
+    }
+
+    #[test]
+    fn python_sessions_are_checked_per_call() {
+        let src = "\
+import requests
+from requests.adapters import HTTPAdapter
+
+class Billing:
+    session = requests.Session()
+
+    def charge(self, url):
+        return self.session.post(url, json={})
+
+class Mounted:
+    def __init__(self):
+        self.s = requests.Session()
+        adapter = TimeoutAdapter(timeout=5)
+        self.s.mount('https://', adapter)
+
+    def go(self, url):
+        return self.s.get(url)
+
+class Plain:
+    def __init__(self):
+        self.s = requests.Session()
+        self.s.timeout = 5
+
+    def go(self, url):
+        return self.s.get(url)
+";
+        // `session.timeout = ..` is ignored by requests: still reported.
+        assert_eq!(lines("svc.py", src), vec![8, 25]);
+    }
+
+    #[test]
+    fn python_openers_and_connections() {
+        let src = "\
+import urllib.request
+from http.client import HTTPConnection
+
+def f(url, host):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(url)
+    opener.open(url, None, 10)
+    conn = HTTPConnection(host, 80, 5)
+    conn.request('GET', '/')
+    conn2 = HTTPConnection(host)
+    conn2.request('GET', '/')
+";
+        assert_eq!(lines("svc.py", src), vec![6, 10]);
+    }
+
+    #[test]
+    fn python_module_session_shadowed_by_a_parameter_or_local() {
+        let src = "\
+import requests
+session = requests.Session()
+
+def a(session, pk):
+    return session.get(Order, pk)
+
+def b(pk):
+    session = make_db_session()
+    return session.get(Order, pk)
+
+def c(url):
+    return session.get(url)
+
+def d(engine, pk):
+    with Session(engine) as session:
+        return session.get(Order, pk)
+
+def e(sessions, pk):
+    return [session.get(Order, pk) for session in sessions]
+";
+        assert_eq!(lines("svc.py", src), vec![12]);
+    }
+
+    #[test]
+    fn python_httpx_and_aiohttp_defaults() {
+        let src = "\
+import aiohttp
+import httpx
+
+async def f(url):
+    httpx.get(url)
+    async with httpx.AsyncClient() as c:
+        await c.get(url, timeout=None)
+    client = httpx.Client(timeout=httpx.Timeout(10.0, connect=3.0))
+    async with aiohttp.ClientSession() as s:
+        await s.get(url)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout()) as s:
+        await s.get(url)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
+        await s.get(url)
+";
+        assert_eq!(lines("svc.py", src), vec![7, 11]);
+    }
+
+    #[test]
+    fn typescript_fetch_shapes() {
+        let src = "\
+import { fetch as undiciFetch } from 'undici';
+export async function a(url: string, init: RequestInit) {
+  await fetch(url);
+  await fetch(url, init);
+  await globalThis.fetch(url, { method: 'POST' });
+  await undiciFetch(url);
+  await fetch(url, { ...init });
+  await fetch(url, { signal: req.signal });
+  await fetch(url, { signal: undefined });
+  await fetch(`/api/orders/${url}`);
+  const opts = { method: 'PUT' };
+  opts.signal = AbortSignal.timeout(1000);
+  await fetch(url, opts);
+}
+";
+        assert_eq!(lines("svc.ts", src), vec![3, 5, 6, 9]);
+    }
+
+    #[test]
+    fn typescript_local_fetch_is_a_wrapper() {
+        let src = "\
+async function fetch(url: string) { return undici.request(url, { headersTimeout: 5000 }); }
+export const a = (url: string) => fetch(url);
+";
+        assert!(lines("svc.ts", src).is_empty());
+        let param = "export async function b(fetch: typeof globalThis.fetch, url: string) { return fetch(url); }\n";
+        assert!(lines("svc.ts", param).is_empty());
+        let imported =
+            "import { fetch } from './http';\nexport const c = (u: string) => fetch(u);\n";
+        assert!(lines("svc.ts", imported).is_empty());
+    }
+
+    #[test]
+    fn typescript_axios_shapes() {
+        let src = "\
+const axios = require('axios');
+async function a(url, body, config) {
+  await axios.get(url);
+  await axios.get(url, config);
+  await axios.delete(url, { timeout: 1000 });
+  await axios.put(url, body);
+  await axios.put(url, { timeout: 1000 });
+  await axios.request({ url, method: 'GET' });
+  await axios({ url, timeout: 2000 });
+  await axios(url);
+}
+module.exports = { a };
+";
+        let generic = "import axios from 'axios';\nexport async function g(u: string) {\n  const { data } = await axios.get<{ id: string }>(u);\n  const r = await axios.post<R>(u, {}, { timeout: 5 });\n  return data;\n}\n";
+        assert_eq!(lines("svc.ts", generic), vec![3]);
+        // `axios.put(url, { timeout })`: the second argument is the body, not the config
+        assert_eq!(lines("svc.js", src), vec![3, 6, 7, 8, 10]);
+    }
+
+    #[test]
+    fn typescript_instances() {
+        let src = "\
+import axios from 'axios';
+const shared = axios.create({ baseURL: 'https://a' });
+const local = axios.create({ baseURL: 'https://b' });
+export default axios.create({ baseURL: 'https://c' });
+function make() {
+  return axios.create({ baseURL: 'https://d' });
+}
+export async function go() {
+  await shared.get('/x');
+  await local.get('/y', { timeout: 500 });
+  await local({ url: '/z', timeout: 500 });
+  await make().get('/w');
+}
+";
+        assert_eq!(lines("svc.ts", src), vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn project_wide_axios_default_and_socket_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("setup.ts"),
+            "import axios from 'axios';\naxios.defaults.timeout = 5000;\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("client.ts"),
+            "import axios from 'axios';\nexport const api = axios.create({ baseURL: 'x' });\nexport const g = (u: string) => axios.get(u);\nexport const f = (u: string) => fetch(u);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("main.py"),
+            "import socket\nsocket.setdefaulttimeout(10)\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("jobs.py"),
+            "from urllib.request import urlopen\nimport requests\n\ndef f(u):\n    urlopen(u)\n    requests.get(u)\n",
+        )
+        .unwrap();
+        let r = lint_paths(&[dir.path().to_path_buf()], &options());
+        let mut got: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let name = d.path.file_name().unwrap().to_string_lossy().to_string();
+                (name, d.start.line)
+            })
+            .collect();
+        got.sort();
+        // axios is covered by the default; fetch is not. urlopen uses the socket default;
+        // requests does not.
+        assert_eq!(
+            got,
+            vec![("client.ts".to_string(), 4), ("jobs.py".to_string(), 6)]
+        );
+    }
+
+    #[test]
+    fn rust_clients_and_builders() {
+        let src = "\
+use reqwest::{Client, ClientBuilder};
+use std::time::Duration;
+
+async fn a(url: &str) -> reqwest::Result<()> {
+    let shared = Client::new();
+    let state = Arc::new(shared);
+    let b = Client::builder().timeout(Duration::from_secs(5)).build()?;
+    b.get(url).send().await?;
+    let c = ClientBuilder::new().read_timeout(Duration::from_secs(5)).build()?;
+    let d = Client::builder().build().expect(\"client\");
+    d.get(url).timeout(Duration::from_secs(2)).send().await?;
+    let e = Client::builder().build()?;
+    e.get(url).send().await?;
+    Ok(())
+}
+";
+        assert_eq!(lines("src/a.rs", src), vec![5, 12]);
+    }
+
+    #[test]
+    fn rust_non_reqwest_clients_and_tests_are_quiet() {
+        let src = "\
+use redis::Client;
+use std::collections::HashMap;
+
+fn a(map: &HashMap<String, String>) {
+    let c = Client::open(\"redis://127.0.0.1\").unwrap();
+    let _ = map.get(\"k\");
+    let aws = aws_sdk_s3::Client::new(&config);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn t() {
+        let c = reqwest::Client::new();
+    }
+}
+";
+        assert!(lines("src/a.rs", src).is_empty());
+    }
+}
