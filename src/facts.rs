@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::knowledge::{http, orm};
+use crate::knowledge::{http, loops, orm, relations};
 use crate::source::{Position, SourceFile, Span};
 
 /// Local name -> qualified name, from the file's imports.
@@ -111,6 +111,8 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// This file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// Model classes of this file and their lazy relation fields (`Order` -> [`customer`]).
+    pub model_relations: Vec<(String, Vec<String>)>,
 }
 
 impl FileFacts {
@@ -136,6 +138,27 @@ pub fn module_path(path: &Path) -> String {
         }
     }
     s.trim_start_matches("./").to_string()
+}
+
+/// A function's name: its own, or the variable an arrow function or lambda is assigned to
+/// (`export const loadOrders = async (id) => ...`).
+pub fn function_name(ast: &Ast, id: NodeId) -> Option<String> {
+    let f = ast.function(id)?;
+    if let Some(n) = &f.name {
+        return Some(n.clone());
+    }
+    match ast.parent(id).map(|p| ast.kind(p)) {
+        Some(Kind::Assign {
+            target,
+            value: Some(v),
+            declared: true,
+            ..
+        }) if *v == id => match ast.kind(*target) {
+            Kind::Name(n) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Collects a file's facts in one pass over its nodes.
@@ -168,7 +191,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
         }
     }
-    for node in &ast.nodes {
+    for (i, node) in ast.nodes.iter().enumerate() {
         if let Kind::Class(c) = &node.kind {
             let marked = c
                 .bases
@@ -180,6 +203,10 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                 });
             if marked {
                 facts.imports.models.insert(c.name.clone());
+            }
+            let rels = relations::lazy_relation_fields(ast, i as NodeId);
+            if !rels.is_empty() {
+                facts.model_relations.push((c.name.clone(), rels));
             }
         }
         // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
@@ -203,7 +230,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                 if let Some(fw) = http::handler_framework(ast, file, &facts, config, id) {
                     facts.handlers.insert(id, fw);
                 }
-                if let Some(name) = &f.name {
+                if let Some(name) = &function_name(ast, id) {
                     let class = ast.ancestors(id).find_map(|a| match ast.kind(a) {
                         Kind::Class(c) => Some(c.name.clone()),
                         Kind::Function(_) => Some(String::new()),
@@ -224,9 +251,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             Kind::Call(_) => {
                 if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
                     // Attribute the query to the innermost named function.
-                    let owner = ast
-                        .ancestors(id)
-                        .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()));
+                    let owner = ast.ancestors(id).find(|&a| function_name(ast, a).is_some());
+                    // A memoised helper (`@lru_cache`) does not query on every call.
+                    let owner = owner.filter(|&o| !loops::is_memoized(ast, o));
                     if let Some(owner) = owner {
                         if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner)
                         {

@@ -26,6 +26,8 @@ pub struct ProjectIndex {
     pub default_pagination: bool,
     /// Some file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// Model class name -> (module, lazy relation fields) for every class of that name.
+    pub model_relations: HashMap<String, Vec<(String, Vec<String>)>>,
 }
 
 /// What one file contributes to the index.
@@ -37,12 +39,20 @@ pub struct IndexPart {
     pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
     pub default_pagination: bool,
     pub global_rate_limit: bool,
+    /// (model class, lazy relation fields)
+    pub model_relations: Vec<(String, Vec<String>)>,
 }
 
 impl ProjectIndex {
     pub fn add(&mut self, part: IndexPart) {
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
+        for (model, fields) in part.model_relations {
+            self.model_relations
+                .entry(model)
+                .or_default()
+                .push((part.module.clone(), fields));
+        }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(site) = site {
@@ -62,13 +72,34 @@ impl ProjectIndex {
     /// `./services/orders`, `crate::db::users`), resolved relative to `from`. Without a module
     /// (a method call such as `self.repo.orders_for(u)`), the name must be unambiguous: every
     /// function of that name in the project queries.
+    ///
+    /// `method_of` (the receiver as written, `this.orderService`) picks, among same-named
+    /// methods, the one whose class the receiver names (`OrderService`).
     pub fn querying_callee(
         &self,
         from: &Path,
         module: Option<&str>,
         name: &str,
+        method_of: Option<&str>,
     ) -> Option<&QueryingFn> {
         let candidates = self.querying.get(name)?;
+        if let (None, Some(recv)) = (module, method_of) {
+            let recv = recv.rsplit(['.', ':']).next().unwrap_or(recv);
+            let recv: String = recv
+                .chars()
+                .filter(|c| *c != '_')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if recv.len() >= 4 {
+                if let Some(c) = candidates.iter().find(|c| {
+                    c.class
+                        .as_deref()
+                        .is_some_and(|k| k.to_ascii_lowercase() == recv)
+                }) {
+                    return Some(c);
+                }
+            }
+        }
         match module {
             Some(m) => {
                 let want = normalise_module(from, m);
@@ -81,6 +112,27 @@ impl ProjectIndex {
                 (defined == candidates.len() && !candidates.is_empty()).then(|| &candidates[0])
             }
         }
+    }
+}
+
+impl ProjectIndex {
+    /// Whether `model` (imported from `module`, when known) declares `field` as a lazy relation.
+    pub fn is_lazy_relation(
+        &self,
+        from: &Path,
+        module: Option<&str>,
+        model: &str,
+        field: &str,
+    ) -> bool {
+        let Some(defs) = self.model_relations.get(model) else {
+            return false;
+        };
+        let want = module.map(|m| normalise_module(from, m));
+        defs.iter().any(|(m, fields)| {
+            want.as_deref().is_none_or(|w| {
+                ends_with_segments(m, w) || ends_with_segments(m, &format!("{w}/models"))
+            }) && fields.iter().any(|f| f == field)
+        })
     }
 }
 

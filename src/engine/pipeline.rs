@@ -275,6 +275,7 @@ fn analyse(
             .collect(),
         default_pagination: facts.default_pagination,
         global_rate_limit: facts.global_rate_limit,
+        model_relations: facts.model_relations.clone(),
     };
     Ok((findings, suppressions, index))
 }
@@ -449,8 +450,19 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         None => true,
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
         Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
-        Some(Condition::CalleeQueries { module, name, .. }) => {
-            let Some(f) = index.querying_callee(path, module.as_deref(), &name) else {
+        Some(Condition::LazyRelation {
+            module,
+            model,
+            field,
+        }) => index.is_lazy_relation(path, module.as_deref(), &model, &field),
+        Some(Condition::CalleeQueries {
+            module,
+            name,
+            method_of,
+        }) => {
+            let Some(f) =
+                index.querying_callee(path, module.as_deref(), &name, method_of.as_deref())
+            else {
                 return false;
             };
             d.message = d.message.replace("{query}", &f.site.what);

@@ -5,5 +5,6 @@
 pub mod http;
 pub mod loops;
 pub mod orm;
+pub mod relations;
 pub mod secrets;
 pub mod sql;

@@ -495,23 +495,16 @@ impl<'a> Chain<'a> {
             Kind::Call(_) => String::new(),
             _ => self.root_path.clone().unwrap_or_default(),
         };
-        for &c in &self.calls {
+        for (i, &c) in self.calls.iter().enumerate() {
             let call = ast.call(c).expect("call");
-            let name = match ast.kind(call.callee) {
-                Kind::Member { property, .. } => {
-                    // include intermediate members: `prisma.user` . `findMany`
-                    let path = ast.path_of(call.callee);
-                    match (&path, s.is_empty()) {
-                        (Some(p), true) => p.clone(),
-                        _ => format!(".{property}"),
-                    }
+            match (ast.kind(call.callee), ast.path_of(call.callee)) {
+                // the first callee as written: `prisma.user.findMany`, `Order.objects.filter`
+                (_, Some(p)) if i == 0 => s = p,
+                (Kind::Member { property, .. }, _) => {
+                    s.push('.');
+                    s.push_str(property);
                 }
-                _ => ast.path_of(call.callee).unwrap_or_default(),
-            };
-            if s.is_empty() || !name.starts_with('.') {
-                s = name;
-            } else {
-                s.push_str(&name);
+                (_, p) => s = p.unwrap_or_default(),
             }
             s.push_str(if call.args.is_empty() { "()" } else { "(…)" });
             if call.is_macro {
@@ -634,42 +627,70 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
     }
 }
 
+/// Rust methods on a query's `Result`/`Option`/rows that end the query chain
+/// (`.fetch_one(&pool).await.map_err(..)`, `.load(conn)?.len()`).
+const RUST_RESULT_ADAPTORS: &[&str] = &[
+    "map_err",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "context",
+    "with_context",
+    "len",
+    "is_empty",
+    "is_some",
+    "is_none",
+    "into_iter",
+    "iter",
+    "flatten",
+    "map",
+    "collect",
+];
+
+pub fn is_rust_adaptor(ast: &Ast, c: &crate::ast::Call) -> bool {
+    ast.lang == Lang::Rust
+        && ast.receiver(c).is_some()
+        && ast
+            .callee_name(c)
+            .is_some_and(|n| RUST_RESULT_ADAPTORS.contains(&n))
+}
+
+/// `m` is the callee of a call that continues the chain (not a Rust result adaptor).
+fn continues_chain(ast: &Ast, m: NodeId) -> bool {
+    ast.parent(m)
+        .and_then(|g| ast.call(g))
+        .is_some_and(|g| g.callee == m && !is_rust_adaptor(ast, g))
+}
+
 /// The query a call runs, if it is the outermost call of a database call chain.
 pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Option<Query> {
     let c = ast.call(call)?;
+    if is_rust_adaptor(ast, c) {
+        return None;
+    }
     // Only the outermost call of a chain: `a.filter(..).first()` is reported at `first`.
     if let Some(p) = ast.parent(call) {
         if let Kind::Member { object, .. } = ast.kind(p) {
-            if *object == call
-                && ast
-                    .parent(p)
-                    .and_then(|g| ast.call(g))
-                    .is_some_and(|g| g.callee == p)
-            {
+            if *object == call && continues_chain(ast, p) {
                 return None;
             }
         }
-        if let Kind::Other = ast.kind(p) {
-            // Rust `x?.method()`: the `?` wrapper sits between the call and the member.
-            if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. })
-                    && ast
-                        .parent(m)
-                        .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
-                {
-                    return None;
+        if let Kind::Other | Kind::Await(_) = ast.kind(p) {
+            // Rust `x?.method()`, `x.await.method()`, `x.await?.method()`: wrappers sit between
+            // the call and the member.
+            let mut m = ast.parent(p);
+            if let Some(w) = m.filter(|&w| matches!(ast.kind(w), Kind::Other)) {
+                if matches!(ast.kind(p), Kind::Await(_)) {
+                    m = ast.parent(w);
                 }
             }
-        }
-        if let Kind::Await(_) = ast.kind(p) {
-            if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. })
-                    && ast
-                        .parent(m)
-                        .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
-                {
+            if let Some(m) = m {
+                if matches!(ast.kind(m), Kind::Member { .. }) && continues_chain(ast, m) {
                     return None;
                 }
             }
