@@ -813,7 +813,14 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     if let Some(recv) = ast.receiver(first) {
         if (SQL_TEXT_METHODS_PY.contains(&method)
             || ["scalars", "scalar", "get"].contains(&method)
-                && last_segment(&first_recv).contains("session"))
+                && last_segment(&first_recv).contains("session")
+                // `session.get(Model, id)`, not `requests.Session().get(url)`
+                && (method != "get"
+                    || ast
+                        .positional(first)
+                        .next()
+                        .and_then(|a| ast.path_of(a))
+                        .is_some_and(|p| is_capitalised(last_segment(&p)))))
             && first.args.iter().any(|a| a.name.is_none())
             && is_sql_receiver(ast, recv)
         {
@@ -1223,6 +1230,14 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             && ast.positional(first).next().is_some()
         {
             let arg = ast.positional(first).next();
+            // GraphQL clients: `client.query({ query: GET_USER, variables })`
+            if arg.is_some_and(|a| {
+                matches!(ast.kind(a), Kind::Object { .. })
+                    && ast.entry(a, "text").is_none()
+                    && ast.entry(a, "sql").is_none()
+            }) {
+                return None;
+            }
             // `res.query` / `req.query` are request data, not a database
             if ["req", "request", "ctx", "res", "reply", "router", "app"]
                 .contains(&last_segment(&first_recv))

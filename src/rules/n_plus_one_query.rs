@@ -77,12 +77,17 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
         return true; // callbacks
     };
     if l.kind == LoopKind::Comprehension {
-        return !per.iter.is_some_and(|it| small_range(cx, it));
+        return !per
+            .iter
+            .is_some_and(|it| small_range(cx, it) || constant_collection(ast, it));
     }
     if runs_once(cx, per) {
         return false;
     }
-    if per.iter.is_some_and(|it| small_range(cx, it)) {
+    if per
+        .iter
+        .is_some_and(|it| small_range(cx, it) || constant_collection(ast, it))
+    {
         return false;
     }
     let retry = |b: &String| {
@@ -107,6 +112,9 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
             return false;
         }
     }
+    if l.kind == LoopKind::While && consumes_messages(ast, per.node) {
+        return false; // a worker loop: one message at a time, as it arrives
+    }
     if l.kind == LoopKind::While && per.bindings.is_empty() {
         // polling and retry loops: they wait between rounds
         let waits = ast.subtree(per.node).any(|n| {
@@ -122,6 +130,60 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
         }
     }
     true
+}
+
+/// Methods that wait for the next message of a channel, queue or socket.
+const MESSAGE_WAITS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "accept",
+    "receive",
+    "receive_message",
+    "receive_messages",
+    "poll",
+    "consume",
+    "listen",
+    "blpop",
+    "brpop",
+    "xread",
+    "xreadgroup",
+    "get_message",
+    "next_message",
+    "wait_for_message",
+];
+
+fn consumes_messages(ast: &Ast, lp: NodeId) -> bool {
+    ast.subtree(lp).any(|n| {
+        ast.call(n)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|m| MESSAGE_WAITS.contains(&m))
+    })
+}
+
+/// `for code in SUPPORTED_CURRENCIES`, `TABLES.iter()`: a constant list of the program.
+fn constant_collection(ast: &Ast, it: NodeId) -> bool {
+    let mut it = ast.unwrap_expr(it);
+    if let Some(c) = ast.call(it) {
+        if c.args.is_empty()
+            && matches!(
+                ast.callee_name(c),
+                Some("iter" | "into_iter" | "items" | "values" | "keys")
+            )
+        {
+            match ast.receiver(c) {
+                Some(r) => it = ast.unwrap_expr(r),
+                None => return false,
+            }
+        }
+    }
+    ast.path_of(it).is_some_and(|p| {
+        let last = p.rsplit(['.', ':']).next().unwrap_or(&p);
+        last.len() > 1
+            && last.chars().any(|c| c.is_ascii_uppercase())
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// `range(3)`, `range(1, 5)`: a fixed handful of rounds.
@@ -1222,6 +1284,33 @@ mod tests {
         let f = findings("shop/models.py", src);
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].starts_with("13:"), "{f:?}");
+    }
+
+    #[test]
+    fn workers_constants_and_http_sessions_are_clean() {
+        let py = "import requests\nfrom .models import Rate\n\nCURRENCIES = ['EUR', 'USD']\n\ndef refresh(urls, queue):\n    session = requests.Session()\n    for url in urls:\n        session.get(url, timeout=5)\n    for code in CURRENCIES:\n        Rate.objects.filter(code=code).update(stale=True)\n    while True:\n        msg = queue.receive_message()\n        Rate.objects.create(code=msg.code)\n";
+        let f = findings("jobs.py", py);
+        assert!(f.is_empty(), "{f:?}");
+        let ts = "import { gql } from '@apollo/client';\nexport async function f(client, ids) {\n  for (const id of ids) {\n    await client.query({ query: GET_USER, variables: { id } });\n  }\n}\n";
+        let f = findings("a.ts", ts);
+        assert!(f.is_empty(), "{f:?}");
+        let rs = "async fn worker(mut rx: Receiver<Job>, pool: PgPool) {\n    while let Some(job) = rx.recv().await {\n        sqlx::query(\"UPDATE jobs SET done = true WHERE id = $1\").bind(job.id).execute(&pool).await.ok();\n    }\n}\n";
+        let f = findings("src/worker.rs", rs);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn rust_results_end_the_chain() {
+        let rs = "async fn f(pool: &PgPool, ids: &[i64]) -> Result<Vec<String>, E> {\n    let mut out = vec![];\n    for id in ids {\n        let n: String = sqlx::query_scalar(\"SELECT name FROM t WHERE id = $1\").bind(id).fetch_one(pool).await.map_err(E::from)?;\n        out.push(n);\n    }\n    Ok(out)\n}\n";
+        let f = findings("src/db.rs", rs);
+        assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn lazy_relation_needs_a_relation_field() {
+        let src = "from django.db import models\n\nclass Order(models.Model):\n    customer = models.ForeignKey('Customer', on_delete=models.CASCADE)\n    status = models.CharField(max_length=9)\n\ndef f():\n    for o in Order.objects.all():\n        print(o.status.upper(), o.customer_id)\n    for o in Order.objects.prefetch_related('customer'):\n        print(o.customer.name)\n    rows = Order.objects.all()\n    rows = rows.select_related('customer')\n    for o in rows:\n        print(o.customer.name)\n";
+        let f = findings("models.py", src);
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]
