@@ -780,6 +780,20 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
         }
         return Some(qy);
     }
+    // Django shortcuts: `get_object_or_404(Order, pk=id)`, `get_list_or_404(Order, ...)`.
+    if chain.calls.len() == 1 && ast.receiver(ast.call(chain.calls[0])?).is_none() {
+        let callee = imports.qualify_path(root_path);
+        if let Some(short) = callee.strip_prefix("django.shortcuts.") {
+            if short == "get_object_or_404" || short == "get_list_or_404" {
+                return Some(q(
+                    chain,
+                    "Django ORM",
+                    QueryKind::Read,
+                    short == "get_list_or_404",
+                ));
+            }
+        }
+    }
     // SQLAlchemy Query API: `session.query(X)...`, Flask-SQLAlchemy `X.query...`.
     let sqla_query = chain.names.first() == Some(&"query")
         && is_sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)

@@ -79,14 +79,14 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     if l.kind == LoopKind::Comprehension {
         return !per
             .iter
-            .is_some_and(|it| small_range(cx, it) || constant_collection(ast, it));
+            .is_some_and(|it| fixed_collection(cx, it, per.node));
     }
     if runs_once(cx, per) {
         return false;
     }
     if per
         .iter
-        .is_some_and(|it| small_range(cx, it) || constant_collection(ast, it))
+        .is_some_and(|it| fixed_collection(cx, it, per.node))
     {
         return false;
     }
@@ -186,6 +186,38 @@ fn constant_collection(ast: &Ast, it: NodeId) -> bool {
     })
 }
 
+/// A handful of fixed values, not rows: `range(3)`, `CURRENCIES`, a variable holding a literal.
+fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
+    small_range(cx, it) || constant_collection(cx.ast, it) || literal_variable(cx.ast, it, before)
+}
+
+/// `const statuses = ['open', 'paid'] as const; for (const s of statuses)`: a variable holding a
+/// small literal list.
+fn literal_variable(ast: &Ast, it: NodeId, before: NodeId) -> bool {
+    let Kind::Name(n) = ast.kind(ast.unwrap_expr(it)) else {
+        return false;
+    };
+    let Some((_, v)) = assigned_value(ast, n, before) else {
+        return false;
+    };
+    let mut v = ast.unwrap_expr(v);
+    // `[...] as const`
+    if matches!(ast.kind(v), Kind::Other) {
+        if let Some(first) = ast.children(v).next() {
+            v = first;
+        }
+    }
+    match ast.kind(v) {
+        Kind::Array(items) => {
+            items.len() <= 10
+                && items
+                    .iter()
+                    .all(|&i| matches!(ast.kind(i), Kind::Str(_) | Kind::Number | Kind::Bool(_)))
+        }
+        _ => false,
+    }
+}
+
 /// `range(3)`, `range(1, 5)`: a fixed handful of rounds.
 fn small_range(cx: &Ctx, it: NodeId) -> bool {
     let ast = cx.ast;
@@ -281,9 +313,40 @@ fn prefetched_manager(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool 
     if !matches!(ast.kind(*object), Kind::Name(n) if per.bindings.contains(n)) {
         return false;
     }
-    per.iter
-        .and_then(|it| trace_source(cx, it, per.node, 0))
-        .is_some_and(|s| s.eager.covers(property))
+    let Some(it) = per.iter else {
+        return false;
+    };
+    match trace_source(cx, it, per.node, 0) {
+        Some(s) => s.eager.covers(property),
+        // rows from a selector or `get_queryset()` we cannot see into: often prefetched there
+        None => opaque_call(cx, it, per.node, 0),
+    }
+}
+
+/// The iterable comes from a call that is not a query (a project selector, `get_queryset()`).
+fn opaque_call(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 6 {
+        return false;
+    }
+    let e = ast.unwrap_expr(expr);
+    match ast.kind(e) {
+        Kind::Index { object, .. } => opaque_call(cx, *object, before, depth + 1),
+        Kind::Name(n) => {
+            assigned_value(ast, n, before).is_some_and(|(a, v)| opaque_call(cx, v, a, depth + 1))
+        }
+        Kind::Call(_) => {
+            let root = ast.chain_root(e);
+            match ast.kind(root) {
+                Kind::Name(_) if ast.call(ast.parent(root).unwrap_or(root)).is_none() => {
+                    // a chain on a variable: look where the variable comes from
+                    opaque_call(cx, root, before, depth + 1)
+                }
+                _ => orm::query_call(ast, &cx.facts.imports, cx.config, e).is_none(),
+            }
+        }
+        _ => false,
+    }
 }
 
 /// A page of rows fetched per round of a `while` loop (or a loop over page numbers): batching,
