@@ -208,6 +208,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             if !rels.is_empty() {
                 facts.model_relations.push((c.name.clone(), rels));
             }
+            for (target, accessor) in relations::reverse_one_to_one(ast, i as NodeId) {
+                facts.model_relations.push((target, vec![accessor]));
+            }
         }
         // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
         if let Kind::Assign {

@@ -93,6 +93,41 @@ pub fn lazy_relation_fields(ast: &Ast, class: NodeId) -> Vec<String> {
     out
 }
 
+/// Reverse one-to-one accessors a class body declares on other models: Django
+/// `user = models.OneToOneField(User, related_name="profile")` makes `user.profile` load a row
+/// (default accessor: the lowercased class name). Returns (target model, accessor).
+pub fn reverse_one_to_one(ast: &Ast, class: NodeId) -> Vec<(String, String)> {
+    let Kind::Class(c) = ast.kind(class) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for &stmt in &c.body {
+        let Kind::Assign { value: Some(v), .. } = ast.kind(stmt) else {
+            continue;
+        };
+        let Some(call) = ast.call(ast.unwrap_expr(*v)) else {
+            continue;
+        };
+        if ast.callee_name(call) != Some("OneToOneField") {
+            continue;
+        }
+        let target = ast.positional(call).next().and_then(|t| match ast.kind(t) {
+            Kind::Name(n) => Some(n.clone()),
+            Kind::Str(s) => Some(s.value.rsplit('.').next().unwrap_or(&s.value).to_string()),
+            _ => None,
+        });
+        let accessor = match ast.kwarg(call, "related_name").map(|r| ast.kind(r)) {
+            Some(Kind::Str(s)) if s.value != "+" => s.value.clone(),
+            Some(_) => continue,
+            None => c.name.to_ascii_lowercase(),
+        };
+        if let Some(t) = target {
+            out.push((t, accessor));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -902,31 +902,33 @@ fn check_relation(cx: &mut Ctx, node: NodeId) {
     let Some(model) = source.model.clone() else {
         return;
     };
-    let condition =
-        if !model.contains('.') && cx.facts.model_relations.iter().any(|(m, _)| *m == model) {
-            let is_rel = cx
-                .facts
-                .model_relations
-                .iter()
-                .any(|(m, f)| *m == model && f.contains(property));
-            if !is_rel {
-                return;
-            }
-            None
-        } else {
-            let q = cx.facts.imports.qualify_path(&model);
-            if q == model && !model.contains('.') {
-                return; // neither defined nor imported here
-            }
-            let Some((module, name)) = q.rsplit_once('.') else {
-                return;
-            };
-            Some(Condition::LazyRelation {
-                module: Some(module.to_string()),
-                model: name.to_string(),
-                field: property.clone(),
-            })
+    let condition = if !model.contains('.')
+        && cx.facts.imports.get(&model).is_none()
+        && cx.facts.model_relations.iter().any(|(m, _)| *m == model)
+    {
+        let is_rel = cx
+            .facts
+            .model_relations
+            .iter()
+            .any(|(m, f)| *m == model && f.contains(property));
+        if !is_rel {
+            return;
+        }
+        None
+    } else {
+        let q = cx.facts.imports.qualify_path(&model);
+        if q == model && !model.contains('.') {
+            return; // neither defined nor imported here
+        }
+        let Some((module, name)) = q.rsplit_once('.') else {
+            return;
         };
+        Some(Condition::LazyRelation {
+            module: Some(module.to_string()),
+            model: name.to_string(),
+            field: property.clone(),
+        })
+    };
     let model_name = model.rsplit('.').next().unwrap_or(&model);
     let message = format!(
         "`{item}.{property}` lazily loads a related row: one query per `{item}` in this {}",
