@@ -1044,12 +1044,27 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         return Some(qy);
     }
     // TypeORM repositories and managers: `userRepository.find(..)`, `getRepository(User).findOne(..)`.
+    // The chain starts at `getRepository(..)`: the operation is the next call.
+    let (m0, first) = if matches!(
+        m0,
+        "getRepository" | "getCustomRepository" | "getMongoRepository" | "getTreeRepository"
+    ) && chain.calls.len() > 1
+    {
+        (chain.names[1], ast.call(chain.calls[1])?)
+    } else {
+        (m0, first)
+    };
     if TYPEORM_OPS.contains(&m0) {
         let recv = ast.receiver(first).map(|r| ast.unwrap_expr(r));
         let repo = recv.is_some_and(|r| match ast.kind(r) {
             Kind::Call(c) => matches!(
                 ast.callee_name(c),
-                Some("getRepository" | "getCustomRepository" | "getMongoRepository")
+                Some(
+                    "getRepository"
+                        | "getCustomRepository"
+                        | "getMongoRepository"
+                        | "getTreeRepository"
+                )
             ),
             _ => {
                 let l = last_segment(&first_recv).to_ascii_lowercase();
