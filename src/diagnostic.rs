@@ -57,6 +57,13 @@ pub enum Condition {
         name: String,
         method_of: Option<String>,
     },
+    /// Holds if the model class `model` (imported from `module`) declares `field` as a lazy
+    /// relation (Django `ForeignKey`, SQLAlchemy `relationship()`), in any file of the project.
+    LazyRelation {
+        module: Option<String>,
+        model: String,
+        field: String,
+    },
     /// Holds unless the project sets a default pagination class (DRF settings).
     NoDefaultPagination,
     /// Holds unless the project installs an app-wide rate limiter.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::knowledge::{http, http_clients, orm};
+use crate::knowledge::{http, http_clients, loops, orm, relations};
 use crate::source::{Position, SourceFile, Span};
 
 /// Local name -> qualified name, from the file's imports.
@@ -114,6 +114,8 @@ pub struct FileFacts {
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
     /// [`http_clients::project_setting`].
     pub settings: Vec<&'static str>,
+    /// Model classes of this file and their lazy relation fields (`Order` -> [`customer`]).
+    pub model_relations: Vec<(String, Vec<String>)>,
 }
 
 impl FileFacts {
@@ -139,6 +141,27 @@ pub fn module_path(path: &Path) -> String {
         }
     }
     s.trim_start_matches("./").to_string()
+}
+
+/// A function's name: its own, or the variable an arrow function or lambda is assigned to
+/// (`export const loadOrders = async (id) => ...`).
+pub fn function_name(ast: &Ast, id: NodeId) -> Option<String> {
+    let f = ast.function(id)?;
+    if let Some(n) = &f.name {
+        return Some(n.clone());
+    }
+    match ast.parent(id).map(|p| ast.kind(p)) {
+        Some(Kind::Assign {
+            target,
+            value: Some(v),
+            declared: true,
+            ..
+        }) if *v == id => match ast.kind(*target) {
+            Kind::Name(n) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Collects a file's facts in one pass over its nodes.
@@ -171,7 +194,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
         }
     }
-    for node in &ast.nodes {
+    for (i, node) in ast.nodes.iter().enumerate() {
         if let Kind::Class(c) = &node.kind {
             let marked = c
                 .bases
@@ -183,6 +206,13 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                 });
             if marked {
                 facts.imports.models.insert(c.name.clone());
+            }
+            let rels = relations::lazy_relation_fields(ast, i as NodeId);
+            if !rels.is_empty() {
+                facts.model_relations.push((c.name.clone(), rels));
+            }
+            for (target, accessor) in relations::reverse_one_to_one(ast, i as NodeId) {
+                facts.model_relations.push((target, vec![accessor]));
             }
         }
         // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
@@ -213,7 +243,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                 if let Some(fw) = http::handler_framework(ast, file, &facts, config, id) {
                     facts.handlers.insert(id, fw);
                 }
-                if let Some(name) = &f.name {
+                if let Some(name) = &function_name(ast, id) {
                     let class = ast.ancestors(id).find_map(|a| match ast.kind(a) {
                         Kind::Class(c) => Some(c.name.clone()),
                         Kind::Function(_) => Some(String::new()),
@@ -234,9 +264,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             Kind::Call(_) => {
                 if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
                     // Attribute the query to the innermost named function.
-                    let owner = ast
-                        .ancestors(id)
-                        .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()));
+                    let owner = ast.ancestors(id).find(|&a| function_name(ast, a).is_some());
+                    // A memoised helper (`@lru_cache`) does not query on every call.
+                    let owner = owner.filter(|&o| !loops::is_memoized(ast, o));
                     if let Some(owner) = owner {
                         if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner)
                         {

@@ -28,6 +28,8 @@ pub struct ProjectIndex {
     pub global_rate_limit: bool,
     /// Project-wide settings some file makes (`axios.defaults.timeout = ..`).
     pub settings: HashSet<&'static str>,
+    /// Model class name -> (module, lazy relation fields) for every class of that name.
+    pub model_relations: HashMap<String, Vec<(String, Vec<String>)>>,
 }
 
 /// What one file contributes to the index.
@@ -40,6 +42,8 @@ pub struct IndexPart {
     pub default_pagination: bool,
     pub global_rate_limit: bool,
     pub settings: Vec<&'static str>,
+    /// (model class, lazy relation fields)
+    pub model_relations: Vec<(String, Vec<String>)>,
 }
 
 impl ProjectIndex {
@@ -47,6 +51,12 @@ impl ProjectIndex {
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);
+        for (model, fields) in part.model_relations {
+            self.model_relations
+                .entry(model)
+                .or_default()
+                .push((part.module.clone(), fields));
+        }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(site) = site {
@@ -66,13 +76,34 @@ impl ProjectIndex {
     /// `./services/orders`, `crate::db::users`), resolved relative to `from`. Without a module
     /// (a method call such as `self.repo.orders_for(u)`), the name must be unambiguous: every
     /// function of that name in the project queries.
+    ///
+    /// `method_of` (the receiver as written, `this.orderService`) picks, among same-named
+    /// methods, the one whose class the receiver names (`OrderService`).
     pub fn querying_callee(
         &self,
         from: &Path,
         module: Option<&str>,
         name: &str,
+        method_of: Option<&str>,
     ) -> Option<&QueryingFn> {
         let candidates = self.querying.get(name)?;
+        if let (None, Some(recv)) = (module, method_of) {
+            let recv = recv.rsplit(['.', ':']).next().unwrap_or(recv);
+            let recv: String = recv
+                .chars()
+                .filter(|c| *c != '_')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if recv.len() >= 4 {
+                if let Some(c) = candidates.iter().find(|c| {
+                    c.class
+                        .as_deref()
+                        .is_some_and(|k| k.to_ascii_lowercase() == recv)
+                }) {
+                    return Some(c);
+                }
+            }
+        }
         match module {
             Some(m) => {
                 let want = normalise_module(from, m);
@@ -85,6 +116,27 @@ impl ProjectIndex {
                 (defined == candidates.len() && !candidates.is_empty()).then(|| &candidates[0])
             }
         }
+    }
+}
+
+impl ProjectIndex {
+    /// Whether `model` (imported from `module`, when known) declares `field` as a lazy relation.
+    pub fn is_lazy_relation(
+        &self,
+        from: &Path,
+        module: Option<&str>,
+        model: &str,
+        field: &str,
+    ) -> bool {
+        let Some(defs) = self.model_relations.get(model) else {
+            return false;
+        };
+        let want = module.map(|m| normalise_module(from, m));
+        defs.iter().any(|(m, fields)| {
+            want.as_deref().is_none_or(|w| {
+                ends_with_segments(m, w) || ends_with_segments(m, &format!("{w}/models"))
+            }) && fields.iter().any(|f| f == field)
+        })
     }
 }
 

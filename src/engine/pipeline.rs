@@ -296,6 +296,7 @@ fn analyse(
         default_pagination: facts.default_pagination,
         global_rate_limit: facts.global_rate_limit,
         settings: facts.settings.clone(),
+        model_relations: facts.model_relations.clone(),
     };
     Ok((findings, suppressions, index))
 }
@@ -470,8 +471,19 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
         Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
-        Some(Condition::CalleeQueries { module, name, .. }) => {
-            let Some(f) = index.querying_callee(path, module.as_deref(), &name) else {
+        Some(Condition::LazyRelation {
+            module,
+            model,
+            field,
+        }) => index.is_lazy_relation(path, module.as_deref(), &model, &field),
+        Some(Condition::CalleeQueries {
+            module,
+            name,
+            method_of,
+        }) => {
+            let Some(f) =
+                index.querying_callee(path, module.as_deref(), &name, method_of.as_deref())
+            else {
                 return false;
             };
             d.message = d.message.replace("{query}", &f.site.what);

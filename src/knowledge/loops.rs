@@ -2,7 +2,7 @@
 //! per-item callbacks (`.map`, `.forEach`, `Promise.all(xs.map(...))`, Rust iterator and
 //! stream closures, Python `map(lambda ...)`).
 
-use crate::ast::{Ast, Kind, LoopKind, NodeId};
+use crate::ast::{Ast, Kind, Lang, LoopKind, NodeId};
 use crate::source::Span;
 
 /// Methods whose callback runs once per element.
@@ -64,6 +64,12 @@ fn non_collection_method(ast: &Ast, call: NodeId, method: &str) -> bool {
         return false;
     };
     let recv = ast.unwrap_expr(recv);
+    // Rust: `Vec` has no `map`; a variable or field with `map`/`then` is an Option, a Result or
+    // a future unless it names an iterator or a stream.
+    if ast.lang == Lang::Rust && matches!(ast.kind(recv), Kind::Name(_) | Kind::Member { .. }) {
+        let p = ast.path_of(recv).unwrap_or_default().to_ascii_lowercase();
+        return !(p.contains("iter") || p.contains("stream"));
+    }
     match ast.kind(recv) {
         // `fetch(..).then(...)`, `promise.then(...)`
         Kind::Call(inner) => {
@@ -102,6 +108,30 @@ fn non_collection_method(ast: &Ast, call: NodeId, method: &str) -> bool {
         }
         _ => method == "then",
     }
+}
+
+/// Decorators and attributes that memoise a function: called once per item, it queries once
+/// per distinct argument at most (`functools.lru_cache`, `cachetools.cached`, `#[cached]`).
+const MEMOIZING_DECORATORS: &[&str] = &[
+    "lru_cache",
+    "cache",
+    "cached",
+    "memoize",
+    "memoized",
+    "alru_cache",
+    "Memoize",
+    "Cacheable",
+    "once",
+];
+
+/// Whether a function is memoised by one of [`MEMOIZING_DECORATORS`].
+pub fn is_memoized(ast: &Ast, func: NodeId) -> bool {
+    ast.function(func).is_some_and(|f| {
+        f.decorators.iter().any(|d| {
+            let last = d.name.rsplit(['.', ':']).next().unwrap_or(&d.name);
+            MEMOIZING_DECORATORS.contains(&last)
+        })
+    })
 }
 
 /// A per-item context: a loop or a per-item callback.

@@ -6,5 +6,6 @@ pub mod http;
 pub mod http_clients;
 pub mod loops;
 pub mod orm;
+pub mod relations;
 pub mod secrets;
 pub mod sql;

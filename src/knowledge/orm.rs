@@ -627,42 +627,70 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
     }
 }
 
+/// Rust methods on a query's `Result`/`Option`/rows that end the query chain
+/// (`.fetch_one(&pool).await.map_err(..)`, `.load(conn)?.len()`).
+const RUST_RESULT_ADAPTORS: &[&str] = &[
+    "map_err",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "context",
+    "with_context",
+    "len",
+    "is_empty",
+    "is_some",
+    "is_none",
+    "into_iter",
+    "iter",
+    "flatten",
+    "map",
+    "collect",
+];
+
+pub fn is_rust_adaptor(ast: &Ast, c: &crate::ast::Call) -> bool {
+    ast.lang == Lang::Rust
+        && ast.receiver(c).is_some()
+        && ast
+            .callee_name(c)
+            .is_some_and(|n| RUST_RESULT_ADAPTORS.contains(&n))
+}
+
+/// `m` is the callee of a call that continues the chain (not a Rust result adaptor).
+fn continues_chain(ast: &Ast, m: NodeId) -> bool {
+    ast.parent(m)
+        .and_then(|g| ast.call(g))
+        .is_some_and(|g| g.callee == m && !is_rust_adaptor(ast, g))
+}
+
 /// The query a call runs, if it is the outermost call of a database call chain.
 pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Option<Query> {
     let c = ast.call(call)?;
+    if is_rust_adaptor(ast, c) {
+        return None;
+    }
     // Only the outermost call of a chain: `a.filter(..).first()` is reported at `first`.
     if let Some(p) = ast.parent(call) {
         if let Kind::Member { object, .. } = ast.kind(p) {
-            if *object == call
-                && ast
-                    .parent(p)
-                    .and_then(|g| ast.call(g))
-                    .is_some_and(|g| g.callee == p)
-            {
+            if *object == call && continues_chain(ast, p) {
                 return None;
             }
         }
-        if let Kind::Other = ast.kind(p) {
-            // Rust `x?.method()`: the `?` wrapper sits between the call and the member.
-            if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. })
-                    && ast
-                        .parent(m)
-                        .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
-                {
-                    return None;
+        if let Kind::Other | Kind::Await(_) = ast.kind(p) {
+            // Rust `x?.method()`, `x.await.method()`, `x.await?.method()`: wrappers sit between
+            // the call and the member.
+            let mut m = ast.parent(p);
+            if let Some(w) = m.filter(|&w| matches!(ast.kind(w), Kind::Other)) {
+                if matches!(ast.kind(p), Kind::Await(_)) {
+                    m = ast.parent(w);
                 }
             }
-        }
-        if let Kind::Await(_) = ast.kind(p) {
-            if let Some(m) = ast.parent(p) {
-                if matches!(ast.kind(m), Kind::Member { .. })
-                    && ast
-                        .parent(m)
-                        .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
-                {
+            if let Some(m) = m {
+                if matches!(ast.kind(m), Kind::Member { .. }) && continues_chain(ast, m) {
                     return None;
                 }
             }
@@ -752,6 +780,20 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
         }
         return Some(qy);
     }
+    // Django shortcuts: `get_object_or_404(Order, pk=id)`, `get_list_or_404(Order, ...)`.
+    if chain.calls.len() == 1 && ast.receiver(ast.call(chain.calls[0])?).is_none() {
+        let callee = imports.qualify_path(root_path);
+        if let Some(short) = callee.strip_prefix("django.shortcuts.") {
+            if short == "get_object_or_404" || short == "get_list_or_404" {
+                return Some(q(
+                    chain,
+                    "Django ORM",
+                    QueryKind::Read,
+                    short == "get_list_or_404",
+                ));
+            }
+        }
+    }
     // SQLAlchemy Query API: `session.query(X)...`, Flask-SQLAlchemy `X.query...`.
     let sqla_query = chain.names.first() == Some(&"query")
         && is_sql_receiver(ast, ast.receiver(ast.call(chain.calls[0])?)?)
@@ -785,7 +827,14 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     if let Some(recv) = ast.receiver(first) {
         if (SQL_TEXT_METHODS_PY.contains(&method)
             || ["scalars", "scalar", "get"].contains(&method)
-                && last_segment(&first_recv).contains("session"))
+                && last_segment(&first_recv).contains("session")
+                // `session.get(Model, id)`, not `requests.Session().get(url)`
+                && (method != "get"
+                    || ast
+                        .positional(first)
+                        .next()
+                        .and_then(|a| ast.path_of(a))
+                        .is_some_and(|p| is_capitalised(last_segment(&p)))))
             && first.args.iter().any(|a| a.name.is_none())
             && is_sql_receiver(ast, recv)
         {
@@ -995,12 +1044,27 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
         return Some(qy);
     }
     // TypeORM repositories and managers: `userRepository.find(..)`, `getRepository(User).findOne(..)`.
+    // The chain starts at `getRepository(..)`: the operation is the next call.
+    let (m0, first) = if matches!(
+        m0,
+        "getRepository" | "getCustomRepository" | "getMongoRepository" | "getTreeRepository"
+    ) && chain.calls.len() > 1
+    {
+        (chain.names[1], ast.call(chain.calls[1])?)
+    } else {
+        (m0, first)
+    };
     if TYPEORM_OPS.contains(&m0) {
         let recv = ast.receiver(first).map(|r| ast.unwrap_expr(r));
         let repo = recv.is_some_and(|r| match ast.kind(r) {
             Kind::Call(c) => matches!(
                 ast.callee_name(c),
-                Some("getRepository" | "getCustomRepository" | "getMongoRepository")
+                Some(
+                    "getRepository"
+                        | "getCustomRepository"
+                        | "getMongoRepository"
+                        | "getTreeRepository"
+                )
             ),
             _ => {
                 let l = last_segment(&first_recv).to_ascii_lowercase();
@@ -1195,6 +1259,14 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             && ast.positional(first).next().is_some()
         {
             let arg = ast.positional(first).next();
+            // GraphQL clients: `client.query({ query: GET_USER, variables })`
+            if arg.is_some_and(|a| {
+                matches!(ast.kind(a), Kind::Object { .. })
+                    && ast.entry(a, "text").is_none()
+                    && ast.entry(a, "sql").is_none()
+            }) {
+                return None;
+            }
             // `res.query` / `req.query` are request data, not a database
             if ["req", "request", "ctx", "res", "reply", "router", "app"]
                 .contains(&last_segment(&first_recv))

@@ -2,6 +2,7 @@
 
 pub mod hardcoded_secret;
 pub mod missing_timeout;
+pub mod n_plus_one_query;
 pub mod sql_injection;
 
 use crate::engine::Rule;
@@ -11,6 +12,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &hardcoded_secret::HardcodedSecret,
         &missing_timeout::MissingTimeout,
+        &n_plus_one_query::NPlusOneQuery,
         &sql_injection::SqlInjection,
     ]
 }

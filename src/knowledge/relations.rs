@@ -1,0 +1,145 @@
+//! ORM model relations: which attributes of a model instance load another row the first time
+//! they are read (Django `ForeignKey`/`OneToOneField`, SQLAlchemy `relationship()`, Peewee
+//! `ForeignKeyField`), and which query-chain calls eager-load them instead.
+//!
+//! Recorded per model class in the file facts and merged into the project index, so a loop in
+//! `views.py` over `Order.objects.all()` knows that `order.customer` is a lazy relation declared
+//! in `models.py`.
+
+use crate::ast::{Ast, Kind, NodeId};
+
+/// Field constructors whose attribute loads the related row on first access.
+const LAZY_RELATION_FIELDS: &[&str] = &[
+    // Django
+    "ForeignKey",
+    "OneToOneField",
+    "ParentalKey",
+    "GenericForeignKey",
+    // SQLAlchemy / Flask-SQLAlchemy / SQLModel
+    "relationship",
+    "relation",
+    "Relationship",
+    // Peewee, Tortoise
+    "ForeignKeyField",
+    "OneToOneField",
+    "DeferredForeignKey",
+];
+
+/// SQLAlchemy `lazy=` strategies that do not run a query on attribute access (eager, disabled or
+/// returning a query object).
+const NOT_LAZY: &[&str] = &[
+    "joined",
+    "selectin",
+    "subquery",
+    "immediate",
+    "raise",
+    "raise_on_sql",
+    "noload",
+    "dynamic",
+    "write_only",
+    "False",
+];
+
+/// Query-chain calls (and loader options) that eager-load relations.
+pub const EAGER_LOADERS: &[&str] = &[
+    "select_related",
+    "prefetch_related",
+    "Prefetch",
+    "joinedload",
+    "selectinload",
+    "subqueryload",
+    "immediateload",
+    "contains_eager",
+    "prefetch",
+    "fetch_related",
+];
+
+/// The lazy relation fields declared in a class body (`customer = models.ForeignKey(...)`,
+/// `items: Mapped[list["Item"]] = relationship(...)`).
+pub fn lazy_relation_fields(ast: &Ast, class: NodeId) -> Vec<String> {
+    let Kind::Class(c) = ast.kind(class) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for &stmt in &c.body {
+        let Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } = ast.kind(stmt)
+        else {
+            continue;
+        };
+        let (Kind::Name(field), Some(call)) = (ast.kind(*target), ast.call(ast.unwrap_expr(*v)))
+        else {
+            continue;
+        };
+        let Some(ctor) = ast.callee_name(call) else {
+            continue;
+        };
+        if !LAZY_RELATION_FIELDS.contains(&ctor) {
+            continue;
+        }
+        let lazy = ast.kwarg(call, "lazy").map(|l| ast.unwrap_expr(l));
+        let eager = lazy.is_some_and(|l| match ast.kind(l) {
+            Kind::Str(s) => NOT_LAZY.contains(&s.value.as_str()),
+            Kind::Bool(false) => true,
+            _ => false,
+        });
+        if !eager {
+            out.push(field.clone());
+        }
+    }
+    out
+}
+
+/// Reverse one-to-one accessors a class body declares on other models: Django
+/// `user = models.OneToOneField(User, related_name="profile")` makes `user.profile` load a row
+/// (default accessor: the lowercased class name). Returns (target model, accessor).
+pub fn reverse_one_to_one(ast: &Ast, class: NodeId) -> Vec<(String, String)> {
+    let Kind::Class(c) = ast.kind(class) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for &stmt in &c.body {
+        let Kind::Assign { value: Some(v), .. } = ast.kind(stmt) else {
+            continue;
+        };
+        let Some(call) = ast.call(ast.unwrap_expr(*v)) else {
+            continue;
+        };
+        if ast.callee_name(call) != Some("OneToOneField") {
+            continue;
+        }
+        let target = ast.positional(call).next().and_then(|t| match ast.kind(t) {
+            Kind::Name(n) => Some(n.clone()),
+            Kind::Str(s) => Some(s.value.rsplit('.').next().unwrap_or(&s.value).to_string()),
+            _ => None,
+        });
+        let accessor = match ast.kwarg(call, "related_name").map(|r| ast.kind(r)) {
+            Some(Kind::Str(s)) if s.value != "+" => s.value.clone(),
+            Some(_) => continue,
+            None => c.name.to_ascii_lowercase(),
+        };
+        if let Some(t) = target {
+            out.push((t, accessor));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{parse, Dialect};
+
+    #[test]
+    fn relation_fields_of_django_and_sqlalchemy_models() {
+        let src = "class Order(Base):\n    __tablename__ = 'orders'\n    total = Column(Integer)\n    customer: Mapped['Customer'] = relationship(back_populates='orders')\n    lines = relationship('Line', lazy='selectin')\n    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)\n";
+        let ast = parse(Dialect::Python, src).unwrap();
+        let class = (0..ast.nodes.len() as NodeId)
+            .find(|&i| matches!(ast.kind(i), Kind::Class(_)))
+            .unwrap();
+        assert_eq!(lazy_relation_fields(&ast, class), vec!["customer", "shop"]);
+    }
+}

@@ -1,0 +1,1399 @@
+//! `n-plus-one-query`: a database query runs once per element of a collection.
+//!
+//! Everything starts from the per-item context of [`loops::per_item_context`] (loop bodies,
+//! comprehensions, `.map`/`.forEach`/iterator and stream closures). Inside one, four shapes:
+//! 1. a query call ([`orm::query_call`]), unless it is batched (`id__in`, `{ in: ids }`,
+//!    `= ANY($1)`) or a related manager served from the iterated queryset's prefetch cache;
+//! 2. a call of a project function whose body queries, one level deep: same file through the
+//!    file facts, another file through a [`Condition::CalleeQueries`] resolved on the index;
+//! 3. a lazy relation read on the loop item (`order.customer` over `Order.objects.all()` with no
+//!    `select_related`), where the model's relation fields come from the project's model
+//!    classes ([`Condition::LazyRelation`] when the model lives in another file);
+//! 4. a per-row write or lazy getter on a loaded row (`order.save()` over a queryset,
+//!    Sequelize `order.getCustomer()`).
+//!
+//! Loops that run at most once (an unconditional `break`/`return`), retry and polling loops, and
+//! page-by-page fetches in `while` loops are not per item.
+
+use crate::ast::{Ast, Kind, KindTag, Lang, LoopKind, NodeId, ROOT};
+use crate::engine::{Condition, Ctx, Rule};
+use crate::knowledge::loops::{self, PerItem};
+use crate::knowledge::orm::{self, Query, QueryKind};
+use crate::knowledge::relations::EAGER_LOADERS;
+
+pub struct NPlusOneQuery;
+
+impl Rule for NPlusOneQuery {
+    fn id(&self) -> &'static str {
+        "n-plus-one-query"
+    }
+    fn kinds(&self) -> &'static [KindTag] {
+        &[KindTag::Call, KindTag::Member]
+    }
+    fn check(&self, cx: &mut Ctx, node: NodeId) {
+        if cx.is_test_file || is_migration(cx) {
+            return;
+        }
+        match cx.ast.kind(node) {
+            Kind::Call(_) => check_call(cx, node),
+            Kind::Member { .. } if cx.ast.lang == Lang::Python => check_relation(cx, node),
+            _ => {}
+        }
+    }
+}
+
+/// Data migrations loop over every row on purpose, once.
+fn is_migration(cx: &Ctx) -> bool {
+    let p = cx.file.path.to_string_lossy().replace('\\', "/");
+    p.contains("/migrations/") || p.contains("/alembic/versions/")
+}
+
+fn check_call(cx: &mut Ctx, node: NodeId) {
+    let ast = cx.ast;
+    function_reference_callback(cx, node);
+    let Some(per) = loops::per_item_context(ast, node) else {
+        return;
+    };
+    if !is_per_item(cx, &per) {
+        return;
+    }
+    if let Some(q) = orm::query_call(ast, &cx.facts.imports, cx.config, node) {
+        direct_query(cx, node, &per, &q);
+        return;
+    }
+    if is_inner_chain_call(ast, node) || item_method(cx, node, &per) {
+        return;
+    }
+    helper_call(cx, node, &per);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loops that are not "per item"
+
+/// False for loops that run at most once, retry loops, polling loops and tiny fixed ranges.
+fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Kind::Loop(l) = ast.kind(per.node) else {
+        return true; // callbacks
+    };
+    if l.kind == LoopKind::Comprehension {
+        return !per
+            .iter
+            .is_some_and(|it| fixed_collection(cx, it, per.node));
+    }
+    if runs_once(cx, per) {
+        return false;
+    }
+    if per
+        .iter
+        .is_some_and(|it| fixed_collection(cx, it, per.node))
+    {
+        return false;
+    }
+    let retry = |b: &String| {
+        let b = b.to_ascii_lowercase();
+        ["attempt", "retry", "retries", "tries", "backoff"]
+            .iter()
+            .any(|r| b.contains(r))
+    };
+    if per.bindings.iter().any(retry) {
+        return false;
+    }
+    // TS `for (let i = 0; i < 3; i++)`
+    if l.kind == LoopKind::For && per.iter.is_none() {
+        let small = ast.children(per.node).any(|c| match ast.kind(c) {
+            Kind::Binary { rhs, .. } => {
+                matches!(ast.kind(*rhs), Kind::Number)
+                    && cx.text(*rhs).parse::<u64>().is_ok_and(|n| n <= 10)
+            }
+            _ => false,
+        });
+        if small {
+            return false;
+        }
+    }
+    if l.kind == LoopKind::While && consumes_messages(ast, per.node) {
+        return false; // a worker loop: one message at a time, as it arrives
+    }
+    if l.kind == LoopKind::While && per.bindings.is_empty() {
+        // polling and retry loops: they wait between rounds
+        let waits = ast.subtree(per.node).any(|n| {
+            ast.call(n)
+                .and_then(|c| ast.callee_name(c))
+                .is_some_and(|m| {
+                    let m = m.to_ascii_lowercase();
+                    m.contains("sleep") || m == "settimeout" || m == "wait" || m == "backoff"
+                })
+        });
+        if waits {
+            return false;
+        }
+    }
+    true
+}
+
+/// Methods that wait for the next message of a channel, queue or socket.
+const MESSAGE_WAITS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "accept",
+    "receive",
+    "receive_message",
+    "receive_messages",
+    "poll",
+    "consume",
+    "listen",
+    "blpop",
+    "brpop",
+    "xread",
+    "xreadgroup",
+    "get_message",
+    "next_message",
+    "wait_for_message",
+];
+
+fn consumes_messages(ast: &Ast, lp: NodeId) -> bool {
+    ast.subtree(lp).any(|n| {
+        ast.call(n)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|m| MESSAGE_WAITS.contains(&m))
+    })
+}
+
+/// `for code in SUPPORTED_CURRENCIES`, `TABLES.iter()`: a constant list of the program.
+fn constant_collection(ast: &Ast, it: NodeId) -> bool {
+    let mut it = ast.unwrap_expr(it);
+    if let Some(c) = ast.call(it) {
+        if c.args.is_empty()
+            && matches!(
+                ast.callee_name(c),
+                Some("iter" | "into_iter" | "items" | "values" | "keys")
+            )
+        {
+            match ast.receiver(c) {
+                Some(r) => it = ast.unwrap_expr(r),
+                None => return false,
+            }
+        }
+    }
+    ast.path_of(it).is_some_and(|p| {
+        let last = p.rsplit(['.', ':']).next().unwrap_or(&p);
+        last.len() > 1
+            && last.chars().any(|c| c.is_ascii_uppercase())
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
+}
+
+/// A handful of fixed values, not rows: `range(3)`, `CURRENCIES`, a variable holding a literal.
+fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
+    small_range(cx, it) || constant_collection(cx.ast, it) || literal_variable(cx.ast, it, before)
+}
+
+/// `const statuses = ['open', 'paid'] as const; for (const s of statuses)`: a variable holding a
+/// small literal list.
+fn literal_variable(ast: &Ast, it: NodeId, before: NodeId) -> bool {
+    let Kind::Name(n) = ast.kind(ast.unwrap_expr(it)) else {
+        return false;
+    };
+    let Some((_, v)) = assigned_value(ast, n, before) else {
+        return false;
+    };
+    let mut v = ast.unwrap_expr(v);
+    // `[...] as const`
+    if matches!(ast.kind(v), Kind::Other) {
+        if let Some(first) = ast.children(v).next() {
+            v = first;
+        }
+    }
+    match ast.kind(v) {
+        Kind::Array(items) => {
+            items.len() <= 10
+                && items
+                    .iter()
+                    .all(|&i| matches!(ast.kind(i), Kind::Str(_) | Kind::Number | Kind::Bool(_)))
+        }
+        _ => false,
+    }
+}
+
+/// `range(3)`, `range(1, 5)`: a fixed handful of rounds.
+fn small_range(cx: &Ctx, it: NodeId) -> bool {
+    let ast = cx.ast;
+    let Some(c) = ast.call(ast.unwrap_expr(it)) else {
+        return false;
+    };
+    ast.path_of(c.callee).as_deref() == Some("range")
+        && !c.args.is_empty()
+        && c.args.iter().all(|a| {
+            matches!(ast.kind(a.value), Kind::Number)
+                && cx.text(a.value).parse::<u64>().is_ok_and(|n| n <= 10)
+        })
+}
+
+/// The loop body ends every round with a `break` or `return` at its top level.
+fn runs_once(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let header_line = cx.file.line_of(ast.span(per.node).start);
+    let body: Vec<NodeId> = ast
+        .children(per.node)
+        .filter(|&c| Some(c) != per.iter && !ast.contains(per.iter.unwrap_or(c), c))
+        .filter(|&c| {
+            cx.file.line_of(ast.span(c).start) > header_line || ast.kind(c).tag() == KindTag::Other
+        })
+        .collect();
+    let leaves = body.iter().any(|&c| match ast.kind(c) {
+        Kind::Return(_) => true,
+        Kind::Other => {
+            let t = cx.text(c).trim_start();
+            t.starts_with("break") || t.starts_with("return")
+        }
+        _ => false,
+    });
+    if leaves || ast.lang != Lang::Python {
+        return leaves;
+    }
+    // Python drops `break` from the tree: look for it at the body's indentation.
+    let Some(&first) = body.first() else {
+        return false;
+    };
+    let indent = cx.file.position(ast.span(first).start).column;
+    let start = cx.file.line_of(ast.span(first).start);
+    let end = cx.file.line_of(ast.span(per.node).end.saturating_sub(1));
+    (start..=end).any(|line| {
+        let text = cx.file.line_text(line as usize - 1);
+        let t = text.trim_start();
+        let col = (text.len() - t.len()) as u32 + 1;
+        col == indent && (t == "break" || t.starts_with("break ") || t.starts_with("break#"))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. A query call inside the loop
+
+fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
+    let ast = cx.ast;
+    if q.batched || prefetched_manager(cx, node, per, q) || page_fetch(cx, node, per, q) {
+        return;
+    }
+    let binding = pick_binding(ast, per, node);
+    let message = match &binding {
+        Some(b) => format!("`{}` runs once per `{b}` in this {}", q.display, per.what),
+        None => format!(
+            "`{}` runs on every iteration of this {}",
+            q.display, per.what
+        ),
+    };
+    let f = cx
+        .finding(cx.first_line(node), message)
+        .help(query_help(q.orm, q.kind))
+        .label(per.span, loop_label(cx, per));
+    cx.emit(f);
+}
+
+/// `c.orders.all()` over `Customer.objects.prefetch_related("orders")`: served from the cache.
+fn prefetched_manager(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    if q.orm != "Django ORM" || ast.call_chain(node).len() != 1 {
+        return false;
+    }
+    let Some(call) = ast.call(node) else {
+        return false;
+    };
+    if !matches!(ast.callee_name(call), Some("all" | "count" | "exists")) {
+        return false;
+    }
+    let Some(recv) = ast.receiver(call) else {
+        return false;
+    };
+    let Kind::Member { object, property } = ast.kind(recv) else {
+        return false;
+    };
+    if !matches!(ast.kind(*object), Kind::Name(n) if per.bindings.contains(n)) {
+        return false;
+    }
+    let Some(it) = per.iter else {
+        return false;
+    };
+    match trace_source(cx, it, per.node, 0) {
+        Some(s) => s.eager.covers(property),
+        // rows from a selector or `get_queryset()` we cannot see into: often prefetched there
+        None => opaque_call(cx, it, per.node, 0),
+    }
+}
+
+/// The iterable comes from a call that is not a query (a project selector, `get_queryset()`).
+fn opaque_call(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 6 {
+        return false;
+    }
+    let e = ast.unwrap_expr(expr);
+    match ast.kind(e) {
+        Kind::Index { object, .. } => opaque_call(cx, *object, before, depth + 1),
+        Kind::Name(n) => {
+            assigned_value(ast, n, before).is_some_and(|(a, v)| opaque_call(cx, v, a, depth + 1))
+        }
+        Kind::Call(_) => {
+            let root = ast.chain_root(e);
+            match ast.kind(root) {
+                Kind::Name(_) if ast.call(ast.parent(root).unwrap_or(root)).is_none() => {
+                    // a chain on a variable: look where the variable comes from
+                    opaque_call(cx, root, before, depth + 1)
+                }
+                _ => orm::query_call(ast, &cx.facts.imports, cx.config, e).is_none(),
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A page of rows fetched per round of a `while` loop (or a loop over page numbers): batching,
+/// not N+1.
+fn page_fetch(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    let Kind::Loop(l) = ast.kind(per.node) else {
+        return false;
+    };
+    let counting = per.iter.is_some_and(|it| {
+        ast.call(ast.unwrap_expr(it))
+            .and_then(|c| ast.path_of(c.callee))
+            .is_some_and(|p| matches!(p.as_str(), "range" | "count" | "itertools.count"))
+    });
+    if !(l.kind == LoopKind::While || counting) {
+        return false;
+    }
+    // the query is the `while` condition itself: a worker draining a queue
+    let header_line = cx.file.line_of(ast.span(per.node).start);
+    let in_condition = l.kind == LoopKind::While
+        && ast.children(per.node).next().is_some_and(|c| {
+            ast.contains(c, node) && cx.file.line_of(ast.span(c).start) == header_line
+        });
+    let sliced = ast
+        .ancestors(node)
+        .take(3)
+        .any(|a| matches!(ast.kind(a), Kind::Index { .. }));
+    let offset = ast.subtree(node).any(|n| match ast.kind(n) {
+        Kind::Object { entries, .. } => entries.iter().any(|e| {
+            matches!(
+                e.key.as_deref(),
+                Some("skip" | "offset" | "cursor" | "take" | "limit")
+            )
+        }),
+        Kind::Call(c) => matches!(
+            ast.callee_name(c),
+            Some("offset" | "limit" | "skip" | "paginate")
+        ),
+        _ => false,
+    });
+    in_condition || q.limited || sliced || offset
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. One call level deep: a project function that queries
+
+/// Calls inside a fluent chain (`a.filter(..)` in `a.filter(..).first()`): the chain is judged
+/// at its outermost call.
+fn is_inner_chain_call(ast: &Ast, node: NodeId) -> bool {
+    let mut cur = node;
+    loop {
+        let Some(p) = ast.parent(cur) else {
+            return false;
+        };
+        match ast.kind(p) {
+            Kind::Await(_) | Kind::Other if ast.children(p).count() == 1 => cur = p,
+            Kind::Member { object, .. } if *object == cur => {
+                return ast.parent(p).and_then(|g| ast.call(g)).is_some_and(|g| {
+                    g.callee == p
+                        && !orm::is_rust_adaptor(ast, g)
+                        && !matches!(ast.callee_name(g), Some("then" | "catch" | "finally"))
+                });
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Method names too common to resolve by name alone on an unknown receiver.
+const GENERIC_METHODS: &[&str] = &[
+    "get",
+    "set",
+    "put",
+    "add",
+    "append",
+    "push",
+    "pop",
+    "insert",
+    "remove",
+    "delete",
+    "update",
+    "save",
+    "create",
+    "find",
+    "findOne",
+    "all",
+    "filter",
+    "map",
+    "count",
+    "first",
+    "last",
+    "keys",
+    "values",
+    "items",
+    "has",
+    "contains",
+    "send",
+    "emit",
+    "log",
+    "info",
+    "debug",
+    "warn",
+    "warning",
+    "error",
+    "format",
+    "join",
+    "split",
+    "clone",
+    "len",
+    "extend",
+    "write",
+    "read",
+    "load",
+    "fetch",
+    "run",
+    "call",
+    "execute",
+    "process",
+    "handle",
+    "apply",
+    "validate",
+    "serialize",
+    "to_dict",
+    "dict",
+    "json",
+    "parse",
+    "render",
+    "next",
+    "close",
+    "open",
+    "lock",
+    "unlock",
+    "wait",
+    "then",
+    "catch",
+    "finally",
+    "exists",
+    "query",
+    "toString",
+    "to_string",
+    "unwrap",
+    "expect",
+    "into",
+    "as_str",
+    "iter",
+    "collect",
+    "setdefault",
+    "discard",
+    "sort",
+    "reverse",
+    "copy",
+    "encode",
+    "decode",
+    "strip",
+    "lower",
+    "upper",
+    "replace",
+    "startswith",
+    "endswith",
+    "is_valid",
+    "build",
+    "new",
+    "default",
+    "from",
+    "of",
+    "resolve",
+    "reject",
+    "trim",
+];
+
+/// Receivers that are containers, loggers or request objects, never a project service.
+const NOT_SERVICES: &[&str] = &[
+    "cache", "map", "dict", "set", "list", "seen", "logger", "log", "console", "res", "req",
+    "request", "response", "json", "math", "path", "os", "sys", "result", "results", "out",
+    "output", "buffer", "counter", "counts", "totals", "queue", "stack", "params", "args",
+    "kwargs", "headers", "context", "ctx", "config", "settings", "env", "metrics", "tracer",
+    "span", "redis", "http", "axios", "fs", "stdout", "stderr", "writer", "reader", "promise",
+];
+
+fn service_like(recv: &str) -> bool {
+    let last = recv
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(recv)
+        .to_ascii_lowercase();
+    let last = last.trim_start_matches('_');
+    [
+        "service",
+        "services",
+        "svc",
+        "repo",
+        "repository",
+        "repositories",
+        "dao",
+        "store",
+        "manager",
+        "gateway",
+        "model",
+        "models",
+        "queries",
+        "db",
+        "database",
+        "storage",
+    ]
+    .iter()
+    .any(|s| last.ends_with(s))
+}
+
+fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
+    let ast = cx.ast;
+    let Some(call) = ast.call(node) else {
+        return;
+    };
+    if call.is_macro {
+        return;
+    }
+    let Some(callee) = resolve_callee(cx, call.callee, per) else {
+        return;
+    };
+    emit_helper(cx, node, per, call.callee, callee, None);
+}
+
+/// What a called name refers to.
+enum Callee<'a> {
+    /// A function of this file that queries.
+    Local(&'a crate::facts::FnFact),
+    /// A function elsewhere, to resolve on the project index.
+    Elsewhere {
+        module: Option<String>,
+        name: String,
+        method_of: Option<String>,
+    },
+}
+
+fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Callee<'a>> {
+    let ast = cx.ast;
+    let facts = cx.facts;
+    match ast.kind(callee) {
+        Kind::Name(path) => {
+            if per.bindings.contains(path) {
+                return None;
+            }
+            if let Some((head, name)) = path.rsplit_once("::") {
+                if head == "Self" || head == "self" {
+                    let class = enclosing_class(ast, callee)?;
+                    return local_method(cx, name, Some(&class));
+                }
+                let q = facts.imports.qualify_path(path);
+                let (module, name) = q.rsplit_once("::")?;
+                if module.starts_with("std") || module.starts_with("core") {
+                    return None;
+                }
+                return Some(Callee::Elsewhere {
+                    module: Some(module.to_string()),
+                    name: name.to_string(),
+                    method_of: None,
+                });
+            }
+            if let Some(f) = facts
+                .functions
+                .iter()
+                .find(|f| f.name == *path && f.class.is_none())
+            {
+                return f.query.as_ref().map(|_| Callee::Local(f));
+            }
+            let (module, name) = imported(cx, path)?;
+            Some(Callee::Elsewhere {
+                module: Some(module),
+                name,
+                method_of: None,
+            })
+        }
+        Kind::Member { object, property } => {
+            let obj = ast.unwrap_expr(*object);
+            let recv = ast.path_of(obj)?;
+            if matches!(recv.as_str(), "self" | "this" | "cls") {
+                let class = enclosing_class(ast, callee);
+                if let Some(c) = local_method(cx, property, class.as_deref()) {
+                    return Some(c);
+                }
+                if facts
+                    .functions
+                    .iter()
+                    .any(|f| f.name == *property && f.class == class)
+                {
+                    return None; // defined here, does not query
+                }
+                if GENERIC_METHODS.contains(&property.as_str()) {
+                    return None;
+                }
+                return Some(Callee::Elsewhere {
+                    module: None,
+                    name: property.clone(),
+                    method_of: None,
+                });
+            }
+            // `services.load_orders(c)`, `orders.loadOrders(id)` through a module import
+            let head = recv.split(['.', ':']).next().unwrap_or(&recv);
+            if !recv.contains('.') {
+                if let Some((module, orig)) = import_of(ast, head) {
+                    if orig.is_empty() || !is_capitalised(&orig) && ast.lang == Lang::Python {
+                        let module = if orig.is_empty() {
+                            module
+                        } else {
+                            format!("{module}.{orig}")
+                        };
+                        return Some(Callee::Elsewhere {
+                            module: Some(module),
+                            name: property.clone(),
+                            method_of: None,
+                        });
+                    }
+                    // a class imported by name: `OrderService.for_customer(c)`
+                    return Some(Callee::Elsewhere {
+                        module: Some(module),
+                        name: property.clone(),
+                        method_of: Some(orig),
+                    });
+                }
+            }
+            let last = recv
+                .rsplit(['.', ':'])
+                .next()
+                .unwrap_or(&recv)
+                .to_ascii_lowercase();
+            if NOT_SERVICES.contains(&last.trim_start_matches('_')) {
+                return None;
+            }
+            if GENERIC_METHODS.contains(&property.as_str()) && !service_like(&recv) {
+                return None;
+            }
+            Some(Callee::Elsewhere {
+                module: None,
+                name: property.clone(),
+                method_of: Some(recv),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn local_method<'a>(cx: &Ctx<'a>, name: &str, class: Option<&str>) -> Option<Callee<'a>> {
+    cx.facts
+        .functions
+        .iter()
+        .find(|f| f.name == name && f.class.as_deref() == class && f.query.is_some())
+        .map(Callee::Local)
+}
+
+fn enclosing_class(ast: &Ast, id: NodeId) -> Option<String> {
+    ast.ancestors(id).find_map(|a| match ast.kind(a) {
+        Kind::Class(c) => Some(c.name.clone()),
+        _ => None,
+    })
+}
+
+fn is_capitalised(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// The import that binds `local`: (module, imported name; empty for a whole-module import).
+fn import_of(ast: &Ast, local: &str) -> Option<(String, String)> {
+    let top: Vec<NodeId> = ast.children(ROOT).collect();
+    top.iter().find_map(|&s| match ast.kind(s) {
+        Kind::Import(imp) => imp
+            .names
+            .iter()
+            .find(|(_, alias)| alias == local)
+            .map(|(name, _)| {
+                let name = if name == "default" { "" } else { name };
+                (imp.module.clone(), name.to_string())
+            }),
+        _ => None,
+    })
+}
+
+/// A function imported by name: (module, its name there).
+fn imported(cx: &Ctx, local: &str) -> Option<(String, String)> {
+    let (module, name) = import_of(cx.ast, local)?;
+    if name.is_empty() || is_capitalised(&name) {
+        return None; // a module or a class called as a function
+    }
+    Some((module, name))
+}
+
+fn emit_helper(
+    cx: &mut Ctx,
+    node: NodeId,
+    per: &PerItem,
+    callee: NodeId,
+    target: Callee,
+    reference: Option<NodeId>,
+) {
+    let ast = cx.ast;
+    let name = ast
+        .path_of(callee)
+        .unwrap_or_else(|| cx.text(callee).to_string());
+    let shown = match reference {
+        Some(_) => format!("`{name}`"),
+        None => {
+            let args = ast.call(node).is_some_and(|c| !c.args.is_empty());
+            format!("`{name}({})`", if args { "…" } else { "" })
+        }
+    };
+    let binding = pick_binding(ast, per, node);
+    let per_what = match (&binding, reference, per.iter) {
+        (Some(b), _, _) => format!("once per `{b}` in this {}", per.what),
+        (None, Some(_), Some(it)) => format!(
+            "once per element of `{}` in this {}",
+            cx.text(it).lines().next().unwrap_or("").trim(),
+            per.what
+        ),
+        _ => format!("on every iteration of this {}", per.what),
+    };
+    let help = "give the helper a batched variant that takes every item's key and runs one query (`IN`/`ANY`, or eager loading), and call it once before the loop";
+    let span = cx.first_line(node);
+    let f = match target {
+        Callee::Local(fact) => {
+            let Some((qspan, what)) = fact.query.clone() else {
+                return;
+            };
+            cx.finding(span, format!("{shown} runs a query (`{what}`) {per_what}"))
+                .help(help)
+                .label(per.span, loop_label(cx, per))
+                .label(qspan, format!("`{}` runs `{what}` here", fact.name))
+        }
+        Callee::Elsewhere {
+            module,
+            name,
+            method_of,
+        } => cx
+            .finding(
+                span,
+                format!("{shown} runs a query (`{{query}}`) {per_what}"),
+            )
+            .help(help)
+            .label(per.span, loop_label(cx, per))
+            .condition(Condition::CalleeQueries {
+                module,
+                name,
+                method_of,
+            }),
+    };
+    cx.emit(f);
+}
+
+/// `ids.map(loadUser)`, `map(load_orders, customers)`: a querying function passed by reference
+/// as the per-item callback.
+fn function_reference_callback(cx: &mut Ctx, node: NodeId) {
+    let ast = cx.ast;
+    if ast.lang == Lang::Rust {
+        return;
+    }
+    let Some(call) = ast.call(node) else {
+        return;
+    };
+    let Some(method) = ast.callee_name(call) else {
+        return;
+    };
+    let is_method = ast.receiver(call).is_some();
+    let per_item = match ast.lang {
+        Lang::Python => !is_method && method == "map",
+        _ => is_method && matches!(method, "map" | "forEach" | "flatMap" | "mapSeries" | "each"),
+    };
+    if !per_item {
+        return;
+    }
+    let Some(func) = ast.positional(call).next() else {
+        return;
+    };
+    if !matches!(ast.kind(func), Kind::Name(_) | Kind::Member { .. }) {
+        return;
+    }
+    let iter = if is_method {
+        ast.receiver(call)
+    } else {
+        ast.positional(call).nth(1)
+    };
+    let Some(iter) = iter else {
+        return;
+    };
+    let per = PerItem {
+        node,
+        bindings: Vec::new(),
+        span: ast.span(call.callee),
+        iter: Some(iter),
+        what: if is_method {
+            format!("`.{method}` call")
+        } else {
+            format!("`{method}()` call")
+        },
+    };
+    let Some(target) = resolve_callee(cx, func, &per) else {
+        return;
+    };
+    emit_helper(cx, node, &per, func, target, Some(func));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Lazy relations read on the loop item
+
+fn check_relation(cx: &mut Ctx, node: NodeId) {
+    let ast = cx.ast;
+    let Kind::Member { object, property } = ast.kind(node) else {
+        return;
+    };
+    let Kind::Name(item) = ast.kind(*object) else {
+        return;
+    };
+    if property.starts_with('_')
+        || property == "id"
+        || property == "pk"
+        || property.ends_with("_id")
+    {
+        return;
+    }
+    let parent = ast.parent(node);
+    // `order.customer = c` writes; `order.save()` is a method call
+    if parent.is_some_and(|p| match ast.kind(p) {
+        Kind::Assign { target, .. } => *target == node,
+        Kind::Call(c) => c.callee == node,
+        _ => false,
+    }) {
+        return;
+    }
+    let Some(per) = loops::per_item_context(ast, node) else {
+        return;
+    };
+    if !per.bindings.contains(item) || !is_per_item(cx, &per) {
+        return;
+    }
+    // report each relation once per loop
+    let earlier = (per.node..node).any(|n| {
+        matches!(ast.kind(n), Kind::Member { object: o, property: p }
+            if p == property && matches!(ast.kind(*o), Kind::Name(x) if x == item))
+            && loops::per_item_context(ast, n).is_some_and(|o| o.node == per.node)
+    });
+    if earlier || part_of_query(cx, node) {
+        return;
+    }
+    let Some(source) = per.iter.and_then(|it| trace_source(cx, it, per.node, 0)) else {
+        return;
+    };
+    let q = &source.query;
+    let tortoise = cx.facts.imports.uses("tortoise");
+    let lazy_orm = matches!(q.orm, "Django ORM" | "SQLAlchemy" | "Peewee/Tortoise");
+    if !lazy_orm || q.kind != QueryKind::Read || !q.many || source.eager.covers(property) {
+        return;
+    }
+    if tortoise && !parent.is_some_and(|p| matches!(ast.kind(p), Kind::Await(_))) {
+        return; // Tortoise loads relations only when awaited
+    }
+    let Some(model) = source.model.clone() else {
+        return;
+    };
+    let condition = if !model.contains('.')
+        && cx.facts.imports.get(&model).is_none()
+        && cx.facts.model_relations.iter().any(|(m, _)| *m == model)
+    {
+        let is_rel = cx
+            .facts
+            .model_relations
+            .iter()
+            .any(|(m, f)| *m == model && f.contains(property));
+        if !is_rel {
+            return;
+        }
+        None
+    } else {
+        let q = cx.facts.imports.qualify_path(&model);
+        if q == model && !model.contains('.') {
+            return; // neither defined nor imported here
+        }
+        let Some((module, name)) = q.rsplit_once('.') else {
+            return;
+        };
+        Some(Condition::LazyRelation {
+            module: Some(module.to_string()),
+            model: name.to_string(),
+            field: property.clone(),
+        })
+    };
+    let model_name = model.rsplit('.').next().unwrap_or(&model);
+    let message = format!(
+        "`{item}.{property}` lazily loads a related row: one query per `{item}` in this {}",
+        per.what
+    );
+    let help = match q.orm {
+        "Django ORM" => format!(
+            "add `.select_related(\"{property}\")` (or `.prefetch_related(\"{property}\")` for many-valued relations) to the queryset the loop iterates"
+        ),
+        "SQLAlchemy" => format!(
+            "load the relation with the rows: `.options(selectinload({model_name}.{property}))` (or `joinedload`) on the query the loop iterates"
+        ),
+        _ => format!(
+            "join the relation in the query (`{model_name}.select({model_name}, Rel).join(Rel)`) or use `prefetch()`"
+        ),
+    };
+    let mut f = cx
+        .finding(ast.span(node), message)
+        .help(help)
+        .label(per.span, loop_label(cx, &per))
+        .label(
+            cx.first_line(source.node),
+            format!("`{model_name}` rows loaded here without eager-loading `{property}`"),
+        );
+    if let Some(c) = condition {
+        f = f.condition(c);
+    }
+    cx.emit(f);
+}
+
+/// The member is the start of a query chain already reported as a query (`c.orders.all()`).
+fn part_of_query(cx: &Ctx, node: NodeId) -> bool {
+    let ast = cx.ast;
+    let mut cur = node;
+    while let Some(p) = ast.parent(cur) {
+        match ast.kind(p) {
+            Kind::Member { object, .. } if *object == cur => cur = p,
+            Kind::Call(c) if c.callee == cur => cur = p,
+            _ => break,
+        }
+    }
+    cur != node
+        && ast.call(cur).is_some()
+        && orm::query_call(ast, &cx.facts.imports, cx.config, cur).is_some()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Per-row writes and lazy getters on loaded rows
+
+/// `order.save()` over a queryset, Sequelize `order.getCustomer()`, Mongoose `doc.populate()`.
+fn item_method(cx: &mut Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Some(call) = ast.call(node) else {
+        return false;
+    };
+    let Kind::Member { object, property } = ast.kind(call.callee) else {
+        return false;
+    };
+    let Kind::Name(item) = ast.kind(ast.unwrap_expr(*object)) else {
+        return false;
+    };
+    if !per.bindings.contains(item) {
+        return false;
+    }
+    let write = matches!(
+        property.as_str(),
+        "save" | "delete" | "destroy" | "update" | "increment" | "decrement" | "remove"
+    );
+    let reload = matches!(property.as_str(), "reload" | "refresh_from_db" | "populate");
+    let getter = ast.lang == Lang::TypeScript
+        && ["get", "count", "has"].iter().any(|p| {
+            property
+                .strip_prefix(p)
+                .is_some_and(|r| r.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        });
+    if !(write || reload || getter) {
+        return false;
+    }
+    let Some(source) = per.iter.and_then(|it| trace_source(cx, it, per.node, 0)) else {
+        return false;
+    };
+    let q = &source.query;
+    let fits = q.kind == QueryKind::Read
+        && match q.orm {
+            "Django ORM" | "Peewee/Tortoise" => write || property == "refresh_from_db",
+            "Sequelize" => write || getter || property == "reload",
+            "Mongoose" => write || property == "populate",
+            "TypeORM" => write || property == "reload",
+            _ => false,
+        };
+    if !fits {
+        return false;
+    }
+    let what = if write { "writes" } else { "runs a query" };
+    let message = format!(
+        "`{item}.{property}()` {what} once per `{item}` in this {}",
+        per.what
+    );
+    let help = match (q.orm, write) {
+        ("Django ORM", true) => "write once: `queryset.update(...)` for one value, or collect the rows and call `Model.objects.bulk_update(rows, [fields])`",
+        ("Peewee/Tortoise", true) => "write once: `Model.update(...).where(Model.id.in_(ids))` or `Model.bulk_update(rows, fields)`",
+        ("Sequelize", true) => "write once: `Model.update(values, { where: { id: ids } })` or `Model.bulkCreate(rows, { updateOnDuplicate: [...] })`",
+        ("Sequelize", false) => "eager-load the association in the `findAll` with `include` and read it from the row",
+        ("Mongoose", true) => "write once: `Model.updateMany(...)` or `Model.bulkWrite([...])`",
+        ("Mongoose", false) => "populate on the query the loop iterates: `Model.find(...).populate(\"field\")`",
+        ("TypeORM", _) => "write once: `repository.save(rows)` with the array, or an `update` with `In(ids)`",
+        _ => "load or write every row in one query before or after the loop",
+    };
+    let f = cx
+        .finding(cx.first_line(node), message)
+        .help(help)
+        .label(per.span, loop_label(cx, per))
+        .label(cx.first_line(source.node), "rows loaded here");
+    cx.emit(f);
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the loop's rows come from
+
+/// Relations the iterated query eager-loads.
+#[derive(Clone, Debug)]
+enum Eager {
+    Nothing,
+    All,
+    Names(Vec<String>),
+}
+
+impl Eager {
+    fn covers(&self, relation: &str) -> bool {
+        match self {
+            Eager::Nothing => false,
+            Eager::All => true,
+            Eager::Names(n) => n.iter().any(|x| x == relation),
+        }
+    }
+    fn merge(self, other: Eager) -> Eager {
+        match (self, other) {
+            (Eager::All, _) | (_, Eager::All) => Eager::All,
+            (Eager::Nothing, x) | (x, Eager::Nothing) => x,
+            (Eager::Names(mut a), Eager::Names(b)) => {
+                a.extend(b);
+                Eager::Names(a)
+            }
+        }
+    }
+}
+
+struct Source {
+    query: Query,
+    /// The query call.
+    node: NodeId,
+    /// The model as written (`Order`, `models.Order`).
+    model: Option<String>,
+    eager: Eager,
+}
+
+/// Follows the loop's iterable back to the query that produced it, through wrappers
+/// (`enumerate`, slices, `.iter()`), chains on variables and earlier assignments.
+fn trace_source(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> Option<Source> {
+    let ast = cx.ast;
+    if depth > 6 {
+        return None;
+    }
+    let e = ast.unwrap_expr(expr);
+    match ast.kind(e) {
+        Kind::Index { object, .. } => trace_source(cx, *object, before, depth + 1),
+        Kind::Name(n) => {
+            let value = assigned_value(ast, n, before)?;
+            trace_source(cx, value.1, value.0, depth + 1)
+        }
+        Kind::Call(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            let recv = ast.receiver(c);
+            if recv.is_none()
+                && matches!(
+                    name,
+                    "enumerate" | "list" | "sorted" | "reversed" | "tuple" | "iter" | "set"
+                )
+            {
+                return trace_source(cx, ast.positional(c).next()?, before, depth + 1);
+            }
+            if recv.is_some()
+                && c.args.is_empty()
+                && matches!(
+                    name,
+                    "iter" | "into_iter" | "iter_mut" | "values" | "scalars" | "unique"
+                )
+                && orm::query_call(ast, &cx.facts.imports, cx.config, e).is_none()
+            {
+                return trace_source(cx, recv?, before, depth + 1);
+            }
+            if let Some(q) = orm::query_call(ast, &cx.facts.imports, cx.config, e) {
+                return Some(Source {
+                    model: model_of(ast, e, &q),
+                    eager: eager_of(ast, e, q.orm),
+                    query: q,
+                    node: e,
+                });
+            }
+            // a chain on a variable: `orders.select_related("customer").filter(..)`
+            let root = ast.chain_root(e);
+            if matches!(ast.kind(root), Kind::Name(_)) && root != e {
+                let mut s = trace_source(cx, root, before, depth + 1)?;
+                let extra = eager_of(ast, e, s.query.orm);
+                s.eager = s.eager.merge(extra);
+                let chain = ast.call_chain(e);
+                let names: Vec<&str> = chain
+                    .iter()
+                    .filter_map(|&c| ast.call(c).and_then(|c| ast.callee_name(c)))
+                    .collect();
+                if names
+                    .iter()
+                    .any(|n| matches!(*n, "get" | "first" | "last" | "count" | "exists" | "one"))
+                {
+                    s.query.many = false;
+                }
+                return Some(s);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The last `name = value` before `before` in the same function (or module): (assign, value).
+fn assigned_value(ast: &Ast, name: &str, before: NodeId) -> Option<(NodeId, NodeId)> {
+    let scope = ast.enclosing_function(before).unwrap_or(ROOT);
+    let mut found = None;
+    for id in scope + 1..before {
+        if let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } = ast.kind(id)
+        {
+            if matches!(ast.kind(*target), Kind::Name(n) if n == name)
+                && ast.enclosing_function(id).unwrap_or(ROOT) == scope
+            {
+                found = Some((id, *v));
+            }
+        }
+    }
+    found
+}
+
+/// The model a query reads: `Order` in `Order.objects.filter(..)`, `session.query(Order)`,
+/// `select(Order)`, `Order.query.all()`, `Order.select()`.
+fn model_of(ast: &Ast, call: NodeId, q: &Query) -> Option<String> {
+    let chain = ast.call_chain(call);
+    let first = ast.call(*chain.first()?)?;
+    let recv = ast.receiver(first).and_then(|r| ast.path_of(r));
+    match q.orm {
+        "Django ORM" => recv?.strip_suffix(".objects").map(str::to_string),
+        "Peewee/Tortoise" => ast.path_of(ast.chain_root(call)),
+        "SQLAlchemy" => {
+            if let Some(m) = recv.as_deref().and_then(|r| r.strip_suffix(".query")) {
+                return Some(m.to_string());
+            }
+            ast.subtree(call).find_map(|n| {
+                let c = ast.call(n)?;
+                if !matches!(ast.callee_name(c), Some("query" | "select")) {
+                    return None;
+                }
+                let arg = ast.positional(c).next()?;
+                let p = ast.path_of(arg)?;
+                is_capitalised(p.rsplit('.').next().unwrap_or(&p)).then_some(p)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The relations a query chain eager-loads (`select_related("customer")`,
+/// `.options(selectinload(Order.items))`, Peewee `.join(Customer)`).
+fn eager_of(ast: &Ast, call: NodeId, orm: &str) -> Eager {
+    let mut out = Eager::Nothing;
+    for n in ast.subtree(call) {
+        let Some(c) = ast.call(n) else { continue };
+        let Some(name) = ast.callee_name(c) else {
+            continue;
+        };
+        let peewee_join = orm == "Peewee/Tortoise" && name == "join";
+        if !EAGER_LOADERS.contains(&name) && !peewee_join {
+            continue;
+        }
+        if c.args.is_empty() || peewee_join {
+            out = out.merge(Eager::All);
+            continue;
+        }
+        let mut names = Vec::new();
+        for a in &c.args {
+            if a.name.is_some() {
+                continue;
+            }
+            match ast.kind(ast.unwrap_expr(a.value)) {
+                Kind::Str(s) => {
+                    names.push(s.value.split("__").next().unwrap_or(&s.value).to_string())
+                }
+                Kind::Member { property, .. } => names.push(property.clone()),
+                Kind::Call(_) => {} // nested loader options are visited on their own
+                _ => {
+                    out = out.merge(Eager::All);
+                }
+            }
+        }
+        out = out.merge(Eager::Names(names));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+/// The loop variable the query depends on (else the last one bound).
+fn pick_binding(ast: &Ast, per: &PerItem, node: NodeId) -> Option<String> {
+    let used = per.bindings.iter().find(|b| {
+        ast.subtree(node)
+            .any(|n| matches!(ast.kind(n), Kind::Name(x) if x == *b))
+    });
+    used.or(per.bindings.last())
+        .filter(|b| b.as_str() != "_")
+        .cloned()
+}
+
+fn loop_label(cx: &Ctx, per: &PerItem) -> String {
+    match per.iter {
+        Some(it) => {
+            let text = cx.text(it).lines().next().unwrap_or("").trim();
+            let short: String = text.chars().take(50).collect();
+            let dots = if short.len() < text.len() { "…" } else { "" };
+            format!("{} over `{short}{dots}`", per.what)
+        }
+        None => format!("this {}", per.what),
+    }
+}
+
+fn query_help(orm: &str, kind: QueryKind) -> &'static str {
+    let write = kind == QueryKind::Write;
+    if kind == QueryKind::Count {
+        match orm {
+            "Django ORM" => return "count for every item in one query: `annotate(n=Count(\"<relation>\"))` on the queryset you iterate, or `values(\"<fk>\").annotate(n=Count(\"id\"))` keyed by id",
+            "SQLAlchemy" => return "count for every item in one query: `select(Model.fk, func.count()).where(Model.fk.in_(ids)).group_by(Model.fk)`",
+            "Prisma" => return "count for every item in one query: `groupBy({ by: ['fk'], where: { fk: { in: ids } }, _count: true })`, or `include: { _count: true }` on the parent query",
+            "Mongoose" => return "count for every item in one query: `aggregate([{ $match: { fk: { $in: ids } } }, { $group: { _id: '$fk', n: { $sum: 1 } } }])`",
+            "Sequelize" => return "count for every item in one query: `count({ where: { fk: ids }, group: ['fk'] })`",
+            _ => {}
+        }
+    }
+    match (orm, write) {
+        ("Django ORM", false) => "fetch every item's rows in one query before the loop: `select_related()`/`prefetch_related()` on the queryset you iterate, or `Model.objects.filter(<fk>__in=keys)` grouped in a dict",
+        ("Django ORM", true) => "write in one statement: `Model.objects.bulk_create(objs)`, `bulk_update(objs, fields)` or `queryset.update(...)`",
+        ("SQLAlchemy", false) => "load the rows with the parent query (`.options(selectinload(...))`/`joinedload`) or in one query with `Model.id.in_(ids)`",
+        ("SQLAlchemy", true) => "write in one statement: `session.execute(insert(Model), rows)` or `update(Model).where(Model.id.in_(ids))`",
+        ("Peewee/Tortoise", false) => "fetch in one query: `Model.select().where(Model.fk.in_(ids))` (Peewee `prefetch()`), Tortoise `filter(id__in=ids)` / `prefetch_related()`",
+        ("Peewee/Tortoise", true) => "write in one statement: `Model.insert_many(rows)` / `bulk_create` / `bulk_update`",
+        ("SQL driver", false) => "run one query for all items: `WHERE id = ANY(%s)` (or `IN %s`) with the list of keys",
+        ("SQL driver", true) => "write in one round trip: `executemany(...)` or a multi-row `INSERT ... VALUES`",
+        ("Prisma", false) => "fetch in one query: `findMany({ where: { id: { in: ids } } })`, or `include` the relation in the parent query",
+        ("Prisma", true) => "write in one query: `createMany`/`updateMany`, or batch the writes in `prisma.$transaction([...])`",
+        ("TypeORM", false) => "fetch in one query: `find({ where: { id: In(ids) } })`, or load the relation with `relations: [...]` / `leftJoinAndSelect`",
+        ("TypeORM", true) => "write in one call: `repository.save(entities)` with the array, or `insert([...])`",
+        ("Sequelize", false) => "fetch in one query: `findAll({ where: { id: { [Op.in]: ids } } })`, or eager-load with `include`",
+        ("Sequelize", true) => "write in one query: `bulkCreate(rows)` or `update(values, { where: { id: ids } })`",
+        ("Mongoose", false) => "fetch in one query: `find({ _id: { $in: ids } })`, or `populate()` the reference",
+        ("Mongoose", true) => "write in one round trip: `bulkWrite([...])`, `insertMany` or `updateMany`",
+        ("Knex", false) => "fetch in one query: `whereIn('id', ids)`, then group the rows by key",
+        ("Knex", true) => "write in one query: `insert(rows)` with an array, or `whereIn(...).update(...)`",
+        ("Drizzle", _) => "use one query: `where(inArray(table.id, ids))`, or the relational query's `with:`",
+        ("SQL client", false) | ("postgres.js", false) => "run one query for all items: `WHERE id = ANY($1)` with the array of keys (pg), `IN (?)` (mysql2)",
+        ("SQL client", true) | ("postgres.js", true) => "write in one statement: a multi-row `INSERT ... VALUES` or `UPDATE ... WHERE id = ANY($1)`",
+        ("sqlx", _) => "run one query for all ids: `WHERE id = ANY($1)` binding a `Vec`, then group the rows in a `HashMap`",
+        ("diesel", _) => "use one query: `.filter(col.eq_any(&ids))`, or `Child::belonging_to(&parents)` with `.grouped_by(&parents)`",
+        ("SeaORM", _) => "use one query: `Entity::find().filter(Column::Id.is_in(ids))`, or `find_with_related` / `load_many`",
+        ("tokio-postgres", _) => "run one query for all items: `WHERE id = ANY($1)` with `&ids`, in one round trip",
+        _ => "fetch every item's rows in one batched query before the loop (`IN`/`ANY` on the keys) instead of one query per item",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{lint_source, Options};
+
+    fn findings(path: &str, src: &str) -> Vec<String> {
+        lint_source(Path::new(path), src, &Options::default())
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.rule == "n-plus-one-query")
+            .map(|d| format!("{}: {}", d.start.line, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn django_query_in_loop() {
+        let f = findings(
+            "views.py",
+            "from django.http import JsonResponse\nfrom .models import Order, Customer\n\ndef report(request):\n    out = []\n    for customer in Customer.objects.all():\n        n = Order.objects.filter(customer=customer).count()\n        out.append(n)\n    return JsonResponse(out)\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("runs once per `customer`"), "{f:?}");
+    }
+
+    #[test]
+    fn batched_and_outside_and_once_are_clean() {
+        let f = findings(
+            "views.py",
+            "from .models import Order\n\ndef a(ids):\n    orders = Order.objects.filter(id__in=ids)\n    for o in orders:\n        print(o.total)\n    for chunk in chunks(ids):\n        Order.objects.filter(id__in=chunk).delete()\n    for c in ids:\n        first = Order.objects.filter(customer_id=c).first()\n        break\n    for status in ['open', 'closed']:\n        Order.objects.filter(status=status).count()\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn lazy_relation_same_file() {
+        let src = "from django.db import models\n\nclass Customer(models.Model):\n    name = models.CharField(max_length=10)\n\nclass Order(models.Model):\n    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n    total = models.IntegerField()\n\ndef names():\n    out = []\n    for order in Order.objects.filter(total__gt=1):\n        out.append(order.customer.name)\n        out.append(order.total)\n    for order in Order.objects.select_related('customer'):\n        out.append(order.customer.name)\n    return out\n";
+        let f = findings("shop/models.py", src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].starts_with("13:"), "{f:?}");
+    }
+
+    #[test]
+    fn workers_constants_and_http_sessions_are_clean() {
+        let py = "import requests\nfrom .models import Rate\n\nCURRENCIES = ['EUR', 'USD']\n\ndef refresh(urls, queue):\n    session = requests.Session()\n    for url in urls:\n        session.get(url, timeout=5)\n    for code in CURRENCIES:\n        Rate.objects.filter(code=code).update(stale=True)\n    while True:\n        msg = queue.receive_message()\n        Rate.objects.create(code=msg.code)\n";
+        let f = findings("jobs.py", py);
+        assert!(f.is_empty(), "{f:?}");
+        let ts = "import { gql } from '@apollo/client';\nexport async function f(client, ids) {\n  for (const id of ids) {\n    await client.query({ query: GET_USER, variables: { id } });\n  }\n}\n";
+        let f = findings("a.ts", ts);
+        assert!(f.is_empty(), "{f:?}");
+        let rs = "async fn worker(mut rx: Receiver<Job>, pool: PgPool) {\n    while let Some(job) = rx.recv().await {\n        sqlx::query(\"UPDATE jobs SET done = true WHERE id = $1\").bind(job.id).execute(&pool).await.ok();\n    }\n}\n";
+        let f = findings("src/worker.rs", rs);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn rust_results_end_the_chain() {
+        let rs = "async fn f(pool: &PgPool, ids: &[i64]) -> Result<Vec<String>, E> {\n    let mut out = vec![];\n    for id in ids {\n        let n: String = sqlx::query_scalar(\"SELECT name FROM t WHERE id = $1\").bind(id).fetch_one(pool).await.map_err(E::from)?;\n        out.push(n);\n    }\n    Ok(out)\n}\n";
+        let f = findings("src/db.rs", rs);
+        assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn lazy_relation_needs_a_relation_field() {
+        let src = "from django.db import models\n\nclass Order(models.Model):\n    customer = models.ForeignKey('Customer', on_delete=models.CASCADE)\n    status = models.CharField(max_length=9)\n\ndef f():\n    for o in Order.objects.all():\n        print(o.status.upper(), o.customer_id)\n    for o in Order.objects.prefetch_related('customer'):\n        print(o.customer.name)\n    rows = Order.objects.all()\n    rows = rows.select_related('customer')\n    for o in rows:\n        print(o.customer.name)\n";
+        let f = findings("models.py", src);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn option_map_in_rust_is_not_a_loop() {
+        let src = "async fn f(pool: &PgPool, user: Option<i64>) -> Result<()> {\n    let u = user.map(|id| async move { sqlx::query(\"SELECT 1 WHERE id = $1\").bind(id).fetch_one(pool).await });\n    for id in ids {\n        sqlx::query(\"SELECT * FROM t WHERE id = $1\").bind(id).fetch_one(pool).await?;\n    }\n    Ok(())\n}\n";
+        let f = findings("src/db.rs", src);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].starts_with("4:"), "{f:?}");
+    }
+
+    #[test]
+    fn promise_all_map_and_helper_same_file() {
+        let src = "import { prisma } from './prisma';\n\nasync function ordersFor(id: string) {\n  return prisma.order.findMany({ where: { userId: id } });\n}\n\nexport async function list(ids: string[]) {\n  await Promise.all(ids.map(async (id) => prisma.user.findUnique({ where: { id } })));\n  for (const id of ids) {\n    await ordersFor(id);\n  }\n  await prisma.user.findMany({ where: { id: { in: ids } } });\n}\n";
+        let f = findings("src/x.ts", src);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[1].contains("`ordersFor(…)` runs a query (`prisma.order.findMany(…)`) once per `id`"),
+            "{f:?}"
+        );
+    }
+}
