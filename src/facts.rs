@@ -16,7 +16,18 @@ pub struct Imports {
     map: HashMap<String, String>,
     /// ORM model classes defined in this file.
     models: HashSet<String>,
+    /// Parameters and fields typed as an ORM repository (`private accounts: Repository<Account>`).
+    repositories: HashSet<String>,
 }
+
+/// Types that make a parameter or field an ORM repository.
+const REPOSITORY_TYPES: &[&str] = &[
+    "Repository<",
+    "MongoRepository<",
+    "TreeRepository<",
+    "EntityRepository<",
+    "Model<",
+];
 
 /// Base classes, decorators and derives that make a class an ORM model.
 const MODEL_MARKERS: &[&str] = &[
@@ -37,6 +48,9 @@ const MODEL_MARKERS: &[&str] = &[
 ];
 
 impl Imports {
+    pub fn is_repository(&self, name: &str) -> bool {
+        self.repositories.contains(name)
+    }
     pub fn is_model(&self, name: &str) -> bool {
         self.models.contains(name)
     }
@@ -191,6 +205,18 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                     (alias.clone(), format!("{}{sep}{name}", imp.module))
                 };
                 facts.imports.map.insert(local, q);
+            }
+        }
+    }
+    for node in &ast.nodes {
+        if let Kind::Function(f) = &node.kind {
+            for p in &f.params {
+                if p.ty
+                    .as_deref()
+                    .is_some_and(|t| REPOSITORY_TYPES.iter().any(|r| t.starts_with(r)))
+                {
+                    facts.imports.repositories.insert(p.name.clone());
+                }
             }
         }
     }

@@ -1069,6 +1069,7 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             _ => {
                 let l = last_segment(&first_recv).to_ascii_lowercase();
                 l.ends_with("repository")
+                    || imports.is_repository(last_segment(&first_recv))
                     || l.ends_with("repo")
                     || l == "manager"
                     || l == "entitymanager"

@@ -122,7 +122,11 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
                 .and_then(|c| ast.callee_name(c))
                 .is_some_and(|m| {
                     let m = m.to_ascii_lowercase();
-                    m.contains("sleep") || m == "settimeout" || m == "wait" || m == "backoff"
+                    m.contains("sleep")
+                        || m == "settimeout"
+                        || m == "wait"
+                        || m == "backoff"
+                        || m == "tick"
                 })
         });
         if waits {
