@@ -61,6 +61,10 @@ pub enum Condition {
     NoDefaultPagination,
     /// Holds unless the project installs an app-wide rate limiter.
     NoGlobalRateLimit,
+    /// Holds if some HTTP handler of the project sends the result of this function (`name`,
+    /// a method of `class`) to the client as it is. The engine fills `{handler}` in the message
+    /// and adds the handler's call as a related label.
+    ReturnedByHandler { name: String, class: Option<String> },
 }
 
 #[derive(Clone, Debug, Serialize)]

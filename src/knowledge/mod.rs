@@ -5,5 +5,6 @@
 pub mod http;
 pub mod loops;
 pub mod orm;
+pub mod pagination;
 pub mod secrets;
 pub mod sql;

@@ -495,13 +495,13 @@ impl<'a> Chain<'a> {
             Kind::Call(_) => String::new(),
             _ => self.root_path.clone().unwrap_or_default(),
         };
-        for &c in &self.calls {
+        for (i, &c) in self.calls.iter().enumerate() {
             let call = ast.call(c).expect("call");
             let name = match ast.kind(call.callee) {
                 Kind::Member { property, .. } => {
                     // include intermediate members: `prisma.user` . `findMany`
                     let path = ast.path_of(call.callee);
-                    match (&path, s.is_empty()) {
+                    match (&path, s.is_empty() || i == 0) {
                         (Some(p), true) => p.clone(),
                         _ => format!(".{property}"),
                     }
@@ -566,6 +566,31 @@ fn last_segment(path: &str) -> &str {
 
 fn is_capitalised(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// The declared type of `this.x` when the class injects it through its constructor
+/// (`constructor(@InjectRepository(User) private readonly users: Repository<User>)`).
+fn injected_type(ast: &Ast, recv: NodeId) -> Option<&str> {
+    let field = match ast.kind(recv) {
+        Kind::Member { object, property } if matches!(ast.kind(*object), Kind::Name(n) if n == "this") => {
+            property
+        }
+        _ => return None,
+    };
+    let class = ast.ancestors(recv).find_map(|a| match ast.kind(a) {
+        Kind::Class(c) => Some(c),
+        _ => None,
+    })?;
+    class.body.iter().find_map(|&s| {
+        let f = ast.function(s)?;
+        if f.name.as_deref() != Some("constructor") {
+            return None;
+        }
+        f.params
+            .iter()
+            .find(|p| &p.name == field)
+            .and_then(|p| p.ty.as_deref())
+    })
 }
 
 /// Whether a name is an ORM model: a class of this file with a model base, or imported from a
@@ -639,17 +664,40 @@ pub fn is_sql_receiver(ast: &Ast, recv: NodeId) -> bool {
     }
 }
 
+/// Methods that only unwrap or convert a query's `Result`/`Option` (Rust), never part of the
+/// query itself: `.load(conn).map_err(..)?`, `.all(db).await.unwrap()`.
+const RESULT_ADAPTERS: &[&str] = &[
+    "map_err",
+    "unwrap",
+    "expect",
+    "context",
+    "with_context",
+    "optional",
+    "ok",
+    "ok_or",
+    "ok_or_else",
+    "unwrap_or_default",
+];
+
+fn is_result_adapter(ast: &Ast, call: &crate::ast::Call) -> bool {
+    ast.lang == Lang::Rust
+        && ast
+            .callee_name(call)
+            .is_some_and(|n| RESULT_ADAPTERS.contains(&n))
+}
+
 /// The query a call runs, if it is the outermost call of a database call chain.
 pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Option<Query> {
     let c = ast.call(call)?;
-    // Only the outermost call of a chain: `a.filter(..).first()` is reported at `first`.
+    // Only the outermost call of a chain: `a.filter(..).first()` is reported at `first`
+    // (result adapters such as `.map_err(..)` / `.await.unwrap()` after it do not count).
     if let Some(p) = ast.parent(call) {
         if let Kind::Member { object, .. } = ast.kind(p) {
             if *object == call
                 && ast
                     .parent(p)
                     .and_then(|g| ast.call(g))
-                    .is_some_and(|g| g.callee == p)
+                    .is_some_and(|g| g.callee == p && !is_result_adapter(ast, g))
             {
                 return None;
             }
@@ -661,7 +709,7 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
                     && ast
                         .parent(m)
                         .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
+                        .is_some_and(|g| g.callee == m && !is_result_adapter(ast, g))
                 {
                     return None;
                 }
@@ -673,7 +721,7 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
                     && ast
                         .parent(m)
                         .and_then(|g| ast.call(g))
-                        .is_some_and(|g| g.callee == m)
+                        .is_some_and(|g| g.callee == m && !is_result_adapter(ast, g))
                 {
                     return None;
                 }
@@ -796,8 +844,10 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     let method = chain.names[0];
     if let Some(recv) = ast.receiver(first) {
         if (SQL_TEXT_METHODS_PY.contains(&method)
-            || ["scalars", "scalar", "get"].contains(&method)
-                && last_segment(&first_recv).contains("session"))
+            || ["scalars", "scalar", "get", "exec"].contains(&method)
+                && last_segment(&first_recv).contains("session")
+            // `db.scalars(stmt)`, `self.db.scalars(select(X))`
+            || method == "scalars")
             && first.args.iter().any(|a| a.name.is_none())
             && is_sql_receiver(ast, recv)
         {
@@ -864,11 +914,13 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
                     "one",
                     "one_or_none",
                     "scalar",
+                    "fetchone",
                 ]
                 .contains(&last)
             {
                 qy.many = false;
             }
+            qy.limited |= last == "fetchmany";
             return Some(qy);
         }
     }
@@ -1021,6 +1073,16 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
                     || l == "manager"
                     || l == "entitymanager"
                     || l.ends_with("datasource")
+                    || injected_type(ast, r).is_some_and(|t| {
+                        [
+                            "Repository<",
+                            "MongoRepository<",
+                            "TreeRepository<",
+                            "EntityManager",
+                        ]
+                        .iter()
+                        .any(|p| t.starts_with(p))
+                    })
             }
         });
         if repo {
@@ -1305,7 +1367,7 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
             _ => QueryKind::Read,
         };
         let mut qy = q(chain, "SeaORM", kind, last == "all" || last == "stream");
-        qy.limited = chain.has(&["limit", "paginate"]);
+        qy.limited = chain.has(&["limit", "paginate", "cursor_by"]);
         qy.eager = chain.has(&["find_also_related", "find_with_related"]);
         qy.batched = chain.inner_call(&["is_in"]);
         return Some(qy);
@@ -1340,7 +1402,7 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
                 },
                 ["load", "get_results", "load_iter"].contains(&last),
             );
-            qy.limited = chain.has(&["limit"]);
+            qy.limited = chain.has(&["limit", "paginate"]);
             qy.batched = chain.inner_call(&["eq_any", "any"]);
             qy.eager = chain.has(&["inner_join", "left_join", "left_outer_join", "belonging_to"]);
             if root_last == "sql_query" {

@@ -2,6 +2,7 @@
 
 pub mod hardcoded_secret;
 pub mod sql_injection;
+pub mod unbounded_query;
 
 use crate::engine::Rule;
 
@@ -10,5 +11,6 @@ pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &hardcoded_secret::HardcodedSecret,
         &sql_injection::SqlInjection,
+        &unbounded_query::UnboundedQuery,
     ]
 }
