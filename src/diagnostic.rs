@@ -70,6 +70,10 @@ pub enum Condition {
     NoGlobalRateLimit,
     /// Holds unless some file of the project makes this setting (`axios.defaults.timeout`).
     UnlessProjectSetting(&'static str),
+    /// Holds if some HTTP handler of the project sends the result of this function (`name`,
+    /// a method of `class`) to the client as it is. The engine fills `{handler}` in the message
+    /// and adds the handler's call as a related label.
+    ReturnedByHandler { name: String, class: Option<String> },
 }
 
 #[derive(Clone, Debug, Serialize)]

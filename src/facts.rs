@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::knowledge::{http, http_clients, loops, orm, relations};
+use crate::knowledge::{http, http_clients, loops, orm, pagination, relations};
 use crate::source::{Position, SourceFile, Span};
 
 /// Local name -> qualified name, from the file's imports.
@@ -100,6 +100,21 @@ pub struct FnFact {
     pub query: Option<(Span, String)>,
 }
 
+/// A call inside an HTTP handler whose result the handler sends to the client as it is
+/// (`return this.usersService.findAll()`), for `unbounded-query` across files.
+#[derive(Clone, Debug)]
+pub struct ReturnedCall {
+    /// The called function or method: `findAll`.
+    pub name: String,
+    /// The module the callee was imported from (`app.crud`, `../services/users`, `crate::db`).
+    pub module: Option<String>,
+    /// The receiver of a method call (`this.usersService`), or `class:Name` for `self.m()`.
+    pub receiver: Option<String>,
+    pub span: Span,
+    /// The handler, as messages name it (`UsersController.findAll`).
+    pub handler: String,
+}
+
 /// A query site recorded for the project index (positions, since file text is dropped).
 #[derive(Clone, Debug)]
 pub struct QuerySite {
@@ -130,9 +145,18 @@ pub struct FileFacts {
     pub settings: Vec<&'static str>,
     /// Model classes of this file and their lazy relation fields (`Order` -> [`customer`]).
     pub model_relations: Vec<(String, Vec<String>)>,
+    /// Calls whose result a handler of this file sends to the client.
+    pub returned_calls: Vec<ReturnedCall>,
+    /// Every call [`orm::query_call`] recognises, in node order (rules look them up instead of
+    /// asking again for every call).
+    pub query_calls: Vec<NodeId>,
 }
 
 impl FileFacts {
+    /// Whether the facts pass recognised `call` as a database query.
+    pub fn is_query_call(&self, call: NodeId) -> bool {
+        self.query_calls.binary_search(&call).is_ok()
+    }
     pub fn is_handler(&self, func: NodeId) -> bool {
         self.handlers.contains_key(&func)
     }
@@ -201,6 +225,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                     (alias.clone(), imp.module.clone())
                 } else if imp.module.is_empty() {
                     (alias.clone(), name.clone())
+                } else if imp.module.ends_with('.') {
+                    // Python `from . import crud`, `from .. import models`
+                    (alias.clone(), format!("{}{name}", imp.module))
                 } else {
                     (alias.clone(), format!("{}{sep}{name}", imp.module))
                 };
@@ -289,6 +316,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             Kind::Call(_) => {
                 if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
+                    facts.query_calls.push(id);
                     // Attribute the query to the innermost named function.
                     let owner = ast.ancestors(id).find(|&a| function_name(ast, a).is_some());
                     // A memoised helper (`@lru_cache`) does not query on every call.
@@ -322,5 +350,6 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         }
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
+    facts.returned_calls = pagination::returned_calls(ast, &facts);
     facts
 }

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::facts::QuerySite;
+use crate::source::Position;
 
 /// A project function that runs a query.
 #[derive(Clone, Debug)]
@@ -14,6 +15,17 @@ pub struct QueryingFn {
     pub module: String,
     pub class: Option<String>,
     pub site: QuerySite,
+}
+
+/// A call whose result a handler sends to the client (see [`crate::facts::ReturnedCall`]).
+#[derive(Clone, Debug)]
+pub struct ReturnedCallSite {
+    pub path: PathBuf,
+    pub module: Option<String>,
+    pub receiver: Option<String>,
+    pub start: Position,
+    pub end: Position,
+    pub handler: String,
 }
 
 #[derive(Debug, Default)]
@@ -30,6 +42,8 @@ pub struct ProjectIndex {
     pub settings: HashSet<&'static str>,
     /// Model class name -> (module, lazy relation fields) for every class of that name.
     pub model_relations: HashMap<String, Vec<(String, Vec<String>)>>,
+    /// Callee name -> the handler calls whose result is sent to the client.
+    pub returned: HashMap<String, Vec<ReturnedCallSite>>,
 }
 
 /// What one file contributes to the index.
@@ -44,6 +58,8 @@ pub struct IndexPart {
     pub settings: Vec<&'static str>,
     /// (model class, lazy relation fields)
     pub model_relations: Vec<(String, Vec<String>)>,
+    /// (callee name, site) for every call a handler of the file sends to the client.
+    pub returned: Vec<(String, ReturnedCallSite)>,
 }
 
 impl ProjectIndex {
@@ -57,6 +73,9 @@ impl ProjectIndex {
                 .or_default()
                 .push((part.module.clone(), fields));
         }
+        for (name, site) in part.returned {
+            self.returned.entry(name).or_default().push(site);
+        }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(site) = site {
@@ -68,6 +87,37 @@ impl ProjectIndex {
                 });
             }
         }
+    }
+
+    /// A handler call that sends the result of function `name` (a method of `class`), defined
+    /// in the file at `path`, to the client. Imported callees must come from that file's
+    /// module; method calls need a receiver that names the class (`this.usersService` for
+    /// `UsersService`) or a name no other function of the project has.
+    pub fn handler_returning(
+        &self,
+        path: &Path,
+        name: &str,
+        class: Option<&str>,
+    ) -> Option<&ReturnedCallSite> {
+        let module = crate::facts::module_path(path);
+        let unique = self.defined.get(name).copied() == Some(1);
+        self.returned
+            .get(name)?
+            .iter()
+            .filter(|s| match (&s.module, &s.receiver) {
+                (Some(m), _) => ends_with_segments(&module, &normalise_module(&s.path, m)),
+                (None, Some(r)) => match (r.strip_prefix("class:"), r.strip_prefix("type:")) {
+                    (Some(c), _) => class == Some(c) && s.path == path,
+                    (_, Some(t)) => class == Some(t),
+                    _ => {
+                        class.is_some_and(|c| {
+                            crate::knowledge::pagination::receiver_names_class(r, c)
+                        }) || unique
+                    }
+                },
+                (None, None) => s.path == path || unique && class.is_none(),
+            })
+            .min_by(|a, b| (&a.path, a.start.line).cmp(&(&b.path, b.start.line)))
     }
 
     /// The querying function a call resolves to, if any.

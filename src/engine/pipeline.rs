@@ -15,7 +15,7 @@ use crate::ast::Kind;
 use crate::config::Config;
 use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severity};
 use crate::facts::{self, QuerySite};
-use crate::index::{IndexPart, ProjectIndex};
+use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
 use crate::lang::{self, Dialect};
 use crate::report::{line_hash, Notice, Report};
 use crate::source::SourceFile;
@@ -297,6 +297,21 @@ fn analyse(
         global_rate_limit: facts.global_rate_limit,
         settings: facts.settings.clone(),
         model_relations: facts.model_relations.clone(),
+        returned: facts
+            .returned_calls
+            .iter()
+            .map(|r| {
+                let site = ReturnedCallSite {
+                    path: file.path.clone(),
+                    module: r.module.clone(),
+                    receiver: r.receiver.clone(),
+                    start: file.position(r.span.start),
+                    end: file.position(r.span.end),
+                    handler: r.handler.clone(),
+                };
+                (r.name.clone(), site)
+            })
+            .collect(),
     };
     Ok((findings, suppressions, index))
 }
@@ -470,6 +485,22 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         None => true,
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
         Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
+        Some(Condition::ReturnedByHandler { name, class }) => {
+            let Some(site) = index.handler_returning(path, &name, class.as_deref()) else {
+                return false;
+            };
+            d.message = d
+                .message
+                .replace("{handler}", &format!("`{}`", site.handler));
+            d.labels.push(Label {
+                path: Some(site.path.clone()),
+                span: Default::default(),
+                start: site.start,
+                end: site.end,
+                message: format!("`{}` sends the result to the client here", site.handler),
+            });
+            true
+        }
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::LazyRelation {
             module,

@@ -6,6 +6,7 @@ pub mod http;
 pub mod http_clients;
 pub mod loops;
 pub mod orm;
+pub mod pagination;
 pub mod relations;
 pub mod secrets;
 pub mod sql;

@@ -556,6 +556,31 @@ fn is_capitalised(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
 }
 
+/// The declared type of `this.x` when the class injects it through its constructor
+/// (`constructor(@InjectRepository(User) private readonly users: Repository<User>)`).
+fn injected_type(ast: &Ast, recv: NodeId) -> Option<&str> {
+    let field = match ast.kind(recv) {
+        Kind::Member { object, property } if matches!(ast.kind(*object), Kind::Name(n) if n == "this") => {
+            property
+        }
+        _ => return None,
+    };
+    let class = ast.ancestors(recv).find_map(|a| match ast.kind(a) {
+        Kind::Class(c) => Some(c),
+        _ => None,
+    })?;
+    class.body.iter().find_map(|&s| {
+        let f = ast.function(s)?;
+        if f.name.as_deref() != Some("constructor") {
+            return None;
+        }
+        f.params
+            .iter()
+            .find(|p| &p.name == field)
+            .and_then(|p| p.ty.as_deref())
+    })
+}
+
 /// Whether a name is an ORM model: a class of this file with a model base, or imported from a
 /// models/entities module.
 pub fn is_model(imports: &Imports, name: &str) -> bool {
@@ -639,6 +664,7 @@ const RUST_RESULT_ADAPTORS: &[&str] = &[
     "ok",
     "ok_or",
     "ok_or_else",
+    "optional",
     "context",
     "with_context",
     "len",
@@ -826,7 +852,7 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
     let method = chain.names[0];
     if let Some(recv) = ast.receiver(first) {
         if (SQL_TEXT_METHODS_PY.contains(&method)
-            || ["scalars", "scalar", "get"].contains(&method)
+            || ["scalars", "scalar", "get", "exec"].contains(&method)
                 && last_segment(&first_recv).contains("session")
                 // `session.get(Model, id)`, not `requests.Session().get(url)`
                 && (method != "get"
@@ -834,7 +860,9 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
                         .positional(first)
                         .next()
                         .and_then(|a| ast.path_of(a))
-                        .is_some_and(|p| is_capitalised(last_segment(&p)))))
+                        .is_some_and(|p| is_capitalised(last_segment(&p))))
+            // `db.scalars(stmt)`, `self.db.scalars(select(X))`
+            || method == "scalars")
             && first.args.iter().any(|a| a.name.is_none())
             && is_sql_receiver(ast, recv)
         {
@@ -901,11 +929,13 @@ fn python(chain: &Chain, imports: &Imports) -> Option<Query> {
                     "one",
                     "one_or_none",
                     "scalar",
+                    "fetchone",
                 ]
                 .contains(&last)
             {
                 qy.many = false;
             }
+            qy.limited |= last == "fetchmany";
             return Some(qy);
         }
     }
@@ -1074,6 +1104,16 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
                     || l == "manager"
                     || l == "entitymanager"
                     || l.ends_with("datasource")
+                    || injected_type(ast, r).is_some_and(|t| {
+                        [
+                            "Repository<",
+                            "MongoRepository<",
+                            "TreeRepository<",
+                            "EntityManager",
+                        ]
+                        .iter()
+                        .any(|p| t.starts_with(p))
+                    })
             }
         });
         if repo {
@@ -1366,7 +1406,7 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
             _ => QueryKind::Read,
         };
         let mut qy = q(chain, "SeaORM", kind, last == "all" || last == "stream");
-        qy.limited = chain.has(&["limit", "paginate"]);
+        qy.limited = chain.has(&["limit", "paginate", "cursor_by"]);
         qy.eager = chain.has(&["find_also_related", "find_with_related"]);
         qy.batched = chain.inner_call(&["is_in"]);
         return Some(qy);
@@ -1401,7 +1441,7 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
                 },
                 ["load", "get_results", "load_iter"].contains(&last),
             );
-            qy.limited = chain.has(&["limit"]);
+            qy.limited = chain.has(&["limit", "paginate"]);
             qy.batched = chain.inner_call(&["eq_any", "any"]);
             qy.eager = chain.has(&["inner_join", "left_join", "left_outer_join", "belonging_to"]);
             if root_last == "sql_query" {

@@ -4,6 +4,7 @@ pub mod hardcoded_secret;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod sql_injection;
+pub mod unbounded_query;
 
 use crate::engine::Rule;
 
@@ -14,5 +15,6 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &sql_injection::SqlInjection,
+        &unbounded_query::UnboundedQuery,
     ]
 }
