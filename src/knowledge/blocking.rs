@@ -10,6 +10,9 @@
 //! queries that are not awaited (SQLAlchemy `Session`, DB-API cursors, Peewee; diesel) block as
 //! well. The tables below are the knowledge; supporting a library is adding a row.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
 use crate::facts::Imports;
@@ -38,6 +41,11 @@ const HASH: &str = "hashes on the event-loop thread (CPU-bound, tens to hundreds
 const KDF: &str = "runs a key derivation on the event-loop thread (CPU-bound)";
 const ZLIB: &str = "compresses on the event-loop thread";
 const DB: &str = "runs a synchronous database query";
+const REDIS: &str = "does a synchronous Redis round trip";
+const MONGO: &str = "does a synchronous MongoDB round trip";
+const PY_HASH: &str =
+    "hashes a password on the event-loop thread (CPU-bound, tens to hundreds of ms)";
+const PY_KDF: &str = "runs a key derivation on the event-loop thread (CPU-bound)";
 const BLOCK_ON: &str = "waits for a future synchronously (and panics inside a Tokio runtime)";
 const REQWEST_BLOCKING: &str =
     "is reqwest's blocking client (it waits for responses on the calling thread)";
@@ -108,10 +116,140 @@ const PY_CALLS: &[(&str, &[&str], &str, &str)] = &[
         SMTP,
         "`aiosmtplib` (`await aiosmtplib.send(message, hostname=...)`)",
     ),
+    (
+        "bcrypt",
+        &["hashpw", "checkpw", "kdf"],
+        PY_HASH,
+        "`await asyncio.to_thread(bcrypt.checkpw, ...)` (or a plain `def` endpoint, run in the thread pool)",
+    ),
+    (
+        "hashlib",
+        &["pbkdf2_hmac", "scrypt"],
+        PY_KDF,
+        "`await asyncio.to_thread(hashlib.pbkdf2_hmac, ...)`",
+    ),
 ];
 
-/// Python clients whose methods block: (constructor, methods, what, replacement).
-const PY_CLIENTS: &[(&str, &[&str], &str, &str)] = &[
+/// A client whose methods block: (constructor, methods, what, replacement, deep). A deep
+/// client's methods are called on objects reached from it (`client.shop.orders.find_one(..)`,
+/// `db = client["shop"]`).
+type ClientRow = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    bool,
+);
+
+const REDIS_COMMANDS: &[&str] = &[
+    "get",
+    "set",
+    "setex",
+    "setnx",
+    "getset",
+    "delete",
+    "incr",
+    "incrby",
+    "decr",
+    "expire",
+    "exists",
+    "ttl",
+    "mget",
+    "mset",
+    "hget",
+    "hset",
+    "hgetall",
+    "hmget",
+    "hincrby",
+    "hdel",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "lrange",
+    "sadd",
+    "srem",
+    "smembers",
+    "sismember",
+    "zadd",
+    "zrange",
+    "zrangebyscore",
+    "zrem",
+    "zincrby",
+    "publish",
+    "keys",
+    "scan",
+    "eval",
+    "ping",
+];
+const REDIS_INSTEAD: &str = "`redis.asyncio.Redis` (`await r.get(...)`), created once";
+const MONGO_OPERATIONS: &[&str] = &[
+    "find_one",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "replace_one",
+    "delete_one",
+    "delete_many",
+    "count_documents",
+    "estimated_document_count",
+    "aggregate",
+    "distinct",
+    "find_one_and_update",
+    "find_one_and_replace",
+    "find_one_and_delete",
+    "bulk_write",
+    "create_index",
+    "list_collection_names",
+];
+const MONGO_INSTEAD: &str = "motor's `AsyncIOMotorClient` (or PyMongo's `AsyncMongoClient`): `await collection.find_one(...)`";
+const PY_HASH_INSTEAD: &str = "`await asyncio.to_thread(pwd_context.verify, ...)` (or a plain `def` endpoint, run in the thread pool)";
+
+const PY_CLIENTS: &[ClientRow] = &[
+    ("redis.Redis", REDIS_COMMANDS, REDIS, REDIS_INSTEAD, false),
+    (
+        "redis.StrictRedis",
+        REDIS_COMMANDS,
+        REDIS,
+        REDIS_INSTEAD,
+        false,
+    ),
+    (
+        "redis.from_url",
+        REDIS_COMMANDS,
+        REDIS,
+        REDIS_INSTEAD,
+        false,
+    ),
+    (
+        "redis.Redis.from_url",
+        REDIS_COMMANDS,
+        REDIS,
+        REDIS_INSTEAD,
+        false,
+    ),
+    (
+        "pymongo.MongoClient",
+        MONGO_OPERATIONS,
+        MONGO,
+        MONGO_INSTEAD,
+        true,
+    ),
+    (
+        "passlib.context.CryptContext",
+        &["hash", "verify", "verify_and_update", "encrypt"],
+        PY_HASH,
+        PY_HASH_INSTEAD,
+        false,
+    ),
+    (
+        "argon2.PasswordHasher",
+        &["hash", "verify"],
+        PY_HASH,
+        PY_HASH_INSTEAD,
+        false,
+    ),
     (
         "requests.Session",
         &[
@@ -119,6 +257,7 @@ const PY_CLIENTS: &[(&str, &[&str], &str, &str)] = &[
         ],
         HTTP,
         PY_HTTP_INSTEAD,
+        false,
     ),
     (
         "requests.session",
@@ -127,6 +266,7 @@ const PY_CLIENTS: &[(&str, &[&str], &str, &str)] = &[
         ],
         HTTP,
         PY_HTTP_INSTEAD,
+        false,
     ),
     (
         "httpx.Client",
@@ -135,18 +275,21 @@ const PY_CLIENTS: &[(&str, &[&str], &str, &str)] = &[
         ],
         HTTP,
         "`httpx.AsyncClient`",
+        false,
     ),
     (
         "urllib3.PoolManager",
         &["request", "urlopen"],
         HTTP,
         PY_HTTP_INSTEAD,
+        false,
     ),
     (
         "subprocess.Popen",
         &["wait", "communicate"],
         PROCESS,
         PY_PROC_INSTEAD,
+        false,
     ),
     (
         "socket.socket",
@@ -161,6 +304,7 @@ const PY_CLIENTS: &[(&str, &[&str], &str, &str)] = &[
         ],
         SOCKET,
         "asyncio streams (`await asyncio.open_connection(...)`) or `loop.sock_*` methods",
+        false,
     ),
 ];
 
@@ -431,7 +575,9 @@ pub fn blocking_call(
 
 fn python(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<Blocking> {
     let c = ast.call(call)?;
-    if let Some(q) = imports.qualify(ast, c.callee) {
+    let last = ast.callee_name(c)?;
+    let module_fn = PY_CALL_NAMES.contains(last);
+    if let Some(q) = module_fn.then(|| imports.qualify(ast, c.callee)).flatten() {
         for (module, fns, does, instead) in PY_CALLS {
             if let Some(name) = q.strip_prefix(module).and_then(|r| r.strip_prefix('.')) {
                 if fns.contains(&name) {
@@ -444,16 +590,54 @@ fn python(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<Bloc
             }
         }
     }
-    let method = ast.callee_name(c)?;
-    let ctor = origin(ast, imports, text, call)?;
-    PY_CLIENTS
-        .iter()
-        .find(|(k, methods, ..)| *k == ctor && methods.contains(&method))
-        .map(|(k, _, does, instead)| Blocking {
-            display: format!("{k}(…).{method}"),
-            does,
-            instead: instead.to_string(),
-        })
+    let method = last;
+    // only files that import one of these clients pay for the variable lookup
+    let candidate = PY_CLIENT_METHODS.contains(method)
+        && PY_CLIENTS.iter().any(|(k, methods, ..)| {
+            methods.contains(&method) && imports.uses(k.split('.').next().unwrap_or(k))
+        });
+    if !candidate {
+        return None;
+    }
+    let direct = origin(ast, imports, text, call);
+    let found = direct.as_deref().and_then(|ctor| {
+        PY_CLIENTS
+            .iter()
+            .find(|(k, methods, ..)| *k == ctor && methods.contains(&method))
+    });
+    let found = found.or_else(|| {
+        let ctor = root_origin(ast, imports, text, call)?;
+        PY_CLIENTS
+            .iter()
+            .find(|(k, methods, _, _, deep)| *deep && *k == ctor && methods.contains(&method))
+    });
+    found.map(|(k, _, does, instead, _)| Blocking {
+        display: format!("{k}(…).{method}"),
+        does,
+        instead: instead.to_string(),
+    })
+}
+
+/// The constructor at the root of a receiver reached through attributes, indexing and method
+/// calls: `client.shop.orders` / `client["shop"]` / `client.get_database("shop")` where
+/// `client = MongoClient(..)`.
+fn root_origin(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<String> {
+    let c = ast.call(call)?;
+    let mut cur = ast.unwrap_expr(ast.receiver(c)?);
+    loop {
+        match ast.kind(cur) {
+            Kind::Member { object, .. } | Kind::Index { object, .. } => {
+                cur = ast.unwrap_expr(*object)
+            }
+            Kind::Call(inner) => match ast.kind(inner.callee) {
+                Kind::Member { object, .. } => cur = ast.unwrap_expr(*object),
+                Kind::Name(p) => return Some(imports.qualify_path(p)),
+                _ => return None,
+            },
+            Kind::Name(n) => return bound_origin_depth(ast, imports, text, call, n, 2),
+            _ => return None,
+        }
+    }
 }
 
 /// The module a TS callee resolves to, and the called name: `fs.readFileSync` ->
@@ -484,6 +668,10 @@ fn ts_target(ast: &Ast, imports: &Imports, callee: NodeId) -> Option<(String, St
 fn typescript(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Blocking> {
     let c = ast.call(call)?;
     if c.is_new {
+        return None;
+    }
+    let last = ast.callee_name(c)?;
+    if !last.ends_with("Sync") && last != "sync" {
         return None;
     }
     let (module, name) = ts_target(ast, imports, c.callee)?;
@@ -525,7 +713,12 @@ fn rust(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<Blocki
     if c.is_macro {
         return None;
     }
-    if let Some(q) = imports.qualify(ast, c.callee) {
+    // paths (`std::fs::read`, `thread::sleep`); method calls are matched below
+    let q = match ast.kind(c.callee) {
+        Kind::Name(_) => imports.qualify(ast, c.callee),
+        _ => None,
+    };
+    if let Some(q) = q {
         if let Some((_, does, instead)) = RS_CALLS.iter().find(|(p, ..)| *p == q) {
             return Some(Blocking {
                 display: q,
@@ -567,6 +760,12 @@ fn rust(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<Blocki
             instead: "`.await` on the future".into(),
         });
     }
+    if !RS_CLIENTS
+        .iter()
+        .any(|(_, methods, ..)| methods.contains(&method))
+    {
+        return None;
+    }
     let ctor = origin(ast, imports, text, call)?;
     RS_CLIENTS
         .iter()
@@ -578,10 +777,105 @@ fn rust(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<Blocki
         })
 }
 
+/// Methods that end a synchronous query chain (SQLAlchemy's `Query`/`Session`, DB-API cursors,
+/// Peewee); a cheap filter before the ORM recogniser.
+const PY_SYNC_QUERY_METHODS: &[&str] = &[
+    "all",
+    "first",
+    "one",
+    "one_or_none",
+    "scalar",
+    "scalars",
+    "scalar_one",
+    "scalar_one_or_none",
+    "get",
+    "get_or_404",
+    "first_or_404",
+    "one_or_404",
+    "count",
+    "paginate",
+    "filter",
+    "filter_by",
+    "order_by",
+    "join",
+    "outerjoin",
+    "options",
+    "distinct",
+    "group_by",
+    "offset",
+    "limit",
+    "yield_per",
+    "query",
+    "execute",
+    "executemany",
+    "executescript",
+    "fetchone",
+    "fetchall",
+    "fetchmany",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_one",
+    "fetch_all",
+    "fetch_val",
+    "select",
+    "get_or_none",
+    "get_by_id",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "insert",
+    "insert_many",
+    "update",
+    "delete",
+    "delete_by_id",
+    "bulk_create",
+    "exists",
+    "exclude",
+    "annotate",
+    "raw",
+];
+static PY_SYNC_QUERY_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| PY_SYNC_QUERY_METHODS.iter().copied().collect());
+/// Every function name of [`PY_CALLS`], for a cheap first test.
+static PY_CALL_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    PY_CALLS
+        .iter()
+        .flat_map(|(_, fns, ..)| fns.iter().copied())
+        .collect()
+});
+/// Every method name of [`PY_CLIENTS`].
+static PY_CLIENT_METHODS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    PY_CLIENTS
+        .iter()
+        .flat_map(|(_, methods, ..)| methods.iter().copied())
+        .collect()
+});
+
+/// diesel's terminal methods.
+const RS_SYNC_QUERY_METHODS: &[&str] = &[
+    "load",
+    "get_result",
+    "get_results",
+    "first",
+    "execute",
+    "load_iter",
+];
+
 /// A synchronous database query that is not awaited: SQLAlchemy's sync `Session`, DB-API
 /// cursors (psycopg2, pymysql, sqlite3), Peewee; diesel without `diesel-async`. Async drivers
 /// (asyncpg, `AsyncSession`, Tortoise, motor, databases, sqlx, diesel-async) are awaited.
 fn sync_query(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Option<Blocking> {
+    let c = ast.call(call)?;
+    let last = ast.callee_name(c)?;
+    let terminal = match ast.lang {
+        Lang::Python => PY_SYNC_QUERY_SET.contains(last),
+        Lang::Rust => RS_SYNC_QUERY_METHODS.contains(&last),
+        Lang::TypeScript => false,
+    };
+    if !terminal || awaited_somehow(ast, call) {
+        return None;
+    }
     let q = orm::query_call(ast, imports, config, call)?;
     let (ok, instead) = match (ast.lang, q.orm) {
         (Lang::Python, "SQLAlchemy" | "SQL driver") => (
@@ -598,7 +892,7 @@ fn sync_query(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Op
         ),
         _ => (false, ""),
     };
-    if !ok || awaited_somehow(ast, call) {
+    if !ok {
         return None;
     }
     Some(Blocking {
@@ -688,12 +982,37 @@ pub fn origin(ast: &Ast, imports: &Imports, text: &str, call: NodeId) -> Option<
 fn expr_origin(ast: &Ast, imports: &Imports, expr: NodeId) -> Option<String> {
     let mut cur = ast.unwrap_expr(expr);
     loop {
-        let c = ast.call(cur)?;
-        if let Some(p) = ast.path_of(c.callee) {
-            return Some(imports.qualify_path(&p));
+        match ast.kind(cur) {
+            Kind::Call(c) => {
+                if let Some(p) = ast.path_of(c.callee) {
+                    return Some(imports.qualify_path(&p));
+                }
+                match ast.kind(c.callee) {
+                    Kind::Member { object, .. } => cur = ast.unwrap_expr(*object),
+                    _ => return None,
+                }
+            }
+            // `MongoClient(url).shop`, `MongoClient(url)["shop"]`
+            Kind::Member { object, .. } | Kind::Index { object, .. }
+                if ast.call(ast.unwrap_expr(*object)).is_some()
+                    || !matches!(ast.kind(ast.unwrap_expr(*object)), Kind::Name(_)) =>
+            {
+                cur = ast.unwrap_expr(*object)
+            }
+            _ => return None,
         }
-        match ast.kind(c.callee) {
-            Kind::Member { object, .. } => cur = ast.unwrap_expr(*object),
+    }
+}
+
+/// The variable at the root of a value (`client` in `db = client.shop`), for deep clients.
+fn expr_root_name(ast: &Ast, expr: NodeId) -> Option<String> {
+    let mut cur = ast.unwrap_expr(expr);
+    loop {
+        match ast.kind(cur) {
+            Kind::Member { object, .. } | Kind::Index { object, .. } => {
+                cur = ast.unwrap_expr(*object)
+            }
+            Kind::Name(n) => return Some(n.clone()),
             _ => return None,
         }
     }
@@ -708,6 +1027,19 @@ fn bound_origin(
     text: &str,
     call: NodeId,
     var: &str,
+) -> Option<String> {
+    bound_origin_depth(ast, imports, text, call, var, 0)
+}
+
+/// [`bound_origin`]; with `depth > 0`, a value taken from another variable (`db =
+/// client.shop`) is followed to that variable's constructor.
+fn bound_origin_depth(
+    ast: &Ast,
+    imports: &Imports,
+    text: &str,
+    call: NodeId,
+    var: &str,
+    depth: u8,
 ) -> Option<String> {
     let field = var.starts_with("self.") || var.starts_with("this.");
     let home = named_function(ast, call);
@@ -728,6 +1060,15 @@ fn bound_origin(
                 if visible {
                     if let Some(o) = expr_origin(ast, imports, *v) {
                         return Some(o);
+                    }
+                    if depth > 0 {
+                        if let Some(root) = expr_root_name(ast, *v).filter(|r| r != var) {
+                            if let Some(o) =
+                                bound_origin_depth(ast, imports, text, call, &root, depth - 1)
+                            {
+                                return Some(o);
+                            }
+                        }
                     }
                 }
             }
@@ -772,12 +1113,34 @@ pub fn is_offload_call(ast: &Ast, imports: &Imports, call: NodeId) -> bool {
         return false;
     };
     let name = ast.callee_name(c).unwrap_or("");
+    // cheap name test first: this runs for every call around every call in async code
+    let maybe = match ast.lang {
+        Lang::Python => return PY_OFFLOAD.contains(&name),
+        Lang::TypeScript => TS_OFFLOAD
+            .iter()
+            .any(|o| o.rsplit('.').next() == Some(name)),
+        Lang::Rust => matches!(
+            name,
+            "spawn_blocking"
+                | "block_in_place"
+                | "unblock"
+                | "interact"
+                | "spawn"
+                | "block"
+                | "join"
+                | "scope"
+                | "spawn_fifo"
+        ),
+    };
+    if !maybe {
+        return false;
+    }
     let path = ast
         .path_of(c.callee)
         .map(|p| imports.qualify_path(&p))
         .unwrap_or_default();
     match ast.lang {
-        Lang::Python => PY_OFFLOAD.contains(&name),
+        Lang::Python => false,
         Lang::TypeScript => TS_OFFLOAD.contains(&name) || TS_OFFLOAD.contains(&path.as_str()),
         Lang::Rust => {
             RS_OFFLOAD.contains(&name)

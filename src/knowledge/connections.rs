@@ -9,7 +9,10 @@
 //! opening a local file has no network handshake, and a connection per request is the pattern
 //! its documentation recommends for threaded servers.
 
-use crate::ast::{Ast, Lang, NodeId};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::facts::Imports;
 
 /// A connection, pool or client construction.
@@ -418,7 +421,7 @@ fn last_two(path: &str) -> (&str, &str) {
 /// The connection, pool or client `call` creates, if any.
 pub fn constructor(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Constructor> {
     let c = ast.call(call)?;
-    if c.is_macro {
+    if c.is_macro || !maybe_constructor(ast, imports, call) {
         return None;
     }
     match ast.lang {
@@ -441,6 +444,59 @@ pub fn constructor(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Constru
         Lang::Rust => rust(ast, imports, call),
     }
 }
+
+const RS_CONSTRUCTOR_FNS: &[&str] = &[
+    "connect",
+    "connect_with",
+    "connect_lazy",
+    "connect_lazy_with",
+    "establish",
+    "new",
+    "from_url",
+    "with_uri_str",
+    "with_options",
+    "open",
+    "build",
+    "build_unchecked",
+    "create_pool",
+];
+
+/// A cheap test on the called name before any path is built: every call of a file goes through
+/// [`constructor`].
+fn maybe_constructor(ast: &Ast, imports: &Imports, call: NodeId) -> bool {
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    let Some(last) = ast.callee_name(c) else {
+        // `require('knex')({...})`
+        return ast.lang == Lang::TypeScript;
+    };
+    match ast.lang {
+        Lang::Python => PY_LAST_NAMES.contains(last),
+        Lang::TypeScript => {
+            last == "PrismaClient"
+                || TS_LAST_NAMES.contains(last)
+                || matches!(ast.kind(c.callee), Kind::Name(n) if imports.get(n).is_some())
+        }
+        Lang::Rust => RS_CONSTRUCTOR_FNS.contains(&last),
+    }
+}
+
+/// The last segments of the Python constructors (`connect`, `MongoClient`, `create_engine`).
+static PY_LAST_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    PY_CONSTRUCTORS
+        .iter()
+        .map(|(p, ..)| p.rsplit('.').next().unwrap_or(p))
+        .collect()
+});
+/// The last segments of the TypeScript constructors (`Pool`, `createConnection`, `connect`).
+static TS_LAST_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    TS_CONSTRUCTORS
+        .iter()
+        .flat_map(|(_, names, ..)| names.iter().map(|n| n.rsplit('.').next().unwrap_or(n)))
+        .filter(|n| !n.is_empty())
+        .collect()
+});
 
 fn typescript(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Constructor> {
     let c = ast.call(call)?;
@@ -528,6 +584,23 @@ fn rust(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Constructor> {
                 display: format!("{ty}::{f}(…)"),
                 what,
                 fix,
+            });
+        }
+        // `Pool::<Postgres>::connect(..)` (generic arguments are not part of the path)
+        if ty == "Pool"
+            && [
+                "connect",
+                "connect_with",
+                "connect_lazy",
+                "connect_lazy_with",
+            ]
+            .contains(&f)
+            && (q.starts_with("sqlx") || imports.uses("sqlx"))
+        {
+            return Some(Constructor {
+                display: format!("Pool::{f}(…)"),
+                what: "connection pool",
+                fix: RS_SQLX_FIX,
             });
         }
         if ty == "Database"

@@ -58,6 +58,18 @@ pub const STARTUP_PREFIXES: &[&str] = &[
     "on_startup",
     "register_",
     "install_",
+    "create_tables",
+    "createTables",
+    "create_schema",
+    "createSchema",
+    "ensure_schema",
+    "migrate",
+    "run_migrations",
+    "runMigrations",
+    "seed",
+    "wait_for_db",
+    "waitForDb",
+    "wait_for_database",
 ];
 
 /// Python decorators (last segment) that run a function at start-up or shutdown.
@@ -187,11 +199,20 @@ pub fn is_startup_function(ast: &Ast, func: NodeId) -> bool {
     false
 }
 
-/// The enclosing start-up function of a node, if any.
-pub fn startup_context(ast: &Ast, id: NodeId) -> Option<NodeId> {
-    ast.ancestors(id)
-        .filter(|&a| ast.function(a).is_some())
-        .find(|&a| is_startup_function(ast, a))
+/// The start-up function a node runs in, if any: looked for from the node outwards up to the
+/// nearest named function or the first function `stop` accepts (a request handler, an async
+/// callback), so a route defined inside `create_app()` is not start-up code.
+pub fn startup_context(ast: &Ast, id: NodeId, stop: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    for a in ast.ancestors(id) {
+        let Some(f) = ast.function(a) else { continue };
+        if is_startup_function(ast, a) {
+            return Some(a);
+        }
+        if stop(a) || f.name.is_some() || crate::knowledge::http::assigned_name(ast, a).is_some() {
+            return None;
+        }
+    }
+    None
 }
 
 /// Names passed to start-up registrations in this file (`app.on_startup.append(init_db)`,
@@ -251,9 +272,11 @@ pub fn in_test_code(ast: &Ast, id: NodeId) -> bool {
     })
 }
 
-/// A file that runs once per invocation (a script, a migration, a seed, a CLI command) rather
-/// than serving requests: by path, or a Python `if __name__ == "__main__":` guard.
-pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str) -> bool {
+/// A file that runs once per invocation (a script, a migration, a seed, a CLI command, build
+/// tooling) rather than serving requests: by path or name, or a Python
+/// `if __name__ == "__main__":` guard in a file that defines no request handler (a service's
+/// `main.py` often ends with `uvicorn.run(app)` under such a guard).
+pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str, has_handlers: bool) -> bool {
     let in_dir = path
         .parent()
         .map(|p| {
@@ -274,9 +297,25 @@ pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str) -> bool {
     .any(|s| {
         stem == *s || stem.starts_with(&format!("{s}_")) || stem.starts_with(&format!("{s}-"))
     });
+    // build and test tooling: `vite.config.ts`, `gatsby-node.js`, `gulpfile.js`
+    let tooling = stem.ends_with(".config")
+        || [
+            "gatsby-",
+            "webpack",
+            "rollup",
+            "gulpfile",
+            "gruntfile",
+            "jest.",
+            "playwright",
+            "cypress",
+            "vite.",
+            "esbuild",
+        ]
+        .iter()
+        .any(|t| stem.starts_with(t));
     let main_guard = ast.lang == Lang::Python
         && (text.contains("if __name__ == \"__main__\"")
             || text.contains("if __name__ == '__main__'"))
         || ast.lang == Lang::TypeScript && text.contains("require.main === module");
-    in_dir || named || main_guard
+    in_dir || named || tooling || main_guard && !has_handlers
 }

@@ -161,10 +161,20 @@ fn called_directly(cx: &Ctx, outer: NodeId, func: NodeId, name: &str) -> bool {
 /// Start-up code, tests and worker-thread files.
 fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
     let ast = cx.ast;
-    if lifecycle::in_test_code(ast, call) || lifecycle::startup_context(ast, call).is_some() {
+    let stop = |f: NodeId| cx.facts.is_handler(f) || ast.function(f).is_some_and(|f| f.is_async);
+    if lifecycle::in_test_code(ast, call) || lifecycle::startup_context(ast, call, stop).is_some() {
         return true;
     }
     if ast.lang == Lang::TypeScript && blocking::is_worker_file(&cx.file.path, &cx.facts.imports) {
+        return true;
+    }
+    // a script or build tool serves no concurrent requests
+    if lifecycle::is_one_shot_file(
+        &cx.file.path,
+        ast,
+        &cx.file.text,
+        !cx.facts.handlers.is_empty(),
+    ) {
         return true;
     }
     let startup = lifecycle::registered_startup_names(ast);

@@ -36,10 +36,34 @@ impl Rule for ConnectionPerRequest {
         };
         if ast.enclosing_function(node).is_none()
             || lifecycle::in_test_code(ast, node)
-            || lifecycle::startup_context(ast, node).is_some()
+            || lifecycle::startup_context(ast, node, |f| cx.facts.is_handler(f)).is_some()
             || cached_context(cx, node)
             || registered_at_startup(cx, node)
         {
+            return;
+        }
+        let constructor_fn = named_function(cx, node).filter(|&f| {
+            ast.function(f)
+                .and_then(|f| f.name.as_deref())
+                .is_some_and(|n| matches!(n, "__init__" | "constructor" | "__new__"))
+        });
+        if let Some(func) = constructor_fn {
+            // An instance usually lives as long as the app (a service, a repository); it is
+            // per request only when a handler of this file builds one.
+            if let Some((class, site, handler)) = instantiated_in_handler(cx, func) {
+                let h = fn_name(cx, handler).unwrap_or_else(|| "a route handler".into());
+                let fd = report(
+                    cx,
+                    node,
+                    &ctor,
+                    format!("for every `{class}`, and handler `{h}` creates one per request"),
+                )
+                .label(
+                    cx.first_line(site),
+                    format!("a new `{class}` for every request"),
+                );
+                cx.emit(fd);
+            }
             return;
         }
         let dest = destination(cx, node);
@@ -54,7 +78,7 @@ impl Rule for ConnectionPerRequest {
                 }),
             };
             let f = report(cx, node, &ctor, format!("on every request in {name}"))
-                .label(head(cx, h), "request handler");
+                .label(head(cx, h), "this handler runs for every request");
             cx.emit(f);
             return;
         }
@@ -62,10 +86,7 @@ impl Rule for ConnectionPerRequest {
             return;
         };
         let f = ast.function(func).expect("function");
-        let name = f.name.clone().unwrap_or_default();
-        if matches!(name.as_str(), "__init__" | "constructor" | "__new__") {
-            return;
-        }
+        let name = fn_name(cx, func).unwrap_or_default();
         if let Some(why) = per_request_hook(cx, func, &name) {
             let fd = report(
                 cx,
@@ -102,7 +123,12 @@ impl Rule for ConnectionPerRequest {
             cx.emit(fd);
             return;
         }
-        if lifecycle::is_one_shot_file(&cx.file.path, ast, &cx.file.text) {
+        if lifecycle::is_one_shot_file(
+            &cx.file.path,
+            ast,
+            &cx.file.text,
+            !cx.facts.handlers.is_empty(),
+        ) {
             return;
         }
         let closes = match &dest {
@@ -402,7 +428,26 @@ fn called_from_handler(cx: &Ctx, func: NodeId, name: &str) -> Option<(NodeId, No
             return None;
         }
         let h = cx.facts.enclosing_handler(ast, n)?;
-        (!lifecycle::startup_context(ast, n).is_some_and(|s| ast.contains(h, s))).then_some((n, h))
+        Some((n, h))
+    })
+}
+
+/// For a constructor: its class, and a `Class(..)`/`new Class(..)` inside a handler of this
+/// file (the call site and the handler).
+fn instantiated_in_handler(cx: &Ctx, ctor_fn: NodeId) -> Option<(String, NodeId, NodeId)> {
+    let ast = cx.ast;
+    let class = ast.ancestors(ctor_fn).find_map(|a| match ast.kind(a) {
+        Kind::Class(c) => Some(c.name.clone()),
+        _ => None,
+    })?;
+    (0..ast.nodes.len() as NodeId).find_map(|n| {
+        let c = ast.call(n)?;
+        let path = ast.path_of(c.callee)?;
+        if path.rsplit('.').next() != Some(class.as_str()) {
+            return None;
+        }
+        let h = cx.facts.enclosing_handler(ast, n)?;
+        Some((class.clone(), n, h))
     })
 }
 
@@ -692,5 +737,35 @@ export async function listenForOrders() {
 }
 ";
         assert!(lines("src/server.ts", src).is_empty());
+    }
+
+    #[test]
+    fn repositories_built_per_request() {
+        let src = "\
+import psycopg2
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+class UserRepository:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+    def get(self, user_id):
+        with self.conn.cursor() as cur:
+            cur.execute('SELECT id FROM users WHERE id = %s', (user_id,))
+            return cur.fetchone()
+
+class AuditRepository:
+    def __init__(self, dsn):
+        self.conn = psycopg2.connect(dsn)
+
+audit = AuditRepository('')
+
+@app.route('/users/<int:user_id>')
+def user(user_id):
+    return jsonify(UserRepository('').get(user_id))
+";
+        assert_eq!(lines("app.py", src), vec![8]);
     }
 }
