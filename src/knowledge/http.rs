@@ -479,3 +479,15 @@ pub fn has_global_rate_limit(ast: &Ast, facts: &FileFacts) -> bool {
         _ => false,
     })
 }
+
+/// For a route callback passed to a registration (`router.get("/users/:id", async (req, res) =>
+/// ..)`): `GET /users/:id`, to name anonymous handlers in messages.
+pub fn route_of(ast: &Ast, func: NodeId) -> Option<String> {
+    let c = ast.call(ast.parent(func)?)?;
+    let method = ast.callee_name(c)?;
+    if !ROUTE_METHODS.contains(&method) || ast.receiver(c).is_none() {
+        return None;
+    }
+    let path = ast.positional(c).next().and_then(|a| ast.plain_str(a))?;
+    Some(format!("{} {path}", method.to_ascii_uppercase()))
+}

@@ -2,8 +2,11 @@
 //! HTTP handlers, what runs once per item of a collection, raw SQL sinks, secret formats.
 //! Adding an ORM or a framework is a change here, not in the rules.
 
+pub mod blocking;
+pub mod connections;
 pub mod http;
 pub mod http_clients;
+pub mod lifecycle;
 pub mod loops;
 pub mod orm;
 pub mod pagination;

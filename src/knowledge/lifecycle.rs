@@ -1,0 +1,321 @@
+//! When code runs: once at start-up (`main`, app factories, FastAPI `lifespan`/`startup` events,
+//! aiohttp `on_startup`, NestJS `onModuleInit` and module `useFactory` providers, Rust
+//! `#[tokio::main]`/`#[launch]`), once per test, or once per script run (migrations, seeds,
+//! `if __name__ == "__main__"` scripts). Rules about per-request costs (`blocking-call-in-async`,
+//! `connection-per-request`) stay quiet in these places.
+
+use crate::ast::{Ast, Kind, Lang, NodeId};
+
+/// Function names that run once while a service starts (matched exactly).
+pub const STARTUP_NAMES: &[&str] = &[
+    "main",
+    "bootstrap",
+    "start_server",
+    "startServer",
+    "run_server",
+    "runServer",
+    "create_app",
+    "createApp",
+    "build_app",
+    "buildApp",
+    "make_app",
+    "makeApp",
+    "app_factory",
+    "create_server",
+    "createServer",
+    "build_server",
+    "buildServer",
+    "build_router",
+    "buildRouter",
+    "create_router",
+    "lifespan",
+    "startup",
+    "on_startup",
+    "onStartup",
+    "shutdown",
+    "on_shutdown",
+    "onShutdown",
+    "getStaticProps",
+    "getStaticPaths",
+    "generateStaticParams",
+    "generateMetadata",
+    "onModuleInit",
+    "onApplicationBootstrap",
+    "onModuleDestroy",
+    "beforeApplicationShutdown",
+    "rocket",
+    "launch",
+];
+
+/// Name prefixes of start-up helpers (`init_db`, `setupDatabase`, `configure_logging`).
+pub const STARTUP_PREFIXES: &[&str] = &[
+    "init",
+    "setup",
+    "set_up",
+    "bootstrap",
+    "configure",
+    "startup",
+    "on_startup",
+    "register_",
+    "install_",
+    "create_tables",
+    "createTables",
+    "create_schema",
+    "createSchema",
+    "ensure_schema",
+    "migrate",
+    "run_migrations",
+    "runMigrations",
+    "seed",
+    "wait_for_db",
+    "waitForDb",
+    "wait_for_database",
+];
+
+/// Python decorators (last segment) that run a function at start-up or shutdown.
+const PY_STARTUP_DECORATORS: &[&str] = &[
+    "before_first_request",
+    "before_serving",
+    "after_serving",
+    "on_startup",
+    "on_shutdown",
+];
+
+/// Rust attributes that make a function the entry point or a start-up hook.
+const RS_STARTUP_ATTRS: &[&str] = &["main", "launch"];
+
+/// Test markers: decorators/attributes of test functions.
+const TEST_MARKERS: &[&str] = &["test", "fixture", "asyncio", "pytest.fixture", "rstest"];
+
+/// Path segments of code that runs once per invocation, not per request.
+const ONE_SHOT_DIRS: &[&str] = &[
+    "scripts",
+    "script",
+    "migrations",
+    "migration",
+    "alembic",
+    "seeds",
+    "seed",
+    "seeders",
+    "commands",
+    "tools",
+    "dags",
+    "benches",
+    "examples",
+];
+
+fn has_prefix_word(name: &str, prefix: &str) -> bool {
+    let Some(rest) = name.strip_prefix(prefix) else {
+        return false;
+    };
+    rest.is_empty()
+        || prefix.ends_with('_')
+        || rest.starts_with('_')
+        || rest.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// Whether a function name reads as a start-up step.
+pub fn is_startup_name(name: &str) -> bool {
+    STARTUP_NAMES.contains(&name) || STARTUP_PREFIXES.iter().any(|p| has_prefix_word(name, p))
+}
+
+/// Whether a function runs once at start-up: by name, decorator/attribute, or by where it is
+/// passed (`useFactory:` providers, `app.listen(port, cb)`, `on_startup=[..]`,
+/// `app.on_startup.append(f)`, `lifespan=f`, a top-level IIFE).
+pub fn is_startup_function(ast: &Ast, func: NodeId) -> bool {
+    let Some(f) = ast.function(func) else {
+        return false;
+    };
+    if f.name.as_deref().is_some_and(is_startup_name) {
+        return true;
+    }
+    let named = f
+        .name
+        .clone()
+        .or_else(|| crate::knowledge::http::assigned_name(ast, func));
+    if named.as_deref().is_some_and(is_startup_name) && f.name.is_none() {
+        return true;
+    }
+    for d in &f.decorators {
+        let last = d.name.rsplit(['.', ':']).next().unwrap_or(&d.name);
+        match ast.lang {
+            Lang::Python => {
+                if PY_STARTUP_DECORATORS.contains(&last) {
+                    return true;
+                }
+                // `@app.on_event("startup")`, `@app.listener("before_server_start")` (Sanic)
+                if matches!(last, "on_event" | "listener" | "add_event_handler") {
+                    return true;
+                }
+            }
+            Lang::Rust => {
+                if RS_STARTUP_ATTRS.contains(&last) {
+                    return true;
+                }
+            }
+            Lang::TypeScript => {}
+        }
+    }
+    // How the function is passed.
+    if let Some(p) = ast.parent(func) {
+        match ast.kind(p) {
+            Kind::Object { entries, .. }
+                if entries.iter().any(|e| {
+                    e.value == func
+                        && matches!(
+                            e.key.as_deref(),
+                            Some("useFactory" | "lifespan" | "onReady" | "onListen")
+                        )
+                }) =>
+            {
+                return true;
+            }
+            Kind::Call(c) => {
+                let name = ast.callee_name(c).unwrap_or("");
+                let path = ast.path_of(c.callee).unwrap_or_default();
+                // `app.listen(3000, () => ..)`, `server.on("listening", ..)`,
+                // `app.on_startup.append(init)`, `app.add_event_handler("startup", f)`
+                if matches!(name, "listen" | "add_event_handler" | "addHook")
+                    && c.args.last().is_some_and(|a| a.value == func)
+                    || path.ends_with("on_startup.append")
+                    || path.ends_with("cleanup_ctx.append")
+                    || path.ends_with("on_shutdown.append")
+                {
+                    return true;
+                }
+                if c.args.iter().any(|a| {
+                    a.value == func && matches!(a.name.as_deref(), Some("lifespan" | "on_startup"))
+                }) {
+                    return true;
+                }
+                // `(async () => { ... })()`: a top-level IIFE runs once.
+                if c.callee == func && ast.ancestors(p).all(|a| ast.function(a).is_none()) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The start-up function a node runs in, if any: looked for from the node outwards up to the
+/// nearest named function or the first function `stop` accepts (a request handler, an async
+/// callback), so a route defined inside `create_app()` is not start-up code.
+pub fn startup_context(ast: &Ast, id: NodeId, stop: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    for a in ast.ancestors(id) {
+        let Some(f) = ast.function(a) else { continue };
+        if is_startup_function(ast, a) {
+            return Some(a);
+        }
+        if stop(a) || f.name.is_some() || crate::knowledge::http::assigned_name(ast, a).is_some() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Names passed to start-up registrations in this file (`app.on_startup.append(init_db)`,
+/// `FastAPI(lifespan=lifespan)`, `Starlette(on_startup=[connect])`,
+/// `app.add_event_handler("startup", connect)`).
+pub fn registered_startup_names(ast: &Ast) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in &ast.nodes {
+        let Kind::Call(c) = &n.kind else { continue };
+        let path = ast.path_of(c.callee).unwrap_or_default();
+        let name = ast.callee_name(c).unwrap_or("");
+        let mut take = |v: NodeId| {
+            let v = ast.unwrap_expr(v);
+            let items: Vec<NodeId> = match ast.kind(v) {
+                Kind::Array(items) => items.clone(),
+                _ => vec![v],
+            };
+            for i in items {
+                if let Some(p) = ast.path_of(i) {
+                    out.push(p.rsplit(['.', ':']).next().unwrap_or(&p).to_string());
+                }
+            }
+        };
+        if path.ends_with("on_startup.append")
+            || path.ends_with("cleanup_ctx.append")
+            || name == "add_event_handler"
+        {
+            if let Some(a) = c.args.last() {
+                take(a.value);
+            }
+        }
+        for a in &c.args {
+            if matches!(a.name.as_deref(), Some("lifespan" | "on_startup")) {
+                take(a.value);
+            }
+        }
+    }
+    out
+}
+
+/// Test code inside an otherwise ordinary file: Rust `#[test]`/`#[tokio::test]` functions and
+/// `#[cfg(test)]` modules, pytest fixtures and `pytest.mark.asyncio` tests, `test_*` functions.
+pub fn in_test_code(ast: &Ast, id: NodeId) -> bool {
+    ast.ancestors(id).any(|a| match ast.kind(a) {
+        Kind::Class(c) => c
+            .decorators
+            .iter()
+            .any(|d| d.name == "cfg" && d.args.contains("test")),
+        Kind::Function(f) => {
+            f.decorators.iter().any(|d| {
+                let last = d.name.rsplit(['.', ':']).next().unwrap_or(&d.name);
+                TEST_MARKERS.contains(&last) || d.name == "cfg" && d.args.contains("test")
+            }) || ast.lang == Lang::Python
+                && f.name.as_deref().is_some_and(|n| n.starts_with("test_"))
+        }
+        _ => false,
+    })
+}
+
+/// A file that runs once per invocation (a script, a migration, a seed, a CLI command, build
+/// tooling) rather than serving requests: by path or name, or a Python
+/// `if __name__ == "__main__":` guard in a file that defines no request handler (a service's
+/// `main.py` often ends with `uvicorn.run(app)` under such a guard).
+pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str, has_handlers: bool) -> bool {
+    let in_dir = path
+        .parent()
+        .map(|p| {
+            p.components().any(|c| {
+                let s = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                ONE_SHOT_DIRS.contains(&s.as_str())
+            })
+        })
+        .unwrap_or(false);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let named = [
+        "manage", "migrate", "seed", "cli", "setup", "build", "deploy",
+    ]
+    .iter()
+    .any(|s| {
+        stem == *s || stem.starts_with(&format!("{s}_")) || stem.starts_with(&format!("{s}-"))
+    });
+    // build and test tooling: `vite.config.ts`, `gatsby-node.js`, `gulpfile.js`
+    let tooling = stem.ends_with(".config")
+        || [
+            "gatsby-",
+            "webpack",
+            "rollup",
+            "gulpfile",
+            "gruntfile",
+            "jest.",
+            "playwright",
+            "cypress",
+            "vite.",
+            "esbuild",
+        ]
+        .iter()
+        .any(|t| stem.starts_with(t));
+    let main_guard = ast.lang == Lang::Python
+        && (text.contains("if __name__ == \"__main__\"")
+            || text.contains("if __name__ == '__main__'"))
+        || ast.lang == Lang::TypeScript && text.contains("require.main === module");
+    in_dir || named || tooling || main_guard && !has_handlers
+}

@@ -1,0 +1,330 @@
+//! `blocking-call-in-async`: synchronous, blocking work inside async code or request handlers.
+//!
+//! A blocking call ([`crate::knowledge::blocking`]) is reported when the code around it runs on
+//! the event loop or an async runtime thread: an `async def`/`async function`/`async fn`, an
+//! async block or closure, or (JavaScript) any request handler, since Node runs them all on one
+//! thread. Synchronous callbacks called inline (`.map(x => ..)`, iterator closures) belong to
+//! the function around them. It stays quiet when the work is moved off the loop (the call sits
+//! in a callable handed to `run_in_executor`, `asyncio.to_thread`, `sync_to_async`,
+//! `spawn_blocking`, `block_in_place`, `std::thread::spawn`...), inside a nested sync function
+//! or closure that the async function never calls itself (it is only passed to an executor),
+//! in start-up code (`main`, app factories, lifespan/startup hooks), in worker-thread files,
+//! and in tests.
+
+use crate::ast::{Kind, KindTag, Lang, NodeId};
+use crate::engine::{Ctx, Rule};
+use crate::knowledge::{blocking, http, lifecycle};
+
+pub struct BlockingCallInAsync;
+
+impl Rule for BlockingCallInAsync {
+    fn id(&self) -> &'static str {
+        "blocking-call-in-async"
+    }
+    fn kinds(&self) -> &'static [KindTag] {
+        &[KindTag::Call]
+    }
+    fn check(&self, cx: &mut Ctx, node: NodeId) {
+        if cx.is_test_file {
+            return;
+        }
+        let Some(func) = async_context(cx, node) else {
+            return;
+        };
+        let Some(b) =
+            blocking::blocking_call(cx.ast, &cx.facts.imports, cx.config, &cx.file.text, node)
+        else {
+            return;
+        };
+        if quiet_here(cx, node) {
+            return;
+        }
+        let ast = cx.ast;
+        let f = ast.function(func).expect("context is a function");
+        let handler = cx.facts.is_handler(func)
+            || cx.facts.enclosing_handler(ast, node).is_some() && !f.is_async;
+        let name = f.name.clone().or_else(|| http::assigned_name(ast, func));
+        let (where_, label) = match (ast.lang, &name, f.is_async, handler) {
+            (Lang::Python, Some(n), true, _) => (format!("`async def {n}`"), "async function"),
+            (Lang::Rust, Some(n), true, _) => (format!("`async fn {n}`"), "async function"),
+            (_, Some(n), _, true) => (format!("request handler `{n}`"), "request handler"),
+            (_, None, _, true) => (
+                http::route_of(ast, func).map_or("this request handler".into(), |r| {
+                    format!("the `{r}` handler")
+                }),
+                "request handler",
+            ),
+            (_, Some(n), _, false) => (format!("async function `{n}`"), "async function"),
+            (Lang::Rust, None, _, false) => ("this async block".into(), "async block"),
+            (_, None, _, false) => ("this async callback".into(), "async callback"),
+        };
+        let (lp, offload) = match ast.lang {
+            Lang::Python => (
+                "event loop",
+                "`await asyncio.to_thread(fn, ...)` (or `loop.run_in_executor`)",
+            ),
+            Lang::TypeScript => ("event loop", "a worker thread (`worker_threads`, piscina)"),
+            Lang::Rust => (
+                "async runtime's worker thread",
+                "`tokio::task::spawn_blocking(move || ...)`",
+            ),
+        };
+        let meanwhile = match ast.lang {
+            Lang::Rust => "other tasks on that thread stall meanwhile",
+            _ => "no other request is served meanwhile",
+        };
+        let message = format!(
+            "`{}` {} and blocks the {lp} in {where_}: {meanwhile}",
+            b.display, b.does
+        );
+        let help = format!(
+            "use {} instead; if there is no async version, move it off the {lp} with {offload}",
+            b.instead
+        );
+        let head = f.head;
+        let fd = cx
+            .finding(cx.first_line(node), message)
+            .help(help)
+            .label(head, format!("this {label} runs on the {lp}"));
+        cx.emit(fd);
+    }
+}
+
+/// The async function or handler whose thread `call` blocks, if it runs on the event loop.
+fn async_context(cx: &Ctx, call: NodeId) -> Option<NodeId> {
+    let ast = cx.ast;
+    let mut child = call;
+    for a in ast.ancestors(call) {
+        match ast.kind(a) {
+            Kind::Call(c)
+                if c.callee != child && blocking::is_offload_call(ast, &cx.facts.imports, a) =>
+            {
+                return None;
+            }
+            Kind::Function(f) => {
+                if f.is_async {
+                    return Some(a);
+                }
+                if ast.lang == Lang::TypeScript && cx.facts.is_handler(a) {
+                    return Some(a);
+                }
+                let name = f.name.clone().or_else(|| bound_name(cx, a));
+                if let Some(name) = name {
+                    // A nested sync function blocks its caller only when the caller calls it;
+                    // passed to an executor, it runs elsewhere. A top-level one is sync code.
+                    let outer = ast.enclosing_function(a)?;
+                    if !called_directly(cx, outer, a, &name) {
+                        return None;
+                    }
+                }
+            }
+            _ => {}
+        }
+        child = a;
+    }
+    None
+}
+
+/// `work = lambda: ..`, `const work = () => ..`, `let work = move || ..`: the local name.
+fn bound_name(cx: &Ctx, func: NodeId) -> Option<String> {
+    let p = cx.ast.parent(func)?;
+    match cx.ast.kind(p) {
+        Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } if *v == func => match cx.ast.kind(*target) {
+            Kind::Name(n) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether `outer` calls the nested function `func` (named `name`) itself, outside any
+/// executor hand-off.
+fn called_directly(cx: &Ctx, outer: NodeId, func: NodeId, name: &str) -> bool {
+    let ast = cx.ast;
+    ast.subtree(outer).any(|n| {
+        let Some(c) = ast.call(n) else {
+            return false;
+        };
+        if ast.contains(func, n) || ast.path_of(c.callee).as_deref() != Some(name) {
+            return false;
+        }
+        !ast.ancestors(n)
+            .take_while(|&a| a != outer)
+            .any(|a| blocking::is_offload_call(ast, &cx.facts.imports, a))
+    })
+}
+
+/// Start-up code, tests and worker-thread files.
+fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
+    let ast = cx.ast;
+    let stop = |f: NodeId| cx.facts.is_handler(f) || ast.function(f).is_some_and(|f| f.is_async);
+    if lifecycle::in_test_code(ast, call) || lifecycle::startup_context(ast, call, stop).is_some() {
+        return true;
+    }
+    if ast.lang == Lang::TypeScript && blocking::is_worker_file(&cx.file.path, &cx.facts.imports) {
+        return true;
+    }
+    // a script or build tool serves no concurrent requests
+    if lifecycle::is_one_shot_file(
+        &cx.file.path,
+        ast,
+        &cx.file.text,
+        !cx.facts.handlers.is_empty(),
+    ) {
+        return true;
+    }
+    let startup = lifecycle::registered_startup_names(ast);
+    !startup.is_empty()
+        && ast.ancestors(call).any(|a| {
+            ast.function(a)
+                .and_then(|f| f.name.as_deref())
+                .is_some_and(|n| startup.iter().any(|s| s == n))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::{lint_source, Options};
+
+    fn lines(path: &str, src: &str) -> Vec<u32> {
+        let r = lint_source(Path::new(path), src, &Options::default());
+        r.diagnostics
+            .iter()
+            .filter(|d| d.rule == "blocking-call-in-async")
+            .map(|d| d.start.line)
+            .collect()
+    }
+
+    #[test]
+    fn python_aliases_and_offloading() {
+        let src = "\
+import asyncio
+import requests as r
+from time import sleep
+from subprocess import run
+
+async def handler(url):
+    sleep(1)
+    r.get(url, timeout=5)
+    run(['ls'])
+    await asyncio.sleep(1)
+    await asyncio.to_thread(r.get, url)
+    await loop.run_in_executor(None, lambda: r.get(url, timeout=5))
+
+    def work():
+        sleep(2)
+    await loop.run_in_executor(None, work)
+
+    def inline():
+        sleep(3)
+    inline()
+
+def sync_view():
+    sleep(1)
+";
+        assert_eq!(lines("svc.py", src), vec![7, 8, 9, 19]);
+    }
+
+    #[test]
+    fn typescript_handlers_and_async_functions() {
+        let src = "\
+import { readFileSync } from 'node:fs';
+import * as fs from 'fs';
+const { execSync } = require('child_process');
+const config = readFileSync('config.json', 'utf8');
+app.get('/a', (req, res) => { res.send(readFileSync('a')); });
+export async function load() { return fs.promises.readFile('x'); }
+export async function bad() { return execSync('ls'); }
+function helper() { return fs.readFileSync('y'); }
+async function each(files) { return files.map((f) => fs.readFileSync(f)); }
+";
+        assert_eq!(lines("server.ts", src), vec![5, 7, 9]);
+    }
+
+    #[test]
+    fn rust_async_fns_blocks_and_spawn_blocking() {
+        let src = "\
+use std::thread;
+use std::fs::{self, File};
+use std::process::Command;
+fn main() { let cfg = fs::read_to_string(\"cfg.toml\").unwrap(); }
+async fn poll() { thread::sleep(D); }
+async fn read() -> String { fs::read_to_string(\"x\").unwrap() }
+async fn offloaded() { tokio::task::spawn_blocking(move || fs::read(\"x\")).await; }
+async fn open() { let f = File::open(\"x\"); }
+async fn git() { let out = Command::new(\"git\").arg(\"log\").output(); }
+async fn later() { let mut cmd = Command::new(\"git\"); cmd.status(); }
+fn spawn() { tokio::spawn(async move { thread::sleep(D); }); }
+async fn ok() { tokio::time::sleep(D).await; tokio::fs::read(\"x\").await; }
+";
+        assert_eq!(lines("src/jobs.rs", src), vec![5, 6, 8, 9, 10, 11]);
+    }
+
+    #[test]
+    fn python_database_drivers_and_async_clients() {
+        let src = "\
+import asyncio
+import aiohttp
+import aiosqlite
+import httpx
+from sqlalchemy.orm import Session
+
+async def sync_session(db: Session):
+    return db.query(User).filter(User.id == 1).first()
+
+async def sqlite(path):
+    async with aiosqlite.connect(path) as db:
+        async with db.execute('SELECT 1') as cur:
+            return await cur.fetchone()
+
+async def gathered(conn):
+    a, b = await asyncio.gather(conn.fetch('SELECT 1'), conn.fetch('SELECT 2'))
+    return a, b
+
+async def later(conn):
+    task = conn.fetch('SELECT 1')
+    return await task
+
+async def aio(url):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as resp:
+            return await resp.json()
+
+class Api:
+    def __init__(self):
+        self.client = httpx.AsyncClient(timeout=5)
+
+    async def get(self, url, params):
+        opts = params.get('opts')
+        return await self.client.get(url, params=opts)
+";
+        assert_eq!(lines("svc.py", src), vec![8]);
+    }
+
+    #[test]
+    fn next_build_time_and_server_side_props() {
+        let src = "\
+import fs from 'fs';
+export async function getStaticProps() { return { props: { md: fs.readFileSync('a.md', 'utf8') } }; }
+export async function getServerSideProps() { return { props: { md: fs.readFileSync('b.md', 'utf8') } }; }
+";
+        assert_eq!(lines("pages/index.tsx", src), vec![3]);
+    }
+
+    #[test]
+    fn rust_block_on_and_os_threads() {
+        let src = "\
+use std::thread;
+fn main() { let rt = tokio::runtime::Runtime::new().unwrap(); rt.block_on(serve()); }
+async fn nested(handle: tokio::runtime::Handle) { handle.block_on(work()); }
+async fn background() { thread::Builder::new().spawn(move || thread::sleep(D)).unwrap(); }
+";
+        assert_eq!(lines("src/lib.rs", src), vec![3]);
+    }
+}
