@@ -873,7 +873,7 @@ fn sync_query(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Op
         Lang::Rust => RS_SYNC_QUERY_METHODS.contains(&last),
         Lang::TypeScript => false,
     };
-    if !terminal || awaited_somehow(ast, call) {
+    if !terminal || awaited_somehow(ast, call) || async_chain(ast, call) {
         return None;
     }
     let q = orm::query_call(ast, imports, config, call)?;
@@ -900,6 +900,31 @@ fn sync_query(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Op
         does: DB,
         instead: instead.into(),
     })
+}
+
+/// A chain that already awaited its query (`(await session.scalars(stmt)).all()`), or whose
+/// session is typed async (`session: AsyncSession`, `conn: AsyncConnection`).
+fn async_chain(ast: &Ast, call: NodeId) -> bool {
+    let chain = ast.call_chain(call);
+    if chain.iter().any(|&c| {
+        c != call
+            && ast
+                .parent(c)
+                .is_some_and(|p| matches!(ast.kind(p), Kind::Await(_)))
+    }) {
+        return true;
+    }
+    let Some(root) = ast.path_of(ast.chain_root(call)) else {
+        return false;
+    };
+    let root = root.strip_prefix("self.").unwrap_or(&root).to_string();
+    ast.enclosing_function(call)
+        .and_then(|f| ast.function(f))
+        .is_some_and(|f| {
+            f.params
+                .iter()
+                .any(|p| p.name == root && p.ty.as_deref().is_some_and(|t| t.contains("Async")))
+        })
 }
 
 /// The call's value is awaited: directly, later through the variable it is assigned to, or by
