@@ -74,3 +74,20 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn readme_lists_every_rule_with_its_summary() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for meta in registry::RULES.iter().filter(|m| m.category != "meta") {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", meta.id)))
+            .unwrap_or_else(|| panic!("README has no row for {}", meta.id));
+        assert!(
+            row.contains(meta.summary),
+            "README row for {} is out of date with rules/{}.md",
+            meta.id,
+            meta.id
+        );
+    }
+}
