@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::knowledge::{http, http_clients, loops, orm, pagination, relations};
+use crate::knowledge::{http, http_clients, lifecycle, loops, orm, pagination, relations};
 use crate::source::{Position, SourceFile, Span};
 
 /// Local name -> qualified name, from the file's imports.
@@ -140,6 +140,11 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// This file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// A script, migration, CLI command or build tool: runs once, serves no requests
+    /// ([`lifecycle::is_one_shot_file`]).
+    pub one_shot: bool,
+    /// Functions this file registers as start-up hooks (`app.on_startup.append(f)`).
+    pub startup_names: Vec<String>,
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
     /// [`http_clients::project_setting`].
     pub settings: Vec<&'static str>,
@@ -350,6 +355,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         }
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
+    facts.one_shot =
+        lifecycle::is_one_shot_file(&file.path, ast, &file.text, !facts.handlers.is_empty());
+    facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts);
     facts
 }

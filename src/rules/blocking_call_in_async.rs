@@ -28,12 +28,14 @@ impl Rule for BlockingCallInAsync {
         if cx.is_test_file {
             return;
         }
-        let Some(func) = async_context(cx, node) else {
-            return;
-        };
+        // The blocking-call lookup is cheap and rejects almost every call; the async context
+        // walk can scan a whole enclosing function, so it runs second.
         let Some(b) =
             blocking::blocking_call(cx.ast, &cx.facts.imports, cx.config, &cx.file.text, node)
         else {
+            return;
+        };
+        let Some(func) = async_context(cx, node) else {
             return;
         };
         if quiet_here(cx, node) {
@@ -169,15 +171,10 @@ fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
         return true;
     }
     // a script or build tool serves no concurrent requests
-    if lifecycle::is_one_shot_file(
-        &cx.file.path,
-        ast,
-        &cx.file.text,
-        !cx.facts.handlers.is_empty(),
-    ) {
+    if cx.facts.one_shot {
         return true;
     }
-    let startup = lifecycle::registered_startup_names(ast);
+    let startup = &cx.facts.startup_names;
     !startup.is_empty()
         && ast.ancestors(call).any(|a| {
             ast.function(a)

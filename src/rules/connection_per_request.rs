@@ -123,12 +123,7 @@ impl Rule for ConnectionPerRequest {
             cx.emit(fd);
             return;
         }
-        if lifecycle::is_one_shot_file(
-            &cx.file.path,
-            ast,
-            &cx.file.text,
-            !cx.facts.handlers.is_empty(),
-        ) {
+        if cx.facts.one_shot {
             return;
         }
         let closes = match &dest {
@@ -225,7 +220,7 @@ fn cached_context(cx: &Ctx, node: NodeId) -> bool {
 /// `FastAPI(lifespan=f)`).
 fn registered_at_startup(cx: &Ctx, node: NodeId) -> bool {
     let ast = cx.ast;
-    let names = lifecycle::registered_startup_names(ast);
+    let names = &cx.facts.startup_names;
     !names.is_empty()
         && ast
             .ancestors(node)
