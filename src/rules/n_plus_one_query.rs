@@ -289,8 +289,14 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
             q.display, per.what
         ),
     };
+    // `client\n    .query_one(..)`: point at the method; a longer chain starts where it is built
+    let span = if cx.ast.call_chain(node).len() == 1 {
+        cx.call_site(node)
+    } else {
+        cx.first_line(node)
+    };
     let f = cx
-        .finding(cx.first_line(node), message)
+        .finding(span, message)
         .help(query_help(q.orm, q.kind))
         .label(per.span, loop_label(cx, per));
     cx.emit(f);
