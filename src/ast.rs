@@ -218,7 +218,7 @@ pub enum Kind {
         augmented: bool,
     },
     Call(Box<Call>),
-    /// `a.b`, `a?.b`; Rust field access and `Type::assoc` become paths (`Name`).
+    /// `a.b`, `a?.b`, Rust field access `a.b`; Rust `Type::assoc` paths are `Name`s.
     Member {
         object: NodeId,
         property: String,

@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::ast::Lang;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::{SourceFile, Span};
+use crate::source::{Position, SourceFile, Span};
 
 #[derive(Clone, Debug)]
 pub struct Suppression {
@@ -28,6 +28,11 @@ pub struct Suppression {
     pub to: u32,
     /// Which of `rules` suppressed something.
     pub used: Vec<bool>,
+    /// Where the comment is, resolved while the file's text is at hand.
+    pub start: Position,
+    pub end: Position,
+    /// GitHub's `primaryLocationLineHash` of the comment's line.
+    pub line_hash: String,
 }
 
 const MARKER: &str = "backlint:";
@@ -118,9 +123,13 @@ pub fn parse(
             (n, statement_end(n).max(n))
         };
         let used = vec![false; rules.len()];
+        let span = Span::new(idx, line_start + line.len());
         out.push(Suppression {
             line: this_line,
-            span: Span::new(idx, line_start + line.len()),
+            span,
+            start: file.position(span.start),
+            end: file.position(span.end),
+            line_hash: String::new(),
             rules,
             reason,
             file_level,
@@ -128,6 +137,12 @@ pub fn parse(
             to,
             used,
         });
+    }
+    if !out.is_empty() {
+        let hashes = crate::report::line_hash::line_hashes(&file.text);
+        for s in &mut out {
+            s.line_hash = hashes.get(s.line as usize - 1).cloned().unwrap_or_default();
+        }
     }
     out
 }
@@ -155,9 +170,6 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
     {
         return out;
     }
-    let file = std::fs::read_to_string(path)
-        .ok()
-        .map(|t| SourceFile::new(path, t));
     for s in sups {
         for (rule, used) in s.rules.iter().zip(&s.used) {
             // A rule that is switched off cannot use its suppression: say nothing.
@@ -177,7 +189,7 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
             } else {
                 continue;
             };
-            out.push(make(path, file.as_ref(), s, message));
+            out.push(make(path, s, message));
         }
     }
     out
@@ -185,22 +197,8 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
 
 pub const UNUSED: &str = "unused-suppression";
 
-fn make(path: &Path, file: Option<&SourceFile>, s: &Suppression, message: String) -> Diagnostic {
-    let (start, end) = match file {
-        Some(f) => (f.position(s.span.start), f.position(s.span.end)),
-        None => {
-            let p = crate::source::Position {
-                line: s.line,
-                column: 1,
-                column_utf16: 1,
-            };
-            (p, p)
-        }
-    };
-    let hash = file
-        .map(|f| crate::report::line_hash::line_hashes(&f.text))
-        .and_then(|h| h.get(s.line as usize - 1).cloned())
-        .unwrap_or_default();
+fn make(path: &Path, s: &Suppression, message: String) -> Diagnostic {
+    let (start, end, hash) = (s.start, s.end, s.line_hash.clone());
     Diagnostic {
         rule: UNUSED,
         severity: Severity::Info,

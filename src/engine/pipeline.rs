@@ -224,6 +224,9 @@ fn check_text(
                 let (diags, source) = to_diagnostics(file, findings);
                 outcome.diagnostics = diags;
                 outcome.source = Some(Arc::new(source));
+            } else if !outcome.suppressions.is_empty() {
+                // for rendering unused-suppression notes; no finding, so no secret to mask
+                outcome.source = Some(Arc::new(file));
             }
         }
         Ok(Err(msg)) => outcome.notice = Some(msg),
@@ -460,14 +463,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
         }
         kept.extend(suppress::unused(&o.suppressions, &o.path, config));
         if !kept.is_empty() {
-            let source = o.source.clone().or_else(|| {
-                // Unused-suppression diagnostics in a file without findings: keep the text
-                // (no secrets were found in it, so nothing to mask).
-                std::fs::read_to_string(&o.path)
-                    .ok()
-                    .map(|t| Arc::new(SourceFile::new(o.path.clone(), t)))
-            });
-            if let Some(s) = source {
+            if let Some(s) = o.source.clone() {
                 report.sources.insert(o.path.clone(), s);
             }
         }

@@ -273,3 +273,50 @@ fn header_span(ast: &Ast, loop_node: NodeId, iter: Option<NodeId>) -> Span {
         },
     }
 }
+
+/// Methods that wait for the next message of a channel, queue or socket: a `while` loop calling
+/// one is a worker handling one message at a time, not an iteration over a collection.
+const MESSAGE_WAITS: &[&str] = &[
+    "recv",
+    "recv_async",
+    "accept",
+    "receive",
+    "receive_message",
+    "receive_messages",
+    "poll",
+    "consume",
+    "listen",
+    "blpop",
+    "brpop",
+    "xread",
+    "xreadgroup",
+    "get_message",
+    "next_message",
+    "wait_for_message",
+];
+
+/// The loop waits for the next message (`queue.receive_message()`, `rx.recv().await`).
+pub fn consumes_messages(ast: &Ast, lp: NodeId) -> bool {
+    ast.subtree(lp).any(|n| {
+        ast.call(n)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|m| MESSAGE_WAITS.contains(&m))
+    })
+}
+
+/// The loop pauses between rounds (`time.sleep`, `setTimeout`, `interval.tick()`, backoff):
+/// a polling or retry loop.
+pub fn pauses(ast: &Ast, lp: NodeId) -> bool {
+    ast.subtree(lp).any(|n| {
+        ast.call(n)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|m| {
+                let m = m.to_ascii_lowercase();
+                m.contains("sleep")
+                    || m == "settimeout"
+                    || m == "wait"
+                    || m == "backoff"
+                    || m == "tick"
+            })
+    })
+}

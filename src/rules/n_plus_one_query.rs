@@ -112,56 +112,13 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
             return false;
         }
     }
-    if l.kind == LoopKind::While && consumes_messages(ast, per.node) {
+    if l.kind == LoopKind::While && loops::consumes_messages(ast, per.node) {
         return false; // a worker loop: one message at a time, as it arrives
     }
-    if l.kind == LoopKind::While && per.bindings.is_empty() {
-        // polling and retry loops: they wait between rounds
-        let waits = ast.subtree(per.node).any(|n| {
-            ast.call(n)
-                .and_then(|c| ast.callee_name(c))
-                .is_some_and(|m| {
-                    let m = m.to_ascii_lowercase();
-                    m.contains("sleep")
-                        || m == "settimeout"
-                        || m == "wait"
-                        || m == "backoff"
-                        || m == "tick"
-                })
-        });
-        if waits {
-            return false;
-        }
+    if l.kind == LoopKind::While && per.bindings.is_empty() && loops::pauses(ast, per.node) {
+        return false; // polling and retry loops: they wait between rounds
     }
     true
-}
-
-/// Methods that wait for the next message of a channel, queue or socket.
-const MESSAGE_WAITS: &[&str] = &[
-    "recv",
-    "recv_async",
-    "accept",
-    "receive",
-    "receive_message",
-    "receive_messages",
-    "poll",
-    "consume",
-    "listen",
-    "blpop",
-    "brpop",
-    "xread",
-    "xreadgroup",
-    "get_message",
-    "next_message",
-    "wait_for_message",
-];
-
-fn consumes_messages(ast: &Ast, lp: NodeId) -> bool {
-    ast.subtree(lp).any(|n| {
-        ast.call(n)
-            .and_then(|c| ast.callee_name(c))
-            .is_some_and(|m| MESSAGE_WAITS.contains(&m))
-    })
 }
 
 /// `for code in SUPPORTED_CURRENCIES`, `TABLES.iter()`: a constant list of the program.
