@@ -152,15 +152,22 @@ pub struct FileFacts {
     pub model_relations: Vec<(String, Vec<String>)>,
     /// Calls whose result a handler of this file sends to the client.
     pub returned_calls: Vec<ReturnedCall>,
-    /// Every call [`orm::query_call`] recognises, in node order (rules look them up instead of
-    /// asking again for every call).
-    pub query_calls: Vec<NodeId>,
+    /// Every call [`orm::query_call`] recognises, with its query, in node order: rules look
+    /// them up with [`FileFacts::query`] instead of recognising each call again.
+    pub queries: Vec<(NodeId, orm::Query)>,
 }
 
 impl FileFacts {
     /// Whether the facts pass recognised `call` as a database query.
     pub fn is_query_call(&self, call: NodeId) -> bool {
-        self.query_calls.binary_search(&call).is_ok()
+        self.query(call).is_some()
+    }
+    /// The query a call runs, as the facts pass recognised it.
+    pub fn query(&self, call: NodeId) -> Option<&orm::Query> {
+        self.queries
+            .binary_search_by_key(&call, |(id, _)| *id)
+            .ok()
+            .map(|i| &self.queries[i].1)
     }
     pub fn is_handler(&self, func: NodeId) -> bool {
         self.handlers.contains_key(&func)
@@ -321,7 +328,8 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             Kind::Call(_) => {
                 if let Some(q) = orm::query_call(ast, &facts.imports, config, id) {
-                    facts.query_calls.push(id);
+                    let display = q.display.clone();
+                    facts.queries.push((id, q));
                     // Attribute the query to the innermost named function.
                     let owner = ast.ancestors(id).find(|&a| function_name(ast, a).is_some());
                     // A memoised helper (`@lru_cache`) does not query on every call.
@@ -330,7 +338,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                         if let Some(ff) = facts.functions.iter_mut().rev().find(|f| f.node == owner)
                         {
                             if ff.query.is_none() {
-                                ff.query = Some((ast.span(id), q.display));
+                                ff.query = Some((ast.span(id), display));
                             }
                         }
                     }

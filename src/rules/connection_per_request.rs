@@ -14,7 +14,7 @@
 use crate::ast::{BinOp, Kind, KindTag, Lang, NodeId};
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::connections::{self, Constructor};
-use crate::knowledge::{http, lifecycle, orm};
+use crate::knowledge::{http, lifecycle};
 use crate::source::Span;
 
 pub struct ConnectionPerRequest;
@@ -575,8 +575,7 @@ fn used(cx: &Ctx, func: NodeId, var: &str) -> bool {
         {
             return true;
         }
-        c.args.iter().any(|a| carries(cx, a.value, var))
-            && orm::query_call(ast, &cx.facts.imports, cx.config, n).is_some()
+        c.args.iter().any(|a| carries(cx, a.value, var)) && cx.facts.query(n).cloned().is_some()
     })
 }
 

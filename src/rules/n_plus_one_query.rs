@@ -57,7 +57,7 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
     if !is_per_item(cx, &per) {
         return;
     }
-    if let Some(q) = orm::query_call(ast, &cx.facts.imports, cx.config, node) {
+    if let Some(q) = cx.facts.query(node).cloned() {
         direct_query(cx, node, &per, &q);
         return;
     }
@@ -309,7 +309,7 @@ fn opaque_call(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> bool {
                     // a chain on a variable: look where the variable comes from
                     opaque_call(cx, root, before, depth + 1)
                 }
-                _ => orm::query_call(ast, &cx.facts.imports, cx.config, e).is_none(),
+                _ => cx.facts.query(e).cloned().is_none(),
             }
         }
         _ => false,
@@ -937,9 +937,7 @@ fn part_of_query(cx: &Ctx, node: NodeId) -> bool {
             _ => break,
         }
     }
-    cur != node
-        && ast.call(cur).is_some()
-        && orm::query_call(ast, &cx.facts.imports, cx.config, cur).is_some()
+    cur != node && ast.call(cur).is_some() && cx.facts.query(cur).cloned().is_some()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1084,11 +1082,11 @@ fn trace_source(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> Option<So
                     name,
                     "iter" | "into_iter" | "iter_mut" | "values" | "scalars" | "unique"
                 )
-                && orm::query_call(ast, &cx.facts.imports, cx.config, e).is_none()
+                && cx.facts.query(e).cloned().is_none()
             {
                 return trace_source(cx, recv?, before, depth + 1);
             }
-            if let Some(q) = orm::query_call(ast, &cx.facts.imports, cx.config, e) {
+            if let Some(q) = cx.facts.query(e).cloned() {
                 return Some(Source {
                     model: model_of(ast, e, &q),
                     eager: eager_of(ast, e, q.orm),

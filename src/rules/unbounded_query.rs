@@ -14,7 +14,7 @@
 use crate::ast::{Kind, KindTag, Lang, NodeId};
 use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
-use crate::knowledge::orm::{self, Query, QueryKind};
+use crate::knowledge::orm::{Query, QueryKind};
 use crate::knowledge::pagination::{self, ListView, Sink, ViewPagination};
 
 pub struct UnboundedQuery;
@@ -51,7 +51,7 @@ const VIEW_HOOKS: &[&str] = &[
 fn query(cx: &mut Ctx, call: NodeId) {
     let ast = cx.ast;
     let q = if cx.facts.is_query_call(call) {
-        orm::query_call(ast, &cx.facts.imports, cx.config, call)
+        cx.facts.query(call).cloned()
     } else {
         drf_queryset_call(cx, call)
     };
@@ -247,7 +247,7 @@ fn list_view(cx: &mut Ctx, class: NodeId) {
     }
     let unbounded_attr = own_attr("queryset").and_then(|(s, v)| {
         let v = ast.unwrap_expr(v);
-        let q = orm::query_call(ast, &cx.facts.imports, cx.config, v)?;
+        let q = cx.facts.query(v).cloned()?;
         pagination::is_unbounded(ast, &q, v).then_some((s, v, q.display))
     });
     // (primary node, query node, what)
@@ -299,7 +299,7 @@ fn get_queryset_site(
     for id in ast.subtree(gq) {
         let start = match ast.kind(id) {
             Kind::Call(_) => {
-                if let Some(q) = orm::query_call(ast, &cx.facts.imports, cx.config, id) {
+                if let Some(q) = cx.facts.query(id).cloned() {
                     if !pagination::is_unbounded(ast, &q, id) {
                         continue;
                     }
