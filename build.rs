@@ -13,6 +13,7 @@ struct Front {
     summary: String,
     languages: Vec<String>,
     precision: String,
+    roles: Vec<String>,
     #[serde(default)]
     security_severity: Option<f32>,
 }
@@ -65,6 +66,22 @@ fn main() {
                 fail("languages: python, typescript, rust or manifest");
             }
         }
+        for r in &f.roles {
+            if ![
+                "service",
+                "worker",
+                "script",
+                "test",
+                "migration",
+                "seed",
+                "client",
+                "tooling",
+            ]
+            .contains(&r.as_str())
+            {
+                fail("roles: service, worker, script, test, migration, seed, client or tooling");
+            }
+        }
         let body = body.trim();
         let description = body
             .split("\n\n")
@@ -78,7 +95,7 @@ fn main() {
         let mut s = String::new();
         write!(
             s,
-            "RuleMeta {{ id: {:?}, category: {:?}, severity: Severity::{}, cwe: &{:?}, summary: {:?}, description: {:?}, languages: &{:?}, precision: {:?}, security_severity: {:?}, docs: {:?} }}",
+            "RuleMeta {{ id: {:?}, category: {:?}, severity: Severity::{}, cwe: &{:?}, summary: {:?}, description: {:?}, languages: &{:?}, precision: {:?}, roles: &{:?}, security_severity: {:?}, docs: {:?} }}",
             f.id,
             f.category,
             match f.severity.as_str() { "info" => "Info", "warning" => "Warning", _ => "Error" },
@@ -87,6 +104,7 @@ fn main() {
             description,
             f.languages,
             f.precision,
+            f.roles,
             f.security_severity,
             body,
         )

@@ -60,6 +60,8 @@ pub struct IndexPart {
     pub model_relations: Vec<(String, Vec<String>)>,
     /// (callee name, site) for every call a handler of the file sends to the client.
     pub returned: Vec<(String, ReturnedCallSite)>,
+    /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
+    pub test_modules: Vec<PathBuf>,
 }
 
 impl ProjectIndex {

@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod lang;
 pub mod registry;
 pub mod report;
+pub mod roles;
 pub mod rules;
 pub mod source;
 pub mod suppress;

@@ -16,6 +16,8 @@ pub struct RuleMeta {
     pub languages: &'static [&'static str],
     /// SARIF precision: very-high | high | medium | low (measured on the fixtures and corpora).
     pub precision: &'static str,
+    /// The file roles (`crate::roles::Role::name`) the rule reports in (RULES.md).
+    pub roles: &'static [&'static str],
     /// CVSS-like score for security rules (SARIF `security-severity`).
     pub security_severity: Option<f32>,
     /// The Markdown body of the rule doc (`explain`, SARIF help).
@@ -36,4 +38,12 @@ pub fn suggest(id: &str) -> Option<&'static str> {
         .filter(|(s, _)| *s > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, id)| id)
+}
+
+/// Whether a rule reports in files of this role (unknown ids: only in service code).
+pub fn reports_in(id: &str, role: crate::roles::Role) -> bool {
+    match get(id) {
+        Some(m) => m.roles.contains(&role.name()),
+        None => role == crate::roles::Role::Service,
+    }
 }

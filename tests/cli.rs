@@ -599,3 +599,49 @@ fn symlink_loop() {
         std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
     });
 }
+
+#[test]
+fn roles_decide_where_rules_report_and_can_be_explained_and_overridden() {
+    let dir = project(&[
+        ("app/db.py", SQLI.as_bytes()),
+        ("app/migrations/0002_fix.py", SQLI.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check", ".", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["app/db.py"],
+        "sql-injection does not report in migrations"
+    );
+
+    let r = run(dir.path(), &["check", ".", "--explain-roles"]);
+    assert_eq!(r.code, 0);
+    assert!(r
+        .stdout
+        .contains("app/migrations/0002_fix.py\tmigration\tin a `migrations/` folder"));
+    assert!(r.stdout.contains("app/db.py\tservice\tthe default"));
+
+    std::fs::write(
+        dir.path().join("backlint.toml"),
+        "[roles]\n\"app/migrations/**\" = \"service\"\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &["check", ".", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 2);
+
+    std::fs::write(
+        dir.path().join("backlint.toml"),
+        "[roles]\n\"x/**\" = \"servce\"\n",
+    )
+    .unwrap();
+    let r = run(dir.path(), &["check", "."]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("roles"), "{}", r.stderr);
+}

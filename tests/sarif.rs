@@ -95,6 +95,7 @@ fn report() -> Report {
         lines_checked: 10,
         uri_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         category: Some("backlint".into()),
+        roles: Vec::new(),
     }
 }
 

@@ -86,6 +86,10 @@ struct Check {
     /// SARIF category (`runAutomationDetails.id`).
     #[arg(long, value_name = "NAME")]
     category: Option<String>,
+    /// Print each checked file's role (service, worker, script, test, migration, seed, client,
+    /// tooling, generated) and why, instead of the findings. Override roles with `[roles]`.
+    #[arg(long)]
+    explain_roles: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,6 +188,25 @@ fn check(args: Check) -> anyhow::Result<i32> {
             engine::lint_paths(&paths, &options)
         }
     };
+    if args.explain_roles {
+        let mut out = std::io::stdout().lock();
+        let mut roles = std::mem::take(&mut report.roles);
+        roles.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, role) in roles {
+            let reason = if role.reason.is_empty() {
+                "the default"
+            } else {
+                role.reason.as_str()
+            };
+            writeln!(
+                out,
+                "{}\t{}\t{reason}",
+                crate::report::json::slash_path(&path),
+                role.role.name()
+            )?;
+        }
+        return Ok(0);
+    }
     tidy(&mut report);
     report.category = args.category.clone();
     if let Some(base) = &base {

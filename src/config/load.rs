@@ -31,6 +31,7 @@ const TOP_KEYS: &[&str] = &[
     "per-path-ignores",
     "secrets",
     "knowledge",
+    "roles",
 ];
 const RULE_KEYS: &[&str] = &["severity"];
 const SECRETS_KEYS: &[&str] = &["patterns"];
@@ -387,6 +388,21 @@ impl Walk<'_> {
                         let glob = self.glob(glob.get_ref(), glob.span(), &path)?;
                         let ids = self.rules(ids, &path, true)?;
                         self.config.per_path_ignores.push((glob, ids));
+                    }
+                }
+                "roles" => {
+                    for (glob, role) in entries(self.table(v, key)?) {
+                        let path = format!("roles.{}", quote(glob.get_ref()));
+                        let glob = self.glob(glob.get_ref(), glob.span(), &path)?;
+                        let names: Vec<&str> = crate::roles::ALL.iter().map(|r| r.name()).collect();
+                        let role = role
+                            .get_ref()
+                            .as_str()
+                            .and_then(crate::roles::Role::parse)
+                            .ok_or_else(|| {
+                                self.expected(&path, role, &format!("one of {}", names.join(", ")))
+                            })?;
+                        self.config.roles.push((glob, role));
                     }
                 }
                 "secrets" => {

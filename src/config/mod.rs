@@ -21,6 +21,8 @@ pub struct Config {
     /// Globs (relative to the project root) whose files get some rules switched off:
     /// glob -> rule ids (`["*"]` for all).
     pub per_path_ignores: Vec<(String, Vec<String>)>,
+    /// `[roles]`: glob -> the role of matching files (overrides the detected role).
+    pub roles: Vec<(String, crate::roles::Role)>,
     /// Globs of test code, where `hardcoded-secret` is relaxed.
     pub test_paths: Vec<String>,
     /// Extra secret regexes (`name = "regex"`), reported as that kind of secret.
@@ -60,6 +62,7 @@ impl Default for Config {
             min_severity: Severity::Info,
             severity: BTreeMap::new(),
             per_path_ignores: Vec::new(),
+            roles: Vec::new(),
             test_paths: DEFAULT_TEST_PATHS.iter().map(|s| s.to_string()).collect(),
             secret_patterns: Vec::new(),
             query_methods: Vec::new(),

@@ -4,6 +4,7 @@ use crate::ast::{Ast, NodeId};
 use crate::config::Config;
 use crate::diagnostic::Condition;
 use crate::facts::FileFacts;
+use crate::roles::Role;
 use crate::source::{SourceFile, Span};
 
 /// A finding as a rule emits it; the engine turns it into a [`crate::diagnostic::Diagnostic`].
@@ -43,8 +44,10 @@ pub struct Ctx<'a> {
     pub file: &'a SourceFile,
     pub facts: &'a FileFacts,
     pub config: &'a Config,
-    /// The file matches the configured test-path globs.
+    /// The file is test code (its role is [`Role::Test`]).
     pub is_test_file: bool,
+    /// Where the file's code runs; rules only see files of the roles they report in.
+    pub role: Role,
     pub(crate) rule: &'static str,
     pub(crate) out: Vec<Finding>,
 }

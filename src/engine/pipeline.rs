@@ -17,7 +17,8 @@ use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severit
 use crate::facts::{self, QuerySite};
 use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
 use crate::lang::{self, Dialect};
-use crate::report::{line_hash, Notice, Report};
+use crate::report::{json, line_hash, Notice, Report};
+use crate::roles::{self, Classifier, FileRole, Role};
 use crate::source::SourceFile;
 use crate::suppress::{self, Suppression};
 use crate::{discover, registry, rules};
@@ -41,11 +42,12 @@ pub struct FileOutcome {
     pub suppressions: Vec<Suppression>,
     pub index: IndexPart,
     pub lines: usize,
+    pub role: FileRole,
 }
 
 struct Globs {
-    tests: GlobSet,
     per_path: Vec<(GlobSet, Vec<String>)>,
+    roles: Classifier,
 }
 
 fn glob_set(globs: &[String]) -> GlobSet {
@@ -61,18 +63,13 @@ fn glob_set(globs: &[String]) -> GlobSet {
 impl Globs {
     fn new(config: &Config) -> Globs {
         Globs {
-            tests: glob_set(&config.test_paths),
+            roles: Classifier::new(config),
             per_path: config
                 .per_path_ignores
                 .iter()
                 .map(|(g, ids)| (glob_set(std::slice::from_ref(g)), ids.clone()))
                 .collect(),
         }
-    }
-    fn is_test(&self, path: &Path) -> bool {
-        // Match with and without a leading `./`, and as a relative path.
-        let p = path.strip_prefix("./").unwrap_or(path);
-        self.tests.is_match(p) || self.tests.is_match(Path::new("x").join(p))
     }
     fn ignored(&self, path: &Path, rule: &str) -> bool {
         let p = path.strip_prefix("./").unwrap_or(path);
@@ -96,7 +93,14 @@ pub fn dispatch_for(config: &Config) -> Dispatch {
 pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
     let dispatch = dispatch_for(&options.config);
     let globs = Globs::new(&options.config);
-    let outcome = check_text(path, text.to_string(), &options.config, &dispatch, &globs);
+    let outcome = check_text(
+        path,
+        path,
+        text.to_string(),
+        &options.config,
+        &dispatch,
+        &globs,
+    );
     finish(vec![outcome], options, &globs)
 }
 
@@ -108,7 +112,10 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     let run = || {
         files
             .par_iter()
-            .map(|p| check_path(p, &options.config, &dispatch, &globs))
+            .map(|p| {
+                let rel = relative_to_root(p, paths);
+                check_path(p, &rel, &options.config, &dispatch, &globs)
+            })
             .collect::<Vec<_>>()
     };
     let outcomes = if options.jobs > 0 {
@@ -128,10 +135,27 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     report
 }
 
+/// A discovered file's path relative to the checked directory it was found under (roles are
+/// decided on it, so a project checked from anywhere gets the same roles).
+fn relative_to_root(path: &Path, roots: &[PathBuf]) -> PathBuf {
+    roots
+        .iter()
+        .filter(|r| r.as_path() != path)
+        .filter_map(|r| path.strip_prefix(r).ok())
+        .min_by_key(|p| p.components().count())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+}
+
 /// Files over this size are skipped with a notice.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
-fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) -> FileOutcome {
+fn check_path(
+    path: &Path,
+    rel: &Path,
+    config: &Config,
+    dispatch: &Dispatch,
+    globs: &Globs,
+) -> FileOutcome {
     let empty = |msg: String| FileOutcome {
         path: path.to_path_buf(),
         diagnostics: Vec::new(),
@@ -140,6 +164,7 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
         suppressions: Vec::new(),
         index: IndexPart::default(),
         lines: 0,
+        role: FileRole::default(),
     };
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_FILE_BYTES => {
@@ -173,7 +198,7 @@ fn check_path(path: &Path, config: &Config, dispatch: &Dispatch, globs: &Globs) 
             ))
         }
     };
-    check_text(path, text, config, dispatch, globs)
+    check_text(path, rel, text, config, dispatch, globs)
 }
 
 /// Bundled/minified JavaScript: large, with very long lines. Linting it reports nothing a
@@ -194,6 +219,7 @@ fn looks_minified(path: &Path, bytes: &[u8]) -> bool {
 /// Parses, collects facts and runs the rules on one file. A panic becomes a notice.
 fn check_text(
     path: &Path,
+    rel: &Path,
     text: String,
     config: &Config,
     dispatch: &Dispatch,
@@ -207,6 +233,7 @@ fn check_text(
         suppressions: Vec::new(),
         index: IndexPart::default(),
         lines: 0,
+        role: FileRole::default(),
     };
     let Some(dialect) = Dialect::from_path(path) else {
         return outcome;
@@ -214,10 +241,11 @@ fn check_text(
     let file = SourceFile::new(path, text);
     outcome.lines = file.line_count();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyse(&file, dialect, config, dispatch, globs)
+        analyse(&file, rel, dialect, config, dispatch, globs)
     }));
     match result {
-        Ok(Ok((findings, suppressions, index))) => {
+        Ok(Ok((findings, suppressions, index, role))) => {
+            outcome.role = role;
             outcome.suppressions = suppressions;
             outcome.index = index;
             if !findings.is_empty() {
@@ -244,10 +272,11 @@ fn check_text(
     outcome
 }
 
-type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart);
+type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart, FileRole);
 
 fn analyse(
     file: &SourceFile,
+    rel: &Path,
     dialect: Dialect,
     config: &Config,
     dispatch: &Dispatch,
@@ -255,17 +284,38 @@ fn analyse(
 ) -> Result<Analysed, String> {
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
+    let role = globs
+        .roles
+        .by_path(rel, &file.path)
+        .or_else(|| {
+            roles::by_content(
+                &ast,
+                &file.text,
+                facts.imports.modules(),
+                !facts.handlers.is_empty(),
+            )
+        })
+        .unwrap_or_default();
+    let enabled: Vec<bool> = dispatch
+        .rules
+        .iter()
+        .map(|r| registry::reports_in(r.id(), role.role))
+        .collect();
     let mut cx = Ctx {
         ast: &ast,
         file,
         facts: &facts,
         config,
-        is_test_file: globs.is_test(&file.path),
+        is_test_file: role.role == Role::Test,
+        role: role.role,
         rule: "",
         out: Vec::new(),
     };
     for (id, node) in ast.nodes.iter().enumerate() {
         for &r in dispatch.for_kind(node.kind.tag()) {
+            if !enabled[r] {
+                continue;
+            }
             let rule = dispatch.rules[r];
             cx.rule = rule.id();
             rule.check(&mut cx, id as u32);
@@ -315,8 +365,13 @@ fn analyse(
                 (r.name.clone(), site)
             })
             .collect(),
+        test_modules: if ast.lang == crate::ast::Lang::Rust {
+            roles::cfg_test_modules(&file.path, &file.text)
+        } else {
+            Vec::new()
+        },
     };
-    Ok((findings, suppressions, index))
+    Ok((findings, suppressions, index, role))
 }
 
 /// The last line (1-based) of the outermost node that starts on `line`, for suppressions that
@@ -429,7 +484,28 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
         ..Report::default()
     };
     let mut files = Vec::with_capacity(outcomes.len());
+    let test_modules: Vec<PathBuf> = outcomes
+        .iter()
+        .flat_map(|o| o.index.test_modules.iter().cloned())
+        .collect();
     for mut o in outcomes {
+        if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
+            if let Some(m) = test_modules
+                .iter()
+                .find(|m| roles::is_in_module(&o.path, m))
+            {
+                o.role = FileRole {
+                    role: Role::Test,
+                    reason: format!(
+                        "declared as a `#[cfg(test)]` module (`{}`)",
+                        json::slash_path(m)
+                    ),
+                };
+                let role = o.role.role;
+                o.diagnostics.retain(|d| registry::reports_in(d.rule, role));
+            }
+        }
+        report.roles.push((o.path.clone(), o.role.clone()));
         report.files_checked += usize::from(o.notice.is_none());
         report.lines_checked += o.lines;
         if let Some(msg) = o.notice.take() {

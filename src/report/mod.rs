@@ -35,6 +35,8 @@ pub struct Report {
     /// above the current directory, else the current directory). Diagnostic paths are
     /// relative to the current directory when under it, else as given.
     pub uri_root: PathBuf,
+    /// Every checked file's role and why (`--explain-roles`).
+    pub roles: Vec<(PathBuf, crate::roles::FileRole)>,
     /// `runAutomationDetails.id` (SARIF category), if any.
     pub category: Option<String>,
 }

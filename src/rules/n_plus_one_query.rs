@@ -31,7 +31,7 @@ impl Rule for NPlusOneQuery {
         &[KindTag::Call, KindTag::Member]
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
-        if cx.is_test_file || is_migration(cx) {
+        if cx.is_test_file {
             return;
         }
         match cx.ast.kind(node) {
@@ -40,12 +40,6 @@ impl Rule for NPlusOneQuery {
             _ => {}
         }
     }
-}
-
-/// Data migrations loop over every row on purpose, once.
-fn is_migration(cx: &Ctx) -> bool {
-    let p = cx.file.path.to_string_lossy().replace('\\', "/");
-    p.contains("/migrations/") || p.contains("/alembic/versions/")
 }
 
 fn check_call(cx: &mut Ctx, node: NodeId) {

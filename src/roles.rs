@@ -1,0 +1,779 @@
+//! File roles: where a file's code runs (RULES.md, "Where each rule applies").
+//!
+//! Every file gets one role, decided once: a `[roles]` glob from the configuration first, then
+//! its path (relative to the checked project), the nearest package manifest (`package.json`,
+//! `Cargo.toml`), then markers in the file itself. Each rule declares the roles it reports in
+//! (`roles:` in `rules/<id>.md`); the engine runs a rule on a file only in those roles. The
+//! reason is kept so users can see it (`backlint check --explain-roles`).
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::ast::{Ast, Lang};
+use crate::config::Config;
+
+/// Where a file's code runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Role {
+    /// Handlers, services, models, settings of a server (the default).
+    #[default]
+    Service,
+    /// Background jobs, queue consumers, scheduled tasks of the server.
+    Worker,
+    /// One-shot programs: management commands, `npm run` tools, CLI binaries.
+    Script,
+    Test,
+    Migration,
+    /// Seed and demo-data scripts.
+    Seed,
+    /// Browser and desktop code.
+    Client,
+    /// Build scripts and configs, examples and documentation, mock servers.
+    Tooling,
+    /// Generated or vendored files: no rule runs.
+    Generated,
+}
+
+pub const ALL: &[Role] = &[
+    Role::Service,
+    Role::Worker,
+    Role::Script,
+    Role::Test,
+    Role::Migration,
+    Role::Seed,
+    Role::Client,
+    Role::Tooling,
+    Role::Generated,
+];
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Service => "service",
+            Role::Worker => "worker",
+            Role::Script => "script",
+            Role::Test => "test",
+            Role::Migration => "migration",
+            Role::Seed => "seed",
+            Role::Client => "client",
+            Role::Tooling => "tooling",
+            Role::Generated => "generated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        ALL.iter().copied().find(|r| r.name() == s)
+    }
+}
+
+/// A file's role and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileRole {
+    pub role: Role,
+    pub reason: String,
+}
+
+impl FileRole {
+    fn new(role: Role, reason: impl Into<String>) -> FileRole {
+        FileRole {
+            role,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Folder names (any level) and the role they give.
+const DIRS: &[(&str, Role)] = &[
+    ("tests", Role::Test),
+    ("test", Role::Test),
+    ("__tests__", Role::Test),
+    ("e2e", Role::Test),
+    ("cypress", Role::Test),
+    ("playwright", Role::Test),
+    ("testing", Role::Test),
+    ("test_utils", Role::Test),
+    ("testutils", Role::Test),
+    ("test-utils", Role::Test),
+    ("test_helpers", Role::Test),
+    ("test-helpers", Role::Test),
+    ("integration_tests", Role::Test),
+    ("migrations", Role::Migration),
+    ("migration", Role::Migration),
+    ("alembic", Role::Migration),
+    ("seed", Role::Seed),
+    ("seeds", Role::Seed),
+    ("seeders", Role::Seed),
+    ("seeding", Role::Seed),
+    ("generated", Role::Generated),
+    ("__generated__", Role::Generated),
+    ("examples", Role::Tooling),
+    ("example", Role::Tooling),
+    ("docs", Role::Tooling),
+    ("benches", Role::Tooling),
+    ("__mocks__", Role::Tooling),
+    ("mocks", Role::Tooling),
+    (".storybook", Role::Tooling),
+    ("static", Role::Client),
+    ("project-static", Role::Client),
+    ("assets", Role::Client),
+    ("public", Role::Client),
+    ("frontend", Role::Client),
+    ("front-end", Role::Client),
+    ("client-only", Role::Client),
+    ("browser", Role::Client),
+    ("src-tauri", Role::Client),
+    ("scripts", Role::Script),
+    ("script", Role::Script),
+    ("bin", Role::Script),
+    ("tools", Role::Script),
+    ("cli", Role::Script),
+    ("commands", Role::Script),
+    ("workers", Role::Worker),
+    ("worker", Role::Worker),
+    ("jobs", Role::Worker),
+    ("tasks", Role::Worker),
+    ("queues", Role::Worker),
+    ("consumers", Role::Worker),
+    ("processors", Role::Worker),
+    ("cron", Role::Worker),
+];
+
+/// Words of a file name (split on `_`, `-`, `.`) and the role they give.
+const NAME_WORDS: &[(&str, Role)] = &[
+    ("test", Role::Test),
+    ("tests", Role::Test),
+    ("testing", Role::Test),
+    ("conftest", Role::Test),
+    ("spec", Role::Test),
+    ("e2e", Role::Test),
+    ("seed", Role::Seed),
+    ("seeds", Role::Seed),
+    ("seeder", Role::Seed),
+    ("populatedb", Role::Seed),
+    ("datacreator", Role::Seed),
+    ("stories", Role::Tooling),
+    ("gulpfile", Role::Tooling),
+    ("gruntfile", Role::Tooling),
+    ("webpack", Role::Tooling),
+    ("rollup", Role::Tooling),
+    ("esbuild", Role::Tooling),
+    ("bundle", Role::Tooling),
+    ("manage", Role::Script),
+    ("setup", Role::Script),
+    ("celery", Role::Worker),
+    ("tasks", Role::Worker),
+    ("worker", Role::Worker),
+];
+
+/// Two-word file names of demo-data generators and database resets (`random_data.py`,
+/// `db-reset.js`, `sample_data.ts`).
+const DATA_NAMES: &[(&str, &str)] = &[
+    ("random", "data"),
+    ("sample", "data"),
+    ("demo", "data"),
+    ("fake", "data"),
+    ("dummy", "data"),
+    ("populate", "db"),
+    ("db", "reset"),
+    ("reset", "db"),
+    ("load", "fixtures"),
+    ("data", "creator"),
+];
+
+/// Packages that make a JavaScript package a front end (browser or desktop UI).
+const UI_PACKAGES: &[&str] = &[
+    "react",
+    "react-dom",
+    "vue",
+    "@angular/core",
+    "svelte",
+    "solid-js",
+    "preact",
+    "electron",
+    "@tauri-apps/api",
+    "react-native",
+    "expo",
+];
+
+/// Packages that make a JavaScript package (also) a server.
+const SERVER_PACKAGES: &[&str] = &[
+    "express",
+    "koa",
+    "fastify",
+    "@nestjs/core",
+    "@hapi/hapi",
+    "hapi",
+    "restify",
+    "next",
+    "@remix-run/node",
+    "@remix-run/server-runtime",
+    "@react-router/node",
+    "hono",
+    "@trpc/server",
+    "@prisma/client",
+    "prisma",
+    "sequelize",
+    "typeorm",
+    "mongoose",
+    "mongodb",
+    "pg",
+    "mysql2",
+    "knex",
+    "drizzle-orm",
+    "@sveltejs/kit",
+    "nuxt",
+    "apollo-server",
+    "@apollo/server",
+    "graphql-yoga",
+    "ioredis",
+    "bullmq",
+];
+
+/// Crates that make a Rust crate a server.
+const SERVER_CRATES: &[&str] = &[
+    "actix-web",
+    "axum",
+    "rocket",
+    "warp",
+    "poem",
+    "tide",
+    "salvo",
+    "hyper",
+    "tonic",
+    "lambda_http",
+    "ntex",
+];
+
+/// Imports that mark a file as browser UI code.
+const UI_IMPORTS: &[&str] = &[
+    "react-dom",
+    "react-router",
+    "react-router-dom",
+    "vue",
+    "@angular/core",
+    "svelte",
+    "solid-js",
+    "preact",
+    "next/navigation",
+    "next/router",
+    "next/link",
+    "@remix-run/react",
+    "@tanstack/react-query",
+];
+
+/// Exports of a UI module that run on the server (route loaders and actions).
+const SERVER_EXPORTS: &[&str] = &[
+    "loader",
+    "action",
+    "getServerSideProps",
+    "generateMetadata",
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+];
+
+/// What a package manifest says about its files.
+#[derive(Clone, Debug)]
+enum Manifest {
+    Js {
+        dir: PathBuf,
+        ui: Option<String>,
+        server: bool,
+        /// Files named by `scripts` and `bin`, relative to `dir`.
+        script_files: Vec<PathBuf>,
+    },
+    Cargo {
+        dir: PathBuf,
+        tauri: bool,
+        server: bool,
+    },
+}
+
+/// The nearest `package.json` and `Cargo.toml` at or above a folder.
+type Manifests = (Option<Manifest>, Option<Manifest>);
+
+/// Decides roles; built once per run and shared by the worker threads.
+pub struct Classifier {
+    overrides: Vec<(GlobSet, Role, String)>,
+    tests: GlobSet,
+    /// Directory -> nearest manifests (package.json, Cargo.toml) at or above it.
+    manifests: Mutex<HashMap<PathBuf, Manifests>>,
+}
+
+fn glob_set(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(g) = Glob::new(g) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// Matches a glob set against a relative path, with and without a leading `./`, and with any
+/// folder above it (`**/tests/**` also matches `tests/x.py`).
+fn matches(set: &GlobSet, rel: &Path) -> bool {
+    let p = rel.strip_prefix("./").unwrap_or(rel);
+    set.is_match(p) || set.is_match(Path::new("x").join(p))
+}
+
+fn lower_name(c: Component) -> Option<String> {
+    match c {
+        Component::Normal(s) => Some(s.to_string_lossy().to_ascii_lowercase()),
+        _ => None,
+    }
+}
+
+impl Classifier {
+    pub fn new(config: &Config) -> Classifier {
+        Classifier {
+            overrides: config
+                .roles
+                .iter()
+                .map(|(g, r)| (glob_set(std::slice::from_ref(g)), *r, g.clone()))
+                .collect(),
+            tests: glob_set(&config.test_paths),
+            manifests: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The role a file's path gives (configuration, folders, file name, manifests), before
+    /// its content is read. `rel` is relative to the checked project; `path` is as discovered.
+    pub fn by_path(&self, rel: &Path, path: &Path) -> Option<FileRole> {
+        for (set, role, glob) in &self.overrides {
+            if matches(set, rel) || matches(set, path) {
+                return Some(FileRole::new(
+                    *role,
+                    format!("configured: `{glob}` in [roles]"),
+                ));
+            }
+        }
+        if matches(&self.tests, rel) {
+            return Some(FileRole::new(Role::Test, "matches a test-path glob"));
+        }
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if name == "build.rs" {
+            return Some(FileRole::new(Role::Tooling, "Cargo build script"));
+        }
+        let dirs: Vec<String> = rel
+            .parent()
+            .map(|p| p.components().filter_map(lower_name).collect())
+            .unwrap_or_default();
+        // The outermost folder that gives a role wins (`scripts/tests/x.py` is a test of the
+        // scripts, and is test code either way; `tests/static/` is test code).
+        let by_dir = dirs.iter().enumerate().find_map(|(i, d)| {
+            let role = DIRS.iter().find(|(n, _)| n == d)?.1;
+            // `versions/` is a migration folder only under alembic/migrations (already caught);
+            // `commands/` only under Django's `management/`.
+            if d == "commands" && (i == 0 || dirs[i - 1] != "management") {
+                return None;
+            }
+            Some((role, d))
+        });
+        if let Some((role, d)) = by_dir {
+            return Some(FileRole::new(role, format!("in a `{d}/` folder")));
+        }
+        let stem = name.split('.').next().unwrap_or(&name).to_string();
+        let words: Vec<&str> = name
+            .split(['_', '-', '.'])
+            .filter(|w| !w.is_empty())
+            .collect();
+        // the extension is not a word of the name
+        let words = &words[..words.len().saturating_sub(1)];
+        // bundler and test-runner configs: `vite.config.ts`, `jest.config.js`
+        let js = matches!(words.len(), 2..)
+            && rel.extension().is_some_and(|e| {
+                ["js", "ts", "mjs", "cjs", "mts", "cts"].contains(&e.to_string_lossy().as_ref())
+            });
+        if js && words.last() == Some(&"config") {
+            return Some(FileRole::new(Role::Tooling, format!("file name `{name}`")));
+        }
+        for (w, role) in NAME_WORDS {
+            // `manage.py`, `setup.py`: the whole name, not a word of it (`setup-2fa.ts`)
+            let whole = *role == Role::Script;
+            if if whole { stem == *w } else { words.contains(w) } {
+                return Some(FileRole::new(*role, format!("file name `{name}`")));
+            }
+        }
+        for (a, b) in DATA_NAMES {
+            if words.windows(2).any(|p| p[0] == *a && p[1] == *b) || stem == format!("{a}{b}") {
+                return Some(FileRole::new(Role::Seed, format!("file name `{name}`")));
+            }
+        }
+        self.by_manifest(path)
+    }
+
+    fn by_manifest(&self, path: &Path) -> Option<FileRole> {
+        let dir = path.parent()?;
+        let (js, cargo) = self.manifests_for(dir);
+        if let Some(Manifest::Js {
+            dir,
+            ui,
+            server,
+            script_files,
+        }) = js
+        {
+            let rel = path.strip_prefix(&dir).unwrap_or(path);
+            let in_script_dir = script_files.iter().any(|f| {
+                f == rel
+                    || f.parent()
+                        .is_some_and(|p| !p.as_os_str().is_empty() && rel.starts_with(p))
+            });
+            if in_script_dir {
+                return Some(FileRole::new(
+                    Role::Script,
+                    "run by an `npm run` script or `bin` of package.json",
+                ));
+            }
+            if let (Some(ui), false) = (ui, server) {
+                return Some(FileRole::new(
+                    Role::Client,
+                    format!("its package.json depends on `{ui}` and on no server framework"),
+                ));
+            }
+        }
+        if let Some(Manifest::Cargo { dir, tauri, server }) = cargo {
+            if tauri {
+                return Some(FileRole::new(
+                    Role::Client,
+                    "a Tauri desktop app (Cargo.toml)",
+                ));
+            }
+            let rel = path.strip_prefix(&dir).unwrap_or(path);
+            let is_bin = rel == Path::new("src/main.rs") || rel.starts_with("src/bin");
+            if is_bin && !server {
+                return Some(FileRole::new(
+                    Role::Script,
+                    "a binary of a crate with no server framework (Cargo.toml)",
+                ));
+            }
+        }
+        None
+    }
+
+    fn manifests_for(&self, dir: &Path) -> Manifests {
+        if let Some(m) = self.manifests.lock().ok().and_then(|m| m.get(dir).cloned()) {
+            return m;
+        }
+        let js = read_package_json(dir);
+        let cargo = read_cargo_toml(dir);
+        let found = match (js.is_some(), cargo.is_some()) {
+            (true, true) => (js, cargo),
+            _ => {
+                let up = match dir.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => self.manifests_for(p),
+                    _ => (None, None),
+                };
+                (js.or(up.0), cargo.or(up.1))
+            }
+        };
+        if let Ok(mut m) = self.manifests.lock() {
+            m.insert(dir.to_path_buf(), found.clone());
+        }
+        found
+    }
+}
+
+fn read_package_json(dir: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(dir.join("package.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut deps: Vec<&str> = Vec::new();
+    for key in ["dependencies", "devDependencies", "peerDependencies"] {
+        if let Some(o) = v.get(key).and_then(|d| d.as_object()) {
+            deps.extend(o.keys().map(String::as_str));
+        }
+    }
+    let runtime: Vec<&str> = v
+        .get("dependencies")
+        .and_then(|d| d.as_object())
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let ui = UI_PACKAGES
+        .iter()
+        .find(|p| deps.contains(p))
+        .map(|p| p.to_string());
+    let server = SERVER_PACKAGES.iter().any(|p| runtime.contains(p));
+    let mut script_files = Vec::new();
+    let mut add = |cmd: &str| {
+        for w in cmd.split_whitespace() {
+            let w = w.trim_matches(|c| c == '"' || c == '\'');
+            let is_file = [".js", ".ts", ".mjs", ".cjs", ".mts"]
+                .iter()
+                .any(|e| w.ends_with(e));
+            if is_file && !w.contains("config") {
+                script_files.push(PathBuf::from(w.trim_start_matches("./")));
+            }
+        }
+    };
+    if let Some(o) = v.get("scripts").and_then(|s| s.as_object()) {
+        for (name, cmd) in o {
+            // the server's own start command is not a one-shot script
+            if ["start", "dev", "serve", "server", "prod", "debug"]
+                .iter()
+                .any(|s| name == s || name.starts_with(&format!("{s}:")))
+            {
+                continue;
+            }
+            if let Some(c) = cmd.as_str() {
+                add(c);
+            }
+        }
+    }
+    match v.get("bin") {
+        Some(serde_json::Value::String(s)) => add(s),
+        Some(serde_json::Value::Object(o)) => o.values().filter_map(|c| c.as_str()).for_each(add),
+        _ => {}
+    }
+    Some(Manifest::Js {
+        dir: dir.to_path_buf(),
+        ui,
+        server,
+        script_files,
+    })
+}
+
+fn read_cargo_toml(dir: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+    let v: toml::Table = text.parse().ok()?;
+    // a workspace root without a package says nothing about member crates
+    v.get("package")?;
+    let has = |name: &str| {
+        ["dependencies", "dev-dependencies"]
+            .iter()
+            .any(|k| v.get(*k).and_then(|d| d.get(name)).is_some())
+    };
+    Some(Manifest::Cargo {
+        dir: dir.to_path_buf(),
+        tauri: has("tauri"),
+        server: SERVER_CRATES.iter().any(|c| has(c)),
+    })
+}
+
+/// The role a file's own content gives: generated-file headers, `"use client"`, UI framework
+/// imports, script entry points. `imports` are the file's imported module names.
+pub fn by_content<'a>(
+    ast: &Ast,
+    text: &str,
+    imports: impl Iterator<Item = &'a str>,
+    has_handlers: bool,
+) -> Option<FileRole> {
+    let imports: Vec<&str> = imports.collect();
+    let head: String = text.lines().take(5).collect::<Vec<_>>().join("\n");
+    for marker in [
+        "@generated",
+        "DO NOT EDIT",
+        "Code generated by",
+        "This file is automatically generated",
+        "This file was automatically generated",
+        "autogenerated by",
+        "auto-generated by",
+    ] {
+        if head.contains(marker) {
+            return Some(FileRole::new(
+                Role::Generated,
+                format!("generated-file header (`{marker}`)"),
+            ));
+        }
+    }
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if ast.lang == Lang::Rust
+        && (body.starts_with("#![cfg(test)]") || body.contains("\n#![cfg(test)]"))
+    {
+        return Some(FileRole::new(Role::Test, "`#![cfg(test)]` file"));
+    }
+    if ast.lang == Lang::TypeScript {
+        if body.starts_with("\"use client\"") || body.starts_with("'use client'") {
+            return Some(FileRole::new(Role::Client, "`\"use client\"` module"));
+        }
+        let mut ui = None;
+        let mut fake = None;
+        for &m in &imports {
+            // React hooks only run in a browser (React is also used on servers to render
+            // e-mails and pages)
+            if ui.is_none()
+                && m.strip_prefix("react.")
+                    .is_some_and(|h| h.starts_with("use"))
+            {
+                ui = Some(m.to_string());
+            }
+            let m = m.split_once('.').map_or(m, |(a, _)| a);
+            if ui.is_none() && UI_IMPORTS.contains(&m) {
+                ui = Some(m.to_string());
+            }
+            if m == "@faker-js/faker" || m == "faker" {
+                fake = Some(m.to_string());
+            }
+        }
+        if let Some(ui) = ui {
+            let server = SERVER_EXPORTS.iter().any(|e| {
+                text.contains(&format!("export async function {e}("))
+                    || text.contains(&format!("export function {e}("))
+                    || text.contains(&format!("export const {e} "))
+            });
+            if !server && !has_handlers {
+                return Some(FileRole::new(
+                    Role::Client,
+                    format!("imports `{ui}` (browser UI code)"),
+                ));
+            }
+        }
+        if let Some(f) = fake {
+            return Some(FileRole::new(
+                Role::Seed,
+                format!("imports `{f}` (a fake-data generator) outside tests"),
+            ));
+        }
+        if body.starts_with("#!") && !has_handlers {
+            return Some(FileRole::new(Role::Script, "a `#!` script"));
+        }
+    }
+    if ast.lang == Lang::Python {
+        let mut fake = false;
+        for &m in &imports {
+            if m == "faker"
+                || m.starts_with("faker.")
+                || m == "factory"
+                || m.starts_with("factory.")
+            {
+                fake = true;
+            }
+        }
+        if fake {
+            return Some(FileRole::new(
+                Role::Seed,
+                "imports a fake-data generator (`faker`/`factory_boy`) outside tests",
+            ));
+        }
+        let main_guard = text.contains("if __name__ == \"__main__\"")
+            || text.contains("if __name__ == '__main__'");
+        if main_guard && !has_handlers {
+            return Some(FileRole::new(
+                Role::Script,
+                "runs as a script (`if __name__ == \"__main__\"`) and defines no handler",
+            ));
+        }
+    }
+    None
+}
+
+/// Rust: the files of child modules this file declares test-only (`#[cfg(test)] mod x;`,
+/// `#[cfg(any(test, feature = "..."))] mod x;`): `x.rs` or `x/mod.rs` beside it (or in the
+/// folder named after it, for a non-root module file).
+pub fn cfg_test_modules(path: &Path, text: &str) -> Vec<PathBuf> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"#\[cfg\((?:test|any\([^\]]*\btest\b[^\]]*\))\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;",
+        )
+        .expect("valid regex")
+    });
+    if !text.contains("cfg(") {
+        return Vec::new();
+    }
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = if ["mod", "lib", "main"].contains(&stem) {
+        dir.to_path_buf()
+    } else {
+        dir.join(stem)
+    };
+    re.captures_iter(text).map(|c| base.join(&c[1])).collect()
+}
+
+/// Whether `path` is the module `module` (`module.rs`, `module/mod.rs`) or a file under it.
+pub fn is_in_module(path: &Path, module: &Path) -> bool {
+    path.with_extension("") == module || path.starts_with(module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role_of(rel: &str) -> Option<Role> {
+        let c = Classifier::new(&Config::default());
+        c.by_path(Path::new(rel), Path::new(rel)).map(|r| r.role)
+    }
+
+    #[test]
+    fn paths_give_roles() {
+        assert_eq!(role_of("app/tests/test_orders.py"), Some(Role::Test));
+        assert_eq!(
+            role_of("netbox/utilities/testing/views.py"),
+            Some(Role::Test)
+        );
+        assert_eq!(role_of("conf/configuration_testing.py"), Some(Role::Test));
+        assert_eq!(
+            role_of("shop/migrations/0001_initial.py"),
+            Some(Role::Migration)
+        );
+        assert_eq!(
+            role_of("db/alembic/versions/abc_add.py"),
+            Some(Role::Migration)
+        );
+        assert_eq!(role_of("packages/prisma/seed/users.ts"), Some(Role::Seed));
+        assert_eq!(role_of("core/utils/random_data.py"), Some(Role::Seed));
+        assert_eq!(role_of("artifacts/db-reset.js"), Some(Role::Seed));
+        assert_eq!(
+            role_of("shop/management/commands/reindex.py"),
+            Some(Role::Script)
+        );
+        assert_eq!(role_of("web/vite.config.ts"), Some(Role::Tooling));
+        assert_eq!(role_of("project-static/src/util.ts"), Some(Role::Client));
+        assert_eq!(role_of("build.rs"), Some(Role::Tooling));
+        assert_eq!(role_of("app/tasks.py"), Some(Role::Worker));
+    }
+
+    #[test]
+    fn service_code_keeps_the_default() {
+        // words inside a name do not make a role: `config.py`, `setup_billing.py`, `contest.py`
+        for p in [
+            "api/v1/config.py",
+            "billing/setup_billing.py",
+            "contest/views.py",
+            "orders/commands.py",
+            "src/client/http.ts",
+            "lib/latest.ts",
+        ] {
+            assert_eq!(role_of(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn configured_roles_win() {
+        let mut config = Config::default();
+        config.roles.push(("tests/**".into(), Role::Service));
+        let c = Classifier::new(&config);
+        let r = c
+            .by_path(Path::new("tests/x.py"), Path::new("tests/x.py"))
+            .unwrap();
+        assert_eq!(r.role, Role::Service);
+        assert!(r.reason.contains("[roles]"));
+    }
+
+    #[test]
+    fn cfg_test_module_files() {
+        let text = "pub mod orders;\n#[cfg(test)]\nmod fixtures;\n#[cfg(any(test, feature = \"helpers\"))]\npub(crate) mod builders;\n";
+        let found = cfg_test_modules(Path::new("src/db/mod.rs"), text);
+        assert_eq!(
+            found,
+            [
+                PathBuf::from("src/db/fixtures"),
+                PathBuf::from("src/db/builders")
+            ]
+        );
+        let nested = cfg_test_modules(Path::new("src/db.rs"), "#[cfg(test)] mod tests;");
+        assert_eq!(nested, [PathBuf::from("src/db/tests")]);
+        assert!(is_in_module(Path::new("src/db/fixtures.rs"), &found[0]));
+        assert!(is_in_module(Path::new("src/db/fixtures/mod.rs"), &found[0]));
+        assert!(!is_in_module(Path::new("src/db/orders.rs"), &found[0]));
+    }
+}
