@@ -74,6 +74,10 @@ pub enum Condition {
     /// a method of `class`) to the client as it is. The engine fills `{handler}` in the message
     /// and adds the handler's call as a related label.
     ReturnedByHandler { name: String, class: Option<String> },
+    /// Holds unless one of these calls around the finding (functions, or macros as `name!`)
+    /// runs the closure it is given off the event loop, as the project defines it
+    /// (`conn.run(|c| ..)` where `DbConn::run` calls `block_in_place`).
+    UnlessOffloaded(Vec<String>),
 }
 
 #[derive(Clone, Debug, Serialize)]

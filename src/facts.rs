@@ -148,6 +148,11 @@ pub struct FileFacts {
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
     /// [`http_clients::project_setting`].
     pub settings: Vec<&'static str>,
+    /// Functions of this file whose body moves work off the event loop (`spawn_blocking`,
+    /// `block_in_place`, `run_in_executor`...): a closure handed to them runs off the loop.
+    pub offloaders: Vec<String>,
+    /// Rust `macro_rules!` of this file and the functions and methods their bodies call.
+    pub macros: Vec<(String, Vec<String>)>,
     /// Model classes of this file and their lazy relation fields (`Order` -> [`customer`]).
     pub model_relations: Vec<(String, Vec<String>)>,
     /// Calls whose result a handler of this file sends to the client.
@@ -260,6 +265,23 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         }
     }
     for (i, node) in ast.nodes.iter().enumerate() {
+        if matches!(node.kind, Kind::Call(_))
+            && crate::knowledge::blocking::is_offload_call(ast, &facts.imports, i as NodeId)
+        {
+            let named = ast
+                .ancestors(i as NodeId)
+                .find_map(|a| ast.function(a).and_then(|f| f.name.clone()));
+            if let Some(name) = named {
+                if !facts.offloaders.contains(&name) {
+                    facts.offloaders.push(name);
+                }
+            }
+        }
+    }
+    if ast.lang == Lang::Rust && file.text.contains("macro_rules!") {
+        facts.macros = macro_calls(&file.text);
+    }
+    for (i, node) in ast.nodes.iter().enumerate() {
         if let Kind::Class(c) = &node.kind {
             let marked = c
                 .bases
@@ -368,4 +390,42 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts);
     facts
+}
+
+/// `macro_rules! name { .. }` definitions and the names their bodies call (`.run(`, `spawn(`),
+/// read from the text: syn keeps macro bodies as tokens.
+fn macro_calls(text: &str) -> Vec<(String, Vec<String>)> {
+    static DEF: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static CALL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let def = DEF.get_or_init(|| {
+        regex::Regex::new(r"macro_rules!\s*([A-Za-z_][A-Za-z0-9_]*)\s*\{").expect("regex")
+    });
+    let call = CALL.get_or_init(|| {
+        regex::Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:::<[^>]*>)?\s*[(!]").expect("regex")
+    });
+    let mut out = Vec::new();
+    for c in def.captures_iter(text) {
+        let start = c.get(0).map_or(0, |m| m.end());
+        let mut depth = 1usize;
+        let mut end = text.len();
+        for (i, ch) in text[start..].char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = start + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = &text[start..end];
+        let mut names: Vec<String> = call.captures_iter(body).map(|m| m[1].to_string()).collect();
+        names.sort();
+        names.dedup();
+        out.push((c[1].to_string(), names));
+    }
+    out
 }

@@ -44,6 +44,11 @@ pub struct ProjectIndex {
     pub model_relations: HashMap<String, Vec<(String, Vec<String>)>>,
     /// Callee name -> the handler calls whose result is sent to the client.
     pub returned: HashMap<String, Vec<ReturnedCallSite>>,
+    /// Functions whose body moves work off the event loop (`DbConn::run` calling
+    /// `block_in_place`).
+    pub offloaders: HashSet<String>,
+    /// Rust macros and the names their bodies call.
+    pub macros: HashMap<String, Vec<String>>,
 }
 
 /// What one file contributes to the index.
@@ -60,12 +65,30 @@ pub struct IndexPart {
     pub model_relations: Vec<(String, Vec<String>)>,
     /// (callee name, site) for every call a handler of the file sends to the client.
     pub returned: Vec<(String, ReturnedCallSite)>,
+    pub offloaders: Vec<String>,
+    pub macros: Vec<(String, Vec<String>)>,
     /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
     pub test_modules: Vec<PathBuf>,
 }
 
 impl ProjectIndex {
+    /// Whether a closure handed to `name` (a function, or a macro as `name!`) runs off the
+    /// event loop: the project's `name` moves work off it, or the macro calls such a function.
+    pub fn offloads(&self, name: &str) -> bool {
+        match name.strip_suffix('!') {
+            Some(m) => self.macros.get(m).is_some_and(|calls| {
+                calls.iter().any(|c| {
+                    self.offloaders.contains(c)
+                        || ["spawn_blocking", "block_in_place"].contains(&c.as_str())
+                })
+            }),
+            None => self.offloaders.contains(name),
+        }
+    }
+
     pub fn add(&mut self, part: IndexPart) {
+        self.offloaders.extend(part.offloaders);
+        self.macros.extend(part.macros);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

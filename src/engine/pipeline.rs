@@ -365,6 +365,8 @@ fn analyse(
                 (r.name.clone(), site)
             })
             .collect(),
+        offloaders: facts.offloaders.clone(),
+        macros: facts.macros.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
             roles::cfg_test_modules(&file.path, &file.text)
         } else {
@@ -574,6 +576,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             true
         }
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
+        Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
         Some(Condition::LazyRelation {
             module,
             model,

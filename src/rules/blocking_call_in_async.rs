@@ -12,7 +12,7 @@
 //! and in tests.
 
 use crate::ast::{Kind, KindTag, Lang, NodeId};
-use crate::engine::{Ctx, Rule};
+use crate::engine::{Condition, Ctx, Rule};
 use crate::knowledge::{blocking, http, lifecycle};
 
 pub struct BlockingCallInAsync;
@@ -84,12 +84,44 @@ impl Rule for BlockingCallInAsync {
             b.instead
         );
         let head = f.head;
-        let fd = cx
+        let mut fd = cx
             .finding(cx.first_line(node), message)
             .help(help)
             .label(head, format!("this {label} runs on the {lp}"));
+        let wrappers = wrapping_calls(cx, node, func);
+        if !wrappers.is_empty() {
+            fd = fd.condition(Condition::UnlessOffloaded(wrappers));
+        }
         cx.emit(fd);
     }
+}
+
+/// Calls between `call` and its async function that were handed the code holding `call` (a
+/// closure argument, or a macro's arguments): `conn.run(|c| ..)` -> `run`, `db_run! {..}` ->
+/// `db_run!`. If the project's function of that name offloads, the call does not block.
+fn wrapping_calls(cx: &Ctx, call: NodeId, func: NodeId) -> Vec<String> {
+    let ast = cx.ast;
+    let mut out = Vec::new();
+    let mut child = call;
+    for a in ast.ancestors(call) {
+        if a == func {
+            break;
+        }
+        if let Some(c) = ast.call(a) {
+            let closure = ast.function(child).is_some();
+            if c.callee != child && (closure || c.is_macro) {
+                if let Some(name) = ast.callee_name(c) {
+                    out.push(if c.is_macro {
+                        format!("{name}!")
+                    } else {
+                        name.to_string()
+                    });
+                }
+            }
+        }
+        child = a;
+    }
+    out
 }
 
 /// The async function or handler whose thread `call` blocks, if it runs on the event loop.
