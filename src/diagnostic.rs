@@ -78,6 +78,9 @@ pub enum Condition {
     /// runs the closure it is given off the event loop, as the project defines it
     /// (`conn.run(|c| ..)` where `DbConn::run` calls `block_in_place`).
     UnlessOffloaded(Vec<String>),
+    /// Holds unless one of these functions (the finding's function or its callers in the same
+    /// file) is called by a memoised getter of the project to fill its cache: it runs once.
+    UnlessRunsOnce(Vec<String>),
 }
 
 #[derive(Clone, Debug, Serialize)]

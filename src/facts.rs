@@ -151,6 +151,10 @@ pub struct FileFacts {
     /// Functions of this file whose body moves work off the event loop (`spawn_blocking`,
     /// `block_in_place`, `run_in_executor`...): a closure handed to them runs off the loop.
     pub offloaders: Vec<String>,
+    /// Python names declared `global`/`nonlocal` in this file.
+    pub globals: Vec<String>,
+    /// Functions whose result a memoised getter of this file keeps: they run once.
+    pub once_callees: Vec<String>,
     /// Rust `macro_rules!` of this file and the functions and methods their bodies call.
     pub macros: Vec<(String, Vec<String>)>,
     /// Model classes of this file and their lazy relation fields (`Order` -> [`customer`]).
@@ -278,6 +282,10 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
         }
     }
+    if ast.lang == Lang::Python && file.text.contains("global") {
+        facts.globals = lifecycle::python_globals(&file.text);
+    }
+    facts.once_callees = lifecycle::memoised_initialisers(ast, &facts.globals);
     if ast.lang == Lang::Rust && file.text.contains("macro_rules!") {
         facts.macros = macro_calls(&file.text);
     }

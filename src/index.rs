@@ -49,6 +49,8 @@ pub struct ProjectIndex {
     pub offloaders: HashSet<String>,
     /// Rust macros and the names their bodies call.
     pub macros: HashMap<String, Vec<String>>,
+    /// Functions a memoised getter calls to fill its cache: they run once per process.
+    pub once_callees: HashSet<String>,
 }
 
 /// What one file contributes to the index.
@@ -67,6 +69,7 @@ pub struct IndexPart {
     pub returned: Vec<(String, ReturnedCallSite)>,
     pub offloaders: Vec<String>,
     pub macros: Vec<(String, Vec<String>)>,
+    pub once_callees: Vec<String>,
     /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
     pub test_modules: Vec<PathBuf>,
 }
@@ -89,6 +92,7 @@ impl ProjectIndex {
     pub fn add(&mut self, part: IndexPart) {
         self.offloaders.extend(part.offloaders);
         self.macros.extend(part.macros);
+        self.once_callees.extend(part.once_callees);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

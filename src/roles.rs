@@ -285,6 +285,8 @@ enum Manifest {
         server: bool,
         /// Files named by `scripts` and `bin`, relative to `dir`.
         script_files: Vec<PathBuf>,
+        /// `exclude` globs of `tsconfig.json` beside it: files outside the program.
+        ts_excluded: GlobSet,
     },
     Cargo {
         dir: PathBuf,
@@ -359,6 +361,9 @@ impl Classifier {
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
+        if let Some(r) = self.ts_excluded(path) {
+            return Some(r);
+        }
         if name == "build.rs" {
             return Some(FileRole::new(Role::Tooling, "Cargo build script"));
         }
@@ -410,6 +415,29 @@ impl Classifier {
         self.by_manifest(path)
     }
 
+    /// A TypeScript/JavaScript file that the nearest `tsconfig.json` leaves out of the program
+    /// (snippets, fixtures): not code the service runs.
+    fn ts_excluded(&self, path: &Path) -> Option<FileRole> {
+        let ext = path.extension()?.to_str()?;
+        if !["ts", "tsx", "js", "jsx", "mts", "cts", "mjs", "cjs"].contains(&ext) {
+            return None;
+        }
+        let (js, _) = self.manifests_for(path.parent()?);
+        let Some(Manifest::Js {
+            dir, ts_excluded, ..
+        }) = js
+        else {
+            return None;
+        };
+        let rel = path.strip_prefix(&dir).unwrap_or(path);
+        ts_excluded.is_match(rel).then(|| {
+            FileRole::new(
+                Role::Tooling,
+                "excluded from the TypeScript project (`exclude` in tsconfig.json)",
+            )
+        })
+    }
+
     fn by_manifest(&self, path: &Path) -> Option<FileRole> {
         let dir = path.parent()?;
         let (js, cargo) = self.manifests_for(dir);
@@ -418,8 +446,10 @@ impl Classifier {
             ui,
             server,
             script_files,
+            ts_excluded,
         }) = js
         {
+            let _ = ts_excluded;
             let rel = path.strip_prefix(&dir).unwrap_or(path);
             let in_script_dir = script_files.iter().any(|f| {
                 f == rel
@@ -536,7 +566,49 @@ fn read_package_json(dir: &Path) -> Option<Manifest> {
         ui,
         server,
         script_files,
+        ts_excluded: tsconfig_excludes(dir),
     })
+}
+
+/// `exclude` globs of `dir/tsconfig.json` that name a folder inside the project
+/// (`data/snippets/**`; comments and trailing commas tolerated). Bare names (`frontend`,
+/// `dist`) and patterns (`**/*.d.ts`) are left out: they name other projects and build output.
+fn tsconfig_excludes(dir: &Path) -> GlobSet {
+    let Ok(text) = std::fs::read_to_string(dir.join("tsconfig.json")) else {
+        return GlobSet::empty();
+    };
+    let no_comments: String = text
+        .lines()
+        .map(|l| match l.trim_start().starts_with("//") {
+            true => "",
+            false => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tidy = regex::Regex::new(r",\s*([\]}])")
+        .map(|re| re.replace_all(&no_comments, "$1").into_owned())
+        .unwrap_or(no_comments);
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&tidy) else {
+        return GlobSet::empty();
+    };
+    let mut globs = Vec::new();
+    for g in v
+        .get("exclude")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.as_str())
+    {
+        let g = g.trim_start_matches("./").trim_end_matches('/');
+        if !g.contains('/') || g.starts_with('*') || g.starts_with("node_modules") {
+            continue;
+        }
+        globs.push(g.to_string());
+        if !g.ends_with("**") {
+            globs.push(format!("{g}/**"));
+        }
+    }
+    glob_set(&globs)
 }
 
 fn read_cargo_toml(dir: &Path) -> Option<Manifest> {

@@ -367,6 +367,7 @@ fn analyse(
             .collect(),
         offloaders: facts.offloaders.clone(),
         macros: facts.macros.clone(),
+        once_callees: facts.once_callees.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
             roles::cfg_test_modules(&file.path, &file.text)
         } else {
@@ -577,6 +578,9 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         }
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
+        Some(Condition::UnlessRunsOnce(names)) => {
+            !names.iter().any(|n| index.once_callees.contains(n))
+        }
         Some(Condition::LazyRelation {
             module,
             model,

@@ -358,7 +358,7 @@ const TS_CALLS: &[TsRow] = &[
         &[
             ("hashSync", "`await bcrypt.hash(...)`"),
             ("compareSync", "`await bcrypt.compare(...)`"),
-            ("genSaltSync", "`await bcrypt.genSalt(...)`"),
+            // `genSaltSync` only draws random bytes (microseconds): not blocking work
         ],
         HASH,
         "",

@@ -50,6 +50,7 @@ pub const STARTUP_NAMES: &[&str] = &[
 /// Name prefixes of start-up helpers (`init_db`, `setupDatabase`, `configure_logging`).
 pub const STARTUP_PREFIXES: &[&str] = &[
     "init",
+    "launch",
     "setup",
     "set_up",
     "bootstrap",
@@ -318,4 +319,215 @@ pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str, has_handl
             || text.contains("if __name__ == '__main__'"))
         || ast.lang == Lang::TypeScript && text.contains("require.main === module");
     in_dir || named || tooling || main_guard && !has_handlers
+}
+
+/// Calls that run the closure they are given once per process (`OnceLock::get_or_init`,
+/// `Lazy::new`, `Once::call_once`).
+const ONCE_CALLS: &[&str] = &[
+    "get_or_init",
+    "get_or_try_init",
+    "call_once",
+    "call_once_force",
+    "Lazy::new",
+    "LazyLock::new",
+    "LazyCell::new",
+    "once_cell::sync::Lazy::new",
+];
+
+/// Python decorators that cache a function's result (with no parameters: it runs once).
+const CACHE_DECORATORS: &[&str] = &[
+    "lru_cache",
+    "cache",
+    "functools.lru_cache",
+    "functools.cache",
+];
+
+/// Whether `id` runs at most once per process because of how the code around it is guarded:
+/// inside a memoisation guard (`if (!initialized) { ..; initialized = true }`, `if _client is
+/// None: _client = ..`), in the initialiser of a memoised getter (`if (signer) return signer;
+/// signer = create()`), in a closure given to `get_or_init`/`Lazy::new`, or in a cached
+/// function without parameters.
+/// `globals`: names the file declares `global`/`nonlocal` (Python).
+pub fn runs_once(ast: &Ast, globals: &[String], id: NodeId) -> bool {
+    let mut child = id;
+    for a in ast.ancestors(id) {
+        match ast.kind(a) {
+            Kind::If { cond, then, .. } if then.contains(&child) || in_any(ast, then, id) => {
+                let f = ast.enclosing_function(a);
+                let guarded: Vec<String> = names_in(ast, *cond)
+                    .into_iter()
+                    .filter(|n| f.is_none_or(|f| !is_local(ast, globals, f, n)))
+                    .collect();
+                if !guarded.is_empty() && then.iter().any(|&s| assigns_any(ast, s, &guarded)) {
+                    return true;
+                }
+            }
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if *v == child || ast.subtree(*v).contains(&id) => {
+                if let Some(t) = ast.path_of(*target) {
+                    if let Some(f) = ast.enclosing_function(a) {
+                        if returns_early_when_set(ast, globals, f, &t) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            Kind::Call(c) if c.callee != child => {
+                let path = ast.path_of(c.callee).unwrap_or_default();
+                let name = ast.callee_name(c).unwrap_or("");
+                if ONCE_CALLS.contains(&name) || ONCE_CALLS.iter().any(|o| path.ends_with(o)) {
+                    return true;
+                }
+            }
+            Kind::Function(f) => {
+                let cached = f
+                    .decorators
+                    .iter()
+                    .any(|d| CACHE_DECORATORS.contains(&d.name.as_str()));
+                if cached && f.params.iter().all(|p| p.name == "self" || p.name == "cls") {
+                    return true;
+                }
+                if f.name.is_some() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        child = a;
+    }
+    false
+}
+
+/// Names of functions whose result a memoised getter keeps (`signer = await createSigner()`
+/// after `if (signer) return signer;`): they run once per process.
+pub fn memoised_initialisers(ast: &Ast, globals: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, n) in ast.nodes.iter().enumerate() {
+        let Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } = &n.kind
+        else {
+            continue;
+        };
+        let Some(t) = ast.path_of(*target) else {
+            continue;
+        };
+        let Some(f) = ast.enclosing_function(i as NodeId) else {
+            continue;
+        };
+        if !returns_early_when_set(ast, globals, f, &t) {
+            continue;
+        }
+        for j in ast.subtree(*v) {
+            if let Some(c) = ast.call(j) {
+                if let Some(name) = ast.callee_name(c) {
+                    if !out.iter().any(|o: &String| o == name) {
+                        out.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `name` is local to function `f`: a parameter, a declaration in it, or (Python) a
+/// plain name assigned in it without a `global`/`nonlocal` statement. Member paths
+/// (`self.cache`, `this.client`) outlive the call.
+fn is_local(ast: &Ast, globals: &[String], f: NodeId, name: &str) -> bool {
+    if name.contains('.') || name.contains("::") {
+        return false;
+    }
+    let Some(func) = ast.function(f) else {
+        return false;
+    };
+    if func.params.iter().any(|p| p.name == name) {
+        return true;
+    }
+    ast.subtree(f).any(|i| match ast.kind(i) {
+        Kind::Assign {
+            target, declared, ..
+        } => {
+            ast.path_of(*target).as_deref() == Some(name)
+                && (*declared || ast.lang == Lang::Python && !globals.iter().any(|g| g == name))
+        }
+        _ => false,
+    })
+}
+
+fn in_any(ast: &Ast, stmts: &[NodeId], id: NodeId) -> bool {
+    stmts.iter().any(|&s| ast.subtree(s).contains(&id))
+}
+
+/// Names and member paths a condition tests (`!initialized`, `_client is None`, `this.cache`).
+fn names_in(ast: &Ast, cond: NodeId) -> Vec<String> {
+    ast.subtree(cond)
+        .filter(|&i| matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. }))
+        .filter_map(|i| ast.path_of(i))
+        .collect()
+}
+
+fn assigns_any(ast: &Ast, stmt: NodeId, names: &[String]) -> bool {
+    ast.subtree(stmt).any(|i| match ast.kind(i) {
+        Kind::Assign {
+            target,
+            declared: false,
+            ..
+        } => ast.path_of(*target).is_some_and(|t| names.contains(&t)),
+        _ => false,
+    })
+}
+
+/// Whether function `f` returns early when `target` is already set: `if (x) return x;`,
+/// `if x is not None: return x`, `if let Some(x) = CACHE.get() { return .. }`.
+fn returns_early_when_set(ast: &Ast, globals: &[String], f: NodeId, target: &str) -> bool {
+    // a local variable is set afresh on every call
+    if is_local(ast, globals, f, target) {
+        return false;
+    }
+    ast.subtree(f).any(|i| match ast.kind(i) {
+        Kind::If { cond, then, .. } => {
+            names_in(ast, *cond).iter().any(|n| n == target)
+                && then.iter().any(|&s| {
+                    ast.subtree(s)
+                        .any(|j| matches!(ast.kind(j), Kind::Return(_)))
+                })
+        }
+        _ => false,
+    })
+}
+
+/// Names a Python file declares `global` or `nonlocal` (not lowered into the tree).
+pub fn python_globals(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let rest = t
+            .strip_prefix("global ")
+            .or_else(|| t.strip_prefix("nonlocal "));
+        if let Some(rest) = rest {
+            out.extend(
+                rest.split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty()),
+            );
+        }
+    }
+    out
+}
+
+/// A file of a service's start-up code by its folder (`lib/startup/`, `src/bootstrap/`): it
+/// runs once while the service boots.
+pub fn is_startup_file(path: &std::path::Path) -> bool {
+    path.parent().is_some_and(|p| {
+        p.components().any(|c| {
+            let s = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+            matches!(s.as_str(), "startup" | "bootstrap" | "boot")
+        })
+    })
 }

@@ -274,7 +274,9 @@ fn find_format(s: &str, format: &Format, re: &Regex) -> Option<SecretMatch> {
         let end = match format.check {
             Check::Token => (bounded() && !is_dummy(text)).then_some(secret.end()),
             Check::Url => (!is_dummy(text)).then_some(secret.end()),
-            Check::Password => (!is_placeholder_password(text)).then_some(secret.end()),
+            Check::Password => (!is_placeholder_password(text)
+                && !is_local_default(whole.as_str(), text))
+            .then_some(secret.end()),
             Check::PemBlock => pem_block_end(s, whole.end()),
             Check::Jwt => (bounded() && is_signed_jwt(text)).then_some(secret.end()),
         }?;
@@ -316,6 +318,118 @@ fn is_placeholder_password(password: &str) -> bool {
         || is_placeholder(&p)
         || p.contains(['{', '}', '<', '>'])
         || p.starts_with('$')
+}
+
+/// A local development default: a URL to a loopback host whose password repeats the user or
+/// database name (`postgres://shop:shop@localhost/shop`).
+fn is_local_default(url: &str, password: &str) -> bool {
+    let Some((userinfo, rest)) = url.split_once("://").and_then(|(_, r)| r.rsplit_once('@')) else {
+        return false;
+    };
+    let host = rest.split([':', '/', '?']).next().unwrap_or("");
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]");
+    let user = userinfo.split(':').next().unwrap_or("");
+    let db = rest
+        .split('/')
+        .nth(1)
+        .unwrap_or("")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    loopback && !password.is_empty() && (password == user || password == db)
+}
+
+/// Whether a value is the identifier its own name spells (an event name, error code or
+/// permission: `ACCOUNT_SET_PASSWORD = "account_set_password"`, `INVALID_TOKEN =
+/// "auth/invalid_token"`): every word of the value, but for one namespace segment, is a word
+/// of the name.
+#[must_use]
+pub fn is_name_derived(name: &str, value: &str) -> bool {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c))
+    {
+        return false;
+    }
+    let of_name = name_words(name);
+    let mut segments: Vec<&str> = value
+        .split(['/', ':', '.'])
+        .filter(|s| !s.is_empty())
+        .collect();
+    if segments.len() > 1 {
+        segments.remove(0); // a namespace: `auth/`, `errors.`
+    }
+    let words: Vec<String> = segments.iter().flat_map(|s| name_words(s)).collect();
+    !words.is_empty() && words.iter().all(|w| of_name.contains(w))
+}
+
+/// A stored password hash rather than a password: a hex digest (MD5/SHA-1/SHA-2 length), or a
+/// modular-crypt / Django hash (`$2b$..`, `$argon2id$..`, `pbkdf2_sha256$..`).
+#[must_use]
+pub fn is_password_hash(value: &str) -> bool {
+    let hex = value.chars().all(|c| c.is_ascii_hexdigit());
+    hex && [32, 40, 56, 64, 96, 128].contains(&value.len())
+        || [
+            "$2a$",
+            "$2b$",
+            "$2y$",
+            "$argon2",
+            "$scrypt$",
+            "$pbkdf2",
+            "pbkdf2_sha256$",
+            "argon2$",
+            "bcrypt$",
+        ]
+        .iter()
+        .any(|p| value.starts_with(p))
+}
+
+/// Names whose value signs or encrypts (sessions, cookies, tokens): a literal there is a
+/// secret whatever it looks like (`SECRET_KEY = "dev"`, `cookieSecret: "my_cookie_secret"`).
+const SIGNING_NAMES: &[&[&str]] = &[
+    &["secret"],
+    &["secret", "key"],
+    &["cookie", "secret"],
+    &["secret", "cookie", "key"],
+    &["session", "secret"],
+    &["secret", "session", "key"],
+    &["jwt", "secret"],
+    &["jwt", "key"],
+    &["signing", "key"],
+    &["signing", "secret"],
+    &["crypto", "key"],
+    &["encryption", "key"],
+    &["hmac", "key"],
+    &["hmac", "secret"],
+    &["token", "secret"],
+    &["app", "secret"],
+];
+
+/// Whether a name holds a signing or encryption key: its words end with one of
+/// [`SIGNING_NAMES`] (`SECRET_COOKIE_KEY`, `app.secret_key`, `jwtSecret`).
+#[must_use]
+pub fn is_signing_name(name: &str) -> bool {
+    let words = name_words(name);
+    SIGNING_NAMES.iter().any(|t| {
+        words.len() >= t.len()
+            && words[words.len() - t.len()..]
+                .iter()
+                .zip(t.iter())
+                .all(|(w, t)| w == t)
+    })
+}
+
+/// A literal in a signing position that is not a stand-in: not empty, not a template or an
+/// environment reference, not one of the placeholder words (`changeme`, `xxx`, `<key>`).
+#[must_use]
+pub fn is_real_signing_value(value: &str) -> bool {
+    let v = value.trim();
+    v.chars().count() >= 3
+        && !is_one_repeated_char(v)
+        && !TEMPLATE.is_match(v)
+        && !ENV_NAME.is_match(v)
+        && !PLACEHOLDER_WORDS.contains(&v.to_ascii_lowercase().as_str())
+        && !v.contains(['<', '>', '{', '}'])
 }
 
 fn percent_decoded(s: &str) -> String {

@@ -91,9 +91,35 @@ impl Rule for BlockingCallInAsync {
         let wrappers = wrapping_calls(cx, node, func);
         if !wrappers.is_empty() {
             fd = fd.condition(Condition::UnlessOffloaded(wrappers));
+        } else if let Some(n) = &name {
+            fd = fd.condition(Condition::UnlessRunsOnce(callers_in_file(cx, n)));
         }
         cx.emit(fd);
     }
+}
+
+/// `name` and the functions of this file that call it (one level): if a memoised getter of the
+/// project fills its cache with one of them, the code runs once per process.
+fn callers_in_file(cx: &Ctx, name: &str) -> Vec<String> {
+    let ast = cx.ast;
+    let mut out = vec![name.to_string()];
+    for (i, n) in ast.nodes.iter().enumerate() {
+        let Kind::Call(c) = &n.kind else { continue };
+        if ast.callee_name(c) != Some(name) {
+            continue;
+        }
+        let caller = ast.ancestors(i as NodeId).find_map(|a| {
+            ast.function(a)
+                .and_then(|f| f.name.clone())
+                .or_else(|| ast.function(a).and_then(|_| http::assigned_name(ast, a)))
+        });
+        if let Some(c) = caller {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// Calls between `call` and its async function that were handed the code holding `call` (a
@@ -196,7 +222,11 @@ fn called_directly(cx: &Ctx, outer: NodeId, func: NodeId, name: &str) -> bool {
 fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
     let ast = cx.ast;
     let stop = |f: NodeId| cx.facts.is_handler(f) || ast.function(f).is_some_and(|f| f.is_async);
-    if lifecycle::in_test_code(ast, call) || lifecycle::startup_context(ast, call, stop).is_some() {
+    if lifecycle::in_test_code(ast, call)
+        || lifecycle::startup_context(ast, call, stop).is_some()
+        || lifecycle::runs_once(ast, &cx.facts.globals, call)
+        || lifecycle::is_startup_file(&cx.file.path)
+    {
         return true;
     }
     if ast.lang == Lang::TypeScript && blocking::is_worker_file(&cx.file.path, &cx.facts.imports) {

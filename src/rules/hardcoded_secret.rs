@@ -13,6 +13,7 @@ use crate::ast::{BinOp, Kind, KindTag, NodeId, StrKind};
 use crate::diagnostic::redact;
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::secrets;
+use crate::roles::Role;
 use crate::source::Span;
 
 pub struct HardcodedSecret;
@@ -32,17 +33,40 @@ impl Rule for HardcodedSecret {
             return;
         };
         let value = s.value.as_str();
-        if value.len() < 6 {
+        if value.len() < 3 {
             return;
         }
-        let found = secrets::known_format(value)
+        // Seed data, build tooling and development-only configuration hold demo passwords and
+        // local keys: only real credential formats and signing keys count there.
+        let relaxed = cx.role == Role::Seed || dev_config_file(cx);
+        let found = (value.len() >= 6)
+            .then(|| secrets::known_format(value))
+            .flatten()
             .map(|m| (m.kind.to_string(), m.start, m.end))
             .or_else(|| custom_pattern(cx, value))
             .or_else(|| {
-                if s.kind != StrKind::Plain {
+                // tooling (examples, snippets, build scripts): real credential formats only
+                if s.kind != StrKind::Plain || cx.role == Role::Tooling {
                     return None;
                 }
-                let name = secret_name_of(cx, node)?;
+                let (name, bare) = secret_name_of(cx, node)?;
+                if secrets::is_name_derived(&bare, value) {
+                    return None;
+                }
+                // the position decides: a literal that signs sessions, cookies or tokens is a
+                // secret whatever its shape
+                let signing =
+                    name.starts_with("the key argument") || secrets::is_signing_name(&bare);
+                if signing {
+                    return secrets::is_real_signing_value(value)
+                        .then(|| (format!("signing key in {name}"), 0, value.len()));
+                }
+                let password_name = ["password", "passwd", "pwd", "pass"]
+                    .iter()
+                    .any(|p| bare.to_ascii_lowercase().contains(p));
+                if relaxed || value.len() < 6 || password_name && secrets::is_password_hash(value) {
+                    return None;
+                }
                 secrets::looks_like_secret_value(value)
                     .then(|| (format!("secret in {name}"), 0, value.len()))
             });
@@ -79,7 +103,7 @@ fn secret_span(cx: &Ctx, node: NodeId, secret: &str) -> Span {
 }
 
 /// The secret-looking name a literal is assigned to, passed as, or stored under.
-fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
+fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<(String, String)> {
     let ast = cx.ast;
     // Step out of `.to_string()`, `String::from(..)`, `.into()`, `str(..)` wrappers, and out of
     // environment fallbacks (`os.getenv("JWT_SECRET", "..")`, `process.env.X || ".."`,
@@ -90,6 +114,14 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
         match ast.kind(p) {
             Kind::Call(c)
                 if WRAPPERS.contains(&ast.callee_name(c).unwrap_or("")) && c.args.len() <= 1 =>
+            {
+                cur = p
+            }
+            // `"key".as_bytes()`, `"key".encode()`: the literal is the receiver
+            Kind::Call(c)
+                if c.callee == cur
+                    && ["as_bytes", "into_bytes", "to_vec", "encode", "as_ref"]
+                        .contains(&ast.callee_name(c).unwrap_or("")) =>
             {
                 cur = p
             }
@@ -122,7 +154,7 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
     }
     let env_fallback = env_name
         .filter(|n| secrets::is_secret_name(n))
-        .map(|n| format!("the fallback for `{n}`"));
+        .map(|n| (format!("the fallback for `{n}`"), n));
     let Some(p) = ast.parent(cur) else {
         return env_fallback;
     };
@@ -160,7 +192,8 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
                     let callee = ast.path_of(c.callee)?;
                     let index = secrets::secret_argument(&callee)?;
                     let pos = ast.positional(c).position(|a| a == cur)?;
-                    return (pos == index).then(|| format!("the key argument of `{callee}`"));
+                    return (pos == index)
+                        .then(|| (format!("the key argument of `{callee}`"), callee.clone()));
                 }
             }
         }
@@ -175,9 +208,33 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<String> {
         return env_fallback;
     };
     let last = name.rsplit(['.', ':']).next().unwrap_or(&name).to_string();
-    secrets::is_secret_name(&last)
-        .then(|| format!("`{last}`"))
+    (secrets::is_secret_name(&last) || secrets::is_signing_name(&last))
+        .then(|| (format!("`{last}`"), last.clone()))
         .or(env_fallback)
+}
+
+/// Configuration meant for a developer's machine: `config/env/development.js`,
+/// `settings/local.py`, `local_settings.py`, `dev.config.ts`.
+fn dev_config_file(cx: &Ctx) -> bool {
+    let path = &cx.file.path;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let words: Vec<&str> = stem.split(['_', '-', '.']).collect();
+    let dev = words
+        .iter()
+        .any(|w| ["dev", "development", "local"].contains(w));
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let config = words
+        .iter()
+        .any(|w| ["settings", "config", "configuration", "env"].contains(w))
+        || ["env", "envs", "config", "settings", "environments"].contains(&parent.as_str());
+    dev && config
 }
 
 /// Calls that unwrap to their argument for naming purposes.
