@@ -596,6 +596,10 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             else {
                 return false;
             };
+            // a helper whose query is a bulk write is the batching itself
+            if crate::knowledge::orm::is_bulk_display(&f.site.what) {
+                return false;
+            }
             d.message = d.message.replace("{query}", &f.site.what);
             d.labels.push(Label {
                 path: Some(f.path.clone()),

@@ -1556,3 +1556,32 @@ pub fn is_write_sql(upper_sql: &str) -> bool {
         || t.starts_with("REPLACE")
         || t.starts_with("MERGE")
 }
+
+/// Calls that write many rows at once (`bulk_create`, `createMany`, `executemany`): one per
+/// chunk or per parent is the batching itself, not an N+1.
+pub const BULK_CALLS: &[&str] = &[
+    "bulk_create",
+    "bulk_update",
+    "abulk_create",
+    "abulk_update",
+    "bulk_insert_mappings",
+    "bulk_update_mappings",
+    "bulk_save_objects",
+    "executemany",
+    "execute_values",
+    "execute_batch",
+    "createMany",
+    "createManyAndReturn",
+    "insertMany",
+    "insert_many",
+    "bulkCreate",
+    "bulkWrite",
+    "copy_records_to_table",
+];
+
+/// Whether a query as displayed (`Product.objects.bulk_update(…)`) is a bulk write.
+pub fn is_bulk_display(what: &str) -> bool {
+    BULK_CALLS
+        .iter()
+        .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
+}

@@ -48,7 +48,7 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
     let Some(per) = loops::per_item_context(ast, node) else {
         return;
     };
-    if !is_per_item(cx, &per) {
+    if !is_per_item(cx, &per) || per_batch(ast, &per) || in_dataloader(ast, node, &per) {
         return;
     }
     if let Some(q) = cx.facts.query(node).cloned() {
@@ -143,7 +143,44 @@ fn constant_collection(ast: &Ast, it: NodeId) -> bool {
 
 /// A handful of fixed values, not rows: `range(3)`, `CURRENCIES`, a variable holding a literal.
 fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
-    small_range(cx, it) || constant_collection(cx.ast, it) || literal_variable(cx.ast, it, before)
+    small_range(cx, it)
+        || constant_collection(cx.ast, it)
+        || literal_variable(cx.ast, it, before)
+        || literal_tuple(cx.ast, it)
+        || choices(cx.ast, it)
+}
+
+/// `for ip in (device.primary_ip4, device.primary_ip6)`: a literal handful of values, whatever
+/// they are.
+fn literal_tuple(ast: &Ast, it: NodeId) -> bool {
+    matches!(ast.kind(ast.unwrap_expr(it)), Kind::Array(items) if items.len() <= 10)
+}
+
+/// Django/enum choices: `for leg in FeedLegChoices`, `Status.choices`, `Object.values(Role)`
+/// over a `...Choices`/`...Enum` type: the members of a type, not rows.
+fn choices(ast: &Ast, it: NodeId) -> bool {
+    let mut e = ast.unwrap_expr(it);
+    if let Some(c) = ast.call(e) {
+        // `Object.values(Role)`, `list(Status)`, `Status.iter()`
+        match ast.positional(c).next() {
+            Some(a)
+                if ast.receiver(c).is_none()
+                    || ast
+                        .path_of(c.callee)
+                        .is_some_and(|p| p.starts_with("Object.")) =>
+            {
+                e = ast.unwrap_expr(a)
+            }
+            _ => match ast.receiver(c) {
+                Some(r) => e = ast.unwrap_expr(r),
+                None => return false,
+            },
+        }
+    }
+    ast.path_of(e).is_some_and(|p| {
+        let last = p.rsplit(['.', ':']).next().unwrap_or(&p);
+        last == "choices" || last.ends_with("Choices") || last.ends_with("Enum")
+    })
 }
 
 /// `const statuses = ['open', 'paid'] as const; for (const s of statuses)`: a variable holding a
@@ -232,6 +269,14 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if q.batched || prefetched_manager(cx, node, per, q) || page_fetch(cx, node, per, q) {
         return;
     }
+    if bulk_call(ast, node, per)
+        || leaves_loop(cx, node, per)
+        || per_model(ast, node, per)
+        || lazy_unevaluated(cx, node, per, q)
+        || dependent_hop(ast, node, per)
+    {
+        return;
+    }
     let binding = pick_binding(ast, per, node);
     let message = match &binding {
         Some(b) => format!("`{}` runs once per `{b}` in this {}", q.display, per.what),
@@ -251,6 +296,331 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         .help(query_help(q.orm, q.kind))
         .label(per.span, loop_label(cx, per));
     cx.emit(f);
+}
+
+/// The query sits in a branch that ends by leaving the loop (`return`, `raise`, `throw`,
+/// `break`, `err!(..)`, `bail!(..)`): a rollback or error path that runs at most once.
+fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let exits = |stmts: &[NodeId]| {
+        stmts.last().is_some_and(|&l| {
+            let t = cx.text(l).trim_start();
+            matches!(ast.kind(l), Kind::Return(_))
+                || [
+                    "raise", "throw", "break", "return", "err!", "bail!", "panic!",
+                ]
+                .iter()
+                .any(|k| t.starts_with(k))
+        })
+    };
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        let found = match ast.kind(a) {
+            Kind::If { then, els, .. } => {
+                (ast.contains_any(then, node) && exits(then))
+                    || (ast.contains_any(els, node) && exits(els))
+            }
+            Kind::Catch { body, .. } => exits(body),
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// `Model.objects.bulk_create(rows)`, `prisma.x.createMany({data})`: already batched.
+/// A bulk call given the very collection the loop walks rewrites all of it every round: that
+/// is reported.
+fn bulk_call(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
+    let iterated = per.iter.and_then(|it| ast.path_of(ast.unwrap_expr(it)));
+    ast.call_chain(node).iter().any(|&c| {
+        let Some(call) = ast.call(c) else {
+            return false;
+        };
+        let bulk = ast
+            .callee_name(call)
+            .is_some_and(|n| orm::BULK_CALLS.contains(&n));
+        let whole = iterated.is_some()
+            && ast
+                .positional(call)
+                .next()
+                .and_then(|a| ast.path_of(ast.unwrap_expr(a)))
+                == iterated;
+        bulk && !whole
+    })
+}
+
+/// The loop item is the *model* queried, not a row: `for model in models:
+/// model.objects.count()`, `ct.model_class().objects.filter(..)`, `session.query(cls)`,
+/// `knex(table)`, `prisma[name]`: one query per model or table, not per row.
+fn per_model(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
+    let is_binding = |id: NodeId| matches!(ast.kind(ast.unwrap_expr(id)), Kind::Name(n) if per.bindings.contains(n));
+    // a variable set in each round (`model = ct.model_class()`, `if model := apps.get_model(x)`)
+    let set_per_round = |id: NodeId| {
+        let Kind::Name(n) = ast.kind(ast.unwrap_expr(id)) else {
+            return false;
+        };
+        ast.subtree(per.node).any(|i| {
+            matches!(ast.kind(i), Kind::Assign { target, .. }
+                if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n))
+        })
+    };
+    let root = ast.chain_root(node);
+    if is_binding(root) || set_per_round(root) {
+        // the first member read on the loop variable: a manager or the model class
+        let mut cur = root;
+        while let Some(p) = ast.parent(cur) {
+            match ast.kind(p) {
+                Kind::Member { property, .. } => {
+                    return matches!(
+                        property.as_str(),
+                        "objects" | "_default_manager" | "_base_manager" | "model_class" | "query"
+                    );
+                }
+                Kind::Index { object, .. } if *object == cur => cur = p,
+                _ => return false,
+            }
+        }
+    }
+    ast.call_chain(node).iter().any(|&c| {
+        let Some(call) = ast.call(c) else {
+            return false;
+        };
+        // `prisma[model]`, `db.collection(name)`, `session.query(cls)`, `knex(table)`
+        let indexed = matches!(ast.kind(call.callee), Kind::Member { object, .. }
+            if matches!(ast.kind(*object), Kind::Index { index, .. } if is_binding(*index)));
+        let by_name = matches!(
+            ast.callee_name(call),
+            Some(
+                "query"
+                    | "select"
+                    | "table"
+                    | "from"
+                    | "collection"
+                    | "getRepository"
+                    | "model"
+                    | "knex"
+                    | "db"
+            )
+        ) && ast.positional(call).next().is_some_and(is_binding);
+        indexed || by_name
+    })
+}
+
+/// A loop over chunks or batches (`for batch in chunked(ids, 500)`, `for chunk in
+/// rows.chunks(100)`, `for batch in batches`): one query per batch is the batching.
+fn per_batch(ast: &Ast, per: &PerItem) -> bool {
+    let batchy = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        s.contains("chunk") || s.contains("batch")
+    };
+    if per.bindings.iter().any(|b| batchy(b)) {
+        return true;
+    }
+    let Some(it) = per.iter else { return false };
+    let it = ast.unwrap_expr(it);
+    // the iterable is made by a chunking call; iterating *over* a batch is per item
+    ast.call_chain(it).iter().any(|&c| {
+        ast.call(c)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(batchy)
+    })
+}
+
+/// Inside a DataLoader's batch function, in a loop over key *groups* (per channel, per type):
+/// one query per group is the batching (`def batch_load(self, keys)`, `new DataLoader(async
+/// (keys) => ..)`). A loop over the keys themselves is still one query per key.
+fn in_dataloader(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
+    let over_keys = |f: &crate::ast::Function| {
+        let keys = f
+            .params
+            .iter()
+            .find(|p| p.name != "self" && p.name != "cls");
+        match (keys, per.iter) {
+            (Some(k), Some(it)) => ast
+                .subtree(it)
+                .any(|i| matches!(ast.kind(i), Kind::Name(n) if *n == k.name)),
+            _ => false,
+        }
+    };
+    let batch_fn = |f: &crate::ast::Function| {
+        f.name.as_deref().is_some_and(|n| {
+            matches!(
+                n,
+                "batch_load"
+                    | "batch_load_fn"
+                    | "batchLoad"
+                    | "batchLoadFn"
+                    | "load_batch"
+                    | "loadBatch"
+            )
+        })
+    };
+    for a in ast.ancestors(node) {
+        match ast.kind(a) {
+            Kind::Function(f) if batch_fn(f) => return !over_keys(f),
+            Kind::Class(c)
+                if c.bases.iter().any(|b| {
+                    let b = b.split(['[', '<', '(']).next().unwrap_or(b);
+                    b.ends_with("DataLoader") || b.ends_with("BaseLoader")
+                }) =>
+            {
+                return true
+            }
+            Kind::Call(c)
+                if ast
+                    .path_of(c.callee)
+                    .is_some_and(|p| p.ends_with("DataLoader")) =>
+            {
+                return ast
+                    .ancestors(node)
+                    .take_while(|&x| x != a)
+                    .filter_map(|x| ast.function(x))
+                    .last()
+                    .is_none_or(|f| !over_keys(f))
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Django: a queryset built in the loop but never evaluated there (`Exists(qs)`,
+/// `Subquery(qs)`, `q |= Model.objects.filter(..)`, a form field's `queryset=`): Django runs
+/// nothing until the queryset is iterated, counted or sliced.
+fn lazy_unevaluated(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    if q.orm != "Django ORM" {
+        return false;
+    }
+    let last = ast
+        .call(node)
+        .and_then(|c| ast.callee_name(c))
+        .unwrap_or("");
+    if !matches!(
+        last,
+        "all"
+            | "filter"
+            | "exclude"
+            | "order_by"
+            | "annotate"
+            | "alias"
+            | "select_related"
+            | "prefetch_related"
+            | "only"
+            | "defer"
+            | "distinct"
+            | "using"
+            | "none"
+            | "values"
+            | "values_list"
+            | "restrict"
+    ) {
+        return false;
+    }
+    !evaluated(cx, node, per, 0)
+}
+
+/// Whether the value of `expr` is evaluated inside the loop: iterated, passed to `list`/`len`/
+/// `bool`..., sliced or indexed, tested, or assigned to a variable that is.
+fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 3 {
+        return true;
+    }
+    let Some(p) = ast.parent(expr) else {
+        return false;
+    };
+    match ast.kind(p) {
+        Kind::Loop(_) => true,
+        Kind::Index { object, .. } => *object == expr,
+        Kind::If { cond, .. } => *cond == expr,
+        Kind::Member { .. } => true, // `.count()`, `.exists()`, `.first()` on it
+        Kind::Await(_) | Kind::Return(_) => true,
+        Kind::Call(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            c.callee != expr
+                && matches!(
+                    name,
+                    "list"
+                        | "len"
+                        | "bool"
+                        | "tuple"
+                        | "set"
+                        | "sorted"
+                        | "sum"
+                        | "any"
+                        | "all"
+                        | "max"
+                        | "min"
+                        | "dict"
+                        | "next"
+                        | "iter"
+                        | "enumerate"
+                        | "extend"
+                )
+        }
+        Kind::Assign {
+            target,
+            value: Some(v),
+            declared: _,
+            augmented,
+        } if *v == expr => {
+            if *augmented {
+                return false; // `q |= qs`
+            }
+            let Kind::Name(n) = ast.kind(ast.unwrap_expr(*target)) else {
+                return false; // stored on an object or in a dict: built for later
+            };
+            // a later use of the variable inside the loop that evaluates it
+            ast.subtree(per.node).any(|i| {
+                i > p
+                    && matches!(ast.kind(i), Kind::Name(m) if m == n)
+                    && ast.parent(i).is_some_and(
+                        |pp| !matches!(ast.kind(pp), Kind::Assign { target, .. } if *target == i),
+                    )
+                    && evaluated(cx, i, per, depth + 1)
+            })
+        }
+        Kind::Other | Kind::Binary { .. } => false,
+        _ => false,
+    }
+}
+
+/// A dependent hop: the query reads the variable its result is stored in (`node =
+/// Node.objects.get(pk=node.parent_id)`): each round needs the previous one, nothing to batch.
+fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
+    let _ = per;
+    let mut cur = node;
+    while let Some(p) = ast.parent(cur) {
+        match ast.kind(p) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if *v == cur => {
+                let Some(t) = ast.path_of(*target) else {
+                    return false;
+                };
+                return ast.subtree(node).any(|i| {
+                    ast.path_of(i).is_some_and(|pth| {
+                        pth == t
+                            || pth.starts_with(&format!("{t}."))
+                            || pth.starts_with(&format!("{t}["))
+                    }) && matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. })
+                });
+            }
+            Kind::Await(_) | Kind::Other => cur = p,
+            Kind::Call(c) if c.callee != cur => cur = p,
+            Kind::Member { .. } => cur = p,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// `c.orders.all()` over `Customer.objects.prefetch_related("orders")`: served from the cache.
@@ -729,6 +1099,9 @@ fn emit_helper(
             let Some((qspan, what)) = fact.query.clone() else {
                 return;
             };
+            if orm::is_bulk_display(&what) {
+                return;
+            }
             cx.finding(span, format!("{shown} runs a query (`{what}`) {per_what}"))
                 .help(help)
                 .label(per.span, loop_label(cx, per))
