@@ -56,6 +56,9 @@ pub enum Condition {
         module: Option<String>,
         name: String,
         method_of: Option<String>,
+        /// The call passes a model that changes every round (`_update(model, ..)` in a loop over
+        /// models): a helper that queries the model it is given runs once per model.
+        model_arg: bool,
     },
     /// Holds if the model class `model` (imported from `module`) declares `field` as a lazy
     /// relation (Django `ForeignKey`, SQLAlchemy `relationship()`), in any file of the project.
@@ -81,6 +84,9 @@ pub enum Condition {
     /// Holds unless one of these functions (the finding's function or its callers in the same
     /// file) is called by a memoised getter of the project to fill its cache: it runs once.
     UnlessRunsOnce(Vec<String>),
+    /// Holds unless some file of the project eager-loads a relation of this name
+    /// (`prefetch_related("orders__lines")`): a caller may have filled the cache.
+    UnlessPrefetched(String),
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -151,6 +151,9 @@ pub struct FileFacts {
     /// Functions of this file whose body moves work off the event loop (`spawn_blocking`,
     /// `block_in_place`, `run_in_executor`...): a closure handed to them runs off the loop.
     pub offloaders: Vec<String>,
+    /// Relation names this file eager-loads (`prefetch_related("lines__variant")` gives `lines`
+    /// and `variant`): a related manager read elsewhere may be served from that cache.
+    pub prefetched: Vec<String>,
     /// Python names declared `global`/`nonlocal` in this file.
     pub globals: Vec<String>,
     /// Functions whose result a memoised getter of this file keeps: they run once.
@@ -286,6 +289,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         facts.globals = lifecycle::python_globals(&file.text);
     }
     facts.once_callees = lifecycle::memoised_initialisers(ast, &facts.globals);
+    if ast.lang == Lang::Python {
+        facts.prefetched = relations::prefetched_names(ast);
+    }
     if ast.lang == Lang::Rust && file.text.contains("macro_rules!") {
         facts.macros = macro_calls(&file.text);
     }

@@ -51,6 +51,8 @@ pub struct ProjectIndex {
     pub macros: HashMap<String, Vec<String>>,
     /// Functions a memoised getter calls to fill its cache: they run once per process.
     pub once_callees: HashSet<String>,
+    /// Relation names some file of the project eager-loads.
+    pub prefetched: HashSet<String>,
 }
 
 /// What one file contributes to the index.
@@ -70,6 +72,7 @@ pub struct IndexPart {
     pub offloaders: Vec<String>,
     pub macros: Vec<(String, Vec<String>)>,
     pub once_callees: Vec<String>,
+    pub prefetched: Vec<String>,
     /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
     pub test_modules: Vec<PathBuf>,
 }
@@ -93,6 +96,7 @@ impl ProjectIndex {
         self.offloaders.extend(part.offloaders);
         self.macros.extend(part.macros);
         self.once_callees.extend(part.once_callees);
+        self.prefetched.extend(part.prefetched);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -368,6 +368,7 @@ fn analyse(
         offloaders: facts.offloaders.clone(),
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
+        prefetched: facts.prefetched.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
             roles::cfg_test_modules(&file.path, &file.text)
         } else {
@@ -578,6 +579,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         }
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
+        Some(Condition::UnlessPrefetched(name)) => !index.prefetched.contains(&name),
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }
@@ -590,6 +592,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             module,
             name,
             method_of,
+            model_arg,
         }) => {
             let Some(f) =
                 index.querying_callee(path, module.as_deref(), &name, method_of.as_deref())
@@ -597,7 +600,9 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 return false;
             };
             // a helper whose query is a bulk write is the batching itself
-            if crate::knowledge::orm::is_bulk_display(&f.site.what) {
+            if crate::knowledge::orm::is_bulk_display(&f.site.what)
+                || model_arg && crate::knowledge::orm::is_variable_model_display(&f.site.what)
+            {
                 return false;
             }
             d.message = d.message.replace("{query}", &f.site.what);

@@ -1585,3 +1585,17 @@ pub fn is_bulk_display(what: &str) -> bool {
         .iter()
         .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
 }
+
+/// Whether a query as displayed runs on a model held in a variable (`model.objects.filter(…)`,
+/// `cls._default_manager.count()`): the function queries whatever model it is given.
+pub fn is_variable_model_display(what: &str) -> bool {
+    let mut parts = what.split('.');
+    let (Some(first), Some(second)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    first
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && matches!(second, "objects" | "_default_manager" | "_base_manager")
+}

@@ -128,6 +128,46 @@ pub fn reverse_one_to_one(ast: &Ast, class: NodeId) -> Vec<(String, String)> {
     out
 }
 
+/// Calls that eager-load relations by name.
+const PREFETCHERS: &[&str] = &[
+    "prefetch_related",
+    "select_related",
+    "Prefetch",
+    "prefetch_related_objects",
+    "joinedload",
+    "selectinload",
+    "subqueryload",
+    "contains_eager",
+];
+
+/// Every relation name a file eager-loads: the segments of the string arguments of
+/// `prefetch_related`, `select_related`, `Prefetch`, `joinedload`...
+pub fn prefetched_names(ast: &Ast) -> Vec<String> {
+    prefetched_names_in(ast, 0..ast.nodes.len() as NodeId)
+}
+
+/// [`prefetched_names`] within some nodes (a query chain's subtree).
+pub fn prefetched_names_in(ast: &Ast, nodes: std::ops::Range<NodeId>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in nodes {
+        let Kind::Call(c) = ast.kind(i) else { continue };
+        if !ast.callee_name(c).is_some_and(|n| PREFETCHERS.contains(&n)) {
+            continue;
+        }
+        for a in &c.args {
+            let Some(s) = ast.str_lit(a.value) else {
+                continue;
+            };
+            for seg in s.value.split("__").flat_map(|p| p.split('.')) {
+                if !seg.is_empty() && !out.iter().any(|o| o == seg) {
+                    out.push(seg.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,11 +291,53 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     } else {
         cx.first_line(node)
     };
-    let f = cx
+    let mut f = cx
         .finding(span, message)
         .help(query_help(q.orm, q.kind))
         .label(per.span, loop_label(cx, per));
+    if let Some(rel) = related_manager(ast, node, q) {
+        match per.iter.and_then(|it| trace_source(cx, it, per.node, 0)) {
+            // the iterated query is in sight: a nested prefetch path on it may cover the relation
+            Some(src) => {
+                let names =
+                    crate::knowledge::relations::prefetched_names_in(ast, ast.subtree(src.node));
+                if names.contains(&rel) {
+                    return;
+                }
+                // rows that are themselves a relation of an outside object
+                // (`customer.orders.all()`): the caller's prefetch may reach them
+                if related_manager(ast, src.node, &src.query).is_some() {
+                    f = f.condition(Condition::UnlessPrefetched(rel));
+                }
+            }
+            // rows from elsewhere: a caller may have prefetched the relation
+            None => f = f.condition(Condition::UnlessPrefetched(rel)),
+        }
+    }
     cx.emit(f);
+}
+
+/// `line.variant.stocks.all()`: a related manager read on a row (Django `all`/`count`/
+/// `exists`, which a `prefetch_related` cache serves). Returns the relation name.
+fn related_manager(ast: &Ast, node: NodeId, q: &Query) -> Option<String> {
+    if q.orm != "Django ORM" || ast.call_chain(node).len() != 1 {
+        return None;
+    }
+    let call = ast.call(node)?;
+    if !matches!(ast.callee_name(call), Some("all" | "count" | "exists")) {
+        return None;
+    }
+    let Kind::Member { object, property } = ast.kind(ast.receiver(call)?) else {
+        return None;
+    };
+    let root = ast.chain_root(*object);
+    let is_class = matches!(ast.kind(root), Kind::Name(n) if is_capitalised(n));
+    (!is_class
+        && !matches!(
+            property.as_str(),
+            "objects" | "_default_manager" | "_base_manager"
+        ))
+    .then(|| property.clone())
 }
 
 /// The query sits in a branch that ends by leaving the loop (`return`, `raise`, `throw`,
@@ -489,6 +531,26 @@ fn in_dataloader(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
     false
 }
 
+/// Django queryset methods that return another lazy queryset.
+const LAZY_METHODS: &[&str] = &[
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "annotate",
+    "alias",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "distinct",
+    "using",
+    "none",
+    "values",
+    "values_list",
+    "restrict",
+];
+
 /// Django: a queryset built in the loop but never evaluated there (`Exists(qs)`,
 /// `Subquery(qs)`, `q |= Model.objects.filter(..)`, a form field's `queryset=`): Django runs
 /// nothing until the queryset is iterated, counted or sliced.
@@ -539,7 +601,15 @@ fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
         Kind::Loop(_) => true,
         Kind::Index { object, .. } => *object == expr,
         Kind::If { cond, .. } => *cond == expr,
-        Kind::Member { .. } => true, // `.count()`, `.exists()`, `.first()` on it
+        // `.filter(..)` on it builds another lazy queryset; `.count()`, `.first()` run it
+        Kind::Member { property, .. } => {
+            if LAZY_METHODS.contains(&property.as_str()) {
+                ast.parent(p)
+                    .is_some_and(|call| evaluated(cx, call, per, depth + 1))
+            } else {
+                true
+            }
+        }
         Kind::Await(_) | Kind::Return(_) => true,
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
@@ -594,7 +664,27 @@ fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
 /// A dependent hop: the query reads the variable its result is stored in (`node =
 /// Node.objects.get(pk=node.parent_id)`): each round needs the previous one, nothing to batch.
 fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
-    let _ = per;
+    // `while (folder?.parentId) { next = await find(folder.parentId); ..; folder = next }`: the
+    // query reads a variable the loop itself moves along (not the loop's own binding)
+    if let Kind::Loop(l) = ast.kind(per.node) {
+        if l.kind == LoopKind::While {
+            let reassigned = |n: &str| {
+                ast.subtree(per.node).any(|i| {
+                    matches!(ast.kind(i), Kind::Assign { target, declared: false, augmented: false, .. }
+                        if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n))
+                })
+            };
+            let reads = ast.subtree(node).any(|i| match ast.kind(i) {
+                Kind::Member { object, .. } => {
+                    matches!(ast.kind(*object), Kind::Name(n) if reassigned(n))
+                }
+                _ => false,
+            });
+            if reads {
+                return true;
+            }
+        }
+    }
     let mut cur = node;
     while let Some(p) = ast.parent(cur) {
         match ast.kind(p) {
@@ -1094,12 +1184,27 @@ fn emit_helper(
     };
     let help = "give the helper a batched variant that takes every item's key and runs one query (`IN`/`ANY`, or eager loading), and call it once before the loop";
     let span = cx.first_line(node);
+    // a model that changes every round passed in: the helper queries one model per round
+    let model_arg = ast.call(node).is_some_and(|c| {
+        c.args.iter().any(|a| {
+            let v = ast.unwrap_expr(a.value);
+            let per_round = |n: &String| {
+                per.bindings.contains(n)
+                    || ast.subtree(per.node).any(|i| {
+                        matches!(ast.kind(i), Kind::Assign { target, .. }
+                            if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n))
+                    })
+            };
+            matches!(ast.kind(v), Kind::Name(n) if per_round(n) && n.to_ascii_lowercase().contains("model"))
+                || matches!(ast.kind(v), Kind::Name(n) if per_round(n) && (n == "cls" || n.ends_with("_cls")))
+        })
+    });
     let f = match target {
         Callee::Local(fact) => {
             let Some((qspan, what)) = fact.query.clone() else {
                 return;
             };
-            if orm::is_bulk_display(&what) {
+            if orm::is_bulk_display(&what) || model_arg && orm::is_variable_model_display(&what) {
                 return;
             }
             cx.finding(span, format!("{shown} runs a query (`{what}`) {per_what}"))
@@ -1122,6 +1227,7 @@ fn emit_helper(
                 module,
                 name,
                 method_of,
+                model_arg,
             }),
     };
     cx.emit(f);
