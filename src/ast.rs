@@ -488,12 +488,12 @@ impl Ast {
         out.reverse();
         out
     }
-    /// The root of a fluent chain: `Order` in `Order.objects.filter(..).all()`.
     /// Whether `id` lies in one of the statements `stmts`.
     pub fn contains_any(&self, stmts: &[NodeId], id: NodeId) -> bool {
         stmts.iter().any(|&s| self.subtree(s).contains(&id))
     }
 
+    /// The root of a fluent chain: `Order` in `Order.objects.filter(..).all()`.
     pub fn chain_root(&self, id: NodeId) -> NodeId {
         let mut cur = self.unwrap_expr(id);
         loop {

@@ -45,9 +45,19 @@ impl Rule for NPlusOneQuery {
 fn check_call(cx: &mut Ctx, node: NodeId) {
     let ast = cx.ast;
     function_reference_callback(cx, node);
-    let Some(per) = loops::per_item_context(ast, node) else {
+    let Some(mut per) = loops::per_item_context(ast, node) else {
         return;
     };
+    // a loop over a fixed handful inside a loop over rows: the rows decide
+    while per
+        .iter
+        .is_some_and(|it| literal_tuple(cx, it) || choices(ast, it))
+    {
+        match loops::per_item_context(ast, per.node) {
+            Some(outer) => per = outer,
+            None => return,
+        }
+    }
     if !is_per_item(cx, &per) || per_batch(ast, &per) || in_dataloader(ast, node, &per) {
         return;
     }
@@ -146,14 +156,20 @@ fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
     small_range(cx, it)
         || constant_collection(cx.ast, it)
         || literal_variable(cx.ast, it, before)
-        || literal_tuple(cx.ast, it)
+        || literal_tuple(cx, it)
         || choices(cx.ast, it)
 }
 
 /// `for ip in (device.primary_ip4, device.primary_ip6)`: a literal handful of values, whatever
 /// they are.
-fn literal_tuple(ast: &Ast, it: NodeId) -> bool {
-    matches!(ast.kind(ast.unwrap_expr(it)), Kind::Array(items) if items.len() <= 10)
+fn literal_tuple(cx: &Ctx, it: NodeId) -> bool {
+    let ast = cx.ast;
+    // `[...owners, ...members]`, `[*a, *b]` splice whole collections in
+    let spread = |i: &NodeId| {
+        let t = cx.text(*i).trim_start();
+        t.starts_with("...") || t.starts_with('*')
+    };
+    matches!(ast.kind(ast.unwrap_expr(it)), Kind::Array(items) if items.len() <= 10 && !items.iter().any(spread))
 }
 
 /// Django/enum choices: `for leg in FeedLegChoices`, `Status.choices`, `Object.values(Role)`
@@ -178,8 +194,12 @@ fn choices(ast: &Ast, it: NodeId) -> bool {
         }
     }
     ast.path_of(e).is_some_and(|p| {
-        let last = p.rsplit(['.', ':']).next().unwrap_or(&p);
-        last == "choices" || last.ends_with("Choices") || last.ends_with("Enum")
+        let mut segs = p.rsplit(['.', ':']);
+        let last = segs.next().unwrap_or(&p);
+        let owner = segs.next().unwrap_or("");
+        let class = |s: &str| s.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+        last == "choices" && class(owner)
+            || class(last) && (last.ends_with("Choices") || last.ends_with("Enum"))
     })
 }
 
@@ -383,16 +403,33 @@ fn bulk_call(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
         let Some(call) = ast.call(c) else {
             return false;
         };
-        let bulk = ast
+        if !ast
             .callee_name(call)
-            .is_some_and(|n| orm::BULK_CALLS.contains(&n));
+            .is_some_and(|n| orm::BULK_CALLS.contains(&n))
+        {
+            return false;
+        }
+        let values: Vec<NodeId> = call
+            .args
+            .iter()
+            .flat_map(|a| {
+                let v = ast.unwrap_expr(a.value);
+                match ast.kind(v) {
+                    Kind::Object { entries, .. } => entries.iter().map(|e| e.value).collect(),
+                    _ => vec![v],
+                }
+            })
+            .collect();
+        // given the very list the loop walks: everything is rewritten every round
         let whole = iterated.is_some()
-            && ast
-                .positional(call)
-                .next()
-                .and_then(|a| ast.path_of(ast.unwrap_expr(a)))
-                == iterated;
-        bulk && !whole
+            && values
+                .iter()
+                .any(|&v| ast.path_of(ast.unwrap_expr(v)) == iterated);
+        // `bulk_create([Item(sku=sku)])`: a one-row list per item is a single insert
+        let one_row = values.iter().any(
+            |&v| matches!(ast.kind(ast.unwrap_expr(v)), Kind::Array(items) if items.len() <= 1),
+        );
+        !whole && !one_row
     })
 }
 
@@ -420,7 +457,7 @@ fn per_model(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
                 Kind::Member { property, .. } => {
                     return matches!(
                         property.as_str(),
-                        "objects" | "_default_manager" | "_base_manager" | "model_class" | "query"
+                        "objects" | "_default_manager" | "_base_manager" | "model_class"
                     );
                 }
                 Kind::Index { object, .. } if *object == cur => cur = p,
@@ -460,11 +497,14 @@ fn per_batch(ast: &Ast, per: &PerItem) -> bool {
         let s = s.to_ascii_lowercase();
         s.contains("chunk") || s.contains("batch")
     };
-    if per.bindings.iter().any(|b| batchy(b)) {
-        return true;
-    }
     let Some(it) = per.iter else { return false };
     let it = ast.unwrap_expr(it);
+    // `range(0, total, 500)`: windows of rows, one query per window
+    if let Some(c) = ast.call(it) {
+        if ast.path_of(c.callee).as_deref() == Some("range") && c.args.len() == 3 {
+            return true;
+        }
+    }
     // the iterable is made by a chunking call; iterating *over* a batch is per item
     ast.call_chain(it).iter().any(|&c| {
         ast.call(c)
@@ -482,10 +522,24 @@ fn in_dataloader(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
             .params
             .iter()
             .find(|p| p.name != "self" && p.name != "cls");
+        let mentions = |e: NodeId, k: &str| {
+            ast.subtree(e)
+                .any(|i| matches!(ast.kind(i), Kind::Name(n) if n == k))
+        };
         match (keys, per.iter) {
-            (Some(k), Some(it)) => ast
-                .subtree(it)
-                .any(|i| matches!(ast.kind(i), Kind::Name(n) if *n == k.name)),
+            (Some(k), Some(it)) => {
+                mentions(it, &k.name)
+                    // `const ids = [...new Set(keys)]; for (const id of ids)`; not a grouping
+                    // (`new Set(keys.map((k) => k.locale))`)
+                    || matches!(ast.kind(ast.unwrap_expr(it)), Kind::Name(n)
+                        if assigned_value(ast, n, per.node).is_some_and(|(_, v)| {
+                            mentions(v, &k.name)
+                                && !ast.subtree(v).any(|i| {
+                                    matches!(ast.kind(i), Kind::Name(m) if *m == k.name)
+                                        && ast.parent(i).is_some_and(|p| matches!(ast.kind(p), Kind::Member { .. }))
+                                })
+                        }))
+            }
             _ => false,
         }
     };
@@ -613,26 +667,35 @@ fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
         Kind::Await(_) | Kind::Return(_) => true,
         Kind::Call(c) => {
             let name = ast.callee_name(c).unwrap_or("");
-            c.callee != expr
-                && matches!(
-                    name,
-                    "list"
-                        | "len"
-                        | "bool"
-                        | "tuple"
-                        | "set"
-                        | "sorted"
-                        | "sum"
-                        | "any"
-                        | "all"
-                        | "max"
-                        | "min"
-                        | "dict"
-                        | "next"
-                        | "iter"
-                        | "enumerate"
-                        | "extend"
-                )
+            if c.callee == expr {
+                return true;
+            }
+            // composed into another query, or a form/serializer field's `queryset=`
+            let lazy_consumer = matches!(
+                name,
+                "Exists"
+                    | "Subquery"
+                    | "Prefetch"
+                    | "OuterRef"
+                    | "Q"
+                    | "filter"
+                    | "exclude"
+                    | "union"
+                    | "intersection"
+                    | "difference"
+                    | "annotate"
+            ) || c
+                .args
+                .iter()
+                .any(|a| a.value == expr && a.name.as_deref() == Some("queryset"));
+            // handed to a function of the project: what it does with it is not in sight
+            let project = cx.facts.function_named(name).is_some()
+                || cx
+                    .facts
+                    .imports
+                    .get(name)
+                    .is_some_and(|q| q.starts_with('.') || !q.contains('.'));
+            !(lazy_consumer || project)
         }
         Kind::Assign {
             target,
@@ -696,6 +759,11 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
                 let Some(t) = ast.path_of(*target) else {
                     return false;
                 };
+                // re-reading the loop's own item (`item = Item.objects.get(pk=item.pk)`) is
+                // still once per item
+                if per.bindings.contains(&t) {
+                    return false;
+                }
                 return ast.subtree(node).any(|i| {
                     ast.path_of(i).is_some_and(|pth| {
                         pth == t
