@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::ast::{Ast, Lang};
+use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
 
 /// Where a file's code runs.
@@ -683,17 +683,17 @@ pub fn by_content<'a>(
                 fake = Some(m.to_string());
             }
         }
-        if let Some(ui) = ui {
+        let ui = ui
+            .map(|m| format!("imports `{m}` (browser UI code)"))
+            .or_else(|| browser_code(ast, text));
+        if let Some(reason) = ui {
             let server = SERVER_EXPORTS.iter().any(|e| {
                 text.contains(&format!("export async function {e}("))
                     || text.contains(&format!("export function {e}("))
                     || text.contains(&format!("export const {e} "))
             });
             if !server && !has_handlers {
-                return Some(FileRole::new(
-                    Role::Client,
-                    format!("imports `{ui}` (browser UI code)"),
-                ));
+                return Some(FileRole::new(Role::Client, reason));
             }
         }
         if let Some(f) = fake {
@@ -733,6 +733,178 @@ pub fn by_content<'a>(
         }
     }
     None
+}
+
+/// Globals that only a browser page has: code that reads them runs in a page (Node has no
+/// `window`, `document` or web storage).
+const DOM_GLOBALS: &[&str] = &["window", "document", "localStorage", "sessionStorage"];
+/// Browser-only constructors.
+const DOM_CONSTRUCTORS: &[&str] = &[
+    "FileReader",
+    "MutationObserver",
+    "IntersectionObserver",
+    "ResizeObserver",
+];
+/// DOM event types: a function that takes one handles user input in a page.
+const DOM_EVENTS: &[&str] = &[
+    "MouseEvent",
+    "KeyboardEvent",
+    "ClipboardEvent",
+    "DragEvent",
+    "PointerEvent",
+    "TouchEvent",
+    "FocusEvent",
+    "WheelEvent",
+    "InputEvent",
+];
+/// Functions that ship their callback to a browser page (puppeteer, playwright): DOM code
+/// inside them runs in the page, not in the file's own process.
+const PAGE_CALLBACKS: &[&str] = &[
+    "evaluate",
+    "evaluateHandle",
+    "$eval",
+    "$$eval",
+    "waitForFunction",
+    "addInitScript",
+    "evaluateOnNewDocument",
+    "exposeFunction",
+];
+
+/// TypeScript/JavaScript written for a browser page, as its own code shows it (the file's
+/// package may also hold a server, so the manifest cannot tell): React components (hooks called
+/// through the `React` namespace, `React.Component` classes), code that reads browser-only
+/// globals (`document.createElement`, `window.addEventListener`, `localStorage`, `new
+/// FileReader()`) and DOM event handlers (`(event: ClipboardEvent) => ..`). Universal modules
+/// that test for the browser (`typeof window`) run on both sides and get no role from this;
+/// DOM code inside a callback sent to a headless browser (`page.evaluate(() => document..)`)
+/// runs in that page, not here. The reason, if any.
+fn browser_code(ast: &Ast, text: &str) -> Option<String> {
+    let mut react = Vec::new();
+    let mut react_names = Vec::new();
+    let mut declared: Vec<&str> = Vec::new();
+    for node in &ast.nodes {
+        match &node.kind {
+            Kind::Import(i) if i.module == "react" => {
+                for (name, alias) in &i.names {
+                    match name.as_str() {
+                        "" | "default" => react.push(alias.as_str()),
+                        "Component" | "PureComponent" => react_names.push(alias.as_str()),
+                        _ => {}
+                    }
+                }
+            }
+            Kind::Import(i) => declared.extend(i.names.iter().map(|(_, a)| a.as_str())),
+            // parameters, destructured ones included (`({ document, user }: Props) => ..`)
+            Kind::Function(f) => declared.extend(f.params.iter().flat_map(|p| {
+                p.name
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .filter(|w| !w.is_empty())
+            })),
+            // `const { window } = new JSDOM(..)`, `let document = parse(html)`
+            Kind::Assign { target, .. } => {
+                for t in ast.subtree(*target) {
+                    let bare = ast
+                        .parent(t)
+                        .is_none_or(|p| !matches!(ast.kind(p), Kind::Member { .. }));
+                    if let (Kind::Name(n), true) = (ast.kind(t), bare) {
+                        declared.push(n.as_str());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, node) in ast.nodes.iter().enumerate() {
+        let id = id as NodeId;
+        match &node.kind {
+            // `React.useState(..)`: hooks run in the browser (named imports of hooks are
+            // recognised from the imports)
+            Kind::Call(c) => {
+                if let Kind::Member { object, property } = ast.kind(c.callee) {
+                    let hook = property.strip_prefix("use").is_some_and(|r| {
+                        r.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+                    });
+                    if hook
+                        && matches!(ast.kind(*object), Kind::Name(o) if react.contains(&o.as_str()))
+                    {
+                        return Some(format!("calls a React hook (`{}`)", property));
+                    }
+                }
+            }
+            Kind::Class(c) => {
+                let component = c.bases.iter().any(|b| {
+                    let b = b.split('<').next().unwrap_or(b).trim();
+                    react_names.contains(&b)
+                        || b.split_once('.').is_some_and(|(o, p)| {
+                            react.contains(&o) && (p == "Component" || p == "PureComponent")
+                        })
+                });
+                if component {
+                    return Some(format!("a React class component (`{}`)", c.name));
+                }
+            }
+            Kind::Function(f) => {
+                let event = f.params.iter().find_map(|p| {
+                    let ty = p.ty.as_deref()?;
+                    let ty = ty.split('<').next().unwrap_or(ty).trim();
+                    let ty = ty.strip_prefix("React.").unwrap_or(ty);
+                    DOM_EVENTS.contains(&ty).then_some(ty)
+                });
+                if let Some(ty) = event {
+                    return Some(format!("handles DOM events (a `{ty}` parameter)"));
+                }
+            }
+            _ => {}
+        }
+        let global = match &node.kind {
+            Kind::Member { object, .. } => match ast.kind(*object) {
+                Kind::Name(n) if DOM_GLOBALS.contains(&n.as_str()) => Some(n.as_str()),
+                _ => None,
+            },
+            Kind::Call(c) if c.is_new => match ast.kind(c.callee) {
+                Kind::Name(n) if DOM_CONSTRUCTORS.contains(&n.as_str()) => Some(n.as_str()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(g) = global else { continue };
+        if declared.contains(&g) || in_page_callback(ast, id) {
+            continue;
+        }
+        if runs_on_both_sides(text) {
+            return None; // universal code: it checks where it runs
+        }
+        return Some(format!("uses the browser's `{g}` (DOM code)"));
+    }
+    None
+}
+
+/// Universal modules test where they run: `typeof window === "undefined"`, `isBrowser ? .. :
+/// ..`, `if (isServer)`.
+fn runs_on_both_sides(text: &str) -> bool {
+    const TESTS: &[&str] = &[
+        "typeof window",
+        "typeof document",
+        "isbrowser",
+        "is_browser",
+        "isserver",
+        "is_server",
+        "isclient",
+        "canusedom",
+    ];
+    let lower = text.to_ascii_lowercase();
+    TESTS.iter().any(|t| lower.contains(t))
+}
+
+/// Inside a function passed to a call that runs it in a browser page (`page.evaluate(..)`).
+fn in_page_callback(ast: &Ast, id: NodeId) -> bool {
+    ast.ancestors(id).any(|a| {
+        ast.call(a).is_some_and(|c| {
+            ast.callee_name(c)
+                .is_some_and(|n| PAGE_CALLBACKS.contains(&n))
+                && c.args.iter().any(|arg| ast.contains(arg.value, id))
+        })
+    })
 }
 
 /// Rust: the files of child modules this file declares test-only (`#[cfg(test)] mod x;`,
@@ -829,6 +1001,44 @@ mod tests {
             .unwrap();
         assert_eq!(r.role, Role::Service);
         assert!(r.reason.contains("[roles]"));
+    }
+
+    fn content_role(src: &str) -> Option<FileRole> {
+        let ast = crate::lang::parse(crate::lang::Dialect::Tsx, src).unwrap();
+        by_content(&ast, src, std::iter::empty(), false)
+    }
+
+    #[test]
+    fn browser_code_by_its_own_content() {
+        for src in [
+            "import * as React from 'react';\nexport const A = () => { const [x] = React.useState(0); return x; };\n",
+            "import React from 'react';\nexport class A extends React.Component<P> { render() { return null; } }\n",
+            "export function save(url: string) { const a = document.createElement('a'); a.href = url; a.click(); }\n",
+            "export const read = (b: Blob) => new FileReader().readAsText(b);\n",
+            "export function onPaste(view: View, event: ClipboardEvent) { return fetch(event.type); }\n",
+        ] {
+            let r = content_role(src);
+            assert_eq!(r.as_ref().map(|r| r.role), Some(Role::Client), "{src}");
+        }
+    }
+
+    #[test]
+    fn server_code_that_names_the_dom_is_not_browser_code() {
+        for src in [
+            // a domain object called `document`
+            "export async function move({ document, user }: Props) { document.collectionId = user.id; }\n",
+            "export async function f(document: Doc) { return document.title; }\n",
+            // jsdom on the server
+            "import { JSDOM } from 'jsdom';\nconst { window } = new JSDOM('');\nexport const text = window.document.body.textContent;\n",
+            // universal code checks where it runs
+            "export const origin = () => typeof window === 'undefined' ? process.env.URL : window.location.origin;\n",
+            // a headless browser runs the callback
+            "export async function title(page: Page) { return page.evaluate(() => document.title); }\n",
+            // React on the server renders without hooks
+            "import * as React from 'react';\nexport const Email = () => React.createElement('p', null, 'hi');\n",
+        ] {
+            assert_eq!(content_role(src), None, "{src}");
+        }
     }
 
     #[test]

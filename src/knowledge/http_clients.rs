@@ -15,6 +15,8 @@
 //! | `@nestjs/axios` `HttpModule.register` | TS | `timeout` | axios's: none |
 //! | `got` (functions, `got.extend`) | TS/JS | `timeout` (or `signal`) | none |
 //! | `ky` | TS/JS | `timeout` | 10 s: only `timeout: false` is reported |
+//! | `needle` | TS/JS | `response_timeout`/`read_timeout` in the options; `needle.defaults(..)` | connecting only (10 s): a server that accepts and never answers holds it |
+//! | `superagent` | TS/JS | `.timeout(ms)` / `.timeout({ response, deadline })` on the request chain | none |
 //! | `undici.request` | TS/JS | `headersTimeout`/`bodyTimeout` | 300 s each: not reported |
 //! | `reqwest` (`get`, `Client::new`, `Client::builder()`) | Rust | `.timeout(d)` on the builder or on a request (`.read_timeout` also bounds a stalled response; `.connect_timeout` alone does not) | none (`reqwest::get` cannot take one) |
 //! | `reqwest::blocking` | Rust | `.timeout(d)` | 30 s: only `.timeout(None)` is reported |
@@ -89,6 +91,8 @@ pub struct Api {
 pub const SOCKET_DEFAULT_TIMEOUT: &str = "socket-default-timeout";
 /// `axios.defaults.timeout = ..` somewhere in the project.
 pub const AXIOS_DEFAULT_TIMEOUT: &str = "axios-default-timeout";
+/// `needle.defaults({ response_timeout: .. })` somewhere in the project.
+pub const NEEDLE_DEFAULT_TIMEOUT: &str = "needle-default-timeout";
 
 const PY_VERBS: &[(&str, Config)] = &[
     ("get", Config::Kwarg(None)),
@@ -119,6 +123,8 @@ pub const REQUESTS: Library = Library {
         ("options", Config::Kwarg(None)),
         // Session.request(method, url, params, data, headers, cookies, files, auth, timeout, ..)
         ("request", Config::Kwarg(Some(8))),
+        // Session.send(prepared_request, **kwargs): `timeout=` like the others
+        ("send", Config::Kwarg(None)),
     ],
     project_setting: None,
     fix: "pass `timeout=` (seconds, or a `(connect, read)` tuple): `requests.post(url, json=body, timeout=(3.05, 10))`",
@@ -241,6 +247,35 @@ pub const KY: Library = Library {
     methods: GOT_METHODS,
     project_setting: None,
     fix: "keep ky's 10 s default or give a bound: `timeout: 30000` instead of `false`",
+};
+
+const NEEDLE_METHODS: &[(&str, Config)] = &[
+    ("get", Config::Options(1)),
+    ("head", Config::Options(1)),
+    ("post", Config::Options(2)),
+    ("put", Config::Options(2)),
+    ("patch", Config::Options(2)),
+    ("delete", Config::Options(2)),
+    ("request", Config::Options(3)),
+];
+pub const NEEDLE: Library = Library {
+    name: "needle",
+    lang: Lang::TypeScript,
+    // `timeout` is needle's alias of `open_timeout`: it only bounds connecting
+    timeout: &["response_timeout", "read_timeout"],
+    default: None,
+    methods: NEEDLE_METHODS,
+    project_setting: Some(NEEDLE_DEFAULT_TIMEOUT),
+    fix: "pass `response_timeout` (ms) in the options: `needle.get(url, { response_timeout: 10000 }, cb)` (`timeout`/`open_timeout` only bound connecting), or once with `needle.defaults({ response_timeout: 10000 })`",
+};
+pub const SUPERAGENT: Library = Library {
+    name: "superagent",
+    lang: Lang::TypeScript,
+    timeout: &["timeout"],
+    default: None,
+    methods: &[],
+    project_setting: None,
+    fix: "bound the request on its chain: `superagent.get(url).timeout({ response: 5000, deadline: 30000 })`",
 };
 
 pub const REQWEST: Library = Library {
@@ -424,6 +459,24 @@ pub const APIS: &[Api] = &[
     req("ky.delete", Config::Options(1), &KY),
     ctor("ky.create", Role::Client, Config::Options(0), &KY),
     ctor("ky.extend", Role::Client, Config::Options(0), &KY),
+    // needle(method, url, data, options)
+    req("needle", Config::Options(3), &NEEDLE),
+    req("needle.get", Config::Options(1), &NEEDLE),
+    req("needle.head", Config::Options(1), &NEEDLE),
+    req("needle.post", Config::Options(2), &NEEDLE),
+    req("needle.put", Config::Options(2), &NEEDLE),
+    req("needle.patch", Config::Options(2), &NEEDLE),
+    req("needle.delete", Config::Options(2), &NEEDLE),
+    req("needle.request", Config::Options(3), &NEEDLE),
+    // superagent(method, url), superagent.get(url): the timeout is a method of the chain
+    req("superagent", Config::Chain, &SUPERAGENT),
+    req("superagent.get", Config::Chain, &SUPERAGENT),
+    req("superagent.post", Config::Chain, &SUPERAGENT),
+    req("superagent.put", Config::Chain, &SUPERAGENT),
+    req("superagent.patch", Config::Chain, &SUPERAGENT),
+    req("superagent.delete", Config::Chain, &SUPERAGENT),
+    req("superagent.del", Config::Chain, &SUPERAGENT),
+    req("superagent.head", Config::Chain, &SUPERAGENT),
     // Rust
     req("reqwest::get", Config::Never, &REQWEST),
     ctor(
@@ -639,6 +692,10 @@ fn options_given(
             Given::No
         };
     };
+    // `needle.get(url, (err, res) => ..)`: a callback where the options may go
+    if matches!(ast.kind(opts), Kind::Function(_)) {
+        return Given::No;
+    }
     if let Kind::Name(n) = ast.kind(opts) {
         match local_object(ast, n, call, lib) {
             Local::Object(o) => opts = o,
@@ -821,6 +878,17 @@ pub fn project_setting(ast: &Ast, imports: &Imports, id: NodeId) -> Option<&'sta
             let q = imports.qualify_path(&path);
             (q == "axios.defaults.timeout" && imports.get("axios").is_some())
                 .then_some(AXIOS_DEFAULT_TIMEOUT)
+        }
+        // `needle.defaults({ response_timeout: 10000 })`
+        Kind::Call(c) if ast.lang == Lang::TypeScript && ast.callee_name(c) == Some("defaults") => {
+            let q = imports.qualify(ast, c.callee)?;
+            let opts = c.args.first()?.value;
+            let sets = NEEDLE.timeout.iter().any(|k| {
+                ast.entry(opts, k)
+                    .is_some_and(|e| value_given(ast, imports, e.value) == Given::Yes)
+            });
+            (q == "needle.defaults" && imports.get("needle").is_some() && sets)
+                .then_some(NEEDLE_DEFAULT_TIMEOUT)
         }
         Kind::Call(c)
             if ast.lang == Lang::Python && ast.callee_name(c) == Some("setdefaulttimeout") =>

@@ -159,6 +159,9 @@ fn disabled_message(what: &str, lib: &Library) -> String {
 
 fn request(cx: &mut Ctx, node: NodeId, api: &Api) {
     let lib = api.library;
+    if raced_against_deadline(cx.ast, node) {
+        return;
+    }
     let given = timeout_given(cx.ast, &cx.facts.imports, node, api.config, lib);
     let what = callee_text(cx, node);
     let message = match given {
@@ -166,6 +169,9 @@ fn request(cx: &mut Ctx, node: NodeId, api: &Api) {
         Given::No if lib.default.is_none() => match (api.config, lib.name) {
             (Config::Never, _) => format!(
                 "`{what}` builds a one-off client that has no timeout and cannot be given one: a server that never answers holds this request forever"
+            ),
+            (_, "needle") => format!(
+                "`{what}` is called without `response_timeout`: needle only bounds connecting, so a server that accepts the connection and never answers holds this request forever"
             ),
             (_, "fetch") => format!(
                 "`{what}` is called without a `signal`: nothing bounds how long this request waits for a slow or unresponsive server"
@@ -651,6 +657,14 @@ fn request_use(cx: &Ctx, call: NodeId, lib: &Library) -> Option<(NodeId, Given)>
     };
     let (_, config) = lib.methods.iter().find(|(m, _)| *m == name)?;
     let g = timeout_given(ast, &cx.facts.imports, call, *config, lib);
+    // `timeout(d, client.get(url).send())`: the deadline is outside the chain
+    let outer = match config {
+        Config::Chain => chain_timeout(ast, call, lib).outer,
+        _ => call,
+    };
+    if g != Given::Yes && raced_against_deadline(ast, outer) {
+        return Some((call, Given::Yes));
+    }
     Some((call, g))
 }
 
@@ -700,18 +714,106 @@ fn sets_timeout_inside(ast: &Ast, call: NodeId, lib: &Library) -> bool {
     })
 }
 
-/// Browser code: a Next.js `"use client"` module, or a `fetch` of a relative URL (`/api/x`),
-/// which only resolves against a page's origin. The rule is about backend services.
+/// Browser code: a Next.js `"use client"` module, or a request to a relative URL (`/api/x`),
+/// which only resolves against a page's origin (Node's `fetch` rejects it). A function that
+/// makes one such request runs in a page, so its other requests (the presigned URL it was
+/// just handed) are browser requests too. The rule is about backend services.
 fn is_browser_code(cx: &Ctx, call: NodeId) -> bool {
     let head = cx.file.text.trim_start_matches('\u{feff}').trim_start();
     if head.starts_with("\"use client\"") || head.starts_with("'use client'") {
         return true;
     }
     let ast = cx.ast;
-    let first = ast.call(call).and_then(|c| c.args.first()).map(|a| a.value);
-    first
-        .and_then(|f| ast.str_lit(f))
-        .is_some_and(|s| s.value.starts_with('/') && !s.value.starts_with("//"))
+    if requests_relative_url(ast, call) {
+        return true;
+    }
+    let Some(func) = ast.enclosing_function(call) else {
+        return false;
+    };
+    ast.subtree(func).any(|id| {
+        id != call
+            && ast.call(id).is_some()
+            && requests_relative_url(ast, id)
+            && http_clients::api(ast, &cx.facts.imports, id)
+                .is_some_and(|a| a.role == Role::Request && a.library.lang == Lang::TypeScript)
+    })
+}
+
+/// A request call whose URL (its first argument) is relative to the page.
+fn requests_relative_url(ast: &Ast, call: NodeId) -> bool {
+    ast.call(call)
+        .and_then(|c| c.args.first())
+        .is_some_and(|a| relative_url(ast, a.value))
+}
+
+/// A root-relative URL: a literal (`"/api/orders"`, `` `/api/orders/${id}` ``), or one passed
+/// through a one-argument path helper (`formatPath("/api/files")`, `withBase("/api/x")`) that
+/// prefixes a base path: the file cannot show what the helper adds, and a helper that made it
+/// absolute would take the host as well (`new URL(path, base)` takes two arguments).
+fn relative_url(ast: &Ast, arg: NodeId) -> bool {
+    let root_relative = |id: NodeId| {
+        ast.str_lit(id)
+            .is_some_and(|s| s.value.starts_with('/') && !s.value.starts_with("//"))
+    };
+    if root_relative(arg) {
+        return true;
+    }
+    match ast.call(arg) {
+        Some(c) if !c.is_new && !c.is_tagged && c.args.len() == 1 => {
+            !c.args[0].spread && root_relative(c.args[0].value)
+        }
+        _ => false,
+    }
+}
+
+/// The request is raced against a deadline, so its caller stops waiting: an element of
+/// `Promise.race([request, timer])` next to a timer (`setTimeout`, `sleep`, `delay`), or the
+/// awaited argument of a timeout wrapper (`tokio::time::timeout(d, fut)`,
+/// `asyncio.wait_for(coro, 5)`, `withTimeout(fetch(url), 5000)`). Only the request's own
+/// expression is followed: a request inside a callback (`setTimeout(() => fetch(url))`) is
+/// not bounded by it.
+fn raced_against_deadline(ast: &Ast, call: NodeId) -> bool {
+    let mut cur = call;
+    for a in ast.ancestors(call) {
+        match ast.kind(a) {
+            Kind::Function(_) | Kind::Module(_) | Kind::Block(_) | Kind::Assign { .. } => {
+                return false;
+            }
+            Kind::Array(items) => {
+                let race = ast.parent(a).and_then(|p| ast.call(p)).is_some_and(|c| {
+                    ast.path_of(c.callee).as_deref() == Some("Promise.race")
+                        && c.args.first().is_some_and(|x| x.value == a)
+                });
+                if race && items.iter().any(|&i| i != cur && is_timer(ast, i)) {
+                    return true;
+                }
+            }
+            Kind::Call(c) if c.args.iter().any(|x| x.value == cur) => {
+                let name = ast.callee_name(c).unwrap_or("").to_ascii_lowercase();
+                let deadline =
+                    name == "wait_for" || name.contains("timeout") && !name.starts_with("set");
+                if deadline {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        cur = a;
+    }
+    false
+}
+
+/// A promise that settles after a delay: its expression calls `setTimeout`, `sleep`, `delay`
+/// or a `timeout` helper.
+fn is_timer(ast: &Ast, expr: NodeId) -> bool {
+    ast.subtree(expr).any(|id| {
+        ast.call(id).is_some_and(|c| {
+            let name = ast.callee_name(c).unwrap_or("").to_ascii_lowercase();
+            ["timeout", "sleep", "delay", "wait"]
+                .iter()
+                .any(|t| name.contains(t))
+        })
+    })
 }
 
 /// `fetch` defined or received locally (a parameter, a variable, a function of the file): a
@@ -735,13 +837,38 @@ fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
     };
     for f in ast.ancestors(call) {
         if let Kind::Function(func) = ast.kind(f) {
-            if func.params.iter().any(|p| &p.name == n) {
+            if func
+                .params
+                .iter()
+                .any(|p| &p.name == n || destructures(&p.name, n))
+            {
                 return true;
             }
         }
     }
     let scope = ast.enclosing_function(call).unwrap_or(ROOT);
     declared_in(scope) || (scope != ROOT && declared_in(ROOT) && module_level_decl(ast, n))
+}
+
+/// A destructuring pattern that binds `name`: `{ fetch, options }`, `{ load: fetch }` (a
+/// component's `fetch` prop), not `{ fetch: load }`.
+fn destructures(pattern: &str, name: &str) -> bool {
+    if !(pattern.starts_with('{') || pattern.starts_with('[')) {
+        return false;
+    }
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut rest = pattern;
+    while let Some(i) = rest.find(name) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + name.len()..].trim_start();
+        let whole =
+            !before.is_some_and(ident) && !rest[i + name.len()..].chars().next().is_some_and(ident);
+        if whole && !after.starts_with(':') {
+            return true;
+        }
+        rest = &rest[i + name.len()..];
+    }
+    false
 }
 
 fn module_level_decl(ast: &Ast, name: &str) -> bool {
@@ -938,13 +1065,19 @@ export async function a(url: string, init: RequestInit) {
   await fetch(url, { ...init });
   await fetch(url, { signal: req.signal });
   await fetch(url, { signal: undefined });
-  await fetch(`/api/orders/${url}`);
   const opts = { method: 'PUT' };
   opts.signal = AbortSignal.timeout(1000);
   await fetch(url, opts);
 }
+// a page's code: relative URLs, and the URL the app's own API hands back
+export async function b(id: string) {
+  const { url } = await (await fetch(`/api/orders/${id}/export`)).json();
+  await fetch(url);
+  await fetch(withBase('/api/orders'), { method: 'POST' });
+}
+export const c = (u: string) => fetch(join(u, '/v1/orders'));
 ";
-        assert_eq!(lines("svc.ts", src), vec![3, 5, 6, 9]);
+        assert_eq!(lines("svc.ts", src), vec![3, 5, 6, 9, 20]);
     }
 
     #[test]
@@ -1042,6 +1175,33 @@ export async function go() {
             got,
             vec![("client.ts".to_string(), 4), ("jobs.py".to_string(), 6)]
         );
+    }
+
+    #[test]
+    fn destructured_fetch_is_a_prop() {
+        assert!(super::destructures("{ fetch, options }", "fetch"));
+        assert!(super::destructures("{ load: fetch }", "fetch"));
+        assert!(!super::destructures("{ fetch: load }", "fetch"));
+        assert!(!super::destructures("{ prefetch }", "fetch"));
+        assert!(!super::destructures("fetcher", "fetch"));
+    }
+
+    #[test]
+    fn needle_callbacks_and_project_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let quotes = "const needle = require('needle');\nfunction a(u, cb) {\n  needle.get(u, cb);\n  needle.get(u, (e, r) => cb(r));\n  needle.post(u, {}, { response_timeout: 5 }, cb);\n}\nmodule.exports = { a };\n";
+        std::fs::write(dir.path().join("quotes.js"), quotes).unwrap();
+        let r = lint_paths(&[dir.path().to_path_buf()], &options());
+        let got: Vec<u32> = r.diagnostics.iter().map(|d| d.start.line).collect();
+        // a callback variable is not an options object we can read: unknown
+        assert_eq!(got, vec![4]);
+        std::fs::write(
+            dir.path().join("setup.js"),
+            "const needle = require('needle');\nneedle.defaults({ response_timeout: 10000 });\n",
+        )
+        .unwrap();
+        let r = lint_paths(&[dir.path().to_path_buf()], &options());
+        assert!(r.diagnostics.is_empty());
     }
 
     #[test]
