@@ -289,6 +289,32 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         facts.globals = lifecycle::python_globals(&file.text);
     }
     facts.once_callees = lifecycle::memoised_initialisers(ast, &facts.globals);
+    // functions that start-up code calls run once, while the service boots
+    let startup_file = lifecycle::is_startup_file(&file.path);
+    for (i, n) in ast.nodes.iter().enumerate() {
+        let Kind::Call(c) = &n.kind else { continue };
+        let Some(name) = ast.callee_name(c) else {
+            continue;
+        };
+        // a function of the project by name (`setup_cache()`, `utils.download(..)` on an
+        // imported module), not a method of some object (`client.get`, `this.repo.create`)
+        let plain = match ast.kind(c.callee) {
+            Kind::Name(_) => true,
+            // a module of the project imported by a relative path (`import * as utils from
+            // './utils'`, `from . import tasks`), not a library (`requests.get`)
+            Kind::Member { object, .. } => matches!(ast.kind(*object), Kind::Name(o)
+                if facts.imports.get(o).is_some_and(|q| q.starts_with('.'))),
+            _ => false,
+        };
+        if !plain {
+            continue;
+        }
+        let in_startup =
+            startup_file || lifecycle::startup_context(ast, i as NodeId, |_| false).is_some();
+        if in_startup && !facts.once_callees.iter().any(|o| o == name) {
+            facts.once_callees.push(name.to_string());
+        }
+    }
     if ast.lang == Lang::Python {
         facts.prefetched = relations::prefetched_names(ast);
     }

@@ -105,7 +105,17 @@ fn callers_in_file(cx: &Ctx, name: &str) -> Vec<String> {
     let mut out = vec![name.to_string()];
     for (i, n) in ast.nodes.iter().enumerate() {
         let Kind::Call(c) = &n.kind else { continue };
-        if ast.callee_name(c) != Some(name) {
+        // `name(..)`, `self.name(..)`, `this.name(..)`: calls of this function, not of a
+        // method of the same name on another object (`requests.get`)
+        let calls_it = match ast.kind(c.callee) {
+            Kind::Name(n) => n == name,
+            Kind::Member { object, property } => {
+                property == name
+                    && matches!(ast.kind(*object), Kind::Name(o) if matches!(o.as_str(), "self" | "this" | "cls"))
+            }
+            _ => false,
+        };
+        if !calls_it {
             continue;
         }
         let caller = ast.ancestors(i as NodeId).find_map(|a| {
