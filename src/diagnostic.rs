@@ -87,6 +87,19 @@ pub enum Condition {
     /// Holds unless some file of the project eager-loads a relation of this name
     /// (`prefetch_related("orders__lines")`): a caller may have filled the cache.
     UnlessPrefetched(String),
+    /// Holds if the listed model grows with the service's use (users, rows that belong to a
+    /// user), as the project's model declarations say; `pins` are the columns the query pins
+    /// to one value, `appended` that the listing function adds rows of the model itself
+    /// ([`crate::knowledge::growth::grows`]).
+    ModelGrows {
+        model: String,
+        /// The module the model is imported from, when it is.
+        module: Option<String>,
+        pins: Vec<String>,
+        appended: bool,
+    },
+    /// Holds if every one of these holds.
+    All(Vec<Condition>),
 }
 
 #[derive(Clone, Debug, Serialize)]

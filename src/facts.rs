@@ -167,6 +167,10 @@ pub struct FileFacts {
     /// Every call [`orm::query_call`] recognises, with its query, in node order: rules look
     /// them up with [`FileFacts::query`] instead of recognising each call again.
     pub queries: Vec<(NodeId, orm::Query)>,
+    /// Model declarations of this file, for `unbounded-query` ([`crate::knowledge::growth`]).
+    pub models: Vec<crate::knowledge::growth::ModelFact>,
+    /// Models this file queries with a limit or a paginator.
+    pub paged_models: Vec<String>,
 }
 
 impl FileFacts {
@@ -429,6 +433,12 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         lifecycle::is_one_shot_file(&file.path, ast, &file.text, !facts.handlers.is_empty());
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts);
+    facts.models = crate::knowledge::growth::collect(ast, &file.text);
+    facts.paged_models = facts
+        .queries
+        .iter()
+        .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
+        .collect();
     facts
 }
 

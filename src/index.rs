@@ -53,6 +53,10 @@ pub struct ProjectIndex {
     pub once_callees: HashSet<String>,
     /// Relation names some file of the project eager-loads.
     pub prefetched: HashSet<String>,
+    /// Model name (and each alias) -> what the project declares about it.
+    pub models: HashMap<String, Vec<crate::knowledge::growth::ModelFact>>,
+    /// Models the project queries with a limit or a paginator somewhere.
+    pub paged_models: HashSet<String>,
 }
 
 /// What one file contributes to the index.
@@ -75,6 +79,8 @@ pub struct IndexPart {
     pub prefetched: Vec<String>,
     /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
     pub test_modules: Vec<PathBuf>,
+    pub models: Vec<crate::knowledge::growth::ModelFact>,
+    pub paged_models: Vec<String>,
 }
 
 impl ProjectIndex {
@@ -97,6 +103,17 @@ impl ProjectIndex {
         self.macros.extend(part.macros);
         self.once_callees.extend(part.once_callees);
         self.prefetched.extend(part.prefetched);
+        self.paged_models.extend(part.paged_models);
+        for mut m in part.models {
+            m.module = part.module.clone();
+            for alias in &m.aliases {
+                self.models
+                    .entry(alias.clone())
+                    .or_default()
+                    .push(m.clone());
+            }
+            self.models.entry(m.name.clone()).or_default().push(m);
+        }
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);
@@ -224,7 +241,7 @@ impl ProjectIndex {
 }
 
 /// Turns an import's module text into `/`-separated path segments relative to the project.
-fn normalise_module(from: &Path, m: &str) -> String {
+pub(crate) fn normalise_module(from: &Path, m: &str) -> String {
     let from_dir = from
         .parent()
         .map(|p| p.to_string_lossy().replace('\\', "/"))
@@ -312,7 +329,7 @@ fn join_relative(dir: &str, rel: &str) -> String {
 
 /// `a/b/c` ends with `b/c` on segment boundaries (a trailing `/index` or `/__init__` was
 /// already dropped from module paths).
-fn ends_with_segments(module: &str, want: &str) -> bool {
+pub(crate) fn ends_with_segments(module: &str, want: &str) -> bool {
     let want = want.trim_matches('/');
     if want.is_empty() {
         return false;

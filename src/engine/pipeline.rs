@@ -369,6 +369,8 @@ fn analyse(
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
         prefetched: facts.prefetched.clone(),
+        models: facts.models.clone(),
+        paged_models: facts.paged_models.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
             roles::cfg_test_modules(&file.path, &file.text)
         } else {
@@ -582,6 +584,18 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         Some(Condition::UnlessPrefetched(name)) => !index.prefetched.contains(&name),
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
+        }
+        Some(Condition::All(all)) => all.into_iter().all(|c| {
+            d.condition = Some(c);
+            resolve(d, index, path)
+        }),
+        Some(Condition::ModelGrows {
+            model,
+            module,
+            pins,
+            appended,
+        }) => {
+            crate::knowledge::growth::grows(index, path, &model, module.as_deref(), &pins, appended)
         }
         Some(Condition::LazyRelation {
             module,

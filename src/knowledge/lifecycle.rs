@@ -531,3 +531,71 @@ pub fn is_startup_file(path: &std::path::Path) -> bool {
         })
     })
 }
+
+/// Method and function names of schema-migration runners: diesel_migrations'
+/// `MigrationHarness`, refinery, sea-orm-migration, TypeORM, Sequelize/umzug, MikroORM,
+/// Knex's migrator.
+const MIGRATION_CALLS: &[&str] = &[
+    "run_pending_migrations",
+    "has_pending_migration",
+    "run_next_migration",
+    "revert_last_migration",
+    "revert_all_migrations",
+    "pending_migrations",
+    "applied_migrations",
+    "embed_migrations",
+    "runMigrations",
+    "undoLastMigration",
+    "showMigrations",
+    "getPendingMigrations",
+];
+
+/// Call paths (last segments) of migration runners whose method names are too common to go
+/// by alone: `sqlx::migrate!(..).run(..)`, refinery `migrations::runner().run(..)`,
+/// sea-orm `Migrator::up(..)`, Alembic `command.upgrade(cfg, "head")`, Flask-Migrate
+/// `upgrade()`, Django `call_command("migrate")`, Knex `knex.migrate.latest()`, umzug
+/// `umzug.up()`.
+fn migration_path(ast: &Ast, c: &crate::ast::Call) -> bool {
+    let path = ast.path_of(c.callee).unwrap_or_default();
+    let name = ast.callee_name(c).unwrap_or("");
+    if c.is_macro {
+        return matches!(name, "migrate" | "embed_migrations");
+    }
+    let segs: Vec<&str> = path.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+    let tail2 = |a: &str, b: &str| {
+        segs.len() >= 2 && segs[segs.len() - 2] == a && segs[segs.len() - 1] == b
+    };
+    // `sqlx::migrate!("./migrations").run(&pool)`: the receiver is the macro
+    let receiver_is_migrator = ast.receiver(c).and_then(|r| ast.call(r)).is_some_and(|r| {
+        r.is_macro && ast.callee_name(r) == Some("migrate") || ast.callee_name(r) == Some("runner")
+    });
+    (name == "run" && receiver_is_migrator)
+        || tail2("Migrator", "up")
+        || tail2("Migrator", "fresh")
+        || tail2("Migrator", "refresh")
+        || tail2("command", "upgrade")
+        || tail2("command", "downgrade")
+        || tail2("migrate", "latest")
+        || tail2("migrate", "up")
+        || tail2("migrate", "rollback")
+        || tail2("umzug", "up")
+        || tail2("migrator", "up")
+        || tail2("migrator", "migrateToLatest")
+        || (name == "call_command"
+            && c.args
+                .first()
+                .is_some_and(|a| matches!(ast.kind(a.value), Kind::Str(s) if s.value == "migrate")))
+}
+
+/// Whether `func` is a migration runner: its body (closures included) runs schema migrations.
+/// Such a function runs once, at start-up or from a command, whatever its name: the
+/// connection it opens for the migrations is not a per-request cost.
+pub fn runs_migrations(ast: &Ast, func: NodeId) -> bool {
+    ast.subtree(func).any(|id| {
+        ast.call(id).is_some_and(|c| {
+            ast.callee_name(c)
+                .is_some_and(|n| MIGRATION_CALLS.contains(&n))
+                || migration_path(ast, c)
+        })
+    })
+}

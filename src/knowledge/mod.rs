@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod connections;
+pub mod growth;
 pub mod http;
 pub mod http_clients;
 pub mod lifecycle;

@@ -212,6 +212,10 @@ pub fn is_unbounded(ast: &Ast, q: &Query, call: NodeId) -> bool {
     if names.iter().any(|n| ["none", "in_bulk"].contains(n)) {
         return false;
     }
+    // GROUP BY: one row per distinct value of the grouped columns, an aggregate.
+    if names.iter().any(|n| ["group_by", "groupBy"].contains(n)) {
+        return false;
+    }
     if q.orm == "Django ORM" {
         let values = names
             .iter()
@@ -448,7 +452,7 @@ fn resolve_text(ast: &Ast, id: NodeId, depth: u8) -> Option<String> {
 
 /// The last plain assignment to `name` before `at` in the same function, else at module level,
 /// and its value.
-fn assigned_value(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
+pub fn assigned_value(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
     let is_target = |id: NodeId| match ast.kind(id) {
         Kind::Assign {

@@ -39,6 +39,7 @@ impl Rule for ConnectionPerRequest {
             || lifecycle::startup_context(ast, node, |f| cx.facts.is_handler(f)).is_some()
             || cached_context(cx, node)
             || registered_at_startup(cx, node)
+            || named_function(cx, node).is_some_and(|f| lifecycle::runs_migrations(ast, f))
         {
             return;
         }

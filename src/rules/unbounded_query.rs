@@ -14,6 +14,7 @@
 use crate::ast::{Kind, KindTag, Lang, NodeId};
 use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
+use crate::knowledge::growth;
 use crate::knowledge::orm::{Query, QueryKind};
 use crate::knowledge::pagination::{self, ListView, Sink, ViewPagination};
 
@@ -78,10 +79,16 @@ fn query(cx: &mut Ctx, call: NodeId) {
     match handler {
         Some(h) => {
             let Some(sink) = flow_from(h) else { return };
+            let Some(grows) = growth(cx, call, h) else {
+                return;
+            };
             let message =
                 format!("`{what}` sends every matching row to the client: the query has no limit");
             let mut f = cx.finding(cx.first_line(call), message).help(help);
             f = with_sink_label(cx, f, call, sink);
+            if let Some(g) = grows {
+                f = f.condition(g);
+            }
             cx.emit(f);
         }
         None => {
@@ -97,6 +104,9 @@ fn query(cx: &mut Ctx, call: NodeId) {
             let Some(Sink::Return(ret)) = flow_from(owner) else {
                 return;
             };
+            let Some(grows) = growth(cx, call, owner) else {
+                return;
+            };
             let class = ast.ancestors(owner).find_map(|a| match ast.kind(a) {
                 Kind::Class(c) => Some(c.name.clone()),
                 _ => None,
@@ -107,13 +117,63 @@ fn query(cx: &mut Ctx, call: NodeId) {
             let mut f = cx
                 .finding(cx.first_line(call), message)
                 .help(help)
-                .condition(Condition::ReturnedByHandler { name, class });
+                .condition(match grows {
+                    Some(g) => {
+                        Condition::All(vec![Condition::ReturnedByHandler { name, class }, g])
+                    }
+                    None => Condition::ReturnedByHandler { name, class },
+                });
             if cx.file.line_of(cx.span(ret).start) != cx.file.line_of(cx.span(call).start) {
                 f = f.label(cx.first_line(ret), "returned here");
             }
             cx.emit(f);
         }
     }
+}
+
+/// Whether the listed table grows with use, as a condition on the project's model facts
+/// ([`growth::grows`]): `None` when the query reads a grouped subquery (one row per group),
+/// `Some(None)` when the model cannot be named (reported as before).
+fn growth(cx: &Ctx, call: NodeId, func: NodeId) -> Option<Option<Condition>> {
+    let ast = cx.ast;
+    let Some((model, grouped)) = growth::model_of(ast, call) else {
+        return Some(None);
+    };
+    if grouped {
+        return None;
+    }
+    let appended = growth::appended_uncapped(ast, func, &model);
+    let (model, module) = imported_name(cx, model);
+    let mut pins = growth::pinned_columns(ast, call);
+    if let Some(fetch) = pagination::fetch_after_execute(ast, call) {
+        pins.extend(growth::pinned_columns(ast, fetch));
+    }
+    Some(Some(Condition::ModelGrows {
+        model,
+        module,
+        pins,
+        appended,
+    }))
+}
+
+/// The name a model was imported under and the module it comes from:
+/// `from app.models import ChallengeFiles as Files` -> (`ChallengeFiles`, `app.models`).
+fn imported_name(cx: &Ctx, local: String) -> (String, Option<String>) {
+    let Some(q) = cx.facts.imports.get(&local) else {
+        return (local, None);
+    };
+    let Some(cut) = q.rfind(['.', ':', '/']) else {
+        return (local, None);
+    };
+    let (module, name) = (&q[..cut], &q[cut + 1..]);
+    let module = module.trim_end_matches(':').to_string();
+    // a default or whole-module import names a file, not the model
+    let same_case =
+        name.chars().next().map(char::is_uppercase) == local.chars().next().map(char::is_uppercase);
+    if name.is_empty() || !same_case {
+        return (local, Some(q.to_string()));
+    }
+    (name.to_string(), (!module.is_empty()).then_some(module))
 }
 
 fn with_sink_label(
@@ -282,8 +342,35 @@ fn list_view(cx: &mut Ctx, class: NodeId) {
     if cx.file.line_of(cx.span(query_node).start) != cx.file.line_of(cx.span(primary).start) {
         f = f.label(cx.first_line(query_node), "the queryset");
     }
-    if kind == ListView::Drf && paginated == ViewPagination::Default {
-        f = f.condition(Condition::NoDefaultPagination);
+    let model = if ast.call(query_node).is_some() {
+        growth::model_of(ast, query_node)
+    } else {
+        ast.path_of(query_node).map(|m| (m, false))
+    };
+    let grows = match model {
+        Some((_, true)) => return,
+        Some((model, false)) => {
+            let (model, module) = imported_name(cx, model);
+            let pins = if ast.call(query_node).is_some() {
+                growth::pinned_columns(ast, query_node)
+            } else {
+                Vec::new()
+            };
+            Some(Condition::ModelGrows {
+                model,
+                module,
+                pins,
+                appended: false,
+            })
+        }
+        None => None,
+    };
+    let default = (kind == ListView::Drf && paginated == ViewPagination::Default)
+        .then_some(Condition::NoDefaultPagination);
+    match (default, grows) {
+        (Some(a), Some(b)) => f = f.condition(Condition::All(vec![a, b])),
+        (Some(c), None) | (None, Some(c)) => f = f.condition(c),
+        (None, None) => {}
     }
     cx.emit(f);
 }
@@ -377,7 +464,7 @@ mod tests {
         std::fs::create_dir_all(&app).unwrap();
         std::fs::write(
             app.join("views.py"),
-            "from rest_framework import generics, viewsets\nfrom rest_framework.decorators import api_view\nfrom rest_framework.response import Response\nfrom .models import Order\nfrom .serializers import OrderSerializer\n\n\nclass OrderList(generics.ListAPIView):\n    queryset = Order.objects.all()\n    serializer_class = OrderSerializer\n\n\nclass UnpagedOrders(viewsets.ReadOnlyModelViewSet):\n    queryset = Order.objects.all()\n    serializer_class = OrderSerializer\n    pagination_class = None\n\n\n@api_view([\"GET\"])\ndef order_export(request):\n    orders = Order.objects.filter(owner=request.user)\n    return Response(OrderSerializer(orders, many=True).data)\n",
+            "from rest_framework import generics, viewsets\nfrom rest_framework.decorators import api_view\nfrom rest_framework.response import Response\nfrom .models import Order\nfrom .serializers import OrderSerializer\n\n\nclass OrderList(generics.ListAPIView):\n    queryset = Order.objects.all()\n    serializer_class = OrderSerializer\n\n\nclass UnpagedOrders(viewsets.ReadOnlyModelViewSet):\n    queryset = Order.objects.all()\n    serializer_class = OrderSerializer\n    pagination_class = None\n\n\n@api_view([\"GET\"])\ndef order_export(request):\n    orders = Order.objects.filter(paid=True)\n    return Response(OrderSerializer(orders, many=True).data)\n",
         )
         .unwrap();
         let lines = |dir: &Path| -> Vec<u32> {
