@@ -81,6 +81,14 @@ pub enum Condition {
     /// Holds unless one of these functions (the finding's function or its callers in the same
     /// file) is called by a memoised getter of the project to fill its cache: it runs once.
     UnlessRunsOnce(Vec<String>),
+    /// Holds unless every value put into the SQL text is safe as the project shows: each
+    /// parameter `(function, caller position, name)` receives constants at every call of the
+    /// project, and each guard function named is a project validator (an anchored allow-list
+    /// regex test of its argument).
+    UnlessSafeSources {
+        params: Vec<(String, usize, String)>,
+        validators: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -164,6 +164,8 @@ pub struct FileFacts {
     /// Every call [`orm::query_call`] recognises, with its query, in node order: rules look
     /// them up with [`FileFacts::query`] instead of recognising each call again.
     pub queries: Vec<(NodeId, orm::Query)>,
+    /// Call arguments, names handed around as values and validators, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlFacts,
 }
 
 impl FileFacts {
@@ -397,6 +399,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         lifecycle::is_one_shot_file(&file.path, ast, &file.text, !facts.handlers.is_empty());
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts);
+    facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
     facts
 }
 

@@ -51,6 +51,8 @@ pub struct ProjectIndex {
     pub macros: HashMap<String, Vec<String>>,
     /// Functions a memoised getter calls to fill its cache: they run once per process.
     pub once_callees: HashSet<String>,
+    /// What calls pass and which functions validate, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlIndex,
 }
 
 /// What one file contributes to the index.
@@ -72,6 +74,8 @@ pub struct IndexPart {
     pub once_callees: Vec<String>,
     /// Rust: files of child modules declared `#[cfg(test)] mod x;` in this file.
     pub test_modules: Vec<PathBuf>,
+    /// Call arguments, names used as values and validators, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlFacts,
 }
 
 impl ProjectIndex {
@@ -93,6 +97,7 @@ impl ProjectIndex {
         self.offloaders.extend(part.offloaders);
         self.macros.extend(part.macros);
         self.once_callees.extend(part.once_callees);
+        self.sql.add(part.sql);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);
