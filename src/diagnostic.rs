@@ -100,6 +100,14 @@ pub enum Condition {
     },
     /// Holds if every one of these holds.
     All(Vec<Condition>),
+    /// Holds unless every value put into the SQL text is safe as the project shows: each
+    /// parameter `(function, caller position, name)` receives constants at every call of the
+    /// project, and each guard function named is a project validator (an anchored allow-list
+    /// regex test of its argument).
+    UnlessSafeSources {
+        params: Vec<(String, usize, String)>,
+        validators: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

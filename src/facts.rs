@@ -171,6 +171,8 @@ pub struct FileFacts {
     pub models: Vec<crate::knowledge::growth::ModelFact>,
     /// Models this file queries with a limit or a paginator.
     pub paged_models: Vec<String>,
+    /// Call arguments, names handed around as values and validators, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlFacts,
 }
 
 impl FileFacts {
@@ -439,6 +441,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .iter()
         .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
         .collect();
+    facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
     facts
 }
 

@@ -57,6 +57,8 @@ pub struct ProjectIndex {
     pub models: HashMap<String, Vec<crate::knowledge::growth::ModelFact>>,
     /// Models the project queries with a limit or a paginator somewhere.
     pub paged_models: HashSet<String>,
+    /// What calls pass and which functions validate, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlIndex,
 }
 
 /// What one file contributes to the index.
@@ -81,6 +83,8 @@ pub struct IndexPart {
     pub test_modules: Vec<PathBuf>,
     pub models: Vec<crate::knowledge::growth::ModelFact>,
     pub paged_models: Vec<String>,
+    /// Call arguments, names used as values and validators, for `sql-injection`.
+    pub sql: crate::knowledge::sql::SqlFacts,
 }
 
 impl ProjectIndex {
@@ -114,6 +118,7 @@ impl ProjectIndex {
             }
             self.models.entry(m.name.clone()).or_default().push(m);
         }
+        self.sql.add(part.sql);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -376,6 +376,7 @@ fn analyse(
         } else {
             Vec::new()
         },
+        sql: facts.sql,
     };
     Ok((findings, suppressions, index, role))
 }
@@ -582,6 +583,17 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
         Some(Condition::UnlessPrefetched(name)) => !index.prefetched.contains(&name),
+        Some(Condition::UnlessSafeSources { params, validators }) => {
+            let fed = params
+                .iter()
+                .all(|(f, pos, name)| index.sql.constant_fed(f, *pos, name));
+            let validated = validators.iter().all(|v| {
+                index
+                    .sql
+                    .is_validator(v, index.defined.get(v).copied().unwrap_or(0))
+            });
+            !(fed && validated)
+        }
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }

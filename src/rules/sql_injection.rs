@@ -1,6 +1,7 @@
 //! `sql-injection`: SQL text built from runtime data reaches a raw query API.
 
 use crate::ast::{Kind, KindTag, Lang, NodeId};
+use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::sql;
 
@@ -22,9 +23,47 @@ impl Rule for SqlInjection {
         if cx.ast.call(inner).is_some() && sql::sink(cx.ast, &cx.facts.imports, inner).is_some() {
             return;
         }
-        let dynamic = sql::dynamic_sql(cx.ast, sink.sql, node)
-            .or_else(|| sql::appended_value(cx.ast, &sink, node));
+        let strict = sql::Trace::strict(cx.ast, &cx.file.text);
+        let dynamic = strict
+            .dynamic_sql(sink.sql, node)
+            .or_else(|| strict.appended_value(&sink, node));
         let Some(dynamic) = dynamic else { return };
+        // The values' origin decides. Parameters of this function and values that passed a
+        // project guard are safe when the project shows it: every call passes constants, the
+        // guard tests an anchored allow-list regex. Anything else is reported as it stands.
+        let lenient = sql::Trace::lenient(cx.ast, &cx.file.text, &cx.facts.handlers);
+        let unknown = lenient
+            .dynamic_sql(sink.sql, node)
+            .or_else(|| lenient.appended_value(&sink, node));
+        let (dynamic, condition) = match unknown {
+            Some(d) => (d, None),
+            None => {
+                let accepted = lenient.accepted();
+                let params: Vec<(String, usize, String)> = accepted
+                    .params
+                    .iter()
+                    .filter_map(|&(func, idx)| {
+                        let f = cx.ast.function(func)?;
+                        Some((
+                            sql::callable_name(cx.ast, func)?,
+                            sql::caller_position(cx.ast, func, idx)?,
+                            f.params.get(idx)?.name.clone(),
+                        ))
+                    })
+                    .collect();
+                if params.len() < accepted.params.len()
+                    || params.is_empty() && accepted.validators.is_empty()
+                {
+                    (dynamic, None)
+                } else {
+                    let c = Condition::UnlessSafeSources {
+                        params,
+                        validators: accepted.validators,
+                    };
+                    (dynamic, Some(c))
+                }
+            }
+        };
         // an inline `format!` capture spans its whole literal: name the captured variable
         let value = match cx.ast.kind(dynamic.value) {
             Kind::Name(n) => n.as_str(),
@@ -44,6 +83,9 @@ impl Rule for SqlInjection {
         f = f.label(cx.span(dynamic.value), "runtime value interpolated here");
         if let Some(b) = dynamic.built_at {
             f = f.label(cx.first_line(b), "SQL text built here");
+        }
+        if let Some(c) = condition {
+            f = f.condition(c);
         }
         cx.emit(f);
     }
