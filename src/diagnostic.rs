@@ -176,13 +176,38 @@ fn kept_prefix(secret: &str) -> usize {
 }
 
 /// Masks a secret for display: keeps a public format marker (`AKIA`, `ghp_`, `sk_live_`) and
-/// replaces everything else, keeping the length.
+/// replaces everything else, keeping the length. A private key block is shown as its header line
+/// and its size (`-----BEGIN RSA PRIVATE KEY----- … [redacted, 1.6 kB]`), and any secret over 64
+/// characters as one line with its length: never hundreds of asterisks over several lines.
 pub fn redact(secret: &str) -> String {
+    if let Some(rest) = secret.strip_prefix("-----BEGIN ") {
+        if let Some(end) = rest.find("-----") {
+            let header = &secret[.."-----BEGIN ".len() + end + 5];
+            return format!("{header} … [redacted, {}]", size(secret.len()));
+        }
+    }
+    let chars = secret.chars().count();
+    if chars > 64 {
+        let keep = kept_prefix(secret);
+        return format!(
+            "{}{} … [redacted, {chars} characters]",
+            &secret[..keep],
+            "*".repeat(8)
+        );
+    }
     let keep = kept_prefix(secret);
     secret
         .char_indices()
         .map(|(i, c)| if i < keep || c == '\n' { c } else { '*' })
         .collect()
+}
+
+fn size(bytes: usize) -> String {
+    if bytes >= 1024 {
+        format!("{:.1} kB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// Masks a secret in place in a text, byte-length preserving so spans stay valid.
@@ -212,6 +237,18 @@ mod tests {
     fn redaction_keeps_length_and_prefix() {
         assert_eq!(redact("AKIAABCDEFGHIJKLMNOP"), "AKIA****************");
         assert_eq!(redact("hunter2"), "*******");
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            "A".repeat(1600)
+        );
+        let shown = redact(&pem);
+        assert_eq!(
+            shown,
+            "-----BEGIN RSA PRIVATE KEY----- … [redacted, 1.6 kB]"
+        );
+        assert!(!shown.contains('\n') && !shown.contains("AAAA"));
+        let long = "x".repeat(100);
+        assert_eq!(redact(&long), "******** … [redacted, 100 characters]");
         let mut t = String::from("k = \"sk_live_abcdefghijklmnop\"\n");
         let s = t.find("sk_").unwrap();
         redact_in(&mut t, Span::new(s, s + 24));
