@@ -76,7 +76,11 @@ impl Rule for HardcodedSecret {
         let secret = &value[start..end];
         let span = secret_span(cx, node, secret);
         let message = format!("hardcoded {kind}: `{}`", redact(secret));
-        let help = "read it from the environment or a secret manager (`os.environ[...]`, `process.env.X`, `std::env::var`), and rotate this credential: it is in the repository history";
+        let help = match cx.ast.lang {
+            crate::ast::Lang::Python => "read it from the environment or a secret manager (`os.environ[\"NAME\"]`), and rotate this credential: it is in the repository history",
+            crate::ast::Lang::TypeScript => "read it from the environment or a secret manager (`process.env.NAME`), and rotate this credential: it is in the repository history",
+            crate::ast::Lang::Rust => "read it from the environment or a secret manager (`std::env::var(\"NAME\")`), and rotate this credential: it is in the repository history",
+        };
         let f = cx
             .finding(cx.first_line(node), message)
             .help(help)
