@@ -58,6 +58,17 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
             None => return,
         }
     }
+    // Rust `loop { .. }` is lowered as a `while`; call it what the reader sees
+    if ast.lang == Lang::Rust && per.what == "`while` loop" {
+        let head = cx.text(per.node).trim_start();
+        let head = head
+            .strip_prefix('\'')
+            .and_then(|h| h.split_once(':').map(|(_, r)| r.trim_start()))
+            .unwrap_or(head);
+        if head.starts_with("loop") {
+            per.what = "`loop`".into();
+        }
+    }
     if !is_per_item(cx, &per) || per_batch(ast, &per) || in_dataloader(ast, node, &per) {
         return;
     }
