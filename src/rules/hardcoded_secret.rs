@@ -174,6 +174,9 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<(String, String)> {
                 _ => ast.path_of(t),
             }
         }
+        // a template's context (`render(request, "page.html", {"secret": ..})`) is text shown
+        // to the reader, not a credential handed to an API
+        Kind::Object { .. } if rendered(ast, p) => return env_fallback,
         Kind::Object { entries, .. } => entries
             .iter()
             .find(|e| e.value == cur)
@@ -239,6 +242,24 @@ fn dev_config_file(cx: &Ctx) -> bool {
         .any(|w| ["settings", "config", "configuration", "env"].contains(w))
         || ["env", "envs", "config", "settings", "environments"].contains(&parent.as_str());
     dev && config
+}
+
+/// Whether an object literal is the context argument of a template render call.
+fn rendered(ast: &crate::ast::Ast, object: NodeId) -> bool {
+    ast.parent(object)
+        .and_then(|p| ast.call(p))
+        .is_some_and(|c| {
+            matches!(
+                ast.callee_name(c),
+                Some(
+                    "render"
+                        | "render_template"
+                        | "TemplateResponse"
+                        | "render_to_string"
+                        | "renderFile"
+                )
+            )
+        })
 }
 
 /// Calls that unwrap to their argument for naming purposes.
