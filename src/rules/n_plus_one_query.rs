@@ -78,7 +78,8 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
 fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
     let Kind::Loop(l) = ast.kind(per.node) else {
-        return true; // callbacks
+        // callbacks: `TEAM_ROLES.map(..)` walks a constant list of the program
+        return !per.iter.is_some_and(|it| constant_collection(ast, it));
     };
     if l.kind == LoopKind::Comprehension {
         return !per
@@ -291,6 +292,7 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     }
     if bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
+        || memoised(cx, node, per)
         || per_model(ast, node, per)
         || lazy_unevaluated(cx, node, per, q)
         || dependent_hop(ast, node, per)
@@ -392,6 +394,110 @@ fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         }
     }
     false
+}
+
+/// The query fills a memo declared outside the loop and sits under the test that it is still
+/// empty: `if default is None: default = load()`, `if (!cached) cached = await load()`,
+/// `if key not in seen: seen[key] = load(key)`, `if (!cache.has(k)) cache.set(k, load(k))`.
+/// It runs once, or once per distinct key, not once per item.
+fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        let Kind::If { cond, then, .. } = ast.kind(a) else {
+            continue;
+        };
+        if !ast.contains_any(then, node) {
+            continue;
+        }
+        let c = cx
+            .text(*cond)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let Some(memo) = empty_memo(&c) else {
+            continue;
+        };
+        // the branch fills the memo, and the memo outlives the rounds of the loop
+        let fills = then.iter().any(|&st| {
+            ast.subtree(st).any(|id| match ast.kind(id) {
+                Kind::Assign { target, .. } => {
+                    let t = ast.unwrap_expr(*target);
+                    let t = match ast.kind(t) {
+                        Kind::Index { object, .. } => *object,
+                        _ => t,
+                    };
+                    ast.path_of(t).as_deref() == Some(memo)
+                }
+                Kind::Call(c) => {
+                    matches!(ast.callee_name(c), Some("set" | "insert"))
+                        && ast
+                            .receiver(c)
+                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                            .as_deref()
+                            == Some(memo)
+                }
+                _ => false,
+            })
+        });
+        // `item.owner_id`, or a variable set afresh every round, memoises nothing
+        let root = memo.split('.').next().unwrap_or(memo);
+        let per_round = per.bindings.iter().any(|b| b == root)
+            || declaration(ast, root, per.node).is_some_and(|d| ast.contains(per.node, d));
+        if fills && !per_round {
+            return true;
+        }
+    }
+    false
+}
+
+/// The memo a condition tests for emptiness: `x is None`, `not x`, `!x`, `x === undefined`,
+/// `x.is_none()`, `key not in seen`, `!seen.has(key)`, `!seen.contains_key(&key)`.
+fn empty_memo(cond: &str) -> Option<&str> {
+    let c = cond.trim();
+    let c = c
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(c);
+    let is_path = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+    };
+    let single = c
+        .strip_suffix(" is None")
+        .or_else(|| c.strip_suffix(" === undefined"))
+        .or_else(|| c.strip_suffix(" === null"))
+        .or_else(|| c.strip_suffix(" == null"))
+        .or_else(|| c.strip_suffix(".is_none()"))
+        .or_else(|| c.strip_prefix("not "))
+        .or_else(|| c.strip_prefix('!'))
+        .filter(|x| is_path(x));
+    if single.is_some() {
+        return single;
+    }
+    if let Some((_, m)) = c.split_once(" not in ") {
+        return is_path(m).then_some(m);
+    }
+    let inner = c.strip_prefix('!')?;
+    let at = inner
+        .find(".has(")
+        .or_else(|| inner.find(".contains_key("))?;
+    let m = &inner[..at];
+    (is_path(m) && c.ends_with(')')).then_some(m)
+}
+
+/// Where `name` is first given a value in the function around `loop_node`.
+fn declaration(ast: &Ast, name: &str, loop_node: NodeId) -> Option<NodeId> {
+    let f = ast.enclosing_function(loop_node).unwrap_or(ROOT);
+    ast.subtree(f).find(|&id| match ast.kind(id) {
+        Kind::Assign { target, .. } => {
+            ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(name)
+        }
+        _ => false,
+    })
 }
 
 /// `Model.objects.bulk_create(rows)`, `prisma.x.createMany({data})`: already batched.
@@ -1049,7 +1155,7 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let Some(call) = ast.call(node) else {
         return;
     };
-    if call.is_macro {
+    if call.is_macro || memoised(cx, node, per) {
         return;
     }
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
