@@ -51,7 +51,7 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
     // a loop over a fixed handful inside a loop over rows: the rows decide
     while per
         .iter
-        .is_some_and(|it| literal_tuple(cx, it) || choices(ast, it))
+        .is_some_and(|it| literal_tuple(cx, it) || choices(ast, it) || declared_fields(cx, it))
     {
         match loops::per_item_context(ast, per.node) {
             Some(outer) => per = outer,
@@ -126,6 +126,26 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     true
 }
 
+/// `model._meta.get_fields()`, `serializer_class._declared_fields.items()`,
+/// `Model.model_fields`: the fields a class declares, written in the code, not rows.
+fn declared_fields(cx: &Ctx, it: NodeId) -> bool {
+    if cx.ast.lang != Lang::Python {
+        return false;
+    }
+    let t: String = cx.text(it).split_whitespace().collect();
+    let t = t.replace("()", "");
+    if t.contains(['(', '[', '{']) {
+        return false; // a query or a computation over the metadata
+    }
+    let segs: Vec<&str> = t.split('.').collect();
+    segs.iter().any(|s| {
+        matches!(
+            *s,
+            "_meta" | "_declared_fields" | "declared_fields" | "model_fields" | "__fields__"
+        )
+    }) || t.contains("Meta.fields")
+}
+
 /// `for code in SUPPORTED_CURRENCIES`, `TABLES.iter()`: a constant list of the program.
 fn constant_collection(ast: &Ast, it: NodeId) -> bool {
     let mut it = ast.unwrap_expr(it);
@@ -156,6 +176,7 @@ fn constant_collection(ast: &Ast, it: NodeId) -> bool {
 fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
     small_range(cx, it)
         || constant_collection(cx.ast, it)
+        || declared_fields(cx, it)
         || literal_variable(cx.ast, it, before)
         || literal_tuple(cx, it)
         || choices(cx.ast, it)
