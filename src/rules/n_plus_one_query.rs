@@ -1182,7 +1182,91 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
         return;
     };
+    if let Callee::Local(f) = &callee {
+        if settled_by_arguments(cx, node, f.node) {
+            return;
+        }
+    }
     emit_helper(cx, node, per, call.callee, callee, None);
+}
+
+/// Every query of the helper sits under a test of one of its parameters that this call settles
+/// the other way: `if lines is None: lines = order.lines.all()` called with `lines`, or
+/// `if (!id && teamId) { findOne(..) }` called without `teamId`. Same-file helpers only.
+fn settled_by_arguments(cx: &Ctx, call_node: NodeId, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let (Some(call), Some(f)) = (ast.call(call_node), ast.function(func)) else {
+        return false;
+    };
+    if call.args.iter().any(|a| a.spread) {
+        return false;
+    }
+    let params: Vec<&str> = f
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|n| !matches!(*n, "self" | "cls"))
+        .collect();
+    // Some(true): the call gives the parameter a value; Some(false): it leaves it out
+    let passed = |p: &str| -> Option<bool> {
+        let i = params.iter().position(|n| *n == p)?;
+        let arg = call
+            .args
+            .iter()
+            .find(|a| a.name.as_deref() == Some(p))
+            .or_else(|| call.args.iter().filter(|a| a.name.is_none()).nth(i));
+        Some(arg.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Null)))
+    };
+    // left out, the parameter is None/undefined (not a default value)
+    let no_default = |p: &str| {
+        f.params.iter().any(|x| {
+            x.name == p
+                && x.default
+                    .is_none_or(|d| matches!(ast.kind(ast.unwrap_expr(d)), Kind::Null))
+        })
+    };
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        let settled = ast.ancestors(q).take_while(|&a| a != func).any(|a| {
+            let Kind::If { cond, then, .. } = ast.kind(a) else {
+                return false;
+            };
+            if !ast.contains_any(then, q) {
+                return false;
+            }
+            let c = cx
+                .text(*cond)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            // runs only when the parameter is None/undefined: the call passes a value
+            let c = c.trim_start_matches('(').trim_end_matches(')');
+            let missing = c
+                .strip_suffix(" is None")
+                .or_else(|| c.strip_suffix(" === undefined"))
+                .or_else(|| c.strip_suffix(" === null"))
+                .or_else(|| c.strip_suffix(" == null"));
+            if let Some(p) = missing {
+                return passed(p) == Some(true);
+            }
+            // runs only when the parameter is given (one conjunct): the call leaves it out
+            c.split(" && ")
+                .flat_map(|x| x.split(" and "))
+                .map(|x| {
+                    let x = x.trim();
+                    x.strip_suffix(" is not None").unwrap_or(x)
+                })
+                .any(|x| passed(x) == Some(false) && no_default(x))
+        });
+        if !settled {
+            return false;
+        }
+    }
+    any
 }
 
 /// What a called name refers to.
