@@ -314,6 +314,7 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
         || memoised(cx, node, per)
+        || cache_checked(cx, node, per.node, Some(per))
         || per_model(ast, node, per)
         || lazy_unevaluated(cx, node, per, q)
         || dependent_hop(ast, node, per)
@@ -454,6 +455,7 @@ fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
                 }
                 Kind::Call(c) => {
                     matches!(ast.callee_name(c), Some("set" | "insert"))
+                        && c.args.len() == 2
                         && ast
                             .receiver(c)
                             .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
@@ -510,12 +512,103 @@ fn empty_memo(cond: &str) -> Option<&str> {
     (is_path(m) && c.ends_with(')')).then_some(m)
 }
 
+/// The query follows a look-up in a memo that leaves early on a hit (`if key in seen:
+/// continue`, `if (cache.has(key)) return cache.get(key);`) and the memo is filled with the
+/// result: one query per distinct key. The memo must outlive `scope` (the loop, or the helper
+/// called once per item): a memo created inside it remembers nothing.
+fn cache_checked(cx: &Ctx, node: NodeId, scope: NodeId, per: Option<&PerItem>) -> bool {
+    let ast = cx.ast;
+    let mut child = node;
+    for a in ast.ancestors(node) {
+        for sib in ast.children(a).take_while(|&c| c != child) {
+            let Kind::If { cond, then, els } = ast.kind(sib) else {
+                continue;
+            };
+            if !els.is_empty() {
+                continue;
+            }
+            // Python's bare `continue` has no node of its own: read the branch's last line
+            let last_line = cx.text(sib).lines().last().unwrap_or("").trim();
+            let leaves = then.last().map_or(last_line == "continue", |&l| {
+                let t = cx.text(l).trim_start();
+                matches!(ast.kind(l), Kind::Return(_))
+                    || t.starts_with("return")
+                    || t.starts_with("continue")
+            });
+            let c = cx
+                .text(*cond)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let Some(memo) = hit_memo(&c) else {
+                continue;
+            };
+            if !leaves {
+                continue;
+            }
+            let root = memo.split('.').next().unwrap_or(memo);
+            let fresh = per.is_some_and(|p| p.bindings.iter().any(|b| b == root))
+                || ast.subtree(scope).any(|id| match ast.kind(id) {
+                    Kind::Assign { target, .. } => {
+                        let t = ast.unwrap_expr(*target);
+                        !matches!(ast.kind(t), Kind::Index { .. })
+                            && ast.path_of(t).as_deref() == Some(root)
+                    }
+                    _ => false,
+                });
+            let filled = ast.subtree(scope).any(|id| match ast.kind(id) {
+                Kind::Assign { target, .. } => matches!(
+                    ast.kind(ast.unwrap_expr(*target)),
+                    Kind::Index { object, .. } if ast.path_of(*object).as_deref() == Some(memo)
+                ),
+                // a map from key to result; a set of seen keys only skips repeats in the list
+                Kind::Call(c) => {
+                    matches!(ast.callee_name(c), Some("set" | "insert"))
+                        && c.args.len() == 2
+                        && ast
+                            .receiver(c)
+                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                            .as_deref()
+                            == Some(memo)
+                }
+                _ => false,
+            });
+            if filled && !fresh {
+                return true;
+            }
+        }
+        if a == scope {
+            return false;
+        }
+        child = a;
+    }
+    false
+}
+
+/// The memo a condition looks a key up in: `key in seen`, `cache.has(key)`,
+/// `cache.contains_key(&key)`.
+fn hit_memo(cond: &str) -> Option<&str> {
+    let c = cond.trim();
+    let is_path = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+    };
+    if let Some((k, m)) = c.split_once(" in ") {
+        return (!k.ends_with(" not") && is_path(m)).then_some(m);
+    }
+    let at = c.find(".has(").or_else(|| c.find(".contains_key("))?;
+    let m = &c[..at];
+    (is_path(m) && c.ends_with(')') && !c.contains("&&") && !c.contains("||")).then_some(m)
+}
+
 /// Where `name` is first given a value in the function around `loop_node`.
 fn declaration(ast: &Ast, name: &str, loop_node: NodeId) -> Option<NodeId> {
     let f = ast.enclosing_function(loop_node).unwrap_or(ROOT);
     ast.subtree(f).find(|&id| match ast.kind(id) {
         Kind::Assign { target, .. } => {
-            ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(name)
+            let t = ast.unwrap_expr(*target);
+            !matches!(ast.kind(t), Kind::Index { .. }) && ast.path_of(t).as_deref() == Some(name)
         }
         _ => false,
     })
@@ -1183,7 +1276,7 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
         return;
     };
     if let Callee::Local(f) = &callee {
-        if settled_by_arguments(cx, node, f.node) {
+        if settled_by_arguments(cx, node, f.node) || memoised_helper(cx, f.node) {
             return;
         }
     }
@@ -1263,6 +1356,23 @@ fn settled_by_arguments(cx: &Ctx, call_node: NodeId, func: NodeId) -> bool {
                 .any(|x| passed(x) == Some(false) && no_default(x))
         });
         if !settled {
+            return false;
+        }
+    }
+    any
+}
+
+/// Every query of the helper follows a hit test on a memo it is handed or keeps on the
+/// instance (`if (cache.has(key)) return cache.get(key);`): one query per distinct key.
+fn memoised_helper(cx: &Ctx, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        if !cache_checked(cx, q, func, None) {
             return false;
         }
     }
