@@ -127,7 +127,8 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
 }
 
 /// `model._meta.get_fields()`, `serializer_class._declared_fields.items()`,
-/// `Model.model_fields`: the fields a class declares, written in the code, not rows.
+/// `Model.model_fields`: the fields a class declares, written in the code, not rows; likewise
+/// the model classes of an app registry (`app_config.get_models()`).
 fn declared_fields(cx: &Ctx, it: NodeId) -> bool {
     if cx.ast.lang != Lang::Python {
         return false;
@@ -141,7 +142,12 @@ fn declared_fields(cx: &Ctx, it: NodeId) -> bool {
     segs.iter().any(|s| {
         matches!(
             *s,
-            "_meta" | "_declared_fields" | "declared_fields" | "model_fields" | "__fields__"
+            "_meta"
+                | "_declared_fields"
+                | "declared_fields"
+                | "model_fields"
+                | "__fields__"
+                | "get_models"
         )
     }) || t.contains("Meta.fields")
 }
