@@ -317,6 +317,9 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if q.batched || prefetched_manager(cx, node, per, q) || page_fetch(cx, node, per, q) {
         return;
     }
+    if empty_queryset(ast, node) {
+        return; // `.none()` never reaches the database
+    }
     if bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
         || memoised(cx, node, per)
@@ -1282,7 +1285,10 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
         return;
     };
     if let Callee::Local(f) = &callee {
-        if settled_by_arguments(cx, node, f.node) || memoised_helper(cx, f.node) {
+        if settled_by_arguments(cx, node, f.node)
+            || memoised_helper(cx, f.node)
+            || only_empty_querysets(cx, f.node)
+        {
             return;
         }
     }
@@ -1383,6 +1389,32 @@ fn memoised_helper(cx: &Ctx, func: NodeId) -> bool {
         }
     }
     any
+}
+
+/// Every query the helper builds is Django's `.none()`: an empty queryset that never reaches
+/// the database.
+fn only_empty_querysets(cx: &Ctx, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        if !empty_queryset(ast, q) {
+            return false;
+        }
+    }
+    any
+}
+
+/// `Model.objects.none()`, `qs.filter(..).none()`: Django's empty queryset.
+fn empty_queryset(ast: &Ast, node: NodeId) -> bool {
+    ast.lang == Lang::Python
+        && ast.call_chain(node).iter().any(|&c| {
+            ast.call(c)
+                .is_some_and(|c| c.args.is_empty() && ast.callee_name(c) == Some("none"))
+        })
 }
 
 /// What a called name refers to.
