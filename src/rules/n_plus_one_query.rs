@@ -51,7 +51,7 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
     // a loop over a fixed handful inside a loop over rows: the rows decide
     while per
         .iter
-        .is_some_and(|it| literal_tuple(cx, it) || choices(ast, it))
+        .is_some_and(|it| literal_tuple(cx, it) || choices(ast, it) || declared_fields(cx, it))
     {
         match loops::per_item_context(ast, per.node) {
             Some(outer) => per = outer,
@@ -89,7 +89,8 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
 fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
     let Kind::Loop(l) = ast.kind(per.node) else {
-        return true; // callbacks
+        // callbacks: `TEAM_ROLES.map(..)` walks a constant list of the program
+        return !per.iter.is_some_and(|it| constant_collection(ast, it));
     };
     if l.kind == LoopKind::Comprehension {
         return !per
@@ -136,6 +137,32 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     true
 }
 
+/// `model._meta.get_fields()`, `serializer_class._declared_fields.items()`,
+/// `Model.model_fields`: the fields a class declares, written in the code, not rows; likewise
+/// the model classes of an app registry (`app_config.get_models()`).
+fn declared_fields(cx: &Ctx, it: NodeId) -> bool {
+    if cx.ast.lang != Lang::Python {
+        return false;
+    }
+    let t: String = cx.text(it).split_whitespace().collect();
+    let t = t.replace("()", "");
+    if t.contains(['(', '[', '{']) {
+        return false; // a query or a computation over the metadata
+    }
+    let segs: Vec<&str> = t.split('.').collect();
+    segs.iter().any(|s| {
+        matches!(
+            *s,
+            "_meta"
+                | "_declared_fields"
+                | "declared_fields"
+                | "model_fields"
+                | "__fields__"
+                | "get_models"
+        )
+    }) || t.contains("Meta.fields")
+}
+
 /// `for code in SUPPORTED_CURRENCIES`, `TABLES.iter()`: a constant list of the program.
 fn constant_collection(ast: &Ast, it: NodeId) -> bool {
     let mut it = ast.unwrap_expr(it);
@@ -166,6 +193,7 @@ fn constant_collection(ast: &Ast, it: NodeId) -> bool {
 fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
     small_range(cx, it)
         || constant_collection(cx.ast, it)
+        || declared_fields(cx, it)
         || literal_variable(cx.ast, it, before)
         || literal_tuple(cx, it)
         || choices(cx.ast, it)
@@ -300,8 +328,13 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if q.batched || prefetched_manager(cx, node, per, q) || page_fetch(cx, node, per, q) {
         return;
     }
+    if empty_queryset(ast, node) {
+        return; // `.none()` never reaches the database
+    }
     if bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
+        || memoised(cx, node, per)
+        || cache_checked(cx, node, per.node, Some(per))
         || per_model(ast, node, per)
         || lazy_unevaluated(cx, node, per, q)
         || dependent_hop(ast, node, per)
@@ -403,6 +436,202 @@ fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         }
     }
     false
+}
+
+/// The query fills a memo declared outside the loop and sits under the test that it is still
+/// empty: `if default is None: default = load()`, `if (!cached) cached = await load()`,
+/// `if key not in seen: seen[key] = load(key)`, `if (!cache.has(k)) cache.set(k, load(k))`.
+/// It runs once, or once per distinct key, not once per item.
+fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        let Kind::If { cond, then, .. } = ast.kind(a) else {
+            continue;
+        };
+        if !ast.contains_any(then, node) {
+            continue;
+        }
+        let c = cx
+            .text(*cond)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let Some(memo) = empty_memo(&c) else {
+            continue;
+        };
+        // the branch fills the memo, and the memo outlives the rounds of the loop
+        let fills = then.iter().any(|&st| {
+            ast.subtree(st).any(|id| match ast.kind(id) {
+                Kind::Assign { target, .. } => {
+                    let t = ast.unwrap_expr(*target);
+                    let t = match ast.kind(t) {
+                        Kind::Index { object, .. } => *object,
+                        _ => t,
+                    };
+                    ast.path_of(t).as_deref() == Some(memo)
+                }
+                Kind::Call(c) => {
+                    matches!(ast.callee_name(c), Some("set" | "insert"))
+                        && c.args.len() == 2
+                        && ast
+                            .receiver(c)
+                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                            .as_deref()
+                            == Some(memo)
+                }
+                _ => false,
+            })
+        });
+        // `item.owner_id`, or a variable set afresh every round, memoises nothing
+        let root = memo.split('.').next().unwrap_or(memo);
+        let per_round = per.bindings.iter().any(|b| b == root)
+            || declaration(ast, root, per.node).is_some_and(|d| ast.contains(per.node, d));
+        if fills && !per_round {
+            return true;
+        }
+    }
+    false
+}
+
+/// The memo a condition tests for emptiness: `x is None`, `not x`, `!x`, `x === undefined`,
+/// `x.is_none()`, `key not in seen`, `!seen.has(key)`, `!seen.contains_key(&key)`.
+fn empty_memo(cond: &str) -> Option<&str> {
+    let c = cond.trim();
+    let c = c
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(c);
+    let is_path = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+    };
+    let single = c
+        .strip_suffix(" is None")
+        .or_else(|| c.strip_suffix(" === undefined"))
+        .or_else(|| c.strip_suffix(" === null"))
+        .or_else(|| c.strip_suffix(" == null"))
+        .or_else(|| c.strip_suffix(".is_none()"))
+        .or_else(|| c.strip_prefix("not "))
+        .or_else(|| c.strip_prefix('!'))
+        .filter(|x| is_path(x));
+    if single.is_some() {
+        return single;
+    }
+    if let Some((_, m)) = c.split_once(" not in ") {
+        return is_path(m).then_some(m);
+    }
+    let inner = c.strip_prefix('!')?;
+    let at = inner
+        .find(".has(")
+        .or_else(|| inner.find(".contains_key("))?;
+    let m = &inner[..at];
+    (is_path(m) && c.ends_with(')')).then_some(m)
+}
+
+/// The query follows a look-up in a memo that leaves early on a hit (`if key in seen:
+/// continue`, `if (cache.has(key)) return cache.get(key);`) and the memo is filled with the
+/// result: one query per distinct key. The memo must outlive `scope` (the loop, or the helper
+/// called once per item): a memo created inside it remembers nothing.
+fn cache_checked(cx: &Ctx, node: NodeId, scope: NodeId, per: Option<&PerItem>) -> bool {
+    let ast = cx.ast;
+    let mut child = node;
+    for a in ast.ancestors(node) {
+        for sib in ast.children(a).take_while(|&c| c != child) {
+            let Kind::If { cond, then, els } = ast.kind(sib) else {
+                continue;
+            };
+            if !els.is_empty() {
+                continue;
+            }
+            // Python's bare `continue` has no node of its own: read the branch's last line
+            let last_line = cx.text(sib).lines().last().unwrap_or("").trim();
+            let leaves = then.last().map_or(last_line == "continue", |&l| {
+                let t = cx.text(l).trim_start();
+                matches!(ast.kind(l), Kind::Return(_))
+                    || t.starts_with("return")
+                    || t.starts_with("continue")
+            });
+            let c = cx
+                .text(*cond)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let Some(memo) = hit_memo(&c) else {
+                continue;
+            };
+            if !leaves {
+                continue;
+            }
+            let root = memo.split('.').next().unwrap_or(memo);
+            let fresh = per.is_some_and(|p| p.bindings.iter().any(|b| b == root))
+                || ast.subtree(scope).any(|id| match ast.kind(id) {
+                    Kind::Assign { target, .. } => {
+                        let t = ast.unwrap_expr(*target);
+                        !matches!(ast.kind(t), Kind::Index { .. })
+                            && ast.path_of(t).as_deref() == Some(root)
+                    }
+                    _ => false,
+                });
+            let filled = ast.subtree(scope).any(|id| match ast.kind(id) {
+                Kind::Assign { target, .. } => matches!(
+                    ast.kind(ast.unwrap_expr(*target)),
+                    Kind::Index { object, .. } if ast.path_of(*object).as_deref() == Some(memo)
+                ),
+                // a map from key to result; a set of seen keys only skips repeats in the list
+                Kind::Call(c) => {
+                    matches!(ast.callee_name(c), Some("set" | "insert"))
+                        && c.args.len() == 2
+                        && ast
+                            .receiver(c)
+                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                            .as_deref()
+                            == Some(memo)
+                }
+                _ => false,
+            });
+            if filled && !fresh {
+                return true;
+            }
+        }
+        if a == scope {
+            return false;
+        }
+        child = a;
+    }
+    false
+}
+
+/// The memo a condition looks a key up in: `key in seen`, `cache.has(key)`,
+/// `cache.contains_key(&key)`.
+fn hit_memo(cond: &str) -> Option<&str> {
+    let c = cond.trim();
+    let is_path = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+    };
+    if let Some((k, m)) = c.split_once(" in ") {
+        return (!k.ends_with(" not") && is_path(m)).then_some(m);
+    }
+    let at = c.find(".has(").or_else(|| c.find(".contains_key("))?;
+    let m = &c[..at];
+    (is_path(m) && c.ends_with(')') && !c.contains("&&") && !c.contains("||")).then_some(m)
+}
+
+/// Where `name` is first given a value in the function around `loop_node`.
+fn declaration(ast: &Ast, name: &str, loop_node: NodeId) -> Option<NodeId> {
+    let f = ast.enclosing_function(loop_node).unwrap_or(ROOT);
+    ast.subtree(f).find(|&id| match ast.kind(id) {
+        Kind::Assign { target, .. } => {
+            let t = ast.unwrap_expr(*target);
+            !matches!(ast.kind(t), Kind::Index { .. }) && ast.path_of(t).as_deref() == Some(name)
+        }
+        _ => false,
+    })
 }
 
 /// `Model.objects.bulk_create(rows)`, `prisma.x.createMany({data})`: already batched.
@@ -1060,13 +1289,143 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let Some(call) = ast.call(node) else {
         return;
     };
-    if call.is_macro {
+    if call.is_macro || memoised(cx, node, per) {
         return;
     }
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
         return;
     };
+    if let Callee::Local(f) = &callee {
+        if settled_by_arguments(cx, node, f.node)
+            || memoised_helper(cx, f.node)
+            || only_empty_querysets(cx, f.node)
+        {
+            return;
+        }
+    }
     emit_helper(cx, node, per, call.callee, callee, None);
+}
+
+/// Every query of the helper sits under a test of one of its parameters that this call settles
+/// the other way: `if lines is None: lines = order.lines.all()` called with `lines`, or
+/// `if (!id && teamId) { findOne(..) }` called without `teamId`. Same-file helpers only.
+fn settled_by_arguments(cx: &Ctx, call_node: NodeId, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let (Some(call), Some(f)) = (ast.call(call_node), ast.function(func)) else {
+        return false;
+    };
+    if call.args.iter().any(|a| a.spread) {
+        return false;
+    }
+    let params: Vec<&str> = f
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|n| !matches!(*n, "self" | "cls"))
+        .collect();
+    // Some(true): the call gives the parameter a value; Some(false): it leaves it out
+    let passed = |p: &str| -> Option<bool> {
+        let i = params.iter().position(|n| *n == p)?;
+        let arg = call
+            .args
+            .iter()
+            .find(|a| a.name.as_deref() == Some(p))
+            .or_else(|| call.args.iter().filter(|a| a.name.is_none()).nth(i));
+        Some(arg.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Null)))
+    };
+    // left out, the parameter is None/undefined (not a default value)
+    let no_default = |p: &str| {
+        f.params.iter().any(|x| {
+            x.name == p
+                && x.default
+                    .is_none_or(|d| matches!(ast.kind(ast.unwrap_expr(d)), Kind::Null))
+        })
+    };
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        let settled = ast.ancestors(q).take_while(|&a| a != func).any(|a| {
+            let Kind::If { cond, then, .. } = ast.kind(a) else {
+                return false;
+            };
+            if !ast.contains_any(then, q) {
+                return false;
+            }
+            let c = cx
+                .text(*cond)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            // runs only when the parameter is None/undefined: the call passes a value
+            let c = c.trim_start_matches('(').trim_end_matches(')');
+            let missing = c
+                .strip_suffix(" is None")
+                .or_else(|| c.strip_suffix(" === undefined"))
+                .or_else(|| c.strip_suffix(" === null"))
+                .or_else(|| c.strip_suffix(" == null"));
+            if let Some(p) = missing {
+                return passed(p) == Some(true);
+            }
+            // runs only when the parameter is given (one conjunct): the call leaves it out
+            c.split(" && ")
+                .flat_map(|x| x.split(" and "))
+                .map(|x| {
+                    let x = x.trim();
+                    x.strip_suffix(" is not None").unwrap_or(x)
+                })
+                .any(|x| passed(x) == Some(false) && no_default(x))
+        });
+        if !settled {
+            return false;
+        }
+    }
+    any
+}
+
+/// Every query of the helper follows a hit test on a memo it is handed or keeps on the
+/// instance (`if (cache.has(key)) return cache.get(key);`): one query per distinct key.
+fn memoised_helper(cx: &Ctx, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        if !cache_checked(cx, q, func, None) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Every query the helper builds is Django's `.none()`: an empty queryset that never reaches
+/// the database.
+fn only_empty_querysets(cx: &Ctx, func: NodeId) -> bool {
+    let ast = cx.ast;
+    let mut any = false;
+    for q in ast.subtree(func) {
+        if cx.facts.query(q).is_none() {
+            continue;
+        }
+        any = true;
+        if !empty_queryset(ast, q) {
+            return false;
+        }
+    }
+    any
+}
+
+/// `Model.objects.none()`, `qs.filter(..).none()`: Django's empty queryset.
+fn empty_queryset(ast: &Ast, node: NodeId) -> bool {
+    ast.lang == Lang::Python
+        && ast.call_chain(node).iter().any(|&c| {
+            ast.call(c)
+                .is_some_and(|c| c.args.is_empty() && ast.callee_name(c) == Some("none"))
+        })
 }
 
 /// What a called name refers to.
