@@ -306,7 +306,8 @@ pub struct Classifier {
     manifests: Mutex<HashMap<PathBuf, Manifests>>,
 }
 
-fn glob_set(globs: &[String]) -> GlobSet {
+/// The globs that compile (a bad one was reported when the configuration was read).
+pub(crate) fn glob_set(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         if let Ok(g) = Glob::new(g) {

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use rayon::prelude::*;
 
 use super::context::{Ctx, Finding};
@@ -50,16 +50,6 @@ struct Globs {
     roles: Classifier,
 }
 
-fn glob_set(globs: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        if let Ok(g) = Glob::new(g) {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
 impl Globs {
     fn new(config: &Config) -> Globs {
         Globs {
@@ -67,7 +57,7 @@ impl Globs {
             per_path: config
                 .per_path_ignores
                 .iter()
-                .map(|(g, ids)| (glob_set(std::slice::from_ref(g)), ids.clone()))
+                .map(|(g, ids)| (roles::glob_set(std::slice::from_ref(g)), ids.clone()))
                 .collect(),
         }
     }

@@ -1388,14 +1388,18 @@ fn settled_by_arguments(cx: &Ctx, call_node: NodeId, func: NodeId) -> bool {
 /// Every query of the helper follows a hit test on a memo it is handed or keeps on the
 /// instance (`if (cache.has(key)) return cache.get(key);`): one query per distinct key.
 fn memoised_helper(cx: &Ctx, func: NodeId) -> bool {
-    let ast = cx.ast;
+    every_query(cx, func, |q| cache_checked(cx, q, func, None))
+}
+
+/// Whether the function runs at least one query and `test` holds for every one of them.
+fn every_query(cx: &Ctx, func: NodeId, test: impl Fn(NodeId) -> bool) -> bool {
     let mut any = false;
-    for q in ast.subtree(func) {
+    for q in cx.ast.subtree(func) {
         if cx.facts.query(q).is_none() {
             continue;
         }
         any = true;
-        if !cache_checked(cx, q, func, None) {
+        if !test(q) {
             return false;
         }
     }
@@ -1405,18 +1409,7 @@ fn memoised_helper(cx: &Ctx, func: NodeId) -> bool {
 /// Every query the helper builds is Django's `.none()`: an empty queryset that never reaches
 /// the database.
 fn only_empty_querysets(cx: &Ctx, func: NodeId) -> bool {
-    let ast = cx.ast;
-    let mut any = false;
-    for q in ast.subtree(func) {
-        if cx.facts.query(q).is_none() {
-            continue;
-        }
-        any = true;
-        if !empty_queryset(ast, q) {
-            return false;
-        }
-    }
-    any
+    every_query(cx, func, |q| empty_queryset(cx.ast, q))
 }
 
 /// `Model.objects.none()`, `qs.filter(..).none()`: Django's empty queryset.
