@@ -69,7 +69,11 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
             per.what = "`loop`".into();
         }
     }
-    if !is_per_item(cx, &per) || per_batch(ast, &per) || in_dataloader(ast, node, &per) {
+    if !is_per_item(cx, &per)
+        || per_batch(ast, &per)
+        || in_dataloader(ast, node, &per)
+        || paging_loop(cx, &per)
+    {
         return;
     }
     if let Some(q) = cx.facts.query(node).cloned() {
@@ -1116,7 +1120,28 @@ fn page_fetch(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
         ),
         _ => false,
     });
-    in_condition || q.limited || sliced || offset
+    // `LIMIT` in the SQL text: a keyset or batch-delete loop working through the table
+    let limit_sql = q
+        .sql
+        .is_some_and(|s| cx.text(s).to_ascii_uppercase().contains("LIMIT"));
+    in_condition || q.limited || sliced || offset || limit_sql
+}
+
+/// A `while` loop that fetches one page or batch per round (a sliced, limited or `LIMIT`
+/// query in its body): everything else it does runs once per page, not per row.
+fn paging_loop(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    if !matches!(ast.kind(per.node), Kind::Loop(l) if l.kind == LoopKind::While) {
+        return false;
+    }
+    ast.subtree(per.node).any(|i| {
+        cx.facts.query(i).is_some_and(|q| {
+            // only queries of this loop, not of a loop nested in it
+            loops::per_item_context(ast, i).is_some_and(|p| p.node == per.node)
+                && page_fetch(cx, i, per, q)
+                && !is_inner_chain_call(ast, i)
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
