@@ -335,7 +335,8 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if empty_queryset(ast, node) {
         return; // `.none()` never reaches the database
     }
-    if bulk_call(ast, node, per)
+    if not_a_query(cx, node, per)
+        || bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
         || memoised(cx, node, per)
         || cache_checked(cx, node, per.node, Some(per))
@@ -406,6 +407,48 @@ fn related_manager(ast: &Ast, node: NodeId, q: &Query) -> Option<String> {
             "objects" | "_default_manager" | "_base_manager"
         ))
     .then(|| property.clone())
+}
+
+/// Calls that read like queries but are not: `get` on a dict the function built
+/// (`objects = {o.id: o for o in qs}; objects.get(key)`), and HTTP calls (`session.get(url,
+/// headers=.., timeout=..)`).
+fn not_a_query(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Some(call) = ast.call(node) else {
+        return false;
+    };
+    let http = call.args.iter().any(|a| {
+        matches!(
+            a.name.as_deref(),
+            Some(
+                "headers"
+                    | "timeout"
+                    | "params"
+                    | "verify"
+                    | "allow_redirects"
+                    | "auth"
+                    | "cookies"
+            )
+        )
+    });
+    if http {
+        return true;
+    }
+    let root = ast.chain_root(node);
+    let Kind::Name(n) = ast.kind(root) else {
+        return false;
+    };
+    assigned_value(ast, n, per.node).is_some_and(|(_, v)| {
+        let v = ast.unwrap_expr(v);
+        match ast.kind(v) {
+            Kind::Object { ty: None, .. } => true,
+            Kind::Loop(l) => {
+                l.kind == LoopKind::Comprehension && cx.text(v).trim_start().starts_with('{')
+            }
+            Kind::Call(c) => matches!(ast.callee_name(c), Some("dict" | "in_bulk" | "defaultdict")),
+            _ => false,
+        }
+    })
 }
 
 /// The query sits in a branch that ends by leaving the loop (`return`, `raise`, `throw`,
