@@ -140,9 +140,6 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// This file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
-    /// A script, migration, CLI command or build tool: runs once, serves no requests
-    /// ([`lifecycle::is_one_shot_file`]).
-    pub one_shot: bool,
     /// Functions this file registers as start-up hooks (`app.on_startup.append(f)`).
     pub startup_names: Vec<String>,
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
@@ -431,8 +428,6 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         }
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
-    facts.one_shot =
-        lifecycle::is_one_shot_file(&file.path, ast, &file.text, !facts.handlers.is_empty());
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts);
     facts.models = crate::knowledge::growth::collect(ast, &file.text);

@@ -130,6 +130,7 @@ const DIRS: &[(&str, Role)] = &[
     ("tools", Role::Script),
     ("cli", Role::Script),
     ("commands", Role::Script),
+    ("dags", Role::Script),
     ("workers", Role::Worker),
     ("worker", Role::Worker),
     ("jobs", Role::Worker),
@@ -160,8 +161,14 @@ const NAME_WORDS: &[(&str, Role)] = &[
     ("rollup", Role::Tooling),
     ("esbuild", Role::Tooling),
     ("bundle", Role::Tooling),
+    ("gatsby", Role::Tooling),
+    ("jest", Role::Tooling),
     ("manage", Role::Script),
     ("setup", Role::Script),
+    ("migrate", Role::Script),
+    ("deploy", Role::Script),
+    ("build", Role::Script),
+    ("cli", Role::Script),
     ("celery", Role::Worker),
     ("tasks", Role::Worker),
     ("worker", Role::Worker),
@@ -703,6 +710,12 @@ pub fn by_content<'a>(
                 format!("imports `{f}` (a fake-data generator) outside tests"),
             ));
         }
+        if text.contains("require.main === module") && !has_handlers {
+            return Some(FileRole::new(
+                Role::Script,
+                "runs as a script (`require.main === module`) and defines no handler",
+            ));
+        }
         if body.starts_with("#!") && !has_handlers {
             return Some(FileRole::new(Role::Script, "a `#!` script"));
         }
@@ -975,6 +988,10 @@ mod tests {
         assert_eq!(role_of("project-static/src/util.ts"), Some(Role::Client));
         assert_eq!(role_of("build.rs"), Some(Role::Tooling));
         assert_eq!(role_of("app/tasks.py"), Some(Role::Worker));
+        assert_eq!(role_of("ops/deploy.py"), Some(Role::Script));
+        assert_eq!(role_of("db/migrate.ts"), Some(Role::Script));
+        assert_eq!(role_of("airflow/dags/nightly.py"), Some(Role::Script));
+        assert_eq!(role_of("site/gatsby-node.js"), Some(Role::Tooling));
     }
 
     #[test]

@@ -88,23 +88,6 @@ const RS_STARTUP_ATTRS: &[&str] = &["main", "launch"];
 /// Test markers: decorators/attributes of test functions.
 const TEST_MARKERS: &[&str] = &["test", "fixture", "asyncio", "pytest.fixture", "rstest"];
 
-/// Path segments of code that runs once per invocation, not per request.
-const ONE_SHOT_DIRS: &[&str] = &[
-    "scripts",
-    "script",
-    "migrations",
-    "migration",
-    "alembic",
-    "seeds",
-    "seed",
-    "seeders",
-    "commands",
-    "tools",
-    "dags",
-    "benches",
-    "examples",
-];
-
 fn has_prefix_word(name: &str, prefix: &str) -> bool {
     let Some(rest) = name.strip_prefix(prefix) else {
         return false;
@@ -271,54 +254,6 @@ pub fn in_test_code(ast: &Ast, id: NodeId) -> bool {
         }
         _ => false,
     })
-}
-
-/// A file that runs once per invocation (a script, a migration, a seed, a CLI command, build
-/// tooling) rather than serving requests: by path or name, or a Python
-/// `if __name__ == "__main__":` guard in a file that defines no request handler (a service's
-/// `main.py` often ends with `uvicorn.run(app)` under such a guard).
-pub fn is_one_shot_file(path: &std::path::Path, ast: &Ast, text: &str, has_handlers: bool) -> bool {
-    let in_dir = path
-        .parent()
-        .map(|p| {
-            p.components().any(|c| {
-                let s = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-                ONE_SHOT_DIRS.contains(&s.as_str())
-            })
-        })
-        .unwrap_or(false);
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let named = [
-        "manage", "migrate", "seed", "cli", "setup", "build", "deploy",
-    ]
-    .iter()
-    .any(|s| {
-        stem == *s || stem.starts_with(&format!("{s}_")) || stem.starts_with(&format!("{s}-"))
-    });
-    // build and test tooling: `vite.config.ts`, `gatsby-node.js`, `gulpfile.js`
-    let tooling = stem.ends_with(".config")
-        || [
-            "gatsby-",
-            "webpack",
-            "rollup",
-            "gulpfile",
-            "gruntfile",
-            "jest.",
-            "playwright",
-            "cypress",
-            "vite.",
-            "esbuild",
-        ]
-        .iter()
-        .any(|t| stem.starts_with(t));
-    let main_guard = ast.lang == Lang::Python
-        && (text.contains("if __name__ == \"__main__\"")
-            || text.contains("if __name__ == '__main__'"))
-        || ast.lang == Lang::TypeScript && text.contains("require.main === module");
-    in_dir || named || tooling || main_guard && !has_handlers
 }
 
 /// Calls that run the closure they are given once per process (`OnceLock::get_or_init`,

@@ -242,10 +242,6 @@ fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
     if ast.lang == Lang::TypeScript && blocking::is_worker_file(&cx.file.path, &cx.facts.imports) {
         return true;
     }
-    // a script or build tool serves no concurrent requests
-    if cx.facts.one_shot {
-        return true;
-    }
     let startup = &cx.facts.startup_names;
     !startup.is_empty()
         && ast.ancestors(call).any(|a| {

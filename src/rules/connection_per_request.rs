@@ -124,9 +124,6 @@ impl Rule for ConnectionPerRequest {
             cx.emit(fd);
             return;
         }
-        if cx.facts.one_shot {
-            return;
-        }
         let closes = match &dest {
             Dest::With => Some(true),
             Dest::Local(var) => {

@@ -451,6 +451,27 @@ fn not_a_query(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     })
 }
 
+/// `memo[key] = value`, `memo.set(key, value)`, `memo.insert(key, value)`: a node that stores
+/// one entry in the map `memo`.
+fn fills_map(ast: &Ast, id: NodeId, memo: &str) -> bool {
+    match ast.kind(id) {
+        Kind::Assign { target, .. } => matches!(
+            ast.kind(ast.unwrap_expr(*target)),
+            Kind::Index { object, .. } if ast.path_of(*object).as_deref() == Some(memo)
+        ),
+        Kind::Call(c) => {
+            matches!(ast.callee_name(c), Some("set" | "insert"))
+                && c.args.len() == 2
+                && ast
+                    .receiver(c)
+                    .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                    .as_deref()
+                    == Some(memo)
+        }
+        _ => false,
+    }
+}
+
 /// The query sits in a branch that ends by leaving the loop (`return`, `raise`, `throw`,
 /// `break`, `err!(..)`, `bail!(..)`): a rollback or error path that runs at most once.
 fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
@@ -511,25 +532,10 @@ fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         };
         // the branch fills the memo, and the memo outlives the rounds of the loop
         let fills = then.iter().any(|&st| {
-            ast.subtree(st).any(|id| match ast.kind(id) {
-                Kind::Assign { target, .. } => {
-                    let t = ast.unwrap_expr(*target);
-                    let t = match ast.kind(t) {
-                        Kind::Index { object, .. } => *object,
-                        _ => t,
-                    };
-                    ast.path_of(t).as_deref() == Some(memo)
-                }
-                Kind::Call(c) => {
-                    matches!(ast.callee_name(c), Some("set" | "insert"))
-                        && c.args.len() == 2
-                        && ast
-                            .receiver(c)
-                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
-                            .as_deref()
-                            == Some(memo)
-                }
-                _ => false,
+            ast.subtree(st).any(|id| {
+                fills_map(ast, id, memo)
+                    || matches!(ast.kind(id), Kind::Assign { target, .. }
+                        if ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(memo))
             })
         });
         // `item.owner_id`, or a variable set afresh every round, memoises nothing
@@ -623,23 +629,8 @@ fn cache_checked(cx: &Ctx, node: NodeId, scope: NodeId, per: Option<&PerItem>) -
                     }
                     _ => false,
                 });
-            let filled = ast.subtree(scope).any(|id| match ast.kind(id) {
-                Kind::Assign { target, .. } => matches!(
-                    ast.kind(ast.unwrap_expr(*target)),
-                    Kind::Index { object, .. } if ast.path_of(*object).as_deref() == Some(memo)
-                ),
-                // a map from key to result; a set of seen keys only skips repeats in the list
-                Kind::Call(c) => {
-                    matches!(ast.callee_name(c), Some("set" | "insert"))
-                        && c.args.len() == 2
-                        && ast
-                            .receiver(c)
-                            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
-                            .as_deref()
-                            == Some(memo)
-                }
-                _ => false,
-            });
+            // a map from key to result; a set of seen keys only skips repeats in the list
+            let filled = ast.subtree(scope).any(|id| fills_map(ast, id, memo));
             if filled && !fresh {
                 return true;
             }
