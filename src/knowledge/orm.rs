@@ -1599,3 +1599,34 @@ pub fn is_variable_model_display(what: &str) -> bool {
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && matches!(second, "objects" | "_default_manager" | "_base_manager")
 }
+
+/// Django queryset methods that return another lazy queryset.
+pub const DJANGO_LAZY: &[&str] = &[
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "annotate",
+    "alias",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "distinct",
+    "using",
+    "none",
+    "values",
+    "values_list",
+    "restrict",
+];
+
+/// Names of a DataLoader's batch function (graphene/strawberry `batch_load`, the JS
+/// `dataloader` package's `batchLoadFn`): one call per batch of keys.
+pub const DATALOADER_BATCH_FUNCTIONS: &[&str] = &[
+    "batch_load",
+    "batch_load_fn",
+    "batchLoad",
+    "batchLoadFn",
+    "load_batch",
+    "loadBatch",
+];

@@ -822,17 +822,9 @@ fn in_dataloader(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
         }
     };
     let batch_fn = |f: &crate::ast::Function| {
-        f.name.as_deref().is_some_and(|n| {
-            matches!(
-                n,
-                "batch_load"
-                    | "batch_load_fn"
-                    | "batchLoad"
-                    | "batchLoadFn"
-                    | "load_batch"
-                    | "loadBatch"
-            )
-        })
+        f.name
+            .as_deref()
+            .is_some_and(|n| orm::DATALOADER_BATCH_FUNCTIONS.contains(&n))
     };
     for a in ast.ancestors(node) {
         match ast.kind(a) {
@@ -862,26 +854,6 @@ fn in_dataloader(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
     }
     false
 }
-
-/// Django queryset methods that return another lazy queryset.
-const LAZY_METHODS: &[&str] = &[
-    "all",
-    "filter",
-    "exclude",
-    "order_by",
-    "annotate",
-    "alias",
-    "select_related",
-    "prefetch_related",
-    "only",
-    "defer",
-    "distinct",
-    "using",
-    "none",
-    "values",
-    "values_list",
-    "restrict",
-];
 
 /// Django: a queryset built in the loop but never evaluated there (`Exists(qs)`,
 /// `Subquery(qs)`, `q |= Model.objects.filter(..)`, a form field's `queryset=`): Django runs
@@ -935,7 +907,7 @@ fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
         Kind::If { cond, .. } => *cond == expr,
         // `.filter(..)` on it builds another lazy queryset; `.count()`, `.first()` run it
         Kind::Member { property, .. } => {
-            if LAZY_METHODS.contains(&property.as_str()) {
+            if orm::DJANGO_LAZY.contains(&property.as_str()) {
                 ast.parent(p)
                     .is_some_and(|call| evaluated(cx, call, per, depth + 1))
             } else {
