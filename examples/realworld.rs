@@ -3,13 +3,15 @@
 //! `realworld/labels/<service>.tsv`.
 //!
 //! ```text
-//! cargo run --release --example realworld -- [--snapshots DIR] [--new FILE] [SERVICE...]
+//! cargo run --release --example realworld -- [--snapshots DIR] [--new FILE] [--all FILE] [SERVICE...]
 //! ```
 //! `DIR/<service>/` holds each service's files (default `$BACKLINT_REALWORLD`, else
 //! `../realworld-snapshots`). Prints per rule: findings, tp / fp / debatable among the labelled
 //! ones, precision, unlabelled findings (judge them before the change lands) and labelled true
 //! positives no longer reported. `--new FILE` writes the unlabelled findings as label rows with an
-//! empty verdict, ready to judge. Exit code 1 when a labelled true positive is lost.
+//! empty verdict, ready to judge. `--all FILE` writes every finding with its verdict and reason
+//! (service, path, line, rule, verdict, reason, message). Exit code 1 when a labelled true
+//! positive is lost.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,17 +35,20 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../realworld-snapshots"));
     let mut new_out: Option<PathBuf> = None;
+    let mut all_out: Option<PathBuf> = None;
     let mut only: Vec<String> = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--snapshots" => snapshots = PathBuf::from(args.next().expect("--snapshots DIR")),
             "--new" => new_out = Some(PathBuf::from(args.next().expect("--new FILE"))),
+            "--all" => all_out = Some(PathBuf::from(args.next().expect("--all FILE"))),
             _ => only.push(a),
         }
     }
     let services = std::fs::read_to_string(root.join("services.tsv")).expect("services.tsv");
     let mut per_rule: BTreeMap<String, Tally> = BTreeMap::new();
     let mut new_rows = String::new();
+    let mut all_rows = String::new();
     let mut lost_rows = Vec::new();
     println!("{:<18} {:>8}  by rule", "service", "findings");
     for line in services
@@ -77,13 +82,18 @@ fn main() {
             *counts.entry(d.rule).or_default() += 1;
             let t = per_rule.entry(d.rule.to_string()).or_default();
             t.findings += 1;
+            let msg = d.message.replace(['\t', '\n'], " ");
+            let (verdict, reason) = labels.get(&key).cloned().unwrap_or_default();
+            all_rows.push_str(&format!(
+                "{name}\t{rel}\t{}\t{}\t{verdict}\t{reason}\t{msg}\n",
+                d.start.line, d.rule
+            ));
             match labels.get(&key).map(|(v, _)| v.as_str()) {
                 Some("tp") => t.tp += 1,
                 Some("fp") => t.fp += 1,
                 Some("debatable") => t.debatable += 1,
                 _ => {
                     t.new += 1;
-                    let msg = d.message.replace(['\t', '\n'], " ");
                     new_rows.push_str(&format!(
                         "{name}\t{rel}\t{}\t{}\t\t{msg}\n",
                         d.start.line, d.rule
@@ -127,6 +137,10 @@ fn main() {
     if let Some(out) = new_out {
         std::fs::write(&out, new_rows).expect("write --new file");
         println!("\nunlabelled findings written to {}", out.display());
+    }
+    if let Some(out) = all_out {
+        std::fs::write(&out, all_rows).expect("write --all file");
+        println!("every finding written to {}", out.display());
     }
     if all.lost > 0 {
         std::process::exit(1);
