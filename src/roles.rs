@@ -921,6 +921,27 @@ fn in_page_callback(ast: &Ast, id: NodeId) -> bool {
     })
 }
 
+/// A configuration or settings file for local development only (`settings/dev.py`,
+/// `config.local.ts`, `envs/development.rs`): demo credentials and debug switches belong there.
+pub fn is_dev_config(path: &Path) -> bool {
+    let lower = |s: &std::ffi::OsStr| s.to_string_lossy().to_ascii_lowercase();
+    let stem = path.file_stem().map(lower).unwrap_or_default();
+    let words: Vec<&str> = stem.split(['_', '-', '.']).collect();
+    let dev = words
+        .iter()
+        .any(|w| ["dev", "development", "local"].contains(w));
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(lower)
+        .unwrap_or_default();
+    let config = words
+        .iter()
+        .any(|w| ["settings", "config", "configuration", "env"].contains(w))
+        || ["env", "envs", "config", "settings", "environments"].contains(&parent.as_str());
+    dev && config
+}
+
 /// Rust: the files of child modules this file declares test-only (`#[cfg(test)] mod x;`,
 /// `#[cfg(any(test, feature = "..."))] mod x;`): `x.rs` or `x/mod.rs` beside it (or in the
 /// folder named after it, for a non-root module file).
@@ -1075,5 +1096,24 @@ mod tests {
         assert!(is_in_module(Path::new("src/db/fixtures.rs"), &found[0]));
         assert!(is_in_module(Path::new("src/db/fixtures/mod.rs"), &found[0]));
         assert!(!is_in_module(Path::new("src/db/orders.rs"), &found[0]));
+    }
+
+    #[test]
+    fn dev_config_files() {
+        for p in [
+            "config/env/development.js",
+            "app/settings/local.py",
+            "local_settings.py",
+            "dev.config.ts",
+        ] {
+            assert!(is_dev_config(Path::new(p)), "{p}");
+        }
+        for p in [
+            "app/settings/production.py",
+            "src/config.rs",
+            "devices/views.py",
+        ] {
+            assert!(!is_dev_config(Path::new(p)), "{p}");
+        }
     }
 }

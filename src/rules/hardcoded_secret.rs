@@ -38,7 +38,7 @@ impl Rule for HardcodedSecret {
         }
         // Seed data, build tooling and development-only configuration hold demo passwords and
         // local keys: only real credential formats and signing keys count there.
-        let relaxed = cx.role == Role::Seed || dev_config_file(cx);
+        let relaxed = cx.role == Role::Seed || crate::roles::is_dev_config(&cx.file.path);
         let found = (value.len() >= 6)
             .then(|| secrets::known_format(value))
             .flatten()
@@ -218,30 +218,6 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<(String, String)> {
     (secrets::is_secret_name(&last) || secrets::is_signing_name(&last))
         .then(|| (format!("`{last}`"), last.clone()))
         .or(env_fallback)
-}
-
-/// Configuration meant for a developer's machine: `config/env/development.js`,
-/// `settings/local.py`, `local_settings.py`, `dev.config.ts`.
-fn dev_config_file(cx: &Ctx) -> bool {
-    let path = &cx.file.path;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let words: Vec<&str> = stem.split(['_', '-', '.']).collect();
-    let dev = words
-        .iter()
-        .any(|w| ["dev", "development", "local"].contains(w));
-    let parent = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let config = words
-        .iter()
-        .any(|w| ["settings", "config", "configuration", "env"].contains(w))
-        || ["env", "envs", "config", "settings", "environments"].contains(&parent.as_str());
-    dev && config
 }
 
 /// Whether an object literal is the context argument of a template render call.
