@@ -7,86 +7,10 @@ use std::path::Path;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
+use crate::imports::{function_name, Imports};
+use crate::knowledge::pagination::ReturnedCall;
 use crate::knowledge::{http, http_clients, lifecycle, loops, orm, pagination, relations};
 use crate::source::{Position, SourceFile, Span};
-
-/// Local name -> qualified name, from the file's imports.
-#[derive(Debug, Default)]
-pub struct Imports {
-    map: HashMap<String, String>,
-    /// ORM model classes defined in this file.
-    models: HashSet<String>,
-    /// Parameters and fields typed as an ORM repository (`private accounts: Repository<Account>`).
-    repositories: HashSet<String>,
-}
-
-/// Types that make a parameter or field an ORM repository.
-const REPOSITORY_TYPES: &[&str] = &[
-    "Repository<",
-    "MongoRepository<",
-    "TreeRepository<",
-    "EntityRepository<",
-    "Model<",
-];
-
-/// Base classes, decorators and derives that make a class an ORM model.
-const MODEL_MARKERS: &[&str] = &[
-    "Model",
-    "models.Model",
-    "db.Model",
-    "Base",
-    "DeclarativeBase",
-    "SQLModel",
-    "Document",
-    "Entity",
-    "Table",
-    "FromRow",
-    "Queryable",
-    "DeriveEntityModel",
-    "Insertable",
-    "Selectable",
-];
-
-impl Imports {
-    pub fn is_repository(&self, name: &str) -> bool {
-        self.repositories.contains(name)
-    }
-    pub fn is_model(&self, name: &str) -> bool {
-        self.models.contains(name)
-    }
-    pub fn get(&self, local: &str) -> Option<&str> {
-        self.map.get(local).map(String::as_str)
-    }
-    /// Every qualified name imported (module paths included).
-    pub fn modules(&self) -> impl Iterator<Item = &str> {
-        self.map.values().map(String::as_str)
-    }
-    /// Whether any import comes from `module` or a submodule of it.
-    pub fn uses(&self, module: &str) -> bool {
-        self.map.values().any(|q| {
-            q == module
-                || q.strip_prefix(module).is_some_and(|r| {
-                    r.starts_with('.') || r.starts_with("::") || r.starts_with('/')
-                })
-        })
-    }
-    /// The qualified name of a name or member chain, with its first segment resolved through
-    /// the imports: `sleep` -> `time.sleep`, `r.get` (import requests as r) -> `requests.get`,
-    /// `thread::sleep` (use std::thread) -> `std::thread::sleep`. Unimported names are returned
-    /// as written.
-    pub fn qualify(&self, ast: &Ast, expr: NodeId) -> Option<String> {
-        let path = ast.path_of(expr)?;
-        Some(self.qualify_path(&path))
-    }
-    pub fn qualify_path(&self, path: &str) -> String {
-        let cut = path.find(['.', ':']).unwrap_or(path.len());
-        let (head, rest) = path.split_at(cut);
-        match self.map.get(head) {
-            Some(q) => format!("{q}{rest}"),
-            None => path.to_string(),
-        }
-    }
-}
 
 /// A function defined in a file, for one-level interprocedural rules.
 #[derive(Clone, Debug)]
@@ -98,21 +22,6 @@ pub struct FnFact {
     pub exported: bool,
     /// The first query the function's body runs: where, and what (`Order.objects.filter`).
     pub query: Option<(Span, String)>,
-}
-
-/// A call inside an HTTP handler whose result the handler sends to the client as it is
-/// (`return this.usersService.findAll()`), for `unbounded-query` across files.
-#[derive(Clone, Debug)]
-pub struct ReturnedCall {
-    /// The called function or method: `findAll`.
-    pub name: String,
-    /// The module the callee was imported from (`app.crud`, `../services/users`, `crate::db`).
-    pub module: Option<String>,
-    /// The receiver of a method call (`this.usersService`), or `class:Name` for `self.m()`.
-    pub receiver: Option<String>,
-    pub span: Span,
-    /// The handler, as messages name it (`UsersController.findAll`).
-    pub handler: String,
 }
 
 /// A query site recorded for the project index (positions, since file text is dropped).
@@ -208,27 +117,6 @@ pub fn module_path(path: &Path) -> String {
     s.trim_start_matches("./").to_string()
 }
 
-/// A function's name: its own, or the variable an arrow function or lambda is assigned to
-/// (`export const loadOrders = async (id) => ...`).
-pub fn function_name(ast: &Ast, id: NodeId) -> Option<String> {
-    let f = ast.function(id)?;
-    if let Some(n) = &f.name {
-        return Some(n.clone());
-    }
-    match ast.parent(id).map(|p| ast.kind(p)) {
-        Some(Kind::Assign {
-            target,
-            value: Some(v),
-            declared: true,
-            ..
-        }) if *v == id => match ast.kind(*target) {
-            Kind::Name(n) => Some(n.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Collects a file's facts in one pass over its nodes.
 pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     let mut facts = FileFacts {
@@ -236,44 +124,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         module: module_path(&file.path),
         ..FileFacts::default()
     };
-    // Imports first: everything else resolves names through them.
-    for node in &ast.nodes {
-        if let Kind::Import(imp) = &node.kind {
-            let sep = ast.lang.path_sep();
-            for (name, alias) in &imp.names {
-                if name == "*" {
-                    continue;
-                }
-                let (local, q) = if name.is_empty() && alias.contains('.') {
-                    // Python `import os.path` binds `os`
-                    let head = alias.split('.').next().unwrap_or(alias).to_string();
-                    (head.clone(), head)
-                } else if name.is_empty() || name == "default" {
-                    (alias.clone(), imp.module.clone())
-                } else if imp.module.is_empty() {
-                    (alias.clone(), name.clone())
-                } else if imp.module.ends_with('.') {
-                    // Python `from . import crud`, `from .. import models`
-                    (alias.clone(), format!("{}{name}", imp.module))
-                } else {
-                    (alias.clone(), format!("{}{sep}{name}", imp.module))
-                };
-                facts.imports.map.insert(local, q);
-            }
-        }
-    }
-    for node in &ast.nodes {
-        if let Kind::Function(f) = &node.kind {
-            for p in &f.params {
-                if p.ty
-                    .as_deref()
-                    .is_some_and(|t| REPOSITORY_TYPES.iter().any(|r| t.starts_with(r)))
-                {
-                    facts.imports.repositories.insert(p.name.clone());
-                }
-            }
-        }
-    }
+    facts.imports = Imports::collect(ast);
     for (i, node) in ast.nodes.iter().enumerate() {
         if matches!(node.kind, Kind::Call(_))
             && crate::knowledge::blocking::is_offload_call(ast, &facts.imports, i as NodeId)
@@ -326,17 +177,6 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     }
     for (i, node) in ast.nodes.iter().enumerate() {
         if let Kind::Class(c) = &node.kind {
-            let marked = c
-                .bases
-                .iter()
-                .any(|b| MODEL_MARKERS.contains(&b.as_str()) || b.ends_with(".Model"))
-                || c.decorators.iter().any(|d| {
-                    MODEL_MARKERS.contains(&d.name.as_str())
-                        || d.name == "derive" && MODEL_MARKERS.iter().any(|m| d.args.contains(m))
-                });
-            if marked {
-                facts.imports.models.insert(c.name.clone());
-            }
             let rels = relations::lazy_relation_fields(ast, i as NodeId);
             if !rels.is_empty() {
                 facts.model_relations.push((c.name.clone(), rels));
@@ -345,21 +185,8 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                 facts.model_relations.push((target, vec![accessor]));
             }
         }
-        // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
-        if let Kind::Assign {
-            target,
-            value: Some(v),
-            ..
-        } = &node.kind
-        {
-            if let (Kind::Name(n), Some(c)) = (ast.kind(*target), ast.call(ast.unwrap_expr(*v))) {
-                if matches!(ast.callee_name(c), Some("model" | "define")) {
-                    facts.imports.models.insert(n.clone());
-                }
-            }
-        }
     }
-    http::collect_registrations(ast, file, &mut facts);
+    facts.registered_handlers = http::registered_handlers(ast);
     for id in 0..ast.nodes.len() as NodeId {
         if matches!(ast.kind(id), Kind::Call(_) | Kind::Assign { .. }) {
             if let Some(s) = http_clients::project_setting(ast, &facts.imports, id) {
@@ -370,7 +197,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         }
         match ast.kind(id) {
             Kind::Function(f) => {
-                if let Some(fw) = http::handler_framework(ast, file, &facts, config, id) {
+                if let Some(fw) =
+                    http::handler_framework(ast, file, &facts.registered_handlers, config, id)
+                {
                     facts.handlers.insert(id, fw);
                 }
                 if let Some(name) = &function_name(ast, id) {
@@ -427,9 +256,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             _ => {}
         }
     }
-    facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
+    facts.global_rate_limit = http::has_global_rate_limit(ast, &facts.imports);
     facts.startup_names = lifecycle::registered_startup_names(ast);
-    facts.returned_calls = pagination::returned_calls(ast, &facts);
+    facts.returned_calls = pagination::returned_calls(ast, &facts.imports, &facts.handlers);
     facts.models = crate::knowledge::growth::collect(ast, &file.text);
     facts.paged_models = facts
         .queries

@@ -17,7 +17,7 @@ pub struct QueryingFn {
     pub site: QuerySite,
 }
 
-/// A call whose result a handler sends to the client (see [`crate::facts::ReturnedCall`]).
+/// A call whose result a handler sends to the client (see [`crate::knowledge::pagination::ReturnedCall`]).
 #[derive(Clone, Debug)]
 pub struct ReturnedCallSite {
     pub path: PathBuf,
@@ -236,11 +236,27 @@ impl ProjectIndex {
         let Some(defs) = self.model_relations.get(model) else {
             return false;
         };
-        let want = module.map(|m| normalise_module(from, m));
-        defs.iter().any(|(m, fields)| {
-            want.as_deref().is_none_or(|w| {
-                ends_with_segments(m, w) || ends_with_segments(m, &format!("{w}/models"))
-            }) && fields.iter().any(|f| f == field)
+        let declared_in = declared_in(from, module);
+        defs.iter()
+            .any(|(m, fields)| declared_in(m) && fields.iter().any(|f| f == field))
+    }
+
+    /// What `growth::grows` reads from the index.
+    pub fn model_tables(&self) -> crate::knowledge::growth::ModelTables<'_> {
+        crate::knowledge::growth::ModelTables {
+            models: &self.models,
+            paged_models: &self.paged_models,
+        }
+    }
+}
+
+/// Whether a declaring module (`app/orders/models`) is the one a name imported from `module` in
+/// file `from` comes from (or its `models` submodule); anything matches when `module` is unknown.
+pub fn declared_in(from: &Path, module: Option<&str>) -> impl Fn(&str) -> bool {
+    let want = module.map(|m| normalise_module(from, m));
+    move |declared: &str| {
+        want.as_deref().is_none_or(|w| {
+            ends_with_segments(declared, w) || ends_with_segments(declared, &format!("{w}/models"))
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod facts;
+pub mod imports;
 pub mod index;
 pub mod knowledge;
 pub mod lang;

@@ -597,7 +597,14 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             pins,
             appended,
         }) => {
-            crate::knowledge::growth::grows(index, path, &model, module.as_deref(), &pins, appended)
+            let declared_in = crate::index::declared_in(path, module.as_deref());
+            crate::knowledge::growth::grows(
+                &index.model_tables(),
+                &declared_in,
+                &model,
+                &pins,
+                appended,
+            )
         }
         Some(Condition::LazyRelation {
             module,

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::facts::Imports;
+use crate::imports::Imports;
 use crate::knowledge::orm;
 
 /// A blocking call as the rule reports it.

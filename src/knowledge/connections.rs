@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
-use crate::facts::Imports;
+use crate::imports::Imports;
 
 /// A connection, pool or client construction.
 #[derive(Clone, Debug)]

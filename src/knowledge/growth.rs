@@ -15,10 +15,9 @@
 //! optional link that survives the user (`ForeignKey("users.id")` on a nullable column, a
 //! notification that may be addressed to someone) is a reference, not ownership.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::ast::{Ast, BinOp, Kind, Lang, NodeId};
-use crate::index::ProjectIndex;
 
 /// What the project declares about one model (a class, or an association naming it).
 #[derive(Clone, Debug, Default)]
@@ -883,18 +882,24 @@ pub fn appended_uncapped(ast: &Ast, func: NodeId, model: &str) -> bool {
     !capped
 }
 
-/// Whether the listed model grows with the service's use, on the project index. `pins` are
-/// the columns the query pins to one value; `appended` says the listing function itself adds
-/// rows of the model without a cap.
+/// The model declarations of the whole project, by name, and the models it pages somewhere.
+pub struct ModelTables<'a> {
+    pub models: &'a HashMap<String, Vec<ModelFact>>,
+    pub paged_models: &'a HashSet<String>,
+}
+
+/// Whether the listed model grows with the service's use, on the project's model tables.
+/// `declared_in` tells whether a declaring module is the one the model is imported from;
+/// `pins` are the columns the query pins to one value; `appended` says the listing function
+/// itself adds rows of the model without a cap.
 pub fn grows(
-    index: &ProjectIndex,
-    from: &std::path::Path,
+    index: &ModelTables,
+    declared_in: &dyn Fn(&str) -> bool,
     model: &str,
-    module: Option<&str>,
     pins: &[String],
     appended: bool,
 ) -> bool {
-    let facts = lineage(index, from, model, module);
+    let facts = lineage(index, declared_in, model);
     let pinned_owner = |owner_names: &[String]| {
         pins.iter()
             .find(|p| owner_names.iter().any(|o| o == *p) || is_owner_column(p))
@@ -945,13 +950,10 @@ pub fn grows(
 
 /// The facts of a model and of its base classes (the project's own), by name or alias.
 fn lineage<'a>(
-    index: &'a ProjectIndex,
-    from: &std::path::Path,
+    index: &ModelTables<'a>,
+    declared_in: &dyn Fn(&str) -> bool,
     model: &str,
-    module: Option<&str>,
 ) -> Vec<&'a ModelFact> {
-    // The model's own declaration: the one in the module it is imported from, when known.
-    let want = module.map(|m| crate::index::normalise_module(from, m));
     let mut out: Vec<&ModelFact> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut todo = vec![model.to_string()];
@@ -965,20 +967,15 @@ fn lineage<'a>(
             .map(|v| v.iter().collect())
             .unwrap_or_default();
         if name == model {
-            if let Some(w) = &want {
-                let from_module: Vec<&ModelFact> = found
-                    .iter()
-                    .copied()
-                    .filter(|f| {
-                        // associations name the model wherever they are declared
-                        !f.defined
-                            || crate::index::ends_with_segments(&f.module, w)
-                            || crate::index::ends_with_segments(&f.module, &format!("{w}/models"))
-                    })
-                    .collect();
-                if !from_module.is_empty() {
-                    found = from_module;
-                }
+            // The model's own declaration: the one in the module it is imported from, when
+            // known; associations name the model wherever they are declared.
+            let from_module: Vec<&ModelFact> = found
+                .iter()
+                .copied()
+                .filter(|f| !f.defined || declared_in(&f.module))
+                .collect();
+            if !from_module.is_empty() {
+                found = from_module;
             }
         }
         for f in found {

@@ -1,9 +1,11 @@
 //! Which functions are HTTP handlers, per framework: Express, Fastify, Koa, NestJS, Next.js route
 //! handlers; Django views and DRF viewsets, Flask, FastAPI, aiohttp; axum, actix-web, rocket.
 
+use std::collections::HashSet;
+
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::facts::FileFacts;
+use crate::imports::Imports;
 use crate::source::SourceFile;
 
 /// Route registration methods: `app.get("/x", h)`, `router.post(..)`, `fastify.put(..)`.
@@ -137,8 +139,9 @@ const RS_ROUTING_FNS: &[&str] = &[
     "route_service",
 ];
 
-/// Records functions registered as handlers by name in this file.
-pub fn collect_registrations(ast: &Ast, _file: &SourceFile, facts: &mut FileFacts) {
+/// Functions registered as handlers by name in this file (`router.get("/", listUsers)`).
+pub fn registered_handlers(ast: &Ast) -> HashSet<String> {
+    let mut out = HashSet::new();
     for id in 0..ast.nodes.len() as NodeId {
         let Some(c) = ast.call(id) else { continue };
         let Some(name) = ast.callee_name(c) else {
@@ -148,7 +151,7 @@ pub fn collect_registrations(ast: &Ast, _file: &SourceFile, facts: &mut FileFact
             let arg = ast.unwrap_expr(arg);
             if let Some(p) = ast.path_of(arg) {
                 let last = p.rsplit(['.', ':']).next().unwrap_or(&p).to_string();
-                facts.registered_handlers.insert(last);
+                out.insert(last);
             }
         };
         match ast.lang {
@@ -218,6 +221,7 @@ pub fn collect_registrations(ast: &Ast, _file: &SourceFile, facts: &mut FileFact
             }
         }
     }
+    out
 }
 
 fn is_route_path(ast: &Ast, arg: NodeId) -> bool {
@@ -232,7 +236,7 @@ fn is_route_path(ast: &Ast, arg: NodeId) -> bool {
 pub fn handler_framework(
     ast: &Ast,
     file: &SourceFile,
-    facts: &FileFacts,
+    registered: &HashSet<String>,
     config: &Config,
     func: NodeId,
 ) -> Option<&'static str> {
@@ -246,12 +250,8 @@ pub fn handler_framework(
     if custom {
         return Some("project");
     }
-    let registered = f
-        .name
-        .as_ref()
-        .is_some_and(|n| facts.registered_handlers.contains(n))
-        || f.name.is_none()
-            && assigned_name(ast, func).is_some_and(|n| facts.registered_handlers.contains(&n));
+    let registered = f.name.as_ref().is_some_and(|n| registered.contains(n))
+        || f.name.is_none() && assigned_name(ast, func).is_some_and(|n| registered.contains(&n));
     match ast.lang {
         Lang::Python => {
             for d in &f.decorators {
@@ -442,7 +442,7 @@ pub fn assigned_name(ast: &Ast, func: NodeId) -> Option<String> {
 }
 
 /// Whether the file installs an app-wide rate limiter.
-pub fn has_global_rate_limit(ast: &Ast, facts: &FileFacts) -> bool {
+pub fn has_global_rate_limit(ast: &Ast, imports: &Imports) -> bool {
     let limiter_lib = [
         "express-rate-limit",
         "@nestjs/throttler",
@@ -455,7 +455,7 @@ pub fn has_global_rate_limit(ast: &Ast, facts: &FileFacts) -> bool {
         "rate-limiter-flexible",
     ]
     .iter()
-    .any(|m| facts.imports.uses(m));
+    .any(|m| imports.uses(m));
     if !limiter_lib {
         return false;
     }

@@ -24,7 +24,7 @@
 //! | `awc` | Rust | `.timeout(d)` | 5 s: not reported |
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
-use crate::facts::Imports;
+use crate::imports::Imports;
 
 /// What a call is to an HTTP client library.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

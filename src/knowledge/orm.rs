@@ -9,7 +9,7 @@
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::facts::Imports;
+use crate::imports::Imports;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueryKind {

@@ -13,12 +13,13 @@
 //! `self.paginate_queryset(qs)`) clears the whole query, also when a fallback branch serialises
 //! the full queryset (DRF's generic `list`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::ast::{Ast, Kind, Lang, LoopKind, NodeId};
-use crate::facts::{FileFacts, Imports, ReturnedCall};
+use crate::imports::Imports;
 use crate::knowledge::http;
 use crate::knowledge::orm::{self, Query, QueryKind};
+use crate::source::Span;
 
 /// Where rows end up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1026,13 +1027,32 @@ pub fn view_pagination(ast: &Ast, class: NodeId, kind: ListView) -> ViewPaginati
     }
 }
 
+/// A call inside an HTTP handler whose result the handler sends to the client as it is
+/// (`return this.usersService.findAll()`), for `unbounded-query` across files.
+#[derive(Clone, Debug)]
+pub struct ReturnedCall {
+    /// The called function or method: `findAll`.
+    pub name: String,
+    /// The module the callee was imported from (`app.crud`, `../services/users`, `crate::db`).
+    pub module: Option<String>,
+    /// The receiver of a method call (`this.usersService`), or `class:Name` for `self.m()`.
+    pub receiver: Option<String>,
+    pub span: Span,
+    /// The handler, as messages name it (`UsersController.findAll`).
+    pub handler: String,
+}
+
 /// Calls inside HTTP handlers whose result the handler sends to the client as it is (every
 /// element): `return this.usersService.findAll()`, `rows = crud.get_orders(db); return rows`,
 /// `let users = db::list_users(&pool).await?; Ok(Json(users))`. The project index matches them
 /// with the functions that return an unbounded query.
-pub fn returned_calls(ast: &Ast, facts: &FileFacts) -> Vec<ReturnedCall> {
+pub fn returned_calls(
+    ast: &Ast,
+    imports: &Imports,
+    handlers: &HashMap<NodeId, &'static str>,
+) -> Vec<ReturnedCall> {
     let mut out = Vec::new();
-    let mut handlers: Vec<NodeId> = facts.handlers.keys().copied().collect();
+    let mut handlers: Vec<NodeId> = handlers.keys().copied().collect();
     handlers.sort_unstable();
     for h in handlers {
         let handler_name = handler_display(ast, h);
@@ -1061,12 +1081,12 @@ pub fn returned_calls(ast: &Ast, facts: &FileFacts) -> Vec<ReturnedCall> {
             {
                 continue;
             }
-            if flow(ast, &facts.imports, id, h).is_none() {
+            if flow(ast, imports, id, h).is_none() {
                 continue;
             }
             let sep = ast.lang.path_sep();
-            let qualified = facts.imports.qualify_path(&path);
-            let imported = facts.imports.get(head).is_some() && head != "self" && head != "this";
+            let qualified = imports.qualify_path(&path);
+            let imported = imports.get(head).is_some() && head != "self" && head != "this";
             let (module, receiver) = if imported || path.starts_with("crate::") {
                 let module = qualified
                     .rsplit_once(sep)

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::{Ast, BinOp, Kind, Lang, NodeId, StrKind};
-use crate::facts::Imports;
+use crate::imports::Imports;
 
 /// A call that runs raw SQL text.
 #[derive(Clone, Debug)]
@@ -1466,7 +1466,7 @@ const ORM_COMPILED: &[&str] = &[
 /// The name callers use to call a function: its own, or its class for constructors
 /// (`__init__`, `constructor`). `None` for nested functions and anonymous callbacks.
 pub fn callable_name(ast: &Ast, func: NodeId) -> Option<String> {
-    let name = crate::facts::function_name(ast, func)?;
+    let name = crate::imports::function_name(ast, func)?;
     let owner = ast.ancestors(func).find_map(|a| match ast.kind(a) {
         Kind::Class(c) => Some(Some(c.name.clone())),
         Kind::Function(_) => Some(None),

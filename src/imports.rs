@@ -1,0 +1,182 @@
+//! What a file imports and defines that every later pass resolves names through: local name ->
+//! qualified name, ORM model classes, repository-typed parameters; and function names. It sits
+//! below `knowledge/`, which reads it, and `facts`, which stores it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{Ast, Kind, NodeId};
+
+/// Local name -> qualified name, from the file's imports.
+#[derive(Debug, Default)]
+pub struct Imports {
+    map: HashMap<String, String>,
+    /// ORM model classes defined in this file.
+    models: HashSet<String>,
+    /// Parameters and fields typed as an ORM repository (`private accounts: Repository<Account>`).
+    repositories: HashSet<String>,
+}
+
+/// Types that make a parameter or field an ORM repository.
+const REPOSITORY_TYPES: &[&str] = &[
+    "Repository<",
+    "MongoRepository<",
+    "TreeRepository<",
+    "EntityRepository<",
+    "Model<",
+];
+
+/// Base classes, decorators and derives that make a class an ORM model.
+const MODEL_MARKERS: &[&str] = &[
+    "Model",
+    "models.Model",
+    "db.Model",
+    "Base",
+    "DeclarativeBase",
+    "SQLModel",
+    "Document",
+    "Entity",
+    "Table",
+    "FromRow",
+    "Queryable",
+    "DeriveEntityModel",
+    "Insertable",
+    "Selectable",
+];
+
+impl Imports {
+    /// The imports of a file, the repositories its functions take and the ORM models it
+    /// defines.
+    pub fn collect(ast: &Ast) -> Imports {
+        let mut imports = Imports::default();
+        for node in &ast.nodes {
+            if let Kind::Import(imp) = &node.kind {
+                let sep = ast.lang.path_sep();
+                for (name, alias) in &imp.names {
+                    if name == "*" {
+                        continue;
+                    }
+                    let (local, q) = if name.is_empty() && alias.contains('.') {
+                        // Python `import os.path` binds `os`
+                        let head = alias.split('.').next().unwrap_or(alias).to_string();
+                        (head.clone(), head)
+                    } else if name.is_empty() || name == "default" {
+                        (alias.clone(), imp.module.clone())
+                    } else if imp.module.is_empty() {
+                        (alias.clone(), name.clone())
+                    } else if imp.module.ends_with('.') {
+                        // Python `from . import crud`, `from .. import models`
+                        (alias.clone(), format!("{}{name}", imp.module))
+                    } else {
+                        (alias.clone(), format!("{}{sep}{name}", imp.module))
+                    };
+                    imports.map.insert(local, q);
+                }
+            }
+        }
+        for node in &ast.nodes {
+            if let Kind::Function(f) = &node.kind {
+                for p in &f.params {
+                    if p.ty
+                        .as_deref()
+                        .is_some_and(|t| REPOSITORY_TYPES.iter().any(|r| t.starts_with(r)))
+                    {
+                        imports.repositories.insert(p.name.clone());
+                    }
+                }
+            }
+        }
+        for node in &ast.nodes {
+            match &node.kind {
+                Kind::Class(c) => {
+                    let marked = c
+                        .bases
+                        .iter()
+                        .any(|b| MODEL_MARKERS.contains(&b.as_str()) || b.ends_with(".Model"))
+                        || c.decorators.iter().any(|d| {
+                            MODEL_MARKERS.contains(&d.name.as_str())
+                                || d.name == "derive"
+                                    && MODEL_MARKERS.iter().any(|m| d.args.contains(m))
+                        });
+                    if marked {
+                        imports.models.insert(c.name.clone());
+                    }
+                }
+                // `const User = mongoose.model('User', schema)` / `model<IUser>('User', s)`
+                Kind::Assign {
+                    target,
+                    value: Some(v),
+                    ..
+                } => {
+                    if let (Kind::Name(n), Some(c)) =
+                        (ast.kind(*target), ast.call(ast.unwrap_expr(*v)))
+                    {
+                        if matches!(ast.callee_name(c), Some("model" | "define")) {
+                            imports.models.insert(n.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        imports
+    }
+    pub fn is_repository(&self, name: &str) -> bool {
+        self.repositories.contains(name)
+    }
+    pub fn is_model(&self, name: &str) -> bool {
+        self.models.contains(name)
+    }
+    pub fn get(&self, local: &str) -> Option<&str> {
+        self.map.get(local).map(String::as_str)
+    }
+    /// Every qualified name imported (module paths included).
+    pub fn modules(&self) -> impl Iterator<Item = &str> {
+        self.map.values().map(String::as_str)
+    }
+    /// Whether any import comes from `module` or a submodule of it.
+    pub fn uses(&self, module: &str) -> bool {
+        self.map.values().any(|q| {
+            q == module
+                || q.strip_prefix(module).is_some_and(|r| {
+                    r.starts_with('.') || r.starts_with("::") || r.starts_with('/')
+                })
+        })
+    }
+    /// The qualified name of a name or member chain, with its first segment resolved through
+    /// the imports: `sleep` -> `time.sleep`, `r.get` (import requests as r) -> `requests.get`,
+    /// `thread::sleep` (use std::thread) -> `std::thread::sleep`. Unimported names are returned
+    /// as written.
+    pub fn qualify(&self, ast: &Ast, expr: NodeId) -> Option<String> {
+        let path = ast.path_of(expr)?;
+        Some(self.qualify_path(&path))
+    }
+    pub fn qualify_path(&self, path: &str) -> String {
+        let cut = path.find(['.', ':']).unwrap_or(path.len());
+        let (head, rest) = path.split_at(cut);
+        match self.map.get(head) {
+            Some(q) => format!("{q}{rest}"),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// A function's name: its own, or the variable an arrow function or lambda is assigned to
+/// (`export const loadOrders = async (id) => ...`).
+pub fn function_name(ast: &Ast, id: NodeId) -> Option<String> {
+    let f = ast.function(id)?;
+    if let Some(n) = &f.name {
+        return Some(n.clone());
+    }
+    match ast.parent(id).map(|p| ast.kind(p)) {
+        Some(Kind::Assign {
+            target,
+            value: Some(v),
+            declared: true,
+            ..
+        }) if *v == id => match ast.kind(*target) {
+            Kind::Name(n) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
