@@ -1,13 +1,17 @@
 //! The fixture runner: every `expect: rule-id` annotation in `fixtures/<rule>/<lang>/` must be
 //! reported on the line below it, and nothing unannotated may be reported (RULES.md).
 //!
-//! Each `fixtures/<rule>/<lang>/` folder is linted as one project (so cross-file cases work),
-//! after copying it to a temporary folder with `{{fake:KIND}}` placeholders replaced by
-//! generated credential-shaped values: no real-looking secret is committed.
+//! Each fixture file is its own test, named by its path (`cargo test --test fixtures --
+//! n-plus-one-query/python/` runs one folder). Each `fixtures/<rule>/<lang>/` folder is linted
+//! as one project (so cross-file cases work), once, after copying it to a temporary folder with
+//! `{{fake:KIND}}` placeholders replaced by generated credential-shaped values: no real-looking
+//! secret is committed.
 
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
 
 use backlint::knowledge::secrets::fake_secret;
 use backlint::{lint_paths, Options};
@@ -98,26 +102,30 @@ fn is_annotation(line: &str) -> bool {
     body.is_some_and(|b| b.starts_with("expect:") || b.starts_with("ok:"))
 }
 
-/// Lints one fixture folder and returns a description of every mismatch.
-fn check_dir(dir: &Path) -> Vec<String> {
+/// Lints one fixture folder; returns every mismatch by file (relative to the folder).
+fn check_dir(dir: &Path) -> BTreeMap<String, Vec<String>> {
     let tmp = tempfile::tempdir().unwrap();
     copy_expanded(dir, tmp.path());
     let mut expected = BTreeSet::new();
     // read annotations after expansion: a multi-line fake (a PEM block) shifts lines
     expectations(tmp.path(), tmp.path(), &mut expected);
     let report = lint_paths(&[tmp.path().to_path_buf()], &Options::default());
-    let mut problems = Vec::new();
+    let rel = |p: &Path| {
+        p.strip_prefix(tmp.path())
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for n in &report.notices {
-        problems.push(format!("notice: {}: {}", n.path.display(), n.message));
+        problems
+            .entry(rel(&n.path))
+            .or_default()
+            .push(format!("notice: {}", n.message));
     }
     let mut matched = BTreeSet::new();
     for d in &report.diagnostics {
-        let rel = d
-            .path
-            .strip_prefix(tmp.path())
-            .unwrap_or(&d.path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = rel(&d.path);
         let hit = expected.iter().find(|(p, line, rule)| {
             *p == rel && rule == d.rule && (d.start.line..=d.end.line).contains(line)
         });
@@ -125,24 +133,47 @@ fn check_dir(dir: &Path) -> Vec<String> {
             Some(e) => {
                 matched.insert(e.clone());
             }
-            None => problems.push(format!(
+            None => problems.entry(rel.clone()).or_default().push(format!(
                 "unexpected {} at {}:{}:{}: {}",
                 d.rule, rel, d.start.line, d.start.column, d.message
             )),
         }
     }
     for e in expected.difference(&matched) {
-        problems.push(format!("missing {} at {}:{}", e.2, e.0, e.1));
+        problems
+            .entry(e.0.clone())
+            .or_default()
+            .push(format!("missing {} at {}:{}", e.2, e.0, e.1));
     }
     problems
 }
 
-#[test]
-fn fixtures_match_annotations() {
+/// The files of a folder, relative to it, sorted.
+fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(root, &p, out);
+        } else {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy();
+            out.push(rel.replace('\\', "/"));
+        }
+    }
+}
+
+type FolderResult = Arc<OnceLock<BTreeMap<String, Vec<String>>>>;
+
+fn main() {
+    let args = Arguments::from_args();
     let root = fixtures_root();
-    let mut report = String::new();
-    let mut dirs = 0;
-    let mut rules: Vec<_> = std::fs::read_dir(&root)
+    // one lint per folder, shared by the tests of its files
+    let folders: Arc<Mutex<HashMap<PathBuf, FolderResult>>> = Arc::default();
+    let mut trials = Vec::new();
+    let mut rules: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -151,29 +182,63 @@ fn fixtures_match_annotations() {
         if !rule_dir.is_dir() || rule_dir.file_name().is_some_and(|n| n == "demo") {
             continue;
         }
-        let mut langs: Vec<_> = std::fs::read_dir(&rule_dir)
+        let mut langs: Vec<PathBuf> = std::fs::read_dir(&rule_dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         langs.sort();
         for lang_dir in langs.into_iter().filter(|p| p.is_dir()) {
-            dirs += 1;
-            for p in check_dir(&lang_dir) {
-                let _ = writeln!(
-                    report,
-                    "{}: {p}",
-                    lang_dir.strip_prefix(&root).unwrap().display()
-                );
+            let mut names = Vec::new();
+            files(&lang_dir, &lang_dir, &mut names);
+            let folder = lang_dir.strip_prefix(&root).unwrap().to_string_lossy();
+            let folder = folder.replace('\\', "/");
+            for name in names {
+                let folders = Arc::clone(&folders);
+                let dir = lang_dir.clone();
+                let file = name.clone();
+                trials.push(Trial::test(format!("{folder}/{name}"), move || {
+                    let result = {
+                        let mut map = folders.lock().unwrap();
+                        Arc::clone(map.entry(dir.clone()).or_default())
+                    };
+                    let problems = result.get_or_init(|| check_dir(&dir));
+                    match problems.get(&file) {
+                        None => Ok(()),
+                        Some(p) => Err(Failed::from(p.join("\n"))),
+                    }
+                }));
             }
+            // a mismatch in a file the walk did not list (it cannot happen; keep it visible)
+            let folders = Arc::clone(&folders);
+            let dir = lang_dir.clone();
+            trials.push(Trial::test(format!("{folder}/(folder)"), move || {
+                let result = {
+                    let mut map = folders.lock().unwrap();
+                    Arc::clone(map.entry(dir.clone()).or_default())
+                };
+                let problems = result.get_or_init(|| check_dir(&dir));
+                let mut listed = Vec::new();
+                files(&dir, &dir, &mut listed);
+                let stray: Vec<String> = problems
+                    .iter()
+                    .filter(|(f, _)| !listed.contains(f))
+                    .flat_map(|(_, p)| p.iter().cloned())
+                    .collect();
+                if stray.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failed::from(stray.join("\n")))
+                }
+            }));
         }
     }
-    assert!(dirs > 0, "no fixture folders found");
-    assert!(report.is_empty(), "fixture mismatches:\n{report}");
-}
-
-#[test]
-fn expansion_replaces_every_placeholder() {
-    let s = expand("a = \"{{fake:github-token}}\"\nb = \"{{fake:password}}\"\n");
-    assert!(!s.contains("{{fake:"));
-    assert!(s.contains("ghp_"));
+    assert!(!trials.is_empty(), "no fixture folders found");
+    trials.push(Trial::test("expansion_replaces_every_placeholder", || {
+        let s = expand("a = \"{{fake:github-token}}\"\nb = \"{{fake:password}}\"\n");
+        if s.contains("{{fake:") || !s.contains("ghp_") {
+            return Err(Failed::from(format!("not expanded: {s}")));
+        }
+        Ok(())
+    }));
+    libtest_mimic::run(&args, trials).exit();
 }

@@ -8,6 +8,8 @@
 
 mod context;
 mod pipeline;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use context::{Ctx, Finding};
 pub use pipeline::{lint_paths, lint_source, FileOutcome, Options};

@@ -253,17 +253,8 @@ fn quiet_here(cx: &Ctx, call: NodeId) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::{lint_source, Options};
-
     fn lines(path: &str, src: &str) -> Vec<u32> {
-        let r = lint_source(Path::new(path), src, &Options::default());
-        r.diagnostics
-            .iter()
-            .filter(|d| d.rule == "blocking-call-in-async")
-            .map(|d| d.start.line)
-            .collect()
+        crate::engine::testing::lines("blocking-call-in-async", path, src)
     }
 
     #[test]

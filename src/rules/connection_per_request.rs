@@ -579,17 +579,8 @@ fn used(cx: &Ctx, func: NodeId, var: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::{lint_source, Options};
-
     fn lines(path: &str, src: &str) -> Vec<u32> {
-        let r = lint_source(Path::new(path), src, &Options::default());
-        r.diagnostics
-            .iter()
-            .filter(|d| d.rule == "connection-per-request")
-            .map(|d| d.start.line)
-            .collect()
+        crate::engine::testing::lines("connection-per-request", path, src)
     }
 
     #[test]

@@ -902,9 +902,7 @@ fn in_test_code(ast: &Ast, node: NodeId) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::engine::{lint_paths, lint_source, Options};
+    use crate::engine::{lint_paths, Options};
 
     fn options() -> Options {
         let mut o = Options::default();
@@ -914,12 +912,7 @@ mod tests {
 
     /// Lines (1-based) reported in a snippet.
     fn lines(path: &str, src: &str) -> Vec<u32> {
-        let r = lint_source(Path::new(path), src, &options());
-        r.diagnostics
-            .iter()
-            .filter(|d| d.rule == "missing-timeout")
-            .map(|d| d.start.line)
-            .collect()
+        crate::engine::testing::lines_with("missing-timeout", path, src, &options())
     }
 
     #[test]

@@ -2211,17 +2211,8 @@ fn query_help(orm: &str, kind: QueryKind) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::{lint_source, Options};
-
     fn findings(path: &str, src: &str) -> Vec<String> {
-        lint_source(Path::new(path), src, &Options::default())
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.rule == "n-plus-one-query")
-            .map(|d| format!("{}: {}", d.start.line, d.message))
-            .collect()
+        crate::engine::testing::findings("n-plus-one-query", path, src)
     }
 
     #[test]
