@@ -1,4 +1,17 @@
-//! One module per rule, named after the rule id (`sql-injection` -> `sql_injection.rs`).
+//! One module per rule, named after the rule id (`sql-injection` -> `sql_injection.rs`, or a
+//! `sql_injection/` folder when it needs several files), with `rules/<rule-id>.md` (front matter:
+//! severity, languages, the file roles it reports in) and `fixtures/<rule-id>/<lang>/`.
+//!
+//! Where code goes:
+//! - `src/knowledge/`: facts about frameworks and libraries, as tables and recognisers any rule
+//!   may ask (which call runs a query or raw SQL, which function is an HTTP handler, which client
+//!   takes which timeout option, what runs once per item, which tables grow, how each ORM pages),
+//!   and the value-flow helpers several rules and the facts pass share (where SQL text or a
+//!   query's rows come from and go). Supporting another framework is a change there.
+//! - `src/rules/<rule_id>.rs`: the rule's verdict: what is reported and what is not, and why; its
+//!   message, help, labels and the cross-file [`crate::engine::Condition`] it attaches.
+//! - A fact the rule needs from another file is collected per file in `src/facts.rs`, merged in
+//!   `src/index.rs` and settled by a `Condition` in `src/engine/pipeline.rs`.
 
 pub mod blocking_call_in_async;
 pub mod connection_per_request;
