@@ -386,3 +386,29 @@ fn imports_resolve_aliases_in_every_language() {
         .collect();
     assert_eq!(calls, vec!["std::thread::sleep", "reqwest::blocking::get"]);
 }
+
+#[test]
+fn one_off_names_leave_out_per_request_setup_words() {
+    use backlint::knowledge::lifecycle::{is_one_off_name, is_startup_name};
+    for name in [
+        "main",
+        "lifespan",
+        "migrate_u2f_keys",
+        "seedRoles",
+        "install_app",
+        "bootstrap",
+    ] {
+        assert!(is_one_off_name(name), "{name}");
+    }
+    // start-up sounding, but also the name of a step of a request
+    for name in [
+        "configure_groups",
+        "init_session",
+        "setupWorkspace",
+        "register_device",
+    ] {
+        assert!(is_startup_name(name), "{name}");
+        assert!(!is_one_off_name(name), "{name}");
+    }
+    assert!(!is_one_off_name("migrated_total"));
+}

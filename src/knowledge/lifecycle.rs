@@ -73,6 +73,26 @@ pub const STARTUP_PREFIXES: &[&str] = &[
     "wait_for_database",
 ];
 
+/// The start-up prefixes whose words never name a step of a request: set-up that runs once per
+/// install or deployment (`migrate_*`, `seed_*`, `install_*`, `bootstrap*`). `init`, `setup`,
+/// `configure` and `register_` also name per-request steps (`configure_groups(user)` at each
+/// login), so they are left out.
+const ONE_OFF_PREFIXES: &[&str] = &[
+    "bootstrap",
+    "startup",
+    "on_startup",
+    "install_",
+    "create_tables",
+    "createTables",
+    "create_schema",
+    "createSchema",
+    "ensure_schema",
+    "migrate",
+    "run_migrations",
+    "runMigrations",
+    "seed",
+];
+
 /// Python decorators (last segment) that run a function at start-up or shutdown.
 const PY_STARTUP_DECORATORS: &[&str] = &[
     "before_first_request",
@@ -103,21 +123,32 @@ pub fn is_startup_name(name: &str) -> bool {
     STARTUP_NAMES.contains(&name) || STARTUP_PREFIXES.iter().any(|p| has_prefix_word(name, p))
 }
 
+/// Whether a function name reads as a step that runs once per start, install or deployment and
+/// never per request (`main`, `lifespan`, `migrate_settings`, `seed_roles`, `install_app`).
+pub fn is_one_off_name(name: &str) -> bool {
+    STARTUP_NAMES.contains(&name) || ONE_OFF_PREFIXES.iter().any(|p| has_prefix_word(name, p))
+}
+
 /// Whether a function runs once at start-up: by name, decorator/attribute, or by where it is
 /// passed (`useFactory:` providers, `app.listen(port, cb)`, `on_startup=[..]`,
 /// `app.on_startup.append(f)`, `lifespan=f`, a top-level IIFE).
 pub fn is_startup_function(ast: &Ast, func: NodeId) -> bool {
+    startup_function_by(ast, func, is_startup_name)
+}
+
+/// [`is_startup_function`] with names read by `by_name`.
+fn startup_function_by(ast: &Ast, func: NodeId, by_name: fn(&str) -> bool) -> bool {
     let Some(f) = ast.function(func) else {
         return false;
     };
-    if f.name.as_deref().is_some_and(is_startup_name) {
+    if f.name.as_deref().is_some_and(by_name) {
         return true;
     }
     let named = f
         .name
         .clone()
         .or_else(|| crate::knowledge::http::assigned_name(ast, func));
-    if named.as_deref().is_some_and(is_startup_name) && f.name.is_none() {
+    if named.as_deref().is_some_and(by_name) && f.name.is_none() {
         return true;
     }
     for d in &f.decorators {
@@ -187,9 +218,24 @@ pub fn is_startup_function(ast: &Ast, func: NodeId) -> bool {
 /// nearest named function or the first function `stop` accepts (a request handler, an async
 /// callback), so a route defined inside `create_app()` is not start-up code.
 pub fn startup_context(ast: &Ast, id: NodeId, stop: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    context_by(ast, id, stop, is_startup_name)
+}
+
+/// [`startup_context`] that trusts only names of one-off steps ([`is_one_off_name`]): for
+/// rules where a per-request `configure_*`/`init_*` step must still count.
+pub fn one_off_context(ast: &Ast, id: NodeId, stop: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    context_by(ast, id, stop, is_one_off_name)
+}
+
+fn context_by(
+    ast: &Ast,
+    id: NodeId,
+    stop: impl Fn(NodeId) -> bool,
+    by_name: fn(&str) -> bool,
+) -> Option<NodeId> {
     for a in ast.ancestors(id) {
         let Some(f) = ast.function(a) else { continue };
-        if is_startup_function(ast, a) {
+        if startup_function_by(ast, a, by_name) {
             return Some(a);
         }
         if stop(a) || f.name.is_some() || crate::knowledge::http::assigned_name(ast, a).is_some() {
@@ -469,7 +515,7 @@ pub fn is_startup_file(path: &std::path::Path) -> bool {
 
 /// Method and function names of schema-migration runners: diesel_migrations'
 /// `MigrationHarness`, refinery, sea-orm-migration, TypeORM, Sequelize/umzug, MikroORM,
-/// Knex's migrator.
+/// Knex's migrator, Alembic's script directory.
 const MIGRATION_CALLS: &[&str] = &[
     "run_pending_migrations",
     "has_pending_migration",
@@ -483,6 +529,9 @@ const MIGRATION_CALLS: &[&str] = &[
     "undoLastMigration",
     "showMigrations",
     "getPendingMigrations",
+    // Alembic's script directory: a runner walking the revisions it applies
+    "iterate_revisions",
+    "walk_revisions",
 ];
 
 /// Call paths (last segments) of migration runners whose method names are too common to go

@@ -1630,3 +1630,19 @@ pub const DATALOADER_BATCH_FUNCTIONS: &[&str] = &[
     "load_batch",
     "loadBatch",
 ];
+
+/// Exceptions an ORM raises when a lookup finds no row (Django `Model.DoesNotExist`,
+/// SQLAlchemy `NoResultFound`, TypeORM `EntityNotFoundError`, Prisma `NotFoundError`, Rails-like
+/// `RecordNotFound`, diesel `NotFound`).
+pub const NOT_FOUND_ERRORS: &[&str] = &[
+    "DoesNotExist",
+    "ObjectDoesNotExist",
+    "NoResultFound",
+    "EntityNotFoundError",
+    "NotFoundError",
+    "RecordNotFound",
+];
+
+/// Models of a framework registry that holds one row per model class of the project (Django's
+/// `contenttypes` framework).
+pub const MODEL_REGISTRY_MODELS: &[&str] = &["ContentType"];

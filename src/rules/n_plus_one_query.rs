@@ -17,6 +17,7 @@
 
 use crate::ast::{Ast, Kind, KindTag, Lang, LoopKind, NodeId, ROOT};
 use crate::engine::{Condition, Ctx, Rule};
+use crate::knowledge::lifecycle;
 use crate::knowledge::loops::{self, PerItem};
 use crate::knowledge::orm::{self, Query, QueryKind};
 use crate::knowledge::relations::EAGER_LOADERS;
@@ -73,6 +74,7 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
         || per_batch(ast, &per)
         || in_dataloader(ast, node, &per)
         || paging_loop(cx, &per)
+        || runs_once_here(cx, node, &per)
     {
         return;
     }
@@ -94,7 +96,11 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
     let Kind::Loop(l) = ast.kind(per.node) else {
         // callbacks: `TEAM_ROLES.map(..)` walks a constant list of the program
-        return !per.iter.is_some_and(|it| constant_collection(ast, it));
+        return !per.iter.is_some_and(|it| {
+            constant_collection(ast, it)
+                || in_memory_collection(cx, it, per.node, 0)
+                || per_model_list(cx, it, per.node)
+        });
     };
     if l.kind == LoopKind::Comprehension {
         return !per
@@ -201,6 +207,8 @@ fn fixed_collection(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
         || literal_variable(cx.ast, it, before)
         || literal_tuple(cx, it)
         || choices(cx.ast, it)
+        || in_memory_collection(cx, it, before, 0)
+        || per_model_list(cx, it, before)
 }
 
 /// `for ip in (device.primary_ip4, device.primary_ip6)`: a literal handful of values, whatever
@@ -341,6 +349,9 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         || memoised(cx, node, per)
         || cache_checked(cx, node, per.node, Some(per))
         || per_model(ast, node, per)
+        || per_content_type(cx, node, per, q)
+        || per_table_sql(cx, per, q)
+        || created_when_missing(cx, node, per, q)
         || lazy_unevaluated(cx, node, per, q)
         || dependent_hop(ast, node, per)
     {
@@ -1151,6 +1162,451 @@ fn paging_loop(cx: &Ctx, per: &PerItem) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Code that runs once, and collections the process holds in memory
+
+/// The loop runs once in the life of the service or of the data: in a start-up function
+/// (`main`, `lifespan`, a `migrate_*`/`seed_*`/`install_*` step), in a migration runner, or
+/// under a test that the iterated collection holds exactly one element (`if providers.len() ==
+/// 1`); or the write is a lazy backfill that fills an empty field of the row, once per row.
+fn runs_once_here(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    if lifecycle::one_off_context(ast, per.node, |f| cx.facts.is_handler(f)).is_some() {
+        return true;
+    }
+    let named = ast
+        .ancestors(per.node)
+        .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()));
+    if named.is_some_and(|f| lifecycle::runs_migrations(ast, f)) {
+        return true;
+    }
+    single_element(cx, node, per) || backfill(cx, node, per)
+}
+
+/// The query sits under a test that the iterated collection holds one element: `if
+/// providers.len() == 1`, `len(items) == 1`, `items.length === 1`. It runs at most once.
+fn single_element(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Some(coll) = per.iter.and_then(|it| ast.path_of(ast.unwrap_expr(it))) else {
+        return false;
+    };
+    let sizes = [
+        format!("{coll}.len() == 1"),
+        format!("len({coll}) == 1"),
+        format!("{coll}.length === 1"),
+        format!("{coll}.length == 1"),
+        format!("{coll}.size === 1"),
+        format!("{coll}.size == 1"),
+        format!("{coll}.count() == 1"),
+    ];
+    guarded_by(cx, node, per, |c| {
+        c.split(" && ")
+            .flat_map(|x| x.split(" and "))
+            .any(|x| sizes.iter().any(|s| x.trim_matches(['(', ')', ' ']) == s))
+    })
+}
+
+/// `if star.index is None: star.index = next_index(); star.save()`: the write fills an empty
+/// field of the loop's row and sits under the test that it is empty. Once filled, the branch
+/// never runs again for that row: a lazy backfill, not a per-request cost.
+fn backfill(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        let Kind::If { cond, then, .. } = ast.kind(a) else {
+            continue;
+        };
+        if !ast.contains_any(then, node) {
+            continue;
+        }
+        let c = cx
+            .text(*cond)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let Some(field) = empty_memo(&c) else {
+            continue;
+        };
+        let Some((item, _)) = field.split_once('.') else {
+            continue;
+        };
+        if !per.bindings.iter().any(|b| b == item) {
+            continue;
+        }
+        let fills = then.iter().any(|&st| {
+            ast.subtree(st).any(|id| {
+                matches!(ast.kind(id), Kind::Assign { target, .. }
+                    if ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(field))
+            })
+        });
+        if fills {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an `if` between the node and the loop holds the node in its `then` branch and its
+/// condition (whitespace folded) passes `test`.
+fn guarded_by(cx: &Ctx, node: NodeId, per: &PerItem, test: impl Fn(&str) -> bool) -> bool {
+    let ast = cx.ast;
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        if let Kind::If { cond, then, .. } = ast.kind(a) {
+            if ast.contains_any(then, node) {
+                let c = cx
+                    .text(*cond)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if test(&c) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The iterated collection is held in memory by the process, not rows of a request: a
+/// module-level value imported from another module or declared at the top of this one
+/// (`import { challenges } from '../data/cache'`), or a registry kept in a field of a
+/// long-lived object that registration calls fill and nothing empties
+/// (`this.definitions[def.id] = def`). Also followed through local variables, `Object.values`,
+/// `.values()`/`.items()` and `.filter(..)`.
+fn in_memory_collection(cx: &Ctx, it: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 6 {
+        return false;
+    }
+    let e = ast.unwrap_expr(it);
+    match ast.kind(e) {
+        Kind::Call(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            let path = ast.path_of(c.callee).unwrap_or_default();
+            if cx.facts.query(e).is_some() {
+                return false;
+            }
+            // `Object.values(x)`, `list(x)`, `sorted(x)`
+            if matches!(
+                path.as_str(),
+                "Object.values" | "Object.keys" | "Object.entries" | "list" | "sorted" | "tuple"
+            ) {
+                return ast
+                    .positional(c)
+                    .next()
+                    .is_some_and(|a| in_memory_collection(cx, a, before, depth + 1));
+            }
+            // `x.values()`, `x.filter(..)`, `x.iter()`
+            let walks = matches!(
+                name,
+                "values"
+                    | "keys"
+                    | "items"
+                    | "entries"
+                    | "iter"
+                    | "filter"
+                    | "slice"
+                    | "sort"
+                    | "toSorted"
+                    | "concat"
+            );
+            walks
+                && ast
+                    .receiver(c)
+                    .is_some_and(|r| in_memory_collection(cx, r, before, depth + 1))
+        }
+        Kind::Name(n) => {
+            if let Some((a, v)) = assigned_value(ast, n, before) {
+                return in_memory_collection(cx, v, a, depth + 1);
+            }
+            let func = ast.enclosing_function(before);
+            let param = ast
+                .ancestors(before)
+                .filter_map(|a| ast.function(a))
+                .any(|f| f.params.iter().any(|p| p.name == *n));
+            if param || is_capitalised(n) {
+                return false;
+            }
+            // imported by name from a module of the project: module state
+            if let Some((module, orig)) = import_of(ast, n) {
+                return !orig.is_empty() && module.starts_with('.');
+            }
+            // declared at the top of this module, not from a query
+            func.is_some()
+                && ast.children(ROOT).any(|s| {
+                    matches!(ast.kind(s), Kind::Assign { target, value: Some(v), .. }
+                        if matches!(ast.kind(*target), Kind::Name(t) if t == n)
+                            && !ast.subtree(*v).any(|i| cx.facts.query(i).is_some()
+                                || matches!(ast.kind(i), Kind::Await(_))))
+                })
+        }
+        Kind::Member { object, property } => {
+            matches!(ast.kind(ast.unwrap_expr(*object)), Kind::Name(o) if o == "this" || o == "self")
+                && registry_field(cx, e, property)
+        }
+        _ => false,
+    }
+}
+
+/// A field of the class (`this.jobs`, `self._handlers`) that starts empty and is only ever
+/// filled one entry at a time (`this.jobs[def.id] = def`, `this.jobs.push(def)`), with values
+/// that are not query results, and never emptied or replaced: a registry filled by
+/// registration calls.
+fn registry_field(cx: &Ctx, member: NodeId, field: &str) -> bool {
+    let ast = cx.ast;
+    let Some(class) = ast
+        .ancestors(member)
+        .find(|&a| matches!(ast.kind(a), Kind::Class(_)))
+    else {
+        return false;
+    };
+    let is_field = |id: NodeId| {
+        let id = ast.unwrap_expr(id);
+        match ast.kind(id) {
+            Kind::Member { object, property } => {
+                property == field
+                    && matches!(ast.kind(ast.unwrap_expr(*object)), Kind::Name(o) if o == "this" || o == "self")
+            }
+            _ => false,
+        }
+    };
+    let empty = |v: NodeId| {
+        let v = ast.unwrap_expr(v);
+        match ast.kind(v) {
+            Kind::Array(items) => items.is_empty(),
+            Kind::Object { entries, ty: None } => entries.is_empty(),
+            Kind::Call(c) => {
+                c.args.is_empty()
+                    && matches!(
+                        ast.path_of(c.callee).as_deref(),
+                        Some("Map" | "Set" | "dict" | "list" | "set" | "HashMap::new" | "Vec::new")
+                    )
+            }
+            _ => false,
+        }
+    };
+    let plain = |v: NodeId| {
+        !ast.subtree(v)
+            .any(|i| cx.facts.query(i).is_some() || matches!(ast.kind(i), Kind::Await(_)))
+    };
+    let mut fills = 0;
+    for id in ast.subtree(class) {
+        match ast.kind(id) {
+            Kind::Assign {
+                target,
+                value,
+                augmented,
+                ..
+            } => {
+                let t = ast.unwrap_expr(*target);
+                // the declaration `private jobs: Record<string, Job> = {}`
+                let declared_here = matches!(ast.kind(t), Kind::Name(n) if n == field)
+                    && ast
+                        .enclosing_function(id)
+                        .is_none_or(|f| !ast.contains(class, f));
+                if declared_here || is_field(t) {
+                    // set once, empty, where the object is made; emptied later, it is a buffer
+                    let made = declared_here
+                        || ast.enclosing_function(id).is_some_and(|f| {
+                            ast.function(f)
+                                .and_then(|f| f.name.as_deref())
+                                .is_some_and(|n| {
+                                    matches!(n, "__init__" | "constructor" | "new" | "default")
+                                })
+                        });
+                    if *augmented || !made || !value.is_some_and(empty) {
+                        return false;
+                    }
+                    continue;
+                }
+                if let Kind::Index { object, .. } = ast.kind(t) {
+                    if is_field(*object) {
+                        if !value.is_some_and(plain) {
+                            return false;
+                        }
+                        fills += 1;
+                    }
+                }
+            }
+            Kind::Call(c) => {
+                let Some(r) = ast.receiver(c) else { continue };
+                if !is_field(r) {
+                    continue;
+                }
+                match ast.callee_name(c).unwrap_or("") {
+                    "push" | "append" | "set" | "add" | "insert" | "setdefault" => {
+                        if !c.args.iter().all(|a| plain(a.value)) {
+                            return false;
+                        }
+                        fills += 1;
+                    }
+                    "splice" | "shift" | "pop" | "clear" | "remove" | "delete" | "discard"
+                    | "drain" | "truncate" | "retain" | "popitem" | "extend" | "update" => {
+                        return false
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    fills > 0
+}
+
+/// A list built in this function with one entry per model class: a comprehension whose query
+/// reads the model of its round (`[Count(m.objects.filter(..)) for m, f in related]`).
+/// Walking it runs one query per model, not per row.
+fn per_model_list(cx: &Ctx, it: NodeId, before: NodeId) -> bool {
+    let ast = cx.ast;
+    let Kind::Name(n) = ast.kind(ast.unwrap_expr(it)) else {
+        return false;
+    };
+    let Some((_, v)) = assigned_value(ast, n, before) else {
+        return false;
+    };
+    let v = ast.unwrap_expr(v);
+    if !matches!(ast.kind(v), Kind::Loop(l) if l.kind == LoopKind::Comprehension) {
+        return false;
+    }
+    ast.subtree(v).any(|q| {
+        cx.facts.query(q).is_some()
+            && loops::per_item_context(ast, q).is_some_and(|p| p.node == v && per_model(ast, q, &p))
+    })
+}
+
+/// The row is created in the handler of the not-found error of a lookup in the same round
+/// (`try: Group.objects.get(name=n) except Group.DoesNotExist: Group.objects.create(name=n)`):
+/// each key is created once, ever; the lookup itself is reported.
+fn created_when_missing(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    if q.kind != QueryKind::Write {
+        return false;
+    }
+    for a in ast.ancestors(node) {
+        if a == per.node {
+            return false;
+        }
+        let Kind::Catch { types, .. } = ast.kind(a) else {
+            continue;
+        };
+        let missing = types.iter().any(|t| {
+            let last = t.rsplit(['.', ':']).next().unwrap_or(t);
+            orm::NOT_FOUND_ERRORS.contains(&last)
+        });
+        let Some(Kind::Try { body, .. }) = ast.parent(a).map(|t| ast.kind(t)) else {
+            continue;
+        };
+        let looked_up = body.iter().any(|&st| {
+            ast.subtree(st).any(|i| {
+                cx.facts
+                    .query(i)
+                    .is_some_and(|l| l.kind == QueryKind::Read && !l.many)
+            })
+        });
+        if missing && looked_up {
+            return true;
+        }
+    }
+    false
+}
+
+/// `ContentType.objects.get(pk=row["content_type"])` over rows grouped by content type
+/// (`values("content_type").annotate(n=Count("pk"))`): the registry has one row per model
+/// class, so the loop runs once per model type.
+fn per_content_type(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    if q.orm != "Django ORM" {
+        return false;
+    }
+    let registry = model_of(ast, node, q).is_some_and(|m| {
+        let last = m.rsplit('.').next().unwrap_or(&m);
+        orm::MODEL_REGISTRY_MODELS.contains(&last)
+    });
+    if !registry {
+        return false;
+    }
+    let Some(it) = per.iter else {
+        return false;
+    };
+    // the chain as iterated, and the query it continues (`qs.values(..).annotate(..)`)
+    let mut chain = ast.call_chain(ast.unwrap_expr(it));
+    if let Some(src) = trace_source(cx, it, per.node, 0) {
+        chain.extend(ast.call_chain(src.node));
+    }
+    let names: Vec<&str> = chain
+        .iter()
+        .filter_map(|&c| ast.call(c).and_then(|c| ast.callee_name(c)))
+        .collect();
+    names.iter().any(|n| matches!(*n, "values" | "values_list"))
+        && names.iter().any(|n| matches!(*n, "annotate" | "distinct"))
+}
+
+/// Raw SQL whose table is filled in from the round (`f"SELECT setval(..) FROM {table}"`,
+/// `` `TRUNCATE ${name}` ``): one statement per table, not per row.
+fn per_table_sql(cx: &Ctx, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    let Some(sql) = q.sql else {
+        return false;
+    };
+    let mut sql = ast.unwrap_expr(sql);
+    if let Kind::Name(n) = ast.kind(sql) {
+        match assigned_value(ast, n, sql) {
+            Some((_, v)) => sql = ast.unwrap_expr(v),
+            None => return false,
+        }
+    }
+    let text = cx.text(sql);
+    let Some(var) = sql_table_placeholder(text) else {
+        return false;
+    };
+    per.bindings.contains(&var)
+        || ast.subtree(per.node).any(|i| {
+            matches!(ast.kind(i), Kind::Assign { target, .. }
+                if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if *t == var))
+        })
+}
+
+/// The variable interpolated as the table of an SQL text: `FROM {table}`, `INTO "${name}"`,
+/// `UPDATE %(tbl)s`, `TABLE {0}` is not a name.
+fn sql_table_placeholder(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for w in words.windows(2) {
+        let kw = w[0].trim_matches(|c: char| !c.is_ascii_alphabetic());
+        if !["from", "into", "update", "table", "join", "truncate"]
+            .iter()
+            .any(|k| kw.eq_ignore_ascii_case(k))
+        {
+            continue;
+        }
+        let t = w[1].trim_matches(|c| matches!(c, '"' | '\'' | '`' | '\\' | ';' | ',' | ')' | '('));
+        let inner = t
+            .strip_prefix("${")
+            .or_else(|| t.strip_prefix('{'))
+            .and_then(|x| x.split_once('}'))
+            .map(|(x, _)| x)
+            .or_else(|| {
+                t.strip_prefix("%(")
+                    .and_then(|x| x.split_once(")s"))
+                    .map(|(x, _)| x)
+            });
+        if let Some(name) = inner {
+            let name = name.trim();
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !name.chars().all(|c| c.is_ascii_digit())
+            {
+                return Some(name.to_string());
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
 // 2. One call level deep: a project function that queries
 
 /// Calls inside a fluent chain (`a.filter(..)` in `a.filter(..).first()`): the chain is judged
@@ -1320,7 +1776,8 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let Some(call) = ast.call(node) else {
         return;
     };
-    if call.is_macro || memoised(cx, node, per) {
+    // `model.objects.visible_to(user)` for each model: one query per model
+    if call.is_macro || memoised(cx, node, per) || per_model(ast, node, per) {
         return;
     }
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
@@ -2275,6 +2732,19 @@ mod tests {
         let f = findings("src/db.rs", src);
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].starts_with("4:"), "{f:?}");
+    }
+
+    #[test]
+    fn table_placeholders_in_sql() {
+        use super::sql_table_placeholder as t;
+        assert_eq!(
+            t("SELECT setval(..) FROM \"{table_name}\"").as_deref(),
+            Some("table_name")
+        );
+        assert_eq!(t("TRUNCATE ${name} CASCADE").as_deref(), Some("name"));
+        assert_eq!(t("UPDATE %(tbl)s SET x = 1").as_deref(), Some("tbl"));
+        assert_eq!(t("SELECT * FROM orders WHERE id = {id}"), None);
+        assert_eq!(t("SELECT * FROM {0}"), None);
     }
 
     #[test]
