@@ -3,7 +3,9 @@
 //! folders, and minified/generated files. Symlinks are not followed (no loops).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 
@@ -49,9 +51,11 @@ pub fn is_generated_name(path: &Path) -> bool {
 
 /// Collects the files to check, sorted. Paths named explicitly are checked even when an
 /// ignore file would skip them (as ruff and eslint do), but must have a supported extension.
+/// `exclude` globs are gitignore-style and relative to the configuration file's directory.
 pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice>) {
     let mut files = Vec::new();
     let mut notices = Vec::new();
+    let excludes = excludes(config);
     for root in paths {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
@@ -78,9 +82,6 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
         for ex in DEFAULT_EXCLUDES {
             let _ = ov.add(&format!("!**/{ex}/"));
         }
-        for ex in &config.exclude {
-            let _ = ov.add(&format!("!{ex}"));
-        }
         let mut walk = WalkBuilder::new(root);
         walk.hidden(true)
             .follow_links(false)
@@ -88,6 +89,16 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
             .add_custom_ignore_filename(".backlintignore");
         if let Ok(o) = ov.build() {
             walk.overrides(o);
+        }
+        if let Some((gi, base)) = excludes.clone() {
+            let root = root.clone();
+            let root_abs = crate::paths::absolute(&root);
+            walk.filter_entry(move |e| {
+                let abs = crate::paths::rebase(e.path(), &root, &root_abs);
+                let rel = abs.strip_prefix(&base).unwrap_or(&abs);
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                !gi.matched(rel, is_dir).is_ignore()
+            });
         }
         for entry in walk.build() {
             match entry {
@@ -116,4 +127,22 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
     files.sort();
     files.dedup();
     (files, notices)
+}
+
+/// The configuration's `exclude` globs as one gitignore matcher, with the directory they are
+/// relative to (the configuration file's, else the current directory).
+fn excludes(config: &Config) -> Option<(Arc<Gitignore>, PathBuf)> {
+    if config.exclude.is_empty() {
+        return None;
+    }
+    let base = config
+        .base
+        .clone()
+        .unwrap_or_else(|| crate::paths::absolute(Path::new(".")));
+    let mut b = GitignoreBuilder::new(".");
+    for ex in &config.exclude {
+        let _ = b.add_line(None, ex);
+    }
+    let gi = b.build().ok()?;
+    Some((Arc::new(gi), base))
 }

@@ -352,17 +352,19 @@ impl Classifier {
     }
 
     /// The role a file's path gives (configuration, folders, file name, manifests), before
-    /// its content is read. `rel` is relative to the checked project; `path` is as discovered.
-    pub fn by_path(&self, rel: &Path, path: &Path) -> Option<FileRole> {
+    /// its content is read. `rel` is relative to the project root, `config_rel` to the
+    /// configuration file's directory (configured globs are), `path` is where to read the
+    /// manifests around it (absolute, so every spelling of the tree finds the same ones).
+    pub fn by_path(&self, rel: &Path, config_rel: &Path, path: &Path) -> Option<FileRole> {
         for (set, role, glob) in &self.overrides {
-            if matches(set, rel) || matches(set, path) {
+            if matches(set, config_rel) {
                 return Some(FileRole::new(
                     *role,
                     format!("configured: `{glob}` in [roles]"),
                 ));
             }
         }
-        if matches(&self.tests, rel) {
+        if matches(&self.tests, config_rel) {
             return Some(FileRole::new(Role::Test, "matches a test-path glob"));
         }
         let name = rel
@@ -979,7 +981,8 @@ mod tests {
 
     fn role_of(rel: &str) -> Option<Role> {
         let c = Classifier::new(&Config::default());
-        c.by_path(Path::new(rel), Path::new(rel)).map(|r| r.role)
+        c.by_path(Path::new(rel), Path::new(rel), Path::new(rel))
+            .map(|r| r.role)
     }
 
     #[test]
@@ -1036,7 +1039,11 @@ mod tests {
         config.roles.push(("tests/**".into(), Role::Service));
         let c = Classifier::new(&config);
         let r = c
-            .by_path(Path::new("tests/x.py"), Path::new("tests/x.py"))
+            .by_path(
+                Path::new("tests/x.py"),
+                Path::new("tests/x.py"),
+                Path::new("tests/x.py"),
+            )
             .unwrap();
         assert_eq!(r.role, Role::Service);
         assert!(r.reason.contains("[roles]"));

@@ -39,8 +39,8 @@ pub struct Position {
 }
 
 pub struct SourceFile {
-    /// The path as given/discovered (used for display and as the SARIF URI after
-    /// relativisation).
+    /// Relative to the project root while the file is analysed; as given/discovered in a
+    /// report's sources (used for display and as the SARIF URI after relativisation).
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<u32>,

@@ -2,8 +2,10 @@
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
-//! suppressions) never fail a run. Paths in the report are relative to the current directory
-//! (a leading `./` from walking `.` is dropped) and SARIF URIs relative to the repository root.
+//! suppressions) never fail a run. Paths in text and JSON reports are relative to the current
+//! directory when under it (a leading `./` from walking `.` is dropped), else as given; SARIF
+//! URIs and GitHub annotation paths are relative to the repository root, else to the project
+//! root (see [`crate::paths`]), whatever the current directory.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -68,7 +70,8 @@ struct Check {
     #[arg(long, value_enum, value_name = "LEVEL")]
     severity: Option<Level>,
     /// Config file (default: backlint.toml, .backlint.toml or [tool.backlint] in
-    /// pyproject.toml, found from the current directory upward).
+    /// pyproject.toml, found from the first checked path upward). Its globs are relative to
+    /// its directory.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Report only findings absent from a previous JSON or SARIF report.
@@ -152,18 +155,35 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 
 fn check(args: Check) -> anyhow::Result<i32> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // the configuration is found from the checked files upward, not from the current directory
+    let first = args
+        .stdin_filename
+        .as_deref()
+        .or(args.paths.first().map(PathBuf::as_path))
+        .unwrap_or(Path::new("."));
+    let start = if first.is_dir() {
+        first
+    } else {
+        first
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
     let mut config = match &args.config {
         Some(path) => load::load(path)?,
-        None => load::discover(Path::new("."))?
-            .map(|(_, c)| c)
-            .unwrap_or_default(),
+        None => load::discover(start)?.map(|(_, c)| c).unwrap_or_default(),
     };
     apply_flags(&mut config, &args)?;
     let base = args.baseline.as_deref().map(baseline::load).transpose()?;
+    let root = args.stdin_filename.as_deref().map(|name| {
+        let abs = crate::paths::absolute(name);
+        crate::paths::project_root(&[abs], config.base.as_deref())
+    });
     let options = engine::Options {
         config,
         jobs: args.jobs.unwrap_or(0),
-        uri_root: Some(repo_root(&cwd)),
+        root,
+        uri_root: None,
     };
 
     let mut report = match &args.stdin_filename {
@@ -319,14 +339,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// The repository root (the nearest ancestor holding `.git`), else `cwd`.
-fn repo_root(cwd: &Path) -> PathBuf {
-    cwd.ancestors()
-        .find(|d| d.join(".git").exists())
-        .unwrap_or(cwd)
-        .to_path_buf()
 }
 
 /// An absolute path under `cwd` made relative to it; any other path as given.

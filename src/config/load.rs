@@ -7,7 +7,7 @@
 //! the `*_KEYS` lists are the schema; the full-file unit test keeps them in step.
 
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -100,16 +100,13 @@ pub fn check_rule(id: &str, place: &str) -> Result<(), ConfigError> {
 /// `backlint.toml` wins over `.backlint.toml`, which wins over `pyproject.toml`; a
 /// `pyproject.toml` without a `[tool.backlint]` table is passed over.
 ///
-/// A relative `start` gives paths relative to the same directory (`backlint.toml`,
-/// `../pyproject.toml`), so messages stay short.
+/// Config paths under the current directory are given relative to it (`backlint.toml`,
+/// `svc/pyproject.toml`), so messages stay short; others are absolute.
 pub fn discover(start: &Path) -> anyhow::Result<Option<(PathBuf, Config)>> {
-    let absolute = std::path::absolute(start)?;
-    for (depth, real) in absolute.ancestors().enumerate() {
-        let dir = if start.is_absolute() {
-            real.to_path_buf()
-        } else {
-            up(start, depth)
-        };
+    let absolute = crate::paths::absolute(start);
+    let cwd = crate::paths::absolute(Path::new("."));
+    for real in absolute.ancestors() {
+        let dir = real.strip_prefix(&cwd).unwrap_or(real);
         for name in FILE_NAMES {
             let path = dir.join(name);
             if path.is_file() {
@@ -119,7 +116,8 @@ pub fn discover(start: &Path) -> anyhow::Result<Option<(PathBuf, Config)>> {
         }
         let py = dir.join("pyproject.toml");
         if py.is_file() {
-            if let Some(config) = parse(&py, &read(&py)?, true)? {
+            if let Some(mut config) = parse(&py, &read(&py)?, true)? {
+                config.base = Some(real.to_path_buf());
                 return Ok(Some((py, config)));
             }
         }
@@ -130,25 +128,17 @@ pub fn discover(start: &Path) -> anyhow::Result<Option<(PathBuf, Config)>> {
     Ok(None)
 }
 
-/// `start` followed by `depth` times `..`, without `.` parts.
-fn up(start: &Path, depth: usize) -> PathBuf {
-    let mut dir: PathBuf = start
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    for _ in 0..depth {
-        dir.push("..");
-    }
-    dir
-}
-
 /// Reads one config file: `[tool.backlint]` if it is named `pyproject.toml`, else the whole
-/// file.
+/// file. Its globs are relative to the file's directory ([`Config::base`]).
 pub fn load(path: &Path) -> anyhow::Result<Config> {
     let text = read(path)?;
     let pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     match parse(path, &text, pyproject)? {
-        Some(config) => Ok(config),
+        Some(mut config) => {
+            let file = crate::paths::absolute(path);
+            config.base = file.parent().map(Path::to_path_buf);
+            Ok(config)
+        }
         None => Err(ConfigError::NoTable {
             path: path.display().to_string(),
         }
@@ -673,7 +663,7 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
     #[test]
     fn discovery_walks_up_to_the_repository_root() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = &std::fs::canonicalize(dir.path()).unwrap();
         let sub = root.join("repo/app/pkg");
         std::fs::create_dir_all(&sub).unwrap();
         std::fs::create_dir(root.join("repo/.git")).unwrap();
@@ -695,6 +685,8 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         let (path, c) = discover(&sub).unwrap().unwrap();
         assert_eq!(path, root.join("repo/pyproject.toml"));
         assert_eq!(c.ignore, ["sql-injection"]);
+        // globs are relative to the file's directory
+        assert_eq!(c.base.as_deref(), Some(root.join("repo").as_path()));
 
         // backlint.toml beats pyproject.toml in the same directory; .backlint.toml works too.
         std::fs::write(
@@ -709,8 +701,7 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         let (path, c) = discover(&sub).unwrap().unwrap();
         assert_eq!(path, root.join("repo/app/backlint.toml"));
         assert_eq!(c.min_severity, Severity::Error);
-        assert_eq!(up(Path::new("."), 0), Path::new(""));
-        assert_eq!(up(Path::new("./a"), 2), Path::new("a/../.."));
+        assert_eq!(c.base.as_deref(), Some(root.join("repo/app").as_path()));
     }
 
     #[test]

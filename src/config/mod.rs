@@ -18,7 +18,10 @@ pub struct Config {
     pub min_severity: Severity,
     /// Per-rule severity overrides.
     pub severity: BTreeMap<String, Severity>,
-    /// Globs (relative to the project root) whose files get some rules switched off:
+    /// The directory of the configuration file (absolute): `exclude`, `per-path-ignores`,
+    /// `[roles]` and `test-paths` globs are relative to it. `None`: no file (the defaults).
+    pub base: Option<std::path::PathBuf>,
+    /// Globs (relative to [`Config::base`]) whose files get some rules switched off:
     /// glob -> rule ids (`["*"]` for all).
     pub per_path_ignores: Vec<(String, Vec<String>)>,
     /// `[roles]`: glob -> the role of matching files (overrides the detected role).
@@ -57,6 +60,7 @@ pub const DEFAULT_TEST_PATHS: &[&str] = &[
 impl Default for Config {
     fn default() -> Self {
         Config {
+            base: None,
             select: Vec::new(),
             ignore: Vec::new(),
             min_severity: Severity::Info,

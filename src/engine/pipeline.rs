@@ -29,13 +29,68 @@ pub struct Options {
     pub config: Config,
     /// Worker threads (0: all cores).
     pub jobs: usize,
-    /// Directory for SARIF URIs (the repository root); default: the current directory.
+    /// The project root (absolute): the index, roles and rules see paths relative to it, so
+    /// a tree gives the same findings however its path is spelled. Default for
+    /// [`lint_paths`]: [`crate::paths::project_root`]; for [`lint_source`], the path as given.
+    pub root: Option<PathBuf>,
+    /// Directory SARIF URIs are relative to. Default: the repository root above the project
+    /// root, else the project root (else the current directory).
     pub uri_root: Option<PathBuf>,
+}
+
+/// The spellings of one file's path.
+#[derive(Clone, Debug, Default)]
+pub struct FilePaths {
+    /// As given or discovered (what reports print).
+    pub path: PathBuf,
+    /// Relative to the project root: what the analysis sees.
+    pub rel: PathBuf,
+    /// Relative to the configuration file's directory: what configured globs match.
+    pub config_rel: PathBuf,
+    /// Where it is (absolute when known), for reading manifests around it.
+    pub abs: PathBuf,
+}
+
+impl FilePaths {
+    fn new(path: &Path, abs: PathBuf, root: Option<&Path>, config: &Config) -> FilePaths {
+        let rel = root
+            .and_then(|r| abs.strip_prefix(r).ok())
+            .map_or_else(|| tidy(path), Path::to_path_buf);
+        let config_rel = config
+            .base
+            .as_deref()
+            .and_then(|b| abs.strip_prefix(b).ok())
+            .map_or_else(|| rel.clone(), Path::to_path_buf);
+        FilePaths {
+            path: path.to_path_buf(),
+            rel,
+            config_rel,
+            abs,
+        }
+    }
+}
+
+/// `./src/app.py` -> `src/app.py`.
+fn tidy(path: &Path) -> PathBuf {
+    let rest: PathBuf = path
+        .components()
+        .skip_while(|c| *c == std::path::Component::CurDir)
+        .collect();
+    if rest.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        rest
+    }
 }
 
 /// Everything one file yields, before the project-wide step.
 pub struct FileOutcome {
+    /// As given or discovered.
     pub path: PathBuf,
+    /// Relative to the project root (see [`FilePaths`]).
+    pub rel: PathBuf,
+    /// Relative to the configuration file's directory.
+    pub config_rel: PathBuf,
     pub diagnostics: Vec<Diagnostic>,
     pub source: Option<Arc<SourceFile>>,
     pub notice: Option<String>,
@@ -61,11 +116,11 @@ impl Globs {
                 .collect(),
         }
     }
+    /// `path` is relative to the configuration file's directory.
     fn ignored(&self, path: &Path, rule: &str) -> bool {
-        let p = path.strip_prefix("./").unwrap_or(path);
         self.per_path
             .iter()
-            .any(|(g, ids)| g.is_match(p) && ids.iter().any(|i| i == "*" || i == rule))
+            .any(|(g, ids)| g.is_match(path) && ids.iter().any(|i| i == "*" || i == rule))
     }
 }
 
@@ -81,31 +136,84 @@ pub fn dispatch_for(config: &Config) -> Dispatch {
 
 /// Lints one in-memory file (editors, `--stdin-filename`, tests).
 pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
-    let dispatch = dispatch_for(&options.config);
-    let globs = Globs::new(&options.config);
-    let outcome = check_text(
-        path,
-        path,
-        text.to_string(),
-        &options.config,
-        &dispatch,
-        &globs,
-    );
-    finish(vec![outcome], options, &globs)
+    let root = options.root.as_deref();
+    let config: std::borrow::Cow<Config> = match root {
+        Some(r) => std::borrow::Cow::Owned(with_base(&options.config, r)),
+        None => std::borrow::Cow::Borrowed(&options.config),
+    };
+    let config = config.as_ref();
+    let dispatch = dispatch_for(config);
+    let globs = Globs::new(config);
+    let abs = match root {
+        Some(_) => crate::paths::absolute(path),
+        None => path.to_path_buf(),
+    };
+    let file = FilePaths::new(path, abs, root, config);
+    let outcome = check_text(&file, text.to_string(), config, &dispatch, &globs);
+    let uri_root = options
+        .uri_root
+        .clone()
+        .or_else(|| root.map(uri_root_of))
+        .unwrap_or_else(|| PathBuf::from("."));
+    finish(vec![outcome], options, &globs, uri_root)
+}
+
+/// A configuration file from a folder beside the project (a shared one given with `--config`)
+/// has its globs matched relative to the project root.
+fn with_base(config: &Config, root: &Path) -> Config {
+    let mut config = config.clone();
+    if let Some(base) = &config.base {
+        if !root.starts_with(base) && !base.starts_with(root) {
+            config.base = Some(root.to_path_buf());
+        }
+    }
+    config
+}
+
+/// The repository root above the project root, else the project root.
+fn uri_root_of(root: &Path) -> PathBuf {
+    crate::paths::git_root(root).unwrap_or_else(|| root.to_path_buf())
 }
 
 /// Lints files and directories.
 pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
-    let dispatch = dispatch_for(&options.config);
-    let globs = Globs::new(&options.config);
-    let (files, mut notices) = discover::discover(paths, &options.config);
+    let given: Vec<(&PathBuf, PathBuf)> = paths
+        .iter()
+        .map(|p| (p, crate::paths::absolute(p)))
+        .collect();
+    let root = options.root.clone().unwrap_or_else(|| {
+        let abs: Vec<PathBuf> = given.iter().map(|(_, a)| a.clone()).collect();
+        crate::paths::project_root(&abs, options.config.base.as_deref())
+    });
+    let config = &with_base(&options.config, &root);
+    let dispatch = dispatch_for(config);
+    let globs = Globs::new(config);
+    let uri_root = options
+        .uri_root
+        .clone()
+        .unwrap_or_else(|| uri_root_of(&root));
+    let (found, mut notices) = discover::discover(paths, config);
+    // the same file named twice (`. app`) is checked once
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<FilePaths> = found
+        .iter()
+        .map(|f| {
+            let abs = given
+                .iter()
+                .filter(|(p, _)| f.starts_with(p))
+                .max_by_key(|(p, _)| p.components().count())
+                .map_or_else(
+                    || crate::paths::absolute(f),
+                    |(p, a)| crate::paths::rebase(f, p, a),
+                );
+            FilePaths::new(f, abs, Some(&root), config)
+        })
+        .filter(|f| seen.insert(f.abs.clone()))
+        .collect();
     let run = || {
         files
             .par_iter()
-            .map(|p| {
-                let rel = relative_to_root(p, paths);
-                check_path(p, &rel, &options.config, &dispatch, &globs)
-            })
+            .map(|f| check_path(f, config, &dispatch, &globs))
             .collect::<Vec<_>>()
     };
     let outcomes = if options.jobs > 0 {
@@ -119,35 +227,26 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     } else {
         run()
     };
-    let mut report = finish(outcomes, options, &globs);
+    let mut report = finish(outcomes, options, &globs, uri_root);
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
-}
-
-/// A discovered file's path relative to the checked directory it was found under (roles are
-/// decided on it, so a project checked from anywhere gets the same roles).
-fn relative_to_root(path: &Path, roots: &[PathBuf]) -> PathBuf {
-    roots
-        .iter()
-        .filter(|r| r.as_path() != path)
-        .filter_map(|r| path.strip_prefix(r).ok())
-        .min_by_key(|p| p.components().count())
-        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// Files over this size are skipped with a notice.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 fn check_path(
-    path: &Path,
-    rel: &Path,
+    file: &FilePaths,
     config: &Config,
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> FileOutcome {
+    let path = file.path.as_path();
     let empty = |msg: String| FileOutcome {
         path: path.to_path_buf(),
+        rel: file.rel.clone(),
+        config_rel: file.config_rel.clone(),
         diagnostics: Vec::new(),
         source: None,
         notice: Some(msg),
@@ -188,7 +287,7 @@ fn check_path(
             ))
         }
     };
-    check_text(path, rel, text, config, dispatch, globs)
+    check_text(file, text, config, dispatch, globs)
 }
 
 /// Bundled/minified JavaScript: large, with very long lines. Linting it reports nothing a
@@ -207,16 +306,20 @@ fn looks_minified(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// Parses, collects facts and runs the rules on one file. A panic becomes a notice.
+/// Rules and the index see the file under its project-relative path; the outcome keeps the
+/// path as given for the report.
 fn check_text(
-    path: &Path,
-    rel: &Path,
+    paths: &FilePaths,
     text: String,
     config: &Config,
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> FileOutcome {
+    let path = paths.path.as_path();
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
+        rel: paths.rel.clone(),
+        config_rel: paths.config_rel.clone(),
         diagnostics: Vec::new(),
         source: None,
         notice: None,
@@ -228,10 +331,10 @@ fn check_text(
     let Some(dialect) = Dialect::from_path(path) else {
         return outcome;
     };
-    let file = SourceFile::new(path, text);
+    let file = SourceFile::new(&paths.rel, text);
     outcome.lines = file.line_count();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyse(&file, rel, dialect, config, dispatch, globs)
+        analyse(&file, paths, dialect, config, dispatch, globs)
     }));
     match result {
         Ok(Ok((findings, suppressions, index, role))) => {
@@ -241,10 +344,10 @@ fn check_text(
             if !findings.is_empty() {
                 let (diags, source) = to_diagnostics(file, findings);
                 outcome.diagnostics = diags;
-                outcome.source = Some(Arc::new(source));
+                outcome.source = Some(Arc::new(SourceFile::new(path, source.text)));
             } else if !outcome.suppressions.is_empty() {
                 // for rendering unused-suppression notes; no finding, so no secret to mask
-                outcome.source = Some(Arc::new(file));
+                outcome.source = Some(Arc::new(SourceFile::new(path, file.text)));
             }
         }
         Ok(Err(msg)) => outcome.notice = Some(msg),
@@ -266,7 +369,7 @@ type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart, FileRole);
 
 fn analyse(
     file: &SourceFile,
-    rel: &Path,
+    paths: &FilePaths,
     dialect: Dialect,
     config: &Config,
     dispatch: &Dispatch,
@@ -276,7 +379,7 @@ fn analyse(
     let facts = facts::collect(&ast, file, config);
     let role = globs
         .roles
-        .by_path(rel, &file.path)
+        .by_path(&paths.rel, &paths.config_rel, &paths.abs)
         .or_else(|| {
             roles::by_content(
                 &ast,
@@ -470,16 +573,24 @@ fn stable_hash(s: &str) -> u64 {
 }
 
 /// The project-wide step: index, conditions, suppressions, filters, sorting.
-fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Report {
+/// Diagnostics are made and sorted on project-relative paths, then given the paths as
+/// discovered.
+fn finish(
+    outcomes: Vec<FileOutcome>,
+    options: &Options,
+    globs: &Globs,
+    uri_root: PathBuf,
+) -> Report {
     let config = &options.config;
     let mut index = ProjectIndex::default();
     let mut report = Report {
-        uri_root: options
-            .uri_root
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(".")),
+        uri_root,
         ..Report::default()
     };
+    let shown: HashMap<PathBuf, PathBuf> = outcomes
+        .iter()
+        .map(|o| (o.rel.clone(), o.path.clone()))
+        .collect();
     let mut files = Vec::with_capacity(outcomes.len());
     let test_modules: Vec<PathBuf> = outcomes
         .iter()
@@ -487,10 +598,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
         .collect();
     for mut o in outcomes {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
-            if let Some(m) = test_modules
-                .iter()
-                .find(|m| roles::is_in_module(&o.path, m))
-            {
+            if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
                 o.role = FileRole {
                     role: Role::Test,
                     reason: format!(
@@ -517,10 +625,10 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
     for mut o in files {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
         for mut d in std::mem::take(&mut o.diagnostics) {
-            if !resolve(&mut d, &index, &o.path) {
+            if !resolve(&mut d, &index, &o.rel) {
                 continue;
             }
-            if globs.ignored(&o.path, d.rule) {
+            if globs.ignored(&o.config_rel, d.rule) {
                 continue;
             }
             if let Some(s) = config.severity.get(d.rule) {
@@ -534,7 +642,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
             }
             kept.push(d);
         }
-        kept.extend(suppress::unused(&o.suppressions, &o.path, config));
+        kept.extend(suppress::unused(&o.suppressions, &o.rel, config));
         if !kept.is_empty() {
             if let Some(s) = o.source.clone() {
                 report.sources.insert(o.path.clone(), s);
@@ -545,6 +653,17 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
     report
         .diagnostics
         .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+    let show = |p: &mut PathBuf| {
+        if let Some(s) = shown.get(p.as_path()) {
+            p.clone_from(s);
+        }
+    };
+    for d in &mut report.diagnostics {
+        show(&mut d.path);
+        for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
+            show(p);
+        }
+    }
     report
 }
 

@@ -283,7 +283,8 @@ pub fn handler_framework(
                 return None;
             }
             let first = f.params.first().map(|p| p.name.as_str());
-            let path = file.path.to_string_lossy();
+            // project-relative: `views/` may be the first folder
+            let path = format!("/{}", file.path.to_string_lossy().replace('\\', "/"));
             let in_views = path.ends_with("views.py")
                 || path.contains("/views/")
                 || path.ends_with("api.py")

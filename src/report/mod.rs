@@ -31,9 +31,9 @@ pub struct Report {
     pub notices: Vec<Notice>,
     pub files_checked: usize,
     pub lines_checked: usize,
-    /// Directory SARIF URIs are made relative to (the repository root: the git top level
-    /// above the current directory, else the current directory). Diagnostic paths are
-    /// relative to the current directory when under it, else as given.
+    /// Directory SARIF URIs are made relative to: the git repository root above the project
+    /// root, else the project root (see [`crate::paths`]). Diagnostic paths are as the files
+    /// were named (relative to the current directory when under it, else as given).
     pub uri_root: PathBuf,
     /// Every checked file's role and why (`--explain-roles`).
     pub roles: Vec<(PathBuf, crate::roles::FileRole)>,
