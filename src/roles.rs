@@ -13,7 +13,6 @@ use std::sync::Mutex;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
-use crate::config::Config;
 
 /// Where a file's code runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -339,14 +338,14 @@ fn lower_name(c: Component) -> Option<String> {
 }
 
 impl Classifier {
-    pub fn new(config: &Config) -> Classifier {
+    /// `roles` are the configured `[roles]` globs, `test_paths` the configured test globs.
+    pub fn new(roles: &[(String, Role)], test_paths: &[String]) -> Classifier {
         Classifier {
-            overrides: config
-                .roles
+            overrides: roles
                 .iter()
                 .map(|(g, r)| (glob_set(std::slice::from_ref(g)), *r, g.clone()))
                 .collect(),
-            tests: glob_set(&config.test_paths),
+            tests: glob_set(test_paths),
             manifests: Mutex::new(HashMap::new()),
         }
     }
@@ -980,7 +979,7 @@ mod tests {
     use super::*;
 
     fn role_of(rel: &str) -> Option<Role> {
-        let c = Classifier::new(&Config::default());
+        let c = Classifier::new(&[], &[]);
         c.by_path(Path::new(rel), Path::new(rel), Path::new(rel))
             .map(|r| r.role)
     }
@@ -1035,9 +1034,7 @@ mod tests {
 
     #[test]
     fn configured_roles_win() {
-        let mut config = Config::default();
-        config.roles.push(("tests/**".into(), Role::Service));
-        let c = Classifier::new(&config);
+        let c = Classifier::new(&[("tests/**".into(), Role::Service)], &[]);
         let r = c
             .by_path(
                 Path::new("tests/x.py"),

@@ -108,7 +108,7 @@ struct Globs {
 impl Globs {
     fn new(config: &Config) -> Globs {
         Globs {
-            roles: Classifier::new(config),
+            roles: Classifier::new(&config.roles, &config.test_paths),
             per_path: config
                 .per_path_ignores
                 .iter()
