@@ -60,6 +60,18 @@ pub enum Condition {
         /// models): a helper that queries the model it is given runs once per model.
         model_arg: bool,
     },
+    /// Holds unless the project function a call resolves to (as for `CalleeQueries`) runs, as
+    /// its query, a related-manager read (`variant.lines.all()`) of one of `relations`: the rows
+    /// the loop hands it were loaded with those relations prefetched.
+    UnlessCalleeReadsPrefetched {
+        module: Option<String>,
+        name: String,
+        method_of: Option<String>,
+        relations: Vec<String>,
+    },
+    /// Holds unless the project's model class `model` defines the method `method` (Django
+    /// `save`/`delete`): a bulk write would skip that logic, so one call per row is deliberate.
+    UnlessModelDefines { model: String, method: String },
     /// Holds if the model class `model` (imported from `module`) declares `field` as a lazy
     /// relation (Django `ForeignKey`, SQLAlchemy `relationship()`), in any file of the project.
     LazyRelation {

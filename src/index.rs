@@ -59,6 +59,8 @@ pub struct ProjectIndex {
     pub paged_models: HashSet<String>,
     /// What calls pass and which functions validate, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlIndex,
+    /// (class, method) for the write methods a class defines itself (Django `save`/`delete`).
+    pub model_methods: HashSet<(String, String)>,
 }
 
 /// What one file contributes to the index.
@@ -133,6 +135,11 @@ impl ProjectIndex {
         }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
+            if let Some(c) = &class {
+                if crate::knowledge::orm::ROW_WRITE_METHODS.contains(&name.as_str()) {
+                    self.model_methods.insert((c.clone(), name.clone()));
+                }
+            }
             if let Some(site) = site {
                 self.querying.entry(name).or_default().push(QueryingFn {
                     path: part.path.clone(),

@@ -412,3 +412,82 @@ fn one_off_names_leave_out_per_request_setup_words() {
     }
     assert!(!is_one_off_name("migrated_total"));
 }
+
+#[test]
+fn callbacks_registered_in_a_loop_run_later() {
+    let ts = r#"
+export function mount(app, bus, models, ids) {
+  for (const m of models) {
+    app.get(`/api/${m.name}`, async (req, res) => res.json(await m.findAll()));
+    bus.on('created', async (row) => audit(row));
+    m.afterCreate(async (row) => notify(row));
+    db.transaction(async (t) => touch(m, t));
+  }
+}
+"#;
+    assert!(context_of("a.ts", ts, "findAll").is_none(), "route handler");
+    assert!(context_of("a.ts", ts, "audit").is_none(), "event listener");
+    assert!(context_of("a.ts", ts, "notify").is_none(), "model hook");
+    assert_eq!(
+        context_of("a.ts", ts, "touch").unwrap().0,
+        vec!["m"],
+        "a transaction callback runs now, in the loop"
+    );
+}
+
+#[test]
+fn prefetched_relations_through_lists_handed_over() {
+    use backlint::knowledge::relations;
+    let py = r#"
+FIELDS = ["variants__attributes__values"]
+
+def lines(checkout, extra):
+    prefetch = ["discounts__rule"]
+    if extra:
+        prefetch.extend(["variant__channel_listings"])
+    return checkout.lines.prefetch_related(*prefetch)
+
+def products(ps):
+    prefetch_related_objects(ps, *FIELDS)
+"#;
+    let (ast, _, _) = load("a.py", py);
+    let names = relations::eager_names_in(&ast, 0..ast.nodes.len() as NodeId);
+    for want in ["discounts", "rule", "variant", "channel_listings", "values"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    assert_eq!(
+        relations::related_manager_display("variant.channel_listings.all()"),
+        Some("channel_listings")
+    );
+    assert_eq!(
+        relations::related_manager_display("Order.objects.all()"),
+        None
+    );
+    assert_eq!(
+        relations::related_manager_display("v.lines.filter(…)"),
+        None
+    );
+}
+
+#[test]
+fn related_name_owner_finds_the_declaring_model() {
+    use backlint::knowledge::relations;
+    let py = r#"
+class Chassis(models.Model):
+    name = models.CharField(max_length=10)
+
+class Device(models.Model):
+    chassis = models.ForeignKey(Chassis, related_name="members", on_delete=models.SET_NULL)
+    tags = models.ManyToManyField("Tag", related_name="devices")
+"#;
+    let (ast, _, _) = load("models.py", py);
+    assert_eq!(
+        relations::related_name_owner(&ast, "members").as_deref(),
+        Some("Device")
+    );
+    assert_eq!(
+        relations::related_name_owner(&ast, "devices").as_deref(),
+        Some("Device")
+    );
+    assert_eq!(relations::related_name_owner(&ast, "chassis"), None);
+}

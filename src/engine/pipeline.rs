@@ -730,6 +730,18 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             model,
             field,
         }) => index.is_lazy_relation(path, module.as_deref(), &model, &field),
+        Some(Condition::UnlessCalleeReadsPrefetched {
+            module,
+            name,
+            method_of,
+            relations,
+        }) => index
+            .querying_callee(path, module.as_deref(), &name, method_of.as_deref())
+            .and_then(|f| crate::knowledge::relations::related_manager_display(&f.site.what))
+            .is_none_or(|rel| !relations.iter().any(|r| r == rel)),
+        Some(Condition::UnlessModelDefines { model, method }) => {
+            !index.model_methods.contains(&(model, method))
+        }
         Some(Condition::CalleeQueries {
             module,
             name,

@@ -204,7 +204,7 @@ pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
                         what: format!("`.{method}` callback"),
                     });
                 }
-                if f.name.is_some() {
+                if f.name.is_some() || registered_callback(ast, a) {
                     return None;
                 }
             }
@@ -214,6 +214,71 @@ pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
     }
     None
 }
+
+/// Calls that register a callback to run later (an event, a hook, a request), not now: a
+/// function handed to one inside a loop runs once per event, not once per element.
+const CALLBACK_REGISTRATIONS: &[&str] = &[
+    "on",
+    "once",
+    "addListener",
+    "prependListener",
+    "addEventListener",
+    "addHook",
+    "hook",
+    "before",
+    "after",
+    "subscribe",
+    "use",
+    "register",
+];
+
+/// `resource.create.before((req, res, ctx) => ..)`, `emitter.on("x", (e) => ..)`, Sequelize
+/// `Model.afterCreate((row) => ..)`, `router.get("/x", async (req, res) => ..)`: `func` is
+/// registered to run later.
+pub fn registered_callback(ast: &Ast, func: NodeId) -> bool {
+    let Some(parent) = ast.parent(func) else {
+        return false;
+    };
+    let Some(c) = ast.call(parent) else {
+        return false;
+    };
+    if !c.args.iter().any(|a| a.value == func) || ast.receiver(c).is_none() {
+        return false;
+    }
+    let Some(name) = ast.callee_name(c) else {
+        return false;
+    };
+    let hook = ["before", "after"].iter().any(|p| {
+        name.strip_prefix(p)
+            .is_some_and(|r| r.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()))
+    });
+    // a route: `router.post("/orders", handler)`
+    let route = matches!(name, "get" | "post" | "put" | "patch" | "delete" | "all")
+        && ast
+            .positional(c)
+            .next()
+            .and_then(|a| ast.str_lit(a))
+            .is_some_and(|s| s.value.starts_with('/'));
+    CALLBACK_REGISTRATIONS.contains(&name) || hook || route
+}
+
+/// Methods that add an entry to an archive being built (yazl/adm-zip `addBuffer`, `addFile`,
+/// archiver `append`, JSZip `file`, Python `ZipFile.writestr`/`write`, `TarFile.addfile`).
+pub const ARCHIVE_ENTRY_METHODS: &[&str] = &[
+    "addBuffer",
+    "addFile",
+    "addReadStream",
+    "addLocalFile",
+    "append",
+    "file",
+    "writestr",
+    "addfile",
+];
+
+/// Variable names an archive is held in (`zip.addBuffer(..)`, `archive.append(..)`).
+pub const ARCHIVE_NAMES: &[&str] = &[
+    "zip", "zipFile", "zip_file", "zipfile", "zf", "archive", "tar", "tarball",
+];
 
 /// If `func` is passed as the per-item callback of a call, that call and the method name.
 pub fn callback_of(ast: &Ast, func: NodeId) -> Option<(NodeId, String)> {

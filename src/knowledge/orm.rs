@@ -1600,6 +1600,33 @@ pub fn is_variable_model_display(what: &str) -> bool {
         && matches!(second, "objects" | "_default_manager" | "_base_manager")
 }
 
+/// Django model methods a class may override with logic of its own. `bulk_update`,
+/// `queryset.update()` and `queryset.delete()` never call the override, so a per-row
+/// `row.save()`/`row.delete()` is how that logic runs for each row.
+pub const ROW_WRITE_METHODS: &[&str] = &["save", "delete"];
+
+/// Calls that open a transaction around a block or a callback: Django `with
+/// transaction.atomic():`, SQLAlchemy `with session.begin():`, asyncpg `async with
+/// conn.transaction():`, Sequelize/Knex/TypeORM/Drizzle `db.transaction(async (t) => ..)`,
+/// Prisma `$transaction(async (tx) => ..)`.
+pub const TRANSACTION_BLOCKS: &[&str] = &[
+    "atomic",
+    "begin",
+    "begin_nested",
+    "transaction",
+    "$transaction",
+];
+
+/// Query-chain calls that lock the rows they read until the transaction ends.
+pub const ROW_LOCK_CALLS: &[&str] = &[
+    "select_for_update",
+    "with_for_update",
+    "for_update",
+    "forUpdate",
+    "setLock",
+    "lockForUpdate",
+];
+
 /// Django queryset methods that return another lazy queryset.
 pub const DJANGO_LAZY: &[&str] = &[
     "all",

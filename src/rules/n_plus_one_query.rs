@@ -354,6 +354,9 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         || created_when_missing(cx, node, per, q)
         || lazy_unevaluated(cx, node, per, q)
         || dependent_hop(ast, node, per)
+        || locked_per_item(cx, node, per)
+        || per_group(cx, node, per)
+        || batch_job(cx, per)
     {
         return;
     }
@@ -379,8 +382,7 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         match per.iter.and_then(|it| trace_source(cx, it, per.node, 0)) {
             // the iterated query is in sight: a nested prefetch path on it may cover the relation
             Some(src) => {
-                let names =
-                    crate::knowledge::relations::prefetched_names_in(ast, ast.subtree(src.node));
+                let names = crate::knowledge::relations::eager_names_in(ast, ast.subtree(src.node));
                 if names.contains(&rel) {
                     return;
                 }
@@ -1042,6 +1044,165 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
     false
 }
 
+/// Each round opens its own transaction and locks the item's row in it (`with
+/// transaction.atomic(): Card.objects.select_for_update().get(..)`, `sequelize.transaction(async
+/// (t) => User.findByPk(id, { lock: .. }))`): the locking read, and queries keyed by the locked
+/// row's values, are the per-item unit of work the code asks for. Batching them would hold
+/// every lock in one long transaction.
+fn locked_per_item(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Some(tx) = ast
+        .ancestors(node)
+        .take_while(|&a| a != per.node)
+        .find(|&a| transaction_block(ast, a))
+    else {
+        return false;
+    };
+    if locks_rows(cx, node) {
+        return true;
+    }
+    // variables the transaction assigns from a locking read
+    let locked: Vec<&str> = ast
+        .subtree(tx)
+        .filter_map(|i| match ast.kind(i) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if locks_rows(cx, *v) => match ast.kind(ast.unwrap_expr(*target)) {
+                Kind::Name(n) => Some(n.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    !locked.is_empty()
+        && ast.subtree(node).any(|i| match ast.kind(i) {
+            Kind::Member { object, .. } => {
+                matches!(ast.kind(*object), Kind::Name(n) if locked.contains(&n.as_str()))
+            }
+            _ => false,
+        })
+}
+
+/// The loop walks the groups of a dict the function built by grouping items (`groups[key].
+/// append(item)`, `groups.get(key).push(item)`) and the call is handed a whole group: one
+/// query per group, batched over the group's rows, like a DataLoader looping over key groups.
+fn per_group(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let Some(it) = per.iter else {
+        return false;
+    };
+    // the dict, and the binding that holds one group
+    let it = ast.unwrap_expr(it);
+    let (dict, group) = match ast.call(it) {
+        Some(c) => {
+            let name = ast.callee_name(c).unwrap_or("");
+            match (name, ast.receiver(c)) {
+                ("items" | "entries", Some(r)) if c.args.is_empty() => (r, per.bindings.last()),
+                ("values", Some(r)) if c.args.is_empty() => (r, per.bindings.last()),
+                ("entries" | "values", _)
+                    if ast
+                        .path_of(c.callee)
+                        .is_some_and(|p| p.starts_with("Object.")) =>
+                {
+                    match ast.positional(c).next() {
+                        Some(a) => (a, per.bindings.last()),
+                        None => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        // a `Map` walked as `[key, group]` pairs
+        None if per.bindings.len() == 2 => (it, per.bindings.last()),
+        None => return false,
+    };
+    let (Kind::Name(dict), Some(group)) = (ast.kind(ast.unwrap_expr(dict)), group) else {
+        return false;
+    };
+    if per.bindings.len() != 2
+        && !matches!(
+            ast.call(it).and_then(|c| ast.callee_name(c)),
+            Some("values")
+        )
+    {
+        return false; // the binding is the key, not the group
+    }
+    let handed = ast.call_chain(node).iter().filter_map(|&c| ast.call(c)).any(|c| {
+        c.args.iter().any(|a| {
+            matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Name(n) if n == group)
+                || matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Object { entries, .. }
+                    if entries.iter().any(|e| matches!(ast.kind(e.value), Kind::Name(n) if n == group)))
+        })
+    });
+    if !handed {
+        return false;
+    }
+    // the function filled the dict one item at a time, under a key
+    let scope = ast.enclosing_function(per.node).unwrap_or(ROOT);
+    ast.subtree(scope).any(|i| {
+        let Some(c) = ast.call(i) else { return false };
+        if !matches!(ast.callee_name(c), Some("append" | "push" | "add")) || i > per.node {
+            return false;
+        }
+        let Some(recv) = ast.receiver(c).map(|r| ast.unwrap_expr(r)) else {
+            return false;
+        };
+        let on_dict =
+            |e: NodeId| matches!(ast.kind(ast.unwrap_expr(e)), Kind::Name(n) if n == dict);
+        match ast.kind(recv) {
+            // `groups[key].append(x)`
+            Kind::Index { object, .. } => on_dict(*object),
+            // `groups.setdefault(key, []).append(x)`, `groups.get(key)!.push(x)`
+            Kind::Call(inner) => {
+                matches!(ast.callee_name(inner), Some("setdefault" | "get"))
+                    && ast.receiver(inner).is_some_and(on_dict)
+            }
+            Kind::Other => ast.subtree(recv).any(|x| {
+                ast.call(x).is_some_and(|inner| {
+                    matches!(ast.callee_name(inner), Some("get"))
+                        && ast.receiver(inner).is_some_and(on_dict)
+                })
+            }),
+            _ => false,
+        }
+    })
+}
+
+/// A `with` block or a callback that runs in a transaction of its own.
+fn transaction_block(ast: &Ast, id: NodeId) -> bool {
+    let opens = |call: NodeId| {
+        ast.call(ast.unwrap_expr(call))
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|n| orm::TRANSACTION_BLOCKS.contains(&n))
+    };
+    match ast.kind(id) {
+        Kind::With { items, .. } => items
+            .iter()
+            .any(|&i| ast.subtree(i).any(|n| ast.call(n).is_some() && opens(n))),
+        Kind::Function(_) => ast.parent(id).is_some_and(|p| {
+            ast.call(p)
+                .is_some_and(|c| c.args.iter().any(|a| a.value == id) && opens(p))
+        }),
+        _ => false,
+    }
+}
+
+/// The expression reads rows under a lock: `select_for_update()`, `with_for_update()`, a
+/// `lock:` option, or `FOR UPDATE` in the SQL.
+fn locks_rows(cx: &Ctx, expr: NodeId) -> bool {
+    let ast = cx.ast;
+    ast.subtree(expr).any(|i| match ast.kind(i) {
+        Kind::Call(c) => ast
+            .callee_name(c)
+            .is_some_and(|n| orm::ROW_LOCK_CALLS.contains(&n)),
+        Kind::Object { entries, .. } => entries.iter().any(|e| e.key.as_deref() == Some("lock")),
+        Kind::Str(s) => s.value.to_ascii_uppercase().contains("FOR UPDATE"),
+        _ => false,
+    })
+}
+
 /// `c.orders.all()` over `Customer.objects.prefetch_related("orders")`: served from the cache.
 fn prefetched_manager(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
     let ast = cx.ast;
@@ -1159,6 +1320,115 @@ fn paging_loop(cx: &Ctx, per: &PerItem) -> bool {
                 && !is_inner_chain_call(ast, i)
         })
     })
+}
+
+/// A round that is a job of its own: a per-item paging loop, or an export into an archive.
+fn batch_job(cx: &Ctx, per: &PerItem) -> bool {
+    runs_paging_loop(cx, per) || archive_export(cx, per)
+}
+
+/// Each round runs a paging loop of its own (a `while` fetching a limited batch of the item's
+/// rows until none is left, such as a batched delete): every item is a batch job the code
+/// already splits into pages, and the rest of the round runs once per job.
+fn runs_paging_loop(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    ast.subtree(per.node).any(|i| {
+        i != per.node
+            && matches!(ast.kind(i), Kind::Loop(l) if l.kind == LoopKind::While)
+            && loops::per_item_context(ast, i).is_some_and(|p| p.node == per.node)
+            && paging_loop(
+                cx,
+                &PerItem {
+                    node: i,
+                    bindings: Vec::new(),
+                    span: ast.span(i),
+                    iter: None,
+                    what: "`while` loop".into(),
+                },
+            )
+    })
+}
+
+/// The round writes the item into an archive being built (`zip.addBuffer(..)` in the file, and
+/// the loop hands `zip` on or calls a closure of the function that does): an export that loads
+/// one item at a time on purpose, so that memory stays bounded while the archive streams out.
+fn archive_export(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    // names the file adds archive entries to
+    let archives: Vec<&str> = (0..ast.nodes.len() as NodeId)
+        .filter_map(|i| {
+            let c = ast.call(i)?;
+            // an entry is a name and its content (a list's `append(x)` is not one)
+            if c.args.len() < 2
+                || !ast
+                    .callee_name(c)
+                    .is_some_and(|n| loops::ARCHIVE_ENTRY_METHODS.contains(&n))
+            {
+                return None;
+            }
+            match ast.kind(ast.receiver(c)?) {
+                Kind::Name(n) if loops::ARCHIVE_NAMES.contains(&n.as_str()) => Some(n.as_str()),
+                _ => None,
+            }
+        })
+        .collect();
+    // a name the function gives a plain collection (`archive = []`) holds no archive here
+    let archives: Vec<&str> = archives
+        .into_iter()
+        .filter(|n| {
+            !assigned_value(ast, n, per.node).is_some_and(|(_, v)| {
+                let v = ast.unwrap_expr(v);
+                matches!(ast.kind(v), Kind::Array(_) | Kind::Object { .. })
+                    || ast.call(v).is_some_and(|c| {
+                        matches!(ast.callee_name(c), Some("list" | "dict" | "set" | "deque"))
+                    })
+            })
+        })
+        .collect();
+    if archives.is_empty() {
+        return false;
+    }
+    // the archive as a value (handed on, or written to), not `zip(a, b)`
+    let uses = |root: NodeId| {
+        ast.subtree(root).any(|i| {
+            matches!(ast.kind(i), Kind::Name(n) if archives.contains(&n.as_str()))
+                && ast
+                    .parent(i)
+                    .is_none_or(|p| ast.call(p).is_none_or(|c| c.callee != i))
+        })
+    };
+    if uses(per.node) {
+        return true;
+    }
+    // `addAttachments(docs)`: a closure of the enclosing functions that writes to the archive
+    ast.subtree(per.node).any(|i| {
+        let Some(c) = ast.call(i) else { return false };
+        let Kind::Name(n) = ast.kind(c.callee) else {
+            return false;
+        };
+        closure_named(ast, n, per.node).is_some_and(uses)
+    })
+}
+
+/// The function literal `name` is given in one of the functions around `at` (`const
+/// addAttachments = (xs) => { .. }`).
+fn closure_named(ast: &Ast, name: &str, at: NodeId) -> Option<NodeId> {
+    ast.ancestors(at)
+        .filter(|&a| ast.function(a).is_some())
+        .find_map(|f| {
+            ast.subtree(f).find_map(|i| match ast.kind(i) {
+                Kind::Assign {
+                    target,
+                    value: Some(v),
+                    ..
+                } if matches!(ast.kind(*target), Kind::Name(t) if t == name)
+                    && ast.function(ast.unwrap_expr(*v)).is_some() =>
+                {
+                    Some(*v)
+                }
+                _ => None,
+            })
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1783,6 +2053,9 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
         return;
     };
+    if per_group(cx, node, per) {
+        return;
+    }
     if let Callee::Local(f) = &callee {
         if settled_by_arguments(cx, node, f.node)
             || memoised_helper(cx, f.node)
@@ -2081,6 +2354,9 @@ fn emit_helper(
     reference: Option<NodeId>,
 ) {
     let ast = cx.ast;
+    if batch_job(cx, per) {
+        return;
+    }
     let name = ast
         .path_of(callee)
         .unwrap_or_else(|| cx.text(callee).to_string());
@@ -2118,12 +2394,21 @@ fn emit_helper(
                 || matches!(ast.kind(v), Kind::Name(n) if per_round(n) && (n == "cls" || n.ends_with("_cls")))
         })
     });
+    // relations the loop's rows were loaded with: a helper reading only those reads the cache
+    let eager = if ast.lang == Lang::Python {
+        rows_prefetched(cx, per)
+    } else {
+        Vec::new()
+    };
     let f = match target {
         Callee::Local(fact) => {
             let Some((qspan, what)) = fact.query.clone() else {
                 return;
             };
             if orm::is_bulk_display(&what) || model_arg && orm::is_variable_model_display(&what) {
+                return;
+            }
+            if reads_only_prefetched(cx, fact.node, &eager) {
                 return;
             }
             cx.finding(span, format!("{shown} runs a query (`{what}`) {per_what}"))
@@ -2142,14 +2427,155 @@ fn emit_helper(
             )
             .help(help)
             .label(per.span, loop_label(cx, per))
-            .condition(Condition::CalleeQueries {
-                module,
-                name,
-                method_of,
-                model_arg,
+            .condition({
+                let callee = Condition::CalleeQueries {
+                    module: module.clone(),
+                    name: name.clone(),
+                    method_of: method_of.clone(),
+                    model_arg,
+                };
+                if eager.is_empty() {
+                    callee
+                } else {
+                    Condition::All(vec![
+                        callee,
+                        Condition::UnlessCalleeReadsPrefetched {
+                            module,
+                            name,
+                            method_of,
+                            relations: eager,
+                        },
+                    ])
+                }
             }),
     };
     cx.emit(f);
+}
+
+/// Every query of the helper reads a related manager (`variant.channel_listings.all()`) of a
+/// relation in `eager`: served from the prefetch cache of the rows it is handed.
+fn reads_only_prefetched(cx: &Ctx, func: NodeId, eager: &[String]) -> bool {
+    !eager.is_empty()
+        && every_query(cx, func, |q| {
+            cx.facts.query(q).is_some_and(|query| {
+                related_manager(cx.ast, q, query).is_some_and(|rel| eager.contains(&rel))
+            })
+        })
+}
+
+/// The relations the loop's rows are known to be loaded with: the eager loaders of the query
+/// that built them (a list handed over by name included) and `prefetch_related_objects(rows,
+/// ..)` on the iterated variable; when the rows are a relation of an object from outside
+/// (`product.variants.all()`) or a parameter, also what this file's callers of the function
+/// prefetch (one call level up).
+fn rows_prefetched(cx: &Ctx, per: &PerItem) -> Vec<String> {
+    let ast = cx.ast;
+    let Some(it) = per.iter else {
+        return Vec::new();
+    };
+    let built = rows_expr(ast, it, per.node, 0);
+    let mut out = crate::knowledge::relations::eager_names_in(ast, ast.subtree(built));
+    let from_outside = match trace_source(cx, it, per.node, 0) {
+        Some(src) => related_manager(ast, src.node, &src.query).is_some(),
+        None => is_parameter(ast, ast.chain_root(built), per.node),
+    };
+    let func = ast.enclosing_function(per.node);
+    // `prefetch_related_objects(lines, *FIELDS)` on the iterated variable
+    if let (Kind::Name(rows), Some(f)) = (ast.kind(ast.unwrap_expr(it)), func) {
+        for id in ast.subtree(f) {
+            let Some(c) = ast.call(id) else { continue };
+            if ast.callee_name(c) == Some("prefetch_related_objects")
+                && ast
+                    .positional(c)
+                    .next()
+                    .is_some_and(|a| matches!(ast.kind(a), Kind::Name(n) if n == rows))
+            {
+                out.extend(crate::knowledge::relations::eager_names_in(
+                    ast,
+                    ast.subtree(id),
+                ));
+            }
+        }
+    }
+    if from_outside {
+        out.extend(callers_prefetched(cx, per.node));
+    }
+    out
+}
+
+/// The expression that built the loop's rows, through variables and wrappers (`list(..)`,
+/// slices): `product.variants.prefetch_related("attributes")` for `for v in variants`.
+fn rows_expr(ast: &Ast, expr: NodeId, before: NodeId, depth: u32) -> NodeId {
+    let e = ast.unwrap_expr(expr);
+    if depth > 6 {
+        return e;
+    }
+    match ast.kind(e) {
+        Kind::Index { object, .. } => rows_expr(ast, *object, before, depth + 1),
+        Kind::Name(n) => match assigned_value(ast, n, before) {
+            Some((a, v)) => rows_expr(ast, v, a, depth + 1),
+            None => e,
+        },
+        Kind::Call(c)
+            if ast.receiver(c).is_none()
+                && matches!(
+                    ast.callee_name(c),
+                    Some("list" | "sorted" | "reversed" | "tuple" | "enumerate")
+                ) =>
+        {
+            match ast.positional(c).next() {
+                Some(a) => rows_expr(ast, a, before, depth + 1),
+                None => e,
+            }
+        }
+        _ => e,
+    }
+}
+
+/// `name` is a parameter of the function around `at`.
+fn is_parameter(ast: &Ast, name: NodeId, at: NodeId) -> bool {
+    let Kind::Name(n) = ast.kind(name) else {
+        return false;
+    };
+    ast.enclosing_function(at)
+        .and_then(|f| ast.function(f))
+        .is_some_and(|f| f.params.iter().any(|p| p.name == *n))
+}
+
+/// The relations eager-loaded in the bodies of this file's functions that call the named
+/// function around `at`.
+fn callers_prefetched(cx: &Ctx, at: NodeId) -> Vec<String> {
+    let ast = cx.ast;
+    let Some(func) = ast
+        .ancestors(at)
+        .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()))
+    else {
+        return Vec::new();
+    };
+    let Some(name) = ast.function(func).and_then(|f| f.name.clone()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for id in 0..ast.nodes.len() as NodeId {
+        let Some(c) = ast.call(id) else { continue };
+        if ast.callee_name(c) != Some(name.as_str()) || ast.contains(func, id) {
+            continue;
+        }
+        let direct = match ast.kind(c.callee) {
+            Kind::Name(_) => true,
+            Kind::Member { object, .. } => {
+                matches!(ast.kind(*object), Kind::Name(o) if o == "self" || o == "cls")
+            }
+            _ => false,
+        };
+        if let (true, Some(caller)) = (direct, ast.enclosing_function(id)) {
+            out.extend(crate::knowledge::relations::eager_names_in(
+                ast,
+                ast.subtree(caller),
+            ));
+        }
+    }
+    out
 }
 
 /// `ids.map(loadUser)`, `map(load_orders, customers)`: a querying function passed by reference
@@ -2379,6 +2805,33 @@ fn item_method(cx: &mut Ctx, node: NodeId, per: &PerItem) -> bool {
     if !fits {
         return false;
     }
+    if locked_per_item(cx, node, per) || batch_job(cx, per) {
+        return true; // the row this round locked in its own transaction, or a batch job's round
+    }
+    // the model's own `save()`/`delete()`: a bulk write would skip it, one call per row is how
+    // it runs
+    let mut defines = None;
+    if write && q.orm == "Django ORM" && orm::ROW_WRITE_METHODS.contains(&property.as_str()) {
+        if let Some(model) = row_model(cx, &source) {
+            let here = cx
+                .facts
+                .functions
+                .iter()
+                .any(|f| f.class.as_deref() == Some(model.as_str()) && f.name == *property);
+            if here {
+                return true;
+            }
+            let declared_here = ast
+                .subtree(ROOT)
+                .any(|i| matches!(ast.kind(i), Kind::Class(c) if c.name == model));
+            if !declared_here {
+                defines = Some(Condition::UnlessModelDefines {
+                    model,
+                    method: property.clone(),
+                });
+            }
+        }
+    }
     let what = if write { "writes" } else { "runs a query" };
     let message = format!(
         "`{item}.{property}()` {what} once per `{item}` in this {}",
@@ -2394,13 +2847,27 @@ fn item_method(cx: &mut Ctx, node: NodeId, per: &PerItem) -> bool {
         ("TypeORM", _) => "write once: `repository.save(rows)` with the array, or an `update` with `In(ids)`",
         _ => "load or write every row in one query before or after the loop",
     };
-    let f = cx
+    let mut f = cx
         .finding(cx.first_line(node), message)
         .help(help)
         .label(per.span, loop_label(cx, per))
         .label(cx.first_line(source.node), "rows loaded here");
+    if let Some(c) = defines {
+        f = f.condition(c);
+    }
     cx.emit(f);
     true
+}
+
+/// The model class of the loop's rows: `Device` for `Device.objects.filter(..)`, or for a
+/// related manager (`chassis.members.all()`) the class of this file that declares the relation
+/// with `related_name="members"`.
+fn row_model(cx: &Ctx, source: &Source) -> Option<String> {
+    if let Some(m) = &source.model {
+        return Some(m.rsplit('.').next().unwrap_or(m).to_string());
+    }
+    let rel = related_manager(cx.ast, source.node, &source.query)?;
+    crate::knowledge::relations::related_name_owner(cx.ast, &rel)
 }
 
 // ---------------------------------------------------------------------------------------------
