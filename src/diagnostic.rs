@@ -59,6 +59,9 @@ pub enum Condition {
         /// The call passes a model that changes every round (`_update(model, ..)` in a loop over
         /// models): a helper that queries the model it is given runs once per model.
         model_arg: bool,
+        /// What the call passes and does with the result, against the helper's
+        /// [`crate::knowledge::helpers::HelperShape`].
+        call: crate::knowledge::helpers::CallArgs,
     },
     /// Holds if the model class `model` (imported from `module`) declares `field` as a lazy
     /// relation (Django `ForeignKey`, SQLAlchemy `relationship()`), in any file of the project.

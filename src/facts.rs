@@ -98,6 +98,8 @@ pub struct FnFact {
     pub exported: bool,
     /// The first query the function's body runs: where, and what (`Order.objects.filter`).
     pub query: Option<(Span, String)>,
+    /// What the function does with its queries, for a call site to settle.
+    pub shape: crate::knowledge::helpers::HelperShape,
 }
 
 /// A call inside an HTTP handler whose result the handler sends to the client as it is
@@ -121,6 +123,7 @@ pub struct QuerySite {
     pub start: Position,
     pub end: Position,
     pub what: String,
+    pub shape: crate::knowledge::helpers::HelperShape,
 }
 
 #[derive(Debug, Default)]
@@ -388,6 +391,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                         node: id,
                         exported: f.exported,
                         query: None,
+                        shape: Default::default(),
                     });
                 }
             }
@@ -426,6 +430,18 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             _ => {}
         }
+    }
+    let shapes: Vec<_> = facts
+        .functions
+        .iter()
+        .map(|f| {
+            f.query
+                .is_some()
+                .then(|| crate::knowledge::helpers::shape(ast, &file.text, &facts, f.node))
+        })
+        .collect();
+    for (f, s) in facts.functions.iter_mut().zip(shapes) {
+        f.shape = s.unwrap_or_default();
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
     facts.startup_names = lifecycle::registered_startup_names(ast);
