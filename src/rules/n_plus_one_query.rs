@@ -1225,7 +1225,52 @@ fn keyless_rounds(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         )
     };
     hop_traversal(cx, per)
-        || keyless && !loops::takes_elements(ast, &cx.file.text, per.node) && !counted()
+        || keyless
+            && !loops::takes_elements(ast, &cx.file.text, per.node)
+            && !worklist(cx, per)
+            && !counted()
+}
+
+/// The variables the loop's test reads, as paths (`queue`, `folder.parent_id`).
+fn tested_paths(cx: &Ctx, per: &PerItem) -> Vec<String> {
+    let ast = cx.ast;
+    let Some(cond) = loop_condition(cx, per) else {
+        return Vec::new();
+    };
+    ast.subtree(cond)
+        .filter(|&i| matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. }))
+        .filter_map(|i| ast.path_of(i))
+        .collect()
+}
+
+/// The body sets a variable of the loop's test, and its value keeps working through what was
+/// there: `queue = queue[1:] + children`, `rest = rest.slice(1)`. A worklist, one item per
+/// round (`node = node.parent` is a hop, not a worklist).
+fn worklist(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let tested = tested_paths(cx, per);
+    ast.subtree(per.node).any(|i| {
+        let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } = ast.kind(i)
+        else {
+            return false;
+        };
+        let Some(t) = ast.path_of(ast.unwrap_expr(*target)) else {
+            return false;
+        };
+        let root = t.split('.').next().unwrap_or(&t);
+        tested
+            .iter()
+            .any(|p| *p == t || p.starts_with(&format!("{t}.")))
+            && ast.path_of(ast.unwrap_expr(*v)).is_none()
+            && ast
+                .subtree(*v)
+                .any(|x| matches!(ast.kind(x), Kind::Name(n) if n == root))
+    })
 }
 
 /// The loop's test reads a variable the body sets from a query of this round (`while
@@ -1233,14 +1278,7 @@ fn keyless_rounds(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 /// follows the previous one's result, level by level.
 fn hop_traversal(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
-    let Some(cond) = loop_condition(cx, per) else {
-        return false;
-    };
-    let tested: Vec<String> = ast
-        .subtree(cond)
-        .filter(|&i| matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. }))
-        .filter_map(|i| ast.path_of(i))
-        .collect();
+    let tested = tested_paths(cx, per);
     ast.subtree(per.node).any(|i| {
         let Kind::Assign {
             target,
@@ -1257,7 +1295,12 @@ fn hop_traversal(cx: &Ctx, per: &PerItem) -> bool {
         let moves_test = tested
             .iter()
             .any(|p| *p == t || p.starts_with(&format!("{t}.")));
-        moves_test && from_round_query(cx, *v, per.node, &mut Vec::new())
+        // `queue = queue[1:] + children` keeps working through one list, item by item
+        let root = t.split('.').next().unwrap_or(&t);
+        let extends = ast
+            .subtree(*v)
+            .any(|x| matches!(ast.kind(x), Kind::Name(n) if n == root));
+        moves_test && !extends && from_round_query(cx, *v, per.node, &mut Vec::new())
     })
 }
 
