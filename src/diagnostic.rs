@@ -59,6 +59,9 @@ pub enum Condition {
         /// The call passes a model that changes every round (`_update(model, ..)` in a loop over
         /// models): a helper that queries the model it is given runs once per model.
         model_arg: bool,
+        /// What the call passes and does with the result, against the helper's
+        /// [`crate::knowledge::helpers::HelperShape`].
+        call: CallArgs,
     },
     /// Holds unless the project function a call resolves to (as for `CalleeQueries`) runs, as
     /// its query, a related-manager read (`variant.lines.all()`) of one of `relations`: the rows
@@ -239,6 +242,21 @@ pub fn redact_in(text: &mut String, span: Span) {
         })
         .collect();
     text.replace_range(span.range(), &masked);
+}
+
+/// What a call site hands the helper and does with its result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallArgs {
+    /// Positional arguments in order: whether each is a value (not `None`/`null`).
+    pub positional: Vec<bool>,
+    /// Keyword arguments: name, and whether it is a value.
+    pub named: Vec<(String, bool)>,
+    /// A spread argument (`*args`, `...rest`): what is passed is not in sight.
+    pub spread: bool,
+    /// The caller never evaluates the result in the loop (`q |= helper(..)`, `Exists(..)`).
+    pub result_unevaluated: bool,
+    /// An argument is a one-element list (`allocate([line])`): a batch of one per item.
+    pub single_item: bool,
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct FnFact {
     pub exported: bool,
     /// The first query the function's body runs: where, and what (`Order.objects.filter`).
     pub query: Option<(Span, String)>,
+    /// What the function does with its queries, for a call site to settle.
+    pub shape: crate::knowledge::helpers::HelperShape,
 }
 
 /// A query site recorded for the project index (positions, since file text is dropped).
@@ -30,6 +32,7 @@ pub struct QuerySite {
     pub start: Position,
     pub end: Position,
     pub what: String,
+    pub shape: crate::knowledge::helpers::HelperShape,
 }
 
 #[derive(Debug, Default)]
@@ -103,6 +106,18 @@ impl FileFacts {
     }
     pub fn function_named(&self, name: &str) -> Option<&FnFact> {
         self.functions.iter().find(|f| f.name == name)
+    }
+}
+
+impl crate::knowledge::helpers::FileView for FileFacts {
+    fn imports(&self) -> &Imports {
+        &self.imports
+    }
+    fn query(&self, call: NodeId) -> Option<&orm::Query> {
+        FileFacts::query(self, call)
+    }
+    fn function_node(&self, name: &str) -> Option<NodeId> {
+        self.function_named(name).map(|f| f.node)
     }
 }
 
@@ -217,6 +232,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
                         node: id,
                         exported: f.exported,
                         query: None,
+                        shape: Default::default(),
                     });
                 }
             }
@@ -255,6 +271,18 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             _ => {}
         }
+    }
+    let shapes: Vec<_> = facts
+        .functions
+        .iter()
+        .map(|f| {
+            f.query
+                .is_some()
+                .then(|| crate::knowledge::helpers::shape(ast, &file.text, &facts, f.node))
+        })
+        .collect();
+    for (f, s) in facts.functions.iter_mut().zip(shapes) {
+        f.shape = s.unwrap_or_default();
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts.imports);
     facts.startup_names = lifecycle::registered_startup_names(ast);

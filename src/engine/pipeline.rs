@@ -435,6 +435,7 @@ fn analyse(
                     start: file.position(span.start),
                     end: file.position(span.end),
                     what: what.clone(),
+                    shape: f.shape.clone(),
                 });
                 (f.name.clone(), f.class.clone(), site)
             })
@@ -747,12 +748,17 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             name,
             method_of,
             model_arg,
+            call,
         }) => {
             let Some(f) =
                 index.querying_callee(path, module.as_deref(), &name, method_of.as_deref())
             else {
                 return false;
             };
+            // the call settles the helper's queries the other way, or only gets a lazy queryset
+            if f.site.shape.idle_for(&call) {
+                return false;
+            }
             // a helper whose query is a bulk write is the batching itself
             if crate::knowledge::orm::is_bulk_display(&f.site.what)
                 || model_arg && crate::knowledge::orm::is_variable_model_display(&f.site.what)

@@ -385,3 +385,56 @@ pub fn pauses(ast: &Ast, lp: NodeId) -> bool {
             })
     })
 }
+
+/// Calls that take the next element out of a collection or an iterator (`queue.pop()`,
+/// `ids.shift()`, `next(it)`, `iter.next()`): a loop calling one walks that collection.
+pub const ELEMENT_TAKERS: &[&str] = &[
+    "pop",
+    "popleft",
+    "popitem",
+    "pop_front",
+    "pop_back",
+    "shift",
+    "splice",
+    "next",
+    "dequeue",
+];
+
+/// The loop takes elements out of a collection, one per round: it calls one of
+/// [`ELEMENT_TAKERS`], or indexes a collection with a counter it moves (`ids[i]` with `i += 1`
+/// or `i++` in the loop).
+pub fn takes_elements(ast: &Ast, text: &str, lp: NodeId) -> bool {
+    ast.subtree(lp).any(|i| match ast.kind(i) {
+        Kind::Call(c) => ast
+            .callee_name(c)
+            .is_some_and(|m| ELEMENT_TAKERS.contains(&m)),
+        Kind::Index { index, .. } => ast
+            .subtree(*index)
+            .any(|x| matches!(ast.kind(x), Kind::Name(n) if counter(ast, text, lp, n))),
+        _ => false,
+    })
+}
+
+/// `n` is a counter the loop moves: `n += 1`, `n++`, `n = n + 1`.
+pub fn counter(ast: &Ast, text: &str, lp: NodeId, n: &str) -> bool {
+    let is_n = |id: NodeId| matches!(ast.kind(ast.unwrap_expr(id)), Kind::Name(t) if t == n);
+    ast.subtree(lp).any(|i| match ast.kind(i) {
+        Kind::Assign {
+            target,
+            value,
+            augmented,
+            ..
+        } => {
+            is_n(*target)
+                && (*augmented
+                    || value.is_some_and(|v| {
+                        matches!(ast.kind(v), Kind::Binary { lhs, rhs, .. } if is_n(*lhs) || is_n(*rhs))
+                    }))
+        }
+        Kind::Other => {
+            let t = text.get(ast.span(i).range()).unwrap_or("").trim();
+            (t.contains("++") || t.contains("--")) && t.trim_matches(['+', '-', ' ']) == n
+        }
+        _ => false,
+    })
+}

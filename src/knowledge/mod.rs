@@ -5,6 +5,7 @@
 pub mod blocking;
 pub mod connections;
 pub mod growth;
+pub mod helpers;
 pub mod http;
 pub mod http_clients;
 pub mod lifecycle;

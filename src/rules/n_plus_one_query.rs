@@ -12,11 +12,15 @@
 //! 4. a per-row write or lazy getter on a loaded row (`order.save()` over a queryset,
 //!    Sequelize `order.getCustomer()`).
 //!
-//! Loops that run at most once (an unconditional `break`/`return`), retry and polling loops, and
-//! page-by-page fetches in `while` loops are not per item.
+//! Loops that run at most once (an unconditional `break`/`return`), retry and polling loops,
+//! page-by-page fetches in `while` loops, and loops over no collection (hop-by-hop walks,
+//! probes, worker rounds) are not per item. What a querying helper does with its queries
+//! (batched only, building a lazy queryset, guarded by a parameter the call settles) comes from
+//! [`crate::knowledge::helpers`], for helpers of this file and of others alike.
 
 use crate::ast::{Ast, Kind, KindTag, Lang, LoopKind, NodeId, ROOT};
 use crate::engine::{Condition, Ctx, Rule};
+use crate::knowledge::helpers;
 use crate::knowledge::lifecycle;
 use crate::knowledge::loops::{self, PerItem};
 use crate::knowledge::orm::{self, Query, QueryKind};
@@ -79,7 +83,9 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
         return;
     }
     if let Some(q) = cx.facts.query(node).cloned() {
-        direct_query(cx, node, &per, &q);
+        if !keyless_rounds(cx, node, &per) {
+            direct_query(cx, node, &per, &q);
+        }
         return;
     }
     if is_inner_chain_call(ast, node) || item_method(cx, node, &per) {
@@ -343,6 +349,9 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if empty_queryset(ast, node) {
         return; // `.none()` never reaches the database
     }
+    if q.sql.is_some_and(|s| admin_statement(cx, s)) {
+        return; // `DROP TABLE`, `KILL`: one object per statement, no set form
+    }
     if not_a_query(cx, node, per)
         || bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
@@ -357,6 +366,7 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         || locked_per_item(cx, node, per)
         || per_group(cx, node, per)
         || batch_job(cx, per)
+        || misses_of_batch(cx, node, per)
     {
         return;
     }
@@ -399,6 +409,20 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     cx.emit(f);
 }
 
+/// The SQL text is a schema or server command (`DROP TABLE ..`, `KILL ..`), written as a plain,
+/// interpolated or template string.
+fn admin_statement(cx: &Ctx, sql: NodeId) -> bool {
+    let text = match cx.ast.kind(cx.ast.unwrap_expr(sql)) {
+        Kind::Str(s) => s.value.as_str(),
+        // `&format!("DROP TABLE {name}")`: from the first string literal on
+        _ => {
+            let t = cx.text(sql);
+            t.find(['"', '\'', '`']).map_or(t, |i| &t[i + 1..])
+        }
+    };
+    crate::knowledge::sql::is_admin_statement(text)
+}
+
 /// `line.variant.stocks.all()`: a related manager read on a row (Django `all`/`count`/
 /// `exists`, which a `prefetch_related` cache serves). Returns the relation name.
 fn related_manager(ast: &Ast, node: NodeId, q: &Query) -> Option<String> {
@@ -427,22 +451,27 @@ fn related_manager(ast: &Ast, node: NodeId, q: &Query) -> Option<String> {
 /// headers=.., timeout=..)`).
 fn not_a_query(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let ast = cx.ast;
-    let Some(call) = ast.call(node) else {
+    if ast.call(node).is_none() {
         return false;
-    };
-    let http = call.args.iter().any(|a| {
-        matches!(
-            a.name.as_deref(),
-            Some(
-                "headers"
-                    | "timeout"
-                    | "params"
-                    | "verify"
-                    | "allow_redirects"
-                    | "auth"
-                    | "cookies"
-            )
-        )
+    }
+    // `session.get(url, timeout=3).json()`: the options may sit on any call of the chain
+    let http = ast.call_chain(node).iter().any(|&c| {
+        ast.call(c).is_some_and(|c| {
+            c.args.iter().any(|a| {
+                matches!(
+                    a.name.as_deref(),
+                    Some(
+                        "headers"
+                            | "timeout"
+                            | "params"
+                            | "verify"
+                            | "allow_redirects"
+                            | "auth"
+                            | "cookies"
+                    )
+                )
+            })
+        })
     });
     if http {
         return true;
@@ -560,6 +589,59 @@ fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         }
     }
     false
+}
+
+/// The query runs only for the items one batched lookup before the loop did not find: `found =
+/// {g.name for g in Group.objects.filter(name__in=names)}` then `[Group.objects.create(name=n)
+/// for n in names if n not in found]`. Usually none are missing; the lookup is the batching.
+fn misses_of_batch(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let normal = |c: NodeId| cx.text(c).split_whitespace().collect::<Vec<_>>().join(" ");
+    // comprehension filters, and the `if`s around the query inside the loop
+    let mut tests: Vec<String> = Vec::new();
+    if let Kind::Loop(l) = ast.kind(per.node) {
+        if l.kind == LoopKind::Comprehension {
+            tests.extend(
+                ast.children(per.node)
+                    .filter(|&c| Some(c) != l.iter && !ast.contains(c, node))
+                    .filter(|&c| matches!(ast.kind(c), Kind::Binary { .. } | Kind::Call(_)))
+                    .map(normal),
+            );
+        }
+    }
+    for a in ast.ancestors(node).take_while(|&a| a != per.node) {
+        if let Kind::If { cond, then, .. } = ast.kind(a) {
+            if ast.contains_any(then, node) {
+                tests.push(normal(*cond));
+            }
+        }
+    }
+    tests.iter().any(|t| {
+        let Some(found) = empty_memo(t) else {
+            return false;
+        };
+        // `x not in found` reads the key; `found` alone would be an emptiness test
+        (t.contains(" not in ") || t.contains(".has(") || t.contains(".contains"))
+            && !found.contains('.')
+            && assigned_value(ast, found, per.node)
+                .is_some_and(|(a, v)| !ast.contains(per.node, a) && from_batched(cx, v, a, 0))
+    })
+}
+
+/// `value` comes from a batched query (`filter(name__in=names)`, `{ in: ids }`), directly or
+/// through variables set before `before`.
+fn from_batched(cx: &Ctx, value: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 3 {
+        return false;
+    }
+    ast.subtree(value).any(|i| match ast.kind(i) {
+        Kind::Call(_) => cx.facts.query(i).is_some_and(|q| q.batched),
+        Kind::Name(n) => {
+            assigned_value(ast, n, before).is_some_and(|(a, v)| from_batched(cx, v, a, depth + 1))
+        }
+        _ => false,
+    })
 }
 
 /// The memo a condition tests for emptiness: `x is None`, `not x`, `!x`, `x === undefined`,
@@ -790,10 +872,17 @@ fn per_batch(ast: &Ast, per: &PerItem) -> bool {
     };
     let Some(it) = per.iter else { return false };
     let it = ast.unwrap_expr(it);
-    // `range(0, total, 500)`: windows of rows, one query per window
+    // `range(0, total, 500)`: windows of rows, one query per window; `range(batch_count)`:
+    // one round per batch
     if let Some(c) = ast.call(it) {
-        if ast.path_of(c.callee).as_deref() == Some("range") && c.args.len() == 3 {
-            return true;
+        if ast.path_of(c.callee).as_deref() == Some("range") {
+            let counts_batches = c.args.iter().any(|a| {
+                ast.subtree(a.value)
+                    .any(|i| matches!(ast.kind(i), Kind::Name(n) if batchy(n)))
+            });
+            if c.args.len() == 3 || counts_batches {
+                return true;
+            }
         }
     }
     // the iterable is made by a chunking call; iterating *over* a batch is per item
@@ -907,84 +996,13 @@ fn lazy_unevaluated(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
 /// Whether the value of `expr` is evaluated inside the loop: iterated, passed to `list`/`len`/
 /// `bool`..., sliced or indexed, tested, or assigned to a variable that is.
 fn evaluated(cx: &Ctx, expr: NodeId, per: &PerItem, depth: u32) -> bool {
-    let ast = cx.ast;
-    if depth > 3 {
-        return true;
-    }
-    let Some(p) = ast.parent(expr) else {
-        return false;
-    };
-    match ast.kind(p) {
-        Kind::Loop(_) => true,
-        Kind::Index { object, .. } => *object == expr,
-        Kind::If { cond, .. } => *cond == expr,
-        // `.filter(..)` on it builds another lazy queryset; `.count()`, `.first()` run it
-        Kind::Member { property, .. } => {
-            if orm::DJANGO_LAZY.contains(&property.as_str()) {
-                ast.parent(p)
-                    .is_some_and(|call| evaluated(cx, call, per, depth + 1))
-            } else {
-                true
-            }
-        }
-        Kind::Await(_) | Kind::Return(_) => true,
-        Kind::Call(c) => {
-            let name = ast.callee_name(c).unwrap_or("");
-            if c.callee == expr {
-                return true;
-            }
-            // composed into another query, or a form/serializer field's `queryset=`
-            let lazy_consumer = matches!(
-                name,
-                "Exists"
-                    | "Subquery"
-                    | "Prefetch"
-                    | "OuterRef"
-                    | "Q"
-                    | "filter"
-                    | "exclude"
-                    | "union"
-                    | "intersection"
-                    | "difference"
-                    | "annotate"
-            ) || c
-                .args
-                .iter()
-                .any(|a| a.value == expr && a.name.as_deref() == Some("queryset"));
-            // handed to a function of the project: what it does with it is not in sight
-            let project = cx.facts.function_named(name).is_some()
-                || cx
-                    .facts
-                    .imports
-                    .get(name)
-                    .is_some_and(|q| q.starts_with('.') || !q.contains('.'));
-            !(lazy_consumer || project)
-        }
-        Kind::Assign {
-            target,
-            value: Some(v),
-            declared: _,
-            augmented,
-        } if *v == expr => {
-            if *augmented {
-                return false; // `q |= qs`
-            }
-            let Kind::Name(n) = ast.kind(ast.unwrap_expr(*target)) else {
-                return false; // stored on an object or in a dict: built for later
-            };
-            // a later use of the variable inside the loop that evaluates it
-            ast.subtree(per.node).any(|i| {
-                i > p
-                    && matches!(ast.kind(i), Kind::Name(m) if m == n)
-                    && ast.parent(i).is_some_and(
-                        |pp| !matches!(ast.kind(pp), Kind::Assign { target, .. } if *target == i),
-                    )
-                    && evaluated(cx, i, per, depth + 1)
-            })
-        }
-        Kind::Other | Kind::Binary { .. } => false,
-        _ => false,
-    }
+    helpers::evaluated(
+        cx.ast,
+        cx.facts,
+        expr,
+        helpers::Scope::per_item(per.node),
+        depth,
+    )
 }
 
 /// A dependent hop: the query reads the variable its result is stored in (`node =
@@ -1877,6 +1895,169 @@ fn sql_table_placeholder(text: &str) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Loops with no collection
+
+/// A `while`, `do…while`, Rust `loop` or `for (;;)`: a loop that walks no iterable.
+fn unbounded_loop(cx: &Ctx, per: &PerItem) -> bool {
+    let Kind::Loop(l) = cx.ast.kind(per.node) else {
+        return false;
+    };
+    match l.kind {
+        LoopKind::While => true,
+        LoopKind::For => {
+            let head: String = cx.text(per.node).split_whitespace().collect();
+            per.iter.is_none() && head.starts_with("for(;;)")
+        }
+        LoopKind::Comprehension => false,
+    }
+}
+
+/// The test of a `while`/`do…while` loop (none for Rust `loop` and `for (;;)`).
+fn loop_condition(cx: &Ctx, per: &PerItem) -> Option<NodeId> {
+    let ast = cx.ast;
+    let text = cx.text(per.node).trim_start();
+    if text.starts_with("for") || ast.lang == Lang::Rust && !text.starts_with("while") {
+        return None;
+    }
+    let do_while = text
+        .strip_prefix("do")
+        .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '{'));
+    if do_while {
+        return ast.children(per.node).last();
+    }
+    let header_line = cx.file.line_of(ast.span(per.node).start);
+    ast.children(per.node)
+        .next()
+        .filter(|&c| cx.file.line_of(ast.span(c).start) == header_line)
+}
+
+/// A loop with no collection runs once per hop, probe or wake-up, not once per item: a walk
+/// whose next step comes from this round's query (`while parent_id: .. parent_id =
+/// parent.parent_id`), a probe for a free name (`for (;;) { if (!(await exists(slug))) break;
+/// slug = base + ++n }`), a worker's `loop {}` asking for the newest id. It is per item when it
+/// takes the elements of a collection one by one (`queue.pop()`, `ids[i]` with `i++`) or the
+/// query is keyed by a counter (`WHERE id = $1` bound to `last_id += 1`).
+fn keyless_rounds(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    if !unbounded_loop(cx, per) {
+        return false;
+    }
+    // `while let Some(id) = parent { .. parent = row.parent_id }` binds the next hop
+    let keyless = per.iter.is_none() && per.bindings.is_empty();
+    // `deliver(pool, last_id)` with `last_id += 1`: a walk over ids, one row per round
+    let counted = || {
+        ast.subtree(node).any(
+            |i| matches!(ast.kind(i), Kind::Name(n) if loops::counter(ast, &cx.file.text, per.node, n)),
+        )
+    };
+    hop_traversal(cx, per)
+        || keyless
+            && !loops::takes_elements(ast, &cx.file.text, per.node)
+            && !worklist(cx, per)
+            && !counted()
+}
+
+/// The variables the loop's test reads, as paths (`queue`, `folder.parent_id`).
+fn tested_paths(cx: &Ctx, per: &PerItem) -> Vec<String> {
+    let ast = cx.ast;
+    let Some(cond) = loop_condition(cx, per) else {
+        return Vec::new();
+    };
+    ast.subtree(cond)
+        .filter(|&i| matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. }))
+        .filter_map(|i| ast.path_of(i))
+        .collect()
+}
+
+/// The body sets a variable of the loop's test, and its value keeps working through what was
+/// there: `queue = queue[1:] + children`, `rest = rest.slice(1)`. A worklist, one item per
+/// round (`node = node.parent` is a hop, not a worklist).
+fn worklist(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let tested = tested_paths(cx, per);
+    ast.subtree(per.node).any(|i| {
+        let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } = ast.kind(i)
+        else {
+            return false;
+        };
+        let Some(t) = ast.path_of(ast.unwrap_expr(*target)) else {
+            return false;
+        };
+        let root = t.split('.').next().unwrap_or(&t);
+        tested
+            .iter()
+            .any(|p| *p == t || p.starts_with(&format!("{t}.")))
+            && ast.path_of(ast.unwrap_expr(*v)).is_none()
+            && ast
+                .subtree(*v)
+                .any(|x| matches!(ast.kind(x), Kind::Name(n) if n == root))
+    })
+}
+
+/// The loop's test reads a variable the body sets from a query of this round (`while
+/// terminations: .. terminations = [m.peer for m in Mapping.objects.filter(..)]`): each round
+/// follows the previous one's result, level by level.
+fn hop_traversal(cx: &Ctx, per: &PerItem) -> bool {
+    let ast = cx.ast;
+    let tested = tested_paths(cx, per);
+    ast.subtree(per.node).any(|i| {
+        let Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } = ast.kind(i)
+        else {
+            return false;
+        };
+        let Some(t) = ast.path_of(ast.unwrap_expr(*target)) else {
+            return false;
+        };
+        let moves_test = tested
+            .iter()
+            .any(|p| *p == t || p.starts_with(&format!("{t}.")));
+        // `queue = queue[1:] + children` keeps working through one list, item by item
+        let root = t.split('.').next().unwrap_or(&t);
+        let extends = ast
+            .subtree(*v)
+            .any(|x| matches!(ast.kind(x), Kind::Name(n) if n == root));
+        moves_test && !extends && from_round_query(cx, *v, per.node, &mut Vec::new())
+    })
+}
+
+/// `value` is computed from a query run in the loop: it contains one, or reads a variable the
+/// loop sets from one.
+fn from_round_query(cx: &Ctx, value: NodeId, lp: NodeId, seen: &mut Vec<String>) -> bool {
+    let ast = cx.ast;
+    ast.subtree(value).any(|i| match ast.kind(i) {
+        Kind::Call(_) => cx.facts.query(i).is_some(),
+        Kind::Name(n) => {
+            if seen.contains(n) || seen.len() > 8 {
+                return false;
+            }
+            seen.push(n.clone());
+            ast.subtree(lp).any(|a| match ast.kind(a) {
+                Kind::Assign {
+                    target,
+                    value: Some(v),
+                    ..
+                } => {
+                    matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n)
+                        && from_round_query(cx, *v, lp, seen)
+                }
+                _ => false,
+            })
+        }
+        _ => false,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // 2. One call level deep: a project function that queries
 
 /// Calls inside a fluent chain (`a.filter(..)` in `a.filter(..).first()`): the chain is judged
@@ -2047,17 +2228,21 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
         return;
     };
     // `model.objects.visible_to(user)` for each model: one query per model
-    if call.is_macro || memoised(cx, node, per) || per_model(ast, node, per) {
+    if call.is_macro
+        || memoised(cx, node, per)
+        || per_model(ast, node, per)
+        || refines_group_batch(cx, node, per)
+    {
         return;
     }
     let Some(callee) = resolve_callee(cx, call.callee, per) else {
         return;
     };
-    if per_group(cx, node, per) {
+    if per_group(cx, node, per) || keyless_rounds(cx, node, per) {
         return;
     }
     if let Callee::Local(f) = &callee {
-        if settled_by_arguments(cx, node, f.node)
+        if f.shape.idle_for(&call_args(cx, node, per))
             || memoised_helper(cx, f.node)
             || only_empty_querysets(cx, f.node)
         {
@@ -2067,83 +2252,90 @@ fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     emit_helper(cx, node, per, call.callee, callee, None);
 }
 
-/// Every query of the helper sits under a test of one of its parameters that this call settles
-/// the other way: `if lines is None: lines = order.lines.all()` called with `lines`, or
-/// `if (!id && teamId) { findOne(..) }` called without `teamId`. Same-file helpers only.
-fn settled_by_arguments(cx: &Ctx, call_node: NodeId, func: NodeId) -> bool {
+/// The helper's queryset is narrowed to the group of keys the round walks: `for slug, ids in
+/// by_channel.items(): load(slug).filter(id__in=ids)`, or `qs = Model.objects.filter(pk__in=
+/// keys); qs = qs.restrict(user)`. Helper and filter make one query per group, the batching
+/// itself.
+fn refines_group_batch(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let ast = cx.ast;
-    let (Some(call), Some(f)) = (ast.call(call_node), ast.function(func)) else {
+    // the chain the call starts: `helper(..).qs.filter(id__in=ids)`
+    let mut cur = node;
+    while let Some(p) = ast.parent(cur) {
+        match ast.kind(p) {
+            Kind::Member { object, .. } if *object == cur => cur = p,
+            Kind::Call(c) if c.callee == cur => {
+                if batched_by_binding(ast, p, per) {
+                    return true;
+                }
+                cur = p;
+            }
+            _ => break,
+        }
+    }
+    // the receiver: a variable set from a query batched over the group
+    let Some(recv) = ast.call(node).and_then(|c| ast.receiver(c)) else {
         return false;
     };
-    if call.args.iter().any(|a| a.spread) {
+    let Kind::Name(n) = ast.kind(ast.unwrap_expr(recv)) else {
         return false;
-    }
-    let params: Vec<&str> = f
-        .params
+    };
+    // `qs = qs.restrict(..)`: the value before this statement
+    let before = ast
+        .ancestors(node)
+        .take_while(|&a| a != per.node)
+        .filter(|&a| matches!(ast.kind(a), Kind::Assign { .. }))
+        .last()
+        .unwrap_or(node);
+    assigned_value(ast, n, before).is_some_and(|(a, v)| {
+        ast.contains(per.node, a)
+            && ast
+                .call_chain(v)
+                .iter()
+                .any(|&c| batched_by_binding(ast, c, per))
+    })
+}
+
+/// The call filters on membership in a collection the loop binds (`id__in=ids`,
+/// `{ id: { in: ids } }`, `In(ids)`, `whereIn('id', ids)`, `.in_(ids)`).
+fn batched_by_binding(ast: &Ast, call: NodeId, per: &PerItem) -> bool {
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    let bound = |v: NodeId| matches!(ast.kind(ast.unwrap_expr(v)), Kind::Name(n) if per.bindings.contains(n));
+    let kwarg = c
+        .args
         .iter()
-        .map(|p| p.name.as_str())
-        .filter(|n| !matches!(*n, "self" | "cls"))
-        .collect();
-    // Some(true): the call gives the parameter a value; Some(false): it leaves it out
-    let passed = |p: &str| -> Option<bool> {
-        let i = params.iter().position(|n| *n == p)?;
-        let arg = call
-            .args
-            .iter()
-            .find(|a| a.name.as_deref() == Some(p))
-            .or_else(|| call.args.iter().filter(|a| a.name.is_none()).nth(i));
-        Some(arg.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Null)))
-    };
-    // left out, the parameter is None/undefined (not a default value)
-    let no_default = |p: &str| {
-        f.params.iter().any(|x| {
-            x.name == p
-                && x.default
-                    .is_none_or(|d| matches!(ast.kind(ast.unwrap_expr(d)), Kind::Null))
+        .any(|a| a.name.as_deref().is_some_and(|n| n.ends_with("__in")) && bound(a.value));
+    let membership = c.args.iter().any(|a| {
+        ast.subtree(a.value).any(|i| match ast.kind(i) {
+            Kind::Object { entries, .. } => entries
+                .iter()
+                .any(|e| matches!(e.key.as_deref(), Some("in" | "$in")) && bound(e.value)),
+            Kind::Call(inner) => {
+                matches!(
+                    ast.callee_name(inner),
+                    Some("In" | "inArray" | "in_" | "is_in" | "eq_any")
+                ) && inner.args.iter().any(|a| bound(a.value))
+            }
+            _ => false,
         })
-    };
-    let mut any = false;
-    for q in ast.subtree(func) {
-        if cx.facts.query(q).is_none() {
-            continue;
-        }
-        any = true;
-        let settled = ast.ancestors(q).take_while(|&a| a != func).any(|a| {
-            let Kind::If { cond, then, .. } = ast.kind(a) else {
-                return false;
-            };
-            if !ast.contains_any(then, q) {
-                return false;
-            }
-            let c = cx
-                .text(*cond)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            // runs only when the parameter is None/undefined: the call passes a value
-            let c = c.trim_start_matches('(').trim_end_matches(')');
-            let missing = c
-                .strip_suffix(" is None")
-                .or_else(|| c.strip_suffix(" === undefined"))
-                .or_else(|| c.strip_suffix(" === null"))
-                .or_else(|| c.strip_suffix(" == null"));
-            if let Some(p) = missing {
-                return passed(p) == Some(true);
-            }
-            // runs only when the parameter is given (one conjunct): the call leaves it out
-            c.split(" && ")
-                .flat_map(|x| x.split(" and "))
-                .map(|x| {
-                    let x = x.trim();
-                    x.strip_suffix(" is not None").unwrap_or(x)
-                })
-                .any(|x| passed(x) == Some(false) && no_default(x))
-        });
-        if !settled {
-            return false;
-        }
+    });
+    let where_in = matches!(
+        ast.callee_name(c),
+        Some("whereIn" | "in_" | "is_in" | "eq_any")
+    ) && c.args.iter().any(|a| bound(a.value));
+    kwarg || membership || where_in
+}
+
+/// What the call hands the helper and whether the loop evaluates what it returns, to judge
+/// against the helper's [`helpers::HelperShape`]: `if lines is None: lines = order.lines.all()`
+/// called with `lines`, a helper that only builds a queryset the loop composes, a batched helper
+/// (given more than a one-element list).
+fn call_args(cx: &Ctx, node: NodeId, per: &PerItem) -> helpers::CallArgs {
+    helpers::CallArgs {
+        result_unevaluated: !evaluated(cx, node, per, 0),
+        ..helpers::call_args(cx.ast, node)
     }
-    any
 }
 
 /// Every query of the helper follows a hit test on a memo it is handed or keeps on the
@@ -2400,6 +2592,14 @@ fn emit_helper(
     } else {
         Vec::new()
     };
+    // what the call hands the helper, for the index to settle against the helper's shape
+    let call = match reference {
+        Some(_) => helpers::CallArgs {
+            spread: true,
+            ..Default::default()
+        },
+        None => call_args(cx, node, per),
+    };
     let f = match target {
         Callee::Local(fact) => {
             let Some((qspan, what)) = fact.query.clone() else {
@@ -2433,6 +2633,7 @@ fn emit_helper(
                     name: name.clone(),
                     method_of: method_of.clone(),
                     model_arg,
+                    call,
                 };
                 if eager.is_empty() {
                     callee
