@@ -759,8 +759,10 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             if f.site.shape.idle_for(&call) {
                 return false;
             }
-            // a helper whose query is a bulk write is the batching itself
+            // a helper whose query is a bulk write is the batching itself; one that upserts is
+            // a per-row upsert (see `direct_query` in the rule)
             if crate::knowledge::orm::is_bulk_display(&f.site.what)
+                || crate::knowledge::orm::is_upsert_display(&f.site.what)
                 || model_arg && crate::knowledge::orm::is_variable_model_display(&f.site.what)
             {
                 return false;

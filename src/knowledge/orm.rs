@@ -1586,6 +1586,24 @@ pub fn is_bulk_display(what: &str) -> bool {
         .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
 }
 
+/// Upserts: insert a row or update it when its key exists (`update_or_create`, Prisma and
+/// Sequelize `upsert`, diesel `.on_conflict(..).do_update()`).
+const UPSERT_CALLS: &[&str] = &[
+    "update_or_create",
+    "aupdate_or_create",
+    "upsert",
+    "insertOrUpdate",
+    "do_update",
+    "on_conflict_do_update",
+];
+
+/// Whether a query as displayed (`Listing.objects.update_or_create(…)`) is an upsert.
+pub fn is_upsert_display(what: &str) -> bool {
+    UPSERT_CALLS
+        .iter()
+        .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
+}
+
 /// Whether a query as displayed runs on a model held in a variable (`model.objects.filter(…)`,
 /// `cls._default_manager.count()`): the function queries whatever model it is given.
 pub fn is_variable_model_display(what: &str) -> bool {

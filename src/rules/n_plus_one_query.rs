@@ -352,6 +352,11 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
     if q.sql.is_some_and(|s| admin_statement(cx, s)) {
         return; // `DROP TABLE`, `KILL`: one object per statement, no set form
     }
+    if orm::is_upsert_display(&q.display) {
+        // one upsert per row with its own values: most ORMs have no multi-row upsert, and
+        // where one exists the rewrite is a judgement the code cannot settle
+        return;
+    }
     if not_a_query(cx, node, per)
         || bulk_call(ast, node, per)
         || leaves_loop(cx, node, per)
@@ -2605,7 +2610,10 @@ fn emit_helper(
             let Some((qspan, what)) = fact.query.clone() else {
                 return;
             };
-            if orm::is_bulk_display(&what) || model_arg && orm::is_variable_model_display(&what) {
+            if orm::is_bulk_display(&what)
+                || orm::is_upsert_display(&what)
+                || model_arg && orm::is_variable_model_display(&what)
+            {
                 return;
             }
             if reads_only_prefetched(cx, fact.node, &eager) {
