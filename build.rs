@@ -83,15 +83,7 @@ fn main() {
             }
         }
         let body = body.trim();
-        let description = body
-            .split("\n\n")
-            .find(|p| !p.trim_start().starts_with('#'))
-            .unwrap_or(&f.summary)
-            .replace('\n', " ");
-        let mut description: String = description.chars().take(1000).collect();
-        if description.len() > 1000 {
-            description.push('…');
-        }
+        let description = description(body, &f.summary);
         let mut s = String::new();
         write!(
             s,
@@ -120,4 +112,48 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("registry.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// The longest SARIF `fullDescription` written (GitHub's limit is 1024 characters).
+const MAX_DESCRIPTION: usize = 1000;
+
+/// The doc's first paragraph, in whole sentences: a paragraph that introduces a list ends its
+/// sentence with a full stop instead of the colon; one over the limit keeps the sentences that
+/// fit (the summary if none does).
+fn description(body: &str, summary: &str) -> String {
+    let para = body
+        .split("\n\n")
+        .find(|p| !p.trim_start().starts_with('#'))
+        .unwrap_or(summary)
+        .replace('\n', " ");
+    let para = para.trim();
+    let para = match para.strip_suffix(':') {
+        Some(p) => format!("{p}."),
+        None => para.to_string(),
+    };
+    if para.chars().count() <= MAX_DESCRIPTION {
+        return para;
+    }
+    let mut end = None;
+    let mut in_code = false;
+    let mut prev = ' ';
+    let mut chars = para.char_indices().peekable();
+    let mut count = 0;
+    while let Some((i, c)) = chars.next() {
+        count += 1;
+        if count > MAX_DESCRIPTION {
+            break;
+        }
+        match c {
+            '`' => in_code = !in_code,
+            '.' | '!' | '?'
+                if !in_code && prev != '.' && chars.peek().is_none_or(|(_, n)| *n == ' ') =>
+            {
+                end = Some(i + c.len_utf8());
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    end.map_or_else(|| summary.to_string(), |e| para[..e].to_string())
 }

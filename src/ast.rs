@@ -261,6 +261,17 @@ pub struct Ast {
     pub nodes: Vec<Node>,
     /// Set when the parser had to recover from syntax errors.
     pub has_errors: bool,
+    /// The first syntax error the parser recovered from (tree-sitter ERROR or MISSING node).
+    pub syntax_error: Option<SyntaxError>,
+}
+
+/// Where a tree-sitter parse first went wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte offset.
+    pub offset: u32,
+    /// The token the parser had to invent (`)`, `;`), for a MISSING node.
+    pub missing: Option<String>,
 }
 
 /// Kind tags, used by rules to declare what they want dispatched.
@@ -572,6 +583,7 @@ impl Builder {
             lang,
             nodes: self.nodes,
             has_errors,
+            syntax_error: None,
         }
     }
 }

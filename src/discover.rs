@@ -73,7 +73,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
             } else {
                 notices.push(Notice {
                     path: root.clone(),
-                    message: "skipped: not a Python, TypeScript/JavaScript or Rust file".into(),
+                    message: crate::lang::unsupported_notice(root),
                 });
             }
             continue;

@@ -26,6 +26,13 @@ pub struct RuleMeta {
 
 include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 
+impl RuleMeta {
+    /// `security_severity` as SARIF writes it: `"9.8"`, not the float's binary expansion.
+    pub fn security_severity_text(&self) -> Option<String> {
+        self.security_severity.map(|s| format!("{s:.1}"))
+    }
+}
+
 pub fn get(id: &str) -> Option<&'static RuleMeta> {
     RULES.iter().find(|r| r.id == id)
 }

@@ -1,12 +1,14 @@
 //! Suppression comments, parsed once per file from the raw text (syn drops comments):
 //!
-//! - `# backlint: ignore[rule-id, other-id] reason` / `// backlint: ignore[...] reason` on the
-//!   reported line, or alone on the line above: covers the whole statement below, also when it
-//!   spans several lines.
+//! - `# backlint: ignore[rule-id, other-id] reason` / `// backlint: ignore[...] reason` /
+//!   `/* backlint: ignore[...] reason */` on the reported line, or alone on the line above:
+//!   covers the whole statement below, also when it spans several lines.
 //! - `backlint: ignore-file[rule-id] reason` in the first 20 lines: the whole file.
 //!
 //! A directive inside a string literal (or docstring) is not a directive. Unused suppressions
-//! are reported as `unused-suppression` (info) so they do not rot.
+//! are reported as `unused-suppression` (info) so they do not rot, and so are malformed ones (a
+//! bare `backlint: ignore` with no rule id, rule ids without brackets, an unknown directive):
+//! they suppress nothing.
 
 use std::path::Path;
 
@@ -33,9 +35,21 @@ pub struct Suppression {
     pub end: Position,
     /// GitHub's `primaryLocationLineHash` of the comment's line.
     pub line_hash: String,
+    /// Why the directive is malformed, and how to write it: it suppresses nothing and is
+    /// reported.
+    pub problem: Option<(String, String)>,
 }
 
 const MARKER: &str = "backlint:";
+
+/// Lines a file-level directive may stand on.
+const FILE_LEVEL_LINES: u32 = 20;
+
+/// A well-formed directive: file level, rule ids, reason.
+type Directive = (bool, Vec<String>, Option<String>);
+
+/// A directive that suppresses nothing: the message and how to write it.
+type Malformed = (String, String);
 
 /// Finds the suppressions in a file. `statement_end(line)` gives the last line of the statement
 /// that starts on `line`.
@@ -49,94 +63,113 @@ pub fn parse(
     if !file.text.contains(MARKER) {
         return out;
     }
-    let comment = if lang == Lang::Python { "#" } else { "//" };
-    for (idx, _) in file.text.match_indices(MARKER) {
+    let text = file.text.as_str();
+    let mut blocks = BlockComments::default();
+    // Searches ahead, remembered so that many directives in a row stay linear: the last `*/`
+    // found (or none to the end), and the last run of comment lines skipped.
+    let mut last_close: Option<Option<usize>> = None;
+    let mut last_skip = (usize::MAX, 0);
+    for (idx, _) in text.match_indices(MARKER) {
         let line0 = file.line_index(idx as u32);
         let line_start = file.line_start(line0) as usize;
-        let line = file.line_text(line0);
-        let before = &file.text[line_start..idx];
-        // The marker must follow the comment token, with only spaces between.
-        let Some(cpos) = before.rfind(comment) else {
+        let line_end = line_start + file.line_text(line0).len();
+        blocks.advance(text, line_start);
+        let Some((opener, block)) = comment_opener(text, line_start, idx, lang, &blocks) else {
             continue;
         };
-        if !before[cpos + comment.len()..].trim().is_empty() {
+        if strings
+            .iter()
+            .any(|s| s.start as usize <= opener && opener < s.end as usize)
+        {
             continue;
         }
-        let cabs = (line_start + cpos) as u32;
-        if strings.iter().any(|s| s.start <= cabs && cabs < s.end) {
-            continue;
-        }
-        let rest = &file.text[idx + MARKER.len()..line_start + line.len()];
-        let rest = rest.trim_start();
-        let (file_level, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
-            (true, r)
-        } else if let Some(r) = rest.strip_prefix("ignore") {
-            (false, r)
-        } else {
-            continue;
+        // A block comment ends at `*/`; an unclosed one at the end of the file.
+        let close = block.then(|| {
+            let hit = match last_close {
+                Some(Some(c)) if c >= idx => Some(c),
+                Some(None) => None,
+                _ => text[idx..].find("*/").map(|i| idx + i),
+            };
+            last_close = Some(hit);
+            hit.unwrap_or(text.len())
+        });
+        let end = close.map_or(line_end, |c| c.min(line_end));
+        let parsed = match directive(text[idx + MARKER.len()..end].trim()) {
+            None => continue,
+            Some(d) => d,
         };
-        let Some(r) = rest.strip_prefix('[') else {
-            continue;
-        };
-        let Some(close) = r.find(']') else { continue };
-        let rules: Vec<String> = r[..close]
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if rules.is_empty() {
-            continue;
-        }
-        let reason = r[close + 1..]
-            .trim()
-            .trim_start_matches(['-', ':', '—'])
-            .trim();
-        let reason = (!reason.is_empty()).then(|| reason.to_string());
+        let span = Span::new(idx, end);
         let this_line = line0 as u32 + 1;
-        let code_before = !before[..cpos].trim().is_empty();
-        let (from, to) = if file_level {
-            if this_line > 20 {
-                continue;
-            }
-            (1, u32::MAX)
-        } else if code_before {
-            (this_line, statement_end(this_line).max(this_line))
-        } else {
-            // Alone on its line: covers the next code line's statement.
-            let mut next = line0 + 1;
-            while next < file.line_count() {
-                let t = file.line_text(next).trim_start();
-                if !t.is_empty()
-                    && !t.starts_with(comment)
-                    && !t.starts_with('@')
-                    && !t.starts_with("#[")
-                {
-                    break;
-                }
-                if t.starts_with('@') || t.starts_with("#[") {
-                    // a decorated definition: cover from the decorator
-                    break;
-                }
-                next += 1;
-            }
-            let n = next as u32 + 1;
-            (n, statement_end(n).max(n))
-        };
-        let used = vec![false; rules.len()];
-        let span = Span::new(idx, line_start + line.len());
-        out.push(Suppression {
+        let opener_line = file.line_index(opener as u32);
+        let code_before = !text[file.line_start(opener_line) as usize..opener]
+            .trim()
+            .is_empty();
+        let mut sup = Suppression {
             line: this_line,
             span,
             start: file.position(span.start),
             end: file.position(span.end),
             line_hash: String::new(),
-            rules,
-            reason,
-            file_level,
-            from,
-            to,
-            used,
-        });
+            rules: Vec::new(),
+            reason: None,
+            file_level: false,
+            from: 0,
+            to: 0,
+            used: Vec::new(),
+            problem: None,
+        };
+        let (file_level, rules, reason) = match parsed {
+            Ok(d) => d,
+            Err(problem) => {
+                sup.problem = Some(problem);
+                out.push(sup);
+                continue;
+            }
+        };
+        let (from, to) = if file_level {
+            if this_line > FILE_LEVEL_LINES {
+                sup.problem = Some((
+                    format!(
+                        "misplaced suppression: `backlint: ignore-file` works in the first \
+                         {FILE_LEVEL_LINES} lines of a file; on line {this_line} it suppresses \
+                         nothing"
+                    ),
+                    "move it to the top of the file, or use `backlint: ignore[rule-id]` above \
+                     the line"
+                        .into(),
+                ));
+                out.push(sup);
+                continue;
+            }
+            (1, u32::MAX)
+        } else if code_before {
+            let n = opener_line as u32 + 1;
+            (n, statement_end(n).max(n))
+        } else {
+            // The comment's last line: code after a block comment's `*/` is what it covers.
+            let last = close.map_or(line0, |c| file.line_index(c.min(text.len()) as u32));
+            let after = close.map_or("", |c| {
+                let rest = &text[(c + 2).min(text.len())..];
+                rest.split('\n').next().unwrap_or("")
+            });
+            let n = if after.trim().is_empty() {
+                let from = last + 1;
+                if !(last_skip.0..=last_skip.1).contains(&from) {
+                    last_skip = (from, next_code_line(file, from, lang));
+                }
+                last_skip.1 as u32 + 1
+            } else {
+                last as u32 + 1
+            };
+            (n, statement_end(n).max(n))
+        };
+        sup.used = vec![false; rules.len()];
+        sup.rules = rules;
+        sup.reason = reason;
+        sup.file_level = file_level;
+        sup.from = from;
+        sup.to = to;
+        out.push(sup);
     }
     if !out.is_empty() {
         let hashes = crate::report::line_hash::line_hashes(&file.text);
@@ -145,6 +178,173 @@ pub fn parse(
         }
     }
     out
+}
+
+/// The last `/*` and `*/` before a point of the text, found in one pass over the file (the
+/// markers are visited in order).
+#[derive(Default)]
+struct BlockComments {
+    pos: usize,
+    open: Option<usize>,
+    close: Option<usize>,
+}
+
+impl BlockComments {
+    fn advance(&mut self, text: &str, to: usize) {
+        if to <= self.pos {
+            return;
+        }
+        let seg = &text[self.pos..to];
+        if let Some(i) = seg.rfind("/*") {
+            self.open = Some(self.pos + i);
+        }
+        if let Some(i) = seg.rfind("*/") {
+            self.close = Some(self.pos + i);
+        }
+        self.pos = to;
+    }
+    /// The opener of a block comment still open at the point advanced to.
+    fn open(&self) -> Option<usize> {
+        match (self.open, self.close) {
+            (Some(o), Some(c)) if c > o => None,
+            (o, _) => o,
+        }
+    }
+}
+
+/// Where the comment holding the marker at `idx` starts, and whether it is a block comment:
+/// the marker must follow the comment token with only spaces between (`/**` and `///` too), or
+/// start a line inside a block comment (`* backlint: ...`).
+fn comment_opener(
+    text: &str,
+    line_start: usize,
+    idx: usize,
+    lang: Lang,
+    blocks: &BlockComments,
+) -> Option<(usize, bool)> {
+    let before = &text[line_start..idx];
+    if lang == Lang::Python {
+        let c = before.rfind('#')?;
+        return before[c + 1..]
+            .trim()
+            .is_empty()
+            .then_some((line_start + c, false));
+    }
+    let only = |s: &str, extra: &[char]| s.chars().all(|c| c.is_whitespace() || extra.contains(&c));
+    if let Some(c) = before.rfind("//") {
+        if only(&before[c + 2..], &['/']) {
+            return Some((line_start + c, false));
+        }
+    }
+    if let Some(c) = before.rfind("/*") {
+        if only(&before[c + 2..], &['*', '!']) {
+            return Some((line_start + c, true));
+        }
+    }
+    if only(before, &['*']) {
+        return blocks.open().map(|o| (o, true));
+    }
+    None
+}
+
+/// Parses what follows `backlint:`. `None`: not a directive (free text such as
+/// `# backlint: checked in CI`); `Err`: a malformed directive: what is wrong, how to write it.
+fn directive(body: &str) -> Option<Result<Directive, Malformed>> {
+    let word_end = body
+        .find(|c: char| c == '[' || c == ':' || c == ',' || c.is_whitespace())
+        .unwrap_or(body.len());
+    let (word, rest) = body.split_at(word_end);
+    let bad =
+        |what: String, fix: String| Some(Err((format!("malformed suppression: {what}"), fix)));
+    let name_them = format!("name the rules it covers: `backlint: {word}[rule-id] reason`");
+    let file_level = match word {
+        "ignore" => false,
+        "ignore-file" => true,
+        _ => {
+            let looks_like = rest.starts_with('[')
+                || word.starts_with("ignore")
+                || strsim::jaro_winkler(word, "ignore") > 0.85;
+            if !looks_like {
+                return None;
+            }
+            return bad(
+                format!("unknown directive `backlint: {word}`"),
+                "write `backlint: ignore[rule-id] reason` (or `ignore-file[rule-id]` near the top)"
+                    .into(),
+            );
+        }
+    };
+    let Some(inner) = rest.trim_start().strip_prefix('[') else {
+        let first = rest
+            .trim_start_matches(|c: char| c == ':' || c.is_whitespace())
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        if crate::registry::get(first).is_some() {
+            return bad(
+                format!(
+                    "rule ids go in brackets, so `backlint: {word} {first}` suppresses nothing"
+                ),
+                format!("write `backlint: {word}[{first}] reason`"),
+            );
+        }
+        return bad(
+            format!("`backlint: {word}` names no rule, so it suppresses nothing"),
+            name_them,
+        );
+    };
+    let Some(close) = inner.find(']') else {
+        return bad(format!("unclosed `[` after `backlint: {word}`"), name_them);
+    };
+    let rules: Vec<String> = inner[..close]
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if rules.is_empty() {
+        return bad(
+            format!("`backlint: {word}[]` names no rule, so it suppresses nothing"),
+            name_them,
+        );
+    }
+    let reason = inner[close + 1..]
+        .trim()
+        .trim_start_matches(['-', ':', '—'])
+        .trim();
+    let reason = (!reason.is_empty()).then(|| reason.to_string());
+    Some(Ok((file_level, rules, reason)))
+}
+
+/// The first line (0-based) from `line` on that holds code (or a decorator or attribute):
+/// blank lines and comments are passed over.
+fn next_code_line(file: &SourceFile, mut line: usize, lang: Lang) -> usize {
+    let comment = if lang == Lang::Python { "#" } else { "//" };
+    while line < file.line_count() {
+        let raw = file.line_text(line);
+        let t = raw.trim_start();
+        if t.is_empty() || (t.starts_with(comment) && !t.starts_with("#[")) {
+            line += 1;
+            continue;
+        }
+        if lang != Lang::Python && t.starts_with("/*") {
+            let open = file.line_start(line) as usize + (raw.len() - t.len());
+            let Some(i) = file.text[open..].find("*/") else {
+                return file.line_count();
+            };
+            let close = open + i + 2;
+            let close_line = file.line_index(close as u32);
+            if file.line_text(close_line)[close - file.line_start(close_line) as usize..]
+                .trim()
+                .is_empty()
+            {
+                line = close_line + 1;
+                continue;
+            }
+            return close_line;
+        }
+        return line;
+    }
+    line
 }
 
 /// Whether a suppression covers the diagnostic; marks the suppression used.
@@ -171,6 +371,10 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
         return out;
     }
     for s in sups {
+        if let Some((message, fix)) = &s.problem {
+            out.push(make(path, s, message.clone(), fix));
+            continue;
+        }
         for (rule, used) in s.rules.iter().zip(&s.used) {
             // A rule that is switched off cannot use its suppression: say nothing.
             let selected = (config.select.is_empty() || config.select.iter().any(|x| x == rule))
@@ -189,7 +393,12 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
             } else {
                 continue;
             };
-            out.push(make(path, s, message));
+            out.push(make(
+                path,
+                s,
+                message,
+                "remove the suppression, or fix the rule id",
+            ));
         }
     }
     out
@@ -197,7 +406,7 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
 
 pub const UNUSED: &str = "unused-suppression";
 
-fn make(path: &Path, s: &Suppression, message: String) -> Diagnostic {
+fn make(path: &Path, s: &Suppression, message: String, help: &str) -> Diagnostic {
     let (start, end, hash) = (s.start, s.end, s.line_hash.clone());
     Diagnostic {
         rule: UNUSED,
@@ -207,7 +416,7 @@ fn make(path: &Path, s: &Suppression, message: String) -> Diagnostic {
         start,
         end,
         message: message.clone(),
-        help: Some("remove the suppression, or fix the rule id".into()),
+        help: Some(help.into()),
         labels: Vec::new(),
         fingerprint: format!("{UNUSED}:{}:{}", s.rules.join(","), message.len()),
         line_hash: hash,

@@ -2,10 +2,13 @@
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
-//! suppressions) never fail a run. Paths in text and JSON reports are relative to the current
-//! directory when under it (a leading `./` from walking `.` is dropped), else as given; SARIF
-//! URIs and GitHub annotation paths are relative to the repository root, else to the project
-//! root (see [`crate::paths`]), whatever the current directory.
+//! suppressions) never fail a run, and neither does a run that checked no file (it says so, as
+//! ruff does). Paths in text and JSON reports are relative to the current directory when under
+//! it (a leading `./` from walking `.` is dropped), else as given; SARIF URIs and GitHub
+//! annotation paths are relative to the repository root, else to the project root (see
+//! [`crate::paths`]), whatever the current directory. The flag names ruff users type are
+//! accepted: `--output-format` (and `full` for text), `--output-file`, `--exclude`,
+//! `--extend-exclude`, `-q`, `--statistics`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -36,7 +39,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lint files and directories (default: the current directory).
-    Check(Check),
+    Check(Box<Check>),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
@@ -54,11 +57,17 @@ struct Check {
     /// Files and directories to check.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Report format (text is coloured only on a terminal without NO_COLOR).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Report format (text and concise are coloured only on a terminal without NO_COLOR).
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = Format::Text
+    )]
     format: Format,
     /// Write the report to FILE (a one-line summary still goes to stderr).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, visible_alias = "output-file", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only these rules (comma-separated); replaces the config file's `select`.
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
@@ -66,7 +75,7 @@ struct Check {
     /// Never these rules (comma-separated); replaces the config file's `ignore`.
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     ignore: Vec<String>,
-    /// Minimum severity reported.
+    /// Minimum severity reported (`unused-suppression` notes are info).
     #[arg(long, value_enum, value_name = "LEVEL")]
     severity: Option<Level>,
     /// Config file (default: backlint.toml, .backlint.toml or [tool.backlint] in
@@ -86,6 +95,21 @@ struct Check {
     /// Exit 0 even when there are findings.
     #[arg(long)]
     exit_zero: bool,
+    /// Skip files and directories matching these globs (comma-separated or repeated; same
+    /// syntax as the config file's `exclude`, which they replace). Paths named on the command
+    /// line are checked all the same.
+    #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// Like `--exclude`, but added to the config file's `exclude`.
+    #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
+    extend_exclude: Vec<String>,
+    /// Print the findings only: no summary; notices about files not checked go to stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Print how many findings each rule has (most first) instead of the findings. With
+    /// `--format json`: a JSON array of {rule, severity, count}.
+    #[arg(long)]
+    statistics: bool,
     /// SARIF category (`runAutomationDetails.id`).
     #[arg(long, value_name = "NAME")]
     category: Option<String>,
@@ -128,7 +152,7 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format } => rules(format).map(|()| 0),
         Command::Explain { rule } => explain(&rule).map(|()| 0),
     };
@@ -154,6 +178,11 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn check(args: Check) -> anyhow::Result<i32> {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Concise | Format::Json) {
+        anyhow::bail!(
+            "`--statistics` prints text or JSON; use it with `--format text` or `--format json`"
+        );
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // the configuration is found from the checked files upward, not from the current directory
     let first = args
@@ -233,22 +262,46 @@ fn check(args: Check) -> anyhow::Result<i32> {
         report.diagnostics = baseline::filter(std::mem::take(&mut report.diagnostics), base);
     }
 
+    // Without a text report on stdout, say on stderr what a text report would have said.
+    let report_on_stdout = args.output.is_none()
+        && matches!(args.format, Format::Text | Format::Concise)
+        && !args.quiet;
+    if args.quiet && matches!(args.format, Format::Text | Format::Concise) {
+        let mut err = std::io::stderr().lock();
+        for n in &report.notices {
+            writeln!(
+                err,
+                "backlint: warning: {}: {}",
+                crate::report::json::slash_path(&n.path),
+                n.message
+            )?;
+        }
+    }
+    if report.files_checked == 0 && !report_on_stdout {
+        eprintln!(
+            "backlint: warning: no files checked: {}",
+            report::text::nothing_checked(&report)
+        );
+    }
+
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let mut out = std::io::BufWriter::new(file);
-            render(&report, args.format, false, &mut out)
+            render(&report, &args, false, &mut out)
                 .and_then(|()| out.flush().map_err(Into::into))
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("{}; report written to {}", summary(&report), path.display());
+            if !args.quiet {
+                eprintln!("{}; report written to {}", summary(&report), path.display());
+            }
         }
         None => {
             let stdout = std::io::stdout();
             let color =
                 stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let written = render(&report, args.format, color, &mut out)
+            let written = render(&report, &args, color, &mut out)
                 .and_then(|()| out.flush().map_err(Into::into));
             if let Err(e) = written {
                 if !broken_pipe(&e) {
@@ -285,12 +338,55 @@ fn apply_flags(config: &mut Config, args: &Check) -> anyhow::Result<()> {
     if let Some(level) = args.severity {
         config.min_severity = level.into();
     }
+    for (flag, globs) in [
+        ("--exclude", &args.exclude),
+        ("--extend-exclude", &args.extend_exclude),
+    ] {
+        for g in globs {
+            globset::Glob::new(g).with_context(|| format!("invalid `{flag}` glob `{g}`"))?;
+        }
+    }
+    let globs = |list: &Vec<String>| -> Vec<String> {
+        list.iter()
+            .filter(|g| !g.trim().is_empty())
+            .cloned()
+            .collect()
+    };
+    if !args.exclude.is_empty() {
+        config.exclude = globs(&args.exclude);
+    }
+    config.exclude.extend(globs(&args.extend_exclude));
     Ok(())
 }
 
-fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    match format {
-        Format::Text => report::text::render(report, color, out)?,
+fn render(report: &Report, args: &Check, color: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let style = report::text::Style {
+        concise: args.format == Format::Concise,
+        quiet: args.quiet,
+    };
+    match args.format {
+        Format::Text | Format::Concise if args.statistics => {
+            report::text::render_statistics(report, args.quiet, color, out)?;
+        }
+        Format::Json if args.statistics => {
+            #[derive(serde::Serialize)]
+            struct Row {
+                rule: &'static str,
+                severity: Severity,
+                count: usize,
+            }
+            let rows: Vec<Row> = report::text::statistics(report)
+                .into_iter()
+                .map(|(rule, severity, count)| Row {
+                    rule,
+                    severity,
+                    count,
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)?;
+        }
+        Format::Text | Format::Concise => report::text::render_styled(report, style, color, out)?,
         Format::Json => report::json::render(report, out)?,
         Format::Sarif => report::sarif::render(report, out)?,
         Format::Github => report::github::render(report, out)?,
@@ -443,7 +539,7 @@ fn rule_json(r: &RuleMeta) -> serde_json::Value {
         "description": r.description,
         "languages": r.languages,
         "precision": r.precision,
-        "security_severity": r.security_severity,
+        "security_severity": r.security_severity_text(),
     })
 }
 

@@ -94,6 +94,8 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     pub source: Option<Arc<SourceFile>>,
     pub notice: Option<String>,
+    /// A notice about a file that was still checked (it only partly parsed).
+    pub note: Option<String>,
     pub suppressions: Vec<Suppression>,
     pub index: IndexPart,
     pub lines: usize,
@@ -250,6 +252,7 @@ fn check_path(
         diagnostics: Vec::new(),
         source: None,
         notice: Some(msg),
+        note: None,
         suppressions: Vec::new(),
         index: IndexPart::default(),
         lines: 0,
@@ -323,12 +326,14 @@ fn check_text(
         diagnostics: Vec::new(),
         source: None,
         notice: None,
+        note: None,
         suppressions: Vec::new(),
         index: IndexPart::default(),
         lines: 0,
         role: FileRole::default(),
     };
     let Some(dialect) = Dialect::from_path(path) else {
+        outcome.notice = Some(lang::unsupported_notice(path));
         return outcome;
     };
     let file = SourceFile::new(&paths.rel, text);
@@ -337,8 +342,9 @@ fn check_text(
         analyse(&file, paths, dialect, config, dispatch, globs)
     }));
     match result {
-        Ok(Ok((findings, suppressions, index, role))) => {
+        Ok(Ok((findings, suppressions, index, role, note))) => {
             outcome.role = role;
+            outcome.note = note;
             outcome.suppressions = suppressions;
             outcome.index = index;
             if !findings.is_empty() {
@@ -365,7 +371,13 @@ fn check_text(
     outcome
 }
 
-type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart, FileRole);
+type Analysed = (
+    Vec<Finding>,
+    Vec<Suppression>,
+    IndexPart,
+    FileRole,
+    Option<String>,
+);
 
 fn analyse(
     file: &SourceFile,
@@ -472,7 +484,54 @@ fn analyse(
         },
         sql: facts.sql,
     };
-    Ok((findings, suppressions, index, role))
+    let note = ast.syntax_error.as_ref().map(|e| partly_parsed(file, e));
+    Ok((findings, suppressions, index, role, note))
+}
+
+/// The notice for a file tree-sitter parsed with errors: its rules ran on what parsed.
+fn partly_parsed(file: &SourceFile, e: &crate::ast::SyntaxError) -> String {
+    let at = file.position(e.offset);
+    let what = match &e.missing {
+        Some(token) => format!("missing `{token}`"),
+        None => {
+            let line = file.line_text(at.line as usize - 1);
+            let from = (e.offset - file.line_start(at.line as usize - 1)) as usize;
+            match line.get(from..).map(near) {
+                Some(near) if !near.is_empty() => format!("near `{near}`"),
+                _ if line.len() > from => "near a string".to_string(),
+                _ => "at the end of the line".to_string(),
+            }
+        }
+    };
+    format!(
+        "partly parsed: syntax error at {}:{} ({what}); the rules ran on the code that parsed",
+        at.line, at.column
+    )
+}
+
+/// The code where a syntax error starts, safe to print: up to the first quote (a string may
+/// hold a secret), long words shortened, at most 40 characters.
+fn near(rest: &str) -> String {
+    let code = &rest[..rest.find(['"', '\'', '`']).unwrap_or(rest.len())];
+    let words: Vec<String> = code
+        .split_whitespace()
+        .map(|w| {
+            if w.chars().count() > 24 {
+                format!("{}…", w.chars().take(4).collect::<String>())
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    let joined = words.join(" ");
+    let mut near: String = joined.chars().take(40).collect();
+    if near.len() < joined.len() || code.len() < rest.trim_end().len() {
+        near.push('…');
+    }
+    near
 }
 
 /// The last line (1-based) of the outermost node that starts on `line`, for suppressions that
@@ -614,7 +673,7 @@ fn finish(
         report.roles.push((o.path.clone(), o.role.clone()));
         report.files_checked += usize::from(o.notice.is_none());
         report.lines_checked += o.lines;
-        if let Some(msg) = o.notice.take() {
+        if let Some(msg) = o.notice.take().or_else(|| o.note.take()) {
             report.notices.push(Notice {
                 path: o.path.clone(),
                 message: msg,
@@ -635,15 +694,20 @@ fn finish(
             if let Some(s) = config.severity.get(d.rule) {
                 d.severity = *s;
             }
-            if d.severity < config.min_severity {
-                continue;
-            }
-            if suppress::covers(&mut o.suppressions, &d) {
+            // A finding below the minimum severity still uses its suppression.
+            if suppress::covers(&mut o.suppressions, &d) || d.severity < config.min_severity {
                 continue;
             }
             kept.push(d);
         }
-        kept.extend(suppress::unused(&o.suppressions, &o.rel, config));
+        for mut d in suppress::unused(&o.suppressions, &o.rel, config) {
+            if let Some(s) = config.severity.get(d.rule) {
+                d.severity = *s;
+            }
+            if d.severity >= config.min_severity && !globs.ignored(&o.config_rel, d.rule) {
+                kept.push(d);
+            }
+        }
         if !kept.is_empty() {
             if let Some(s) = o.source.clone() {
                 report.sources.insert(o.path.clone(), s);

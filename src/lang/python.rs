@@ -56,7 +56,9 @@ pub fn lower(text: &str) -> Result<Ast, ParseError> {
     if lw.too_deep {
         return Err(ParseError::TooDeep(MAX_DEPTH));
     }
-    Ok(lw.b.finish(Lang::Python, root.has_error()))
+    let mut ast = lw.b.finish(Lang::Python, root.has_error());
+    ast.syntax_error = super::first_syntax_error(root, text);
+    Ok(ast)
 }
 
 /// Parse only (no lowering), for the parse-floor benchmark.

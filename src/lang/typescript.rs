@@ -211,7 +211,9 @@ fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast,
     let id = lx.b.open(Span::new(0, text.len()));
     let body = lx.stmts_of(root)?;
     lx.b.close(id, Kind::Module(body));
-    Ok(lx.b.finish(Lang::TypeScript, root.has_error()))
+    let mut ast = lx.b.finish(Lang::TypeScript, root.has_error());
+    ast.syntax_error = super::first_syntax_error(root, text);
+    Ok(ast)
 }
 
 /// Parses without lowering (the parse-floor benchmark). `false` when no tree was produced.

@@ -43,8 +43,15 @@ pub struct Report {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Code snippets with labels and help, then a summary by rule (ruff's `full`).
+    #[value(alias = "full")]
     Text,
+    /// One `path:line:col: rule message` line per finding, then the summary.
+    Concise,
+    /// The stable JSON schema (version 1), also read by `--baseline`.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// Workflow commands (`::error file=..`) for GitHub Actions logs.
     Github,
 }

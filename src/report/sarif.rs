@@ -171,11 +171,8 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
     tags.truncate(MAX_TAGS);
     let mut extra = BTreeMap::new();
     extra.insert("precision".to_string(), json!(rule.precision));
-    if let Some(score) = rule.security_severity {
-        extra.insert(
-            "security-severity".to_string(),
-            json!(format!("{score:.1}")),
-        );
+    if let Some(score) = rule.security_severity_text() {
+        extra.insert("security-severity".to_string(), json!(score));
     }
     ReportingDescriptor::builder()
         .id(rule.id)

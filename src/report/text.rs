@@ -1,4 +1,5 @@
-//! Text reporter for people: codespan-reporting snippets, per-file notices, a summary by rule.
+//! Text reporters for people: codespan-reporting snippets (`text`) or one line per finding
+//! (`concise`), per-file notices, a summary by rule; and `--statistics`, the counts alone.
 //!
 //! Snippets come from `Report::sources` (already redacted). Labels in the diagnostic's own file
 //! are drawn as secondary labels; labels in other files become `note: <message> in path:l:c`
@@ -19,22 +20,96 @@ use crate::report::json::{counts_by_rule, slash_path};
 use crate::report::Report;
 use crate::source::{SourceFile, Span};
 
+/// How the text report is laid out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Style {
+    /// One `path:line:col: rule message` line per finding instead of code snippets.
+    pub concise: bool,
+    /// Findings only: no notices (the caller prints them elsewhere) and no summary.
+    pub quiet: bool,
+}
+
 /// Renders the report; ANSI colours only when `color` is true.
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    render_styled(report, Style::default(), color, out)
+}
+
+/// Renders the report in the given style.
+pub fn render_styled(
+    report: &Report,
+    style: Style,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if color {
-        render_to(report, &mut Ansi::new(out))
+        render_to(report, style, &mut Ansi::new(out))
     } else {
-        render_to(report, &mut NoColor::new(out))
+        render_to(report, style, &mut NoColor::new(out))
     }
 }
 
-fn render_to<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
+/// `--statistics`: findings per rule, most frequent first, then the summary line.
+pub fn render_statistics(
+    report: &Report,
+    quiet: bool,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if color {
+        statistics_to(report, quiet, &mut Ansi::new(out))
+    } else {
+        statistics_to(report, quiet, &mut NoColor::new(out))
+    }
+}
+
+/// Findings per rule with the rule's (reported) severity, most frequent first.
+pub fn statistics(report: &Report) -> Vec<(&'static str, Severity, usize)> {
+    let mut rows: Vec<(&'static str, Severity, usize)> = Vec::new();
+    for d in &report.diagnostics {
+        match rows.iter_mut().find(|r| r.0 == d.rule) {
+            Some(r) => {
+                r.1 = r.1.max(d.severity);
+                r.2 += 1;
+            }
+            None => rows.push((d.rule, d.severity, 1)),
+        }
+    }
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    rows
+}
+
+fn statistics_to<W: WriteColor>(report: &Report, quiet: bool, w: &mut W) -> io::Result<()> {
+    let rows = statistics(report);
+    let count_w = rows.first().map_or(1, |r| r.2.to_string().len());
+    let rule_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    if !quiet && notices(report, w)? {
+        writeln!(w)?;
+    }
+    for (rule, severity, n) in &rows {
+        write!(w, "{n:>count_w$}  {rule:<rule_w$}  ")?;
+        w.set_color(ColorSpec::new().set_fg(Some(severity_color(*severity))))?;
+        write!(w, "{}", severity.as_str())?;
+        w.reset()?;
+        writeln!(w)?;
+    }
+    if !quiet {
+        found_line(report, w)?;
+    }
+    Ok(())
+}
+
+fn render_to<W: WriteColor>(report: &Report, style: Style, w: &mut W) -> io::Result<()> {
     let config = Config::default();
     let mut files = SimpleFiles::new();
     let mut ids: HashMap<&Path, usize> = HashMap::new();
     // Sections are separated by one blank line; a codespan diagnostic already ends with one.
     let mut need_blank = false;
     for d in &report.diagnostics {
+        if style.concise {
+            concise_line(w, d)?;
+            need_blank = true;
+            continue;
+        }
         let Some(source) = report.sources.get(&d.path) else {
             header_line(w, d)?;
             need_blank = true;
@@ -47,17 +122,49 @@ fn render_to<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
         term::emit_to_write_style(w, &config, &files, &cs).map_err(io::Error::other)?;
         need_blank = false;
     }
+    if style.quiet {
+        return Ok(());
+    }
+    need_blank |= notices(report, w)?;
+    if need_blank {
+        writeln!(w)?;
+    }
+    summary(report, w)
+}
+
+/// `warning: path: message` per notice; whether there was any.
+fn notices<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<bool> {
     for n in &report.notices {
         w.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?;
         write!(w, "warning")?;
         w.reset()?;
         writeln!(w, ": {}: {}", slash_path(&n.path), n.message)?;
-        need_blank = true;
     }
-    if need_blank {
-        writeln!(w)?;
+    Ok(!report.notices.is_empty())
+}
+
+/// `path:line:col: rule message`, as ruff's concise format.
+fn concise_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
+    w.set_color(ColorSpec::new().set_bold(true))?;
+    write!(w, "{}", slash_path(&d.path))?;
+    w.reset()?;
+    write!(w, ":{}:{}: ", d.start.line, d.start.column)?;
+    w.set_color(
+        ColorSpec::new()
+            .set_fg(Some(severity_color(d.severity)))
+            .set_bold(true),
+    )?;
+    write!(w, "{}", d.rule)?;
+    w.reset()?;
+    writeln!(w, " {}", d.message)
+}
+
+fn severity_color(s: Severity) -> Color {
+    match s {
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Green,
     }
-    summary(report, w)
 }
 
 fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
@@ -115,12 +222,11 @@ fn header_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
         d.start.line,
         d.start.column
     )?;
-    let color = match d.severity {
-        Severity::Error => Color::Red,
-        Severity::Warning => Color::Yellow,
-        Severity::Info => Color::Green,
-    };
-    w.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+    w.set_color(
+        ColorSpec::new()
+            .set_fg(Some(severity_color(d.severity)))
+            .set_bold(true),
+    )?;
     write!(w, "{}[{}]", d.severity.as_str(), d.rule)?;
     w.reset()?;
     writeln!(w, ": {}", d.message)
@@ -135,17 +241,37 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn summary<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
+    if !report.diagnostics.is_empty() {
+        let by_rule = counts_by_rule(&report.diagnostics);
+        let width = by_rule.values().max().map_or(1, |n| n.to_string().len());
+        for (rule, n) in &by_rule {
+            writeln!(w, "{n:>width$}  {rule}")?;
+        }
+    }
+    found_line(report, w)
+}
+
+/// The last line: what was found, in how many files, how many were checked.
+fn found_line<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
     let checked = plural(report.files_checked, "file");
+    if report.files_checked == 0 && report.diagnostics.is_empty() {
+        w.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?;
+        write!(w, "No files checked")?;
+        w.reset()?;
+        let see = if report.notices.is_empty() {
+            ""
+        } else if report.notices.len() == 1 {
+            " (see the warning above)"
+        } else {
+            " (see the warnings above)"
+        };
+        return writeln!(w, ": {}{see}", nothing_checked(report));
+    }
     if report.diagnostics.is_empty() {
         w.set_color(ColorSpec::new().set_fg(Some(Color::Green)).set_bold(true))?;
         write!(w, "No problems found")?;
         w.reset()?;
         return writeln!(w, " (checked {checked})");
-    }
-    let by_rule = counts_by_rule(&report.diagnostics);
-    let width = by_rule.values().max().map_or(1, |n| n.to_string().len());
-    for (rule, n) in &by_rule {
-        writeln!(w, "{n:>width$}  {rule}")?;
     }
     let mut files: Vec<&Path> = report
         .diagnostics
@@ -163,6 +289,36 @@ fn summary<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
     )?;
     w.reset()?;
     writeln!(w, " (checked {checked})")
+}
+
+/// Why a run checked no file, for the summary and for stderr.
+pub fn nothing_checked(report: &Report) -> String {
+    if report.notices.is_empty() {
+        let known: Vec<String> = crate::lang::EXTENSIONS
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect();
+        format!(
+            "nothing to check under the given paths (backlint checks {}; excluded and \
+             git-ignored files are skipped)",
+            known.join(" ")
+        )
+    } else {
+        let mut paths: Vec<String> = report
+            .notices
+            .iter()
+            .take(3)
+            .map(|n| slash_path(&n.path))
+            .collect();
+        if report.notices.len() > 3 {
+            paths.push("...".into());
+        }
+        format!(
+            "{} not checked ({})",
+            plural(report.notices.len(), "file"),
+            paths.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]
