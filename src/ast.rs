@@ -261,6 +261,8 @@ pub struct Ast {
     pub nodes: Vec<Node>,
     /// Set when the parser had to recover from syntax errors.
     pub has_errors: bool,
+    /// Lookup tables built on first use ([`crate::lookup`]).
+    pub(crate) lookup: crate::lookup::Lookup,
 }
 
 /// Kind tags, used by rules to declare what they want dispatched.
@@ -572,6 +574,7 @@ impl Builder {
             lang,
             nodes: self.nodes,
             has_errors,
+            lookup: Default::default(),
         }
     }
 }

@@ -170,6 +170,8 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// `functions` by name, in order.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl FileFacts {
@@ -193,7 +195,15 @@ impl FileFacts {
         ast.ancestors(id).find(|a| self.handlers.contains_key(a))
     }
     pub fn function_named(&self, name: &str) -> Option<&FnFact> {
-        self.functions.iter().find(|f| f.name == name)
+        self.functions_named(name).next()
+    }
+    /// The functions of this file called `name` (methods of any class included), in order.
+    pub fn functions_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a FnFact> + 'a {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.functions[i])
     }
 }
 
@@ -426,6 +436,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             _ => {}
         }
+    }
+    for (i, f) in facts.functions.iter().enumerate() {
+        facts.by_name.entry(f.name.clone()).or_default().push(i);
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts);
     facts.startup_names = lifecycle::registered_startup_names(ast);

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod index;
 pub mod knowledge;
 pub mod lang;
+pub mod lookup;
 pub mod registry;
 pub mod report;
 pub mod roles;

@@ -37,8 +37,9 @@ pub struct Suppression {
 
 const MARKER: &str = "backlint:";
 
-/// Finds the suppressions in a file. `statement_end(line)` gives the last line of the statement
-/// that starts on `line`.
+/// Finds the suppressions in a file. `strings` are the file's string literals, sorted and not
+/// overlapping; `statement_end(line)` gives the last line of the statement that starts on
+/// `line`.
 pub fn parse(
     file: &SourceFile,
     lang: Lang,
@@ -63,7 +64,8 @@ pub fn parse(
             continue;
         }
         let cabs = (line_start + cpos) as u32;
-        if strings.iter().any(|s| s.start <= cabs && cabs < s.end) {
+        let i = strings.partition_point(|s| s.start <= cabs);
+        if i > 0 && cabs < strings[i - 1].end {
             continue;
         }
         let rest = &file.text[idx + MARKER.len()..line_start + line.len()];
@@ -148,9 +150,20 @@ pub fn parse(
 }
 
 /// Whether a suppression covers the diagnostic; marks the suppression used.
-pub fn covers(sups: &mut [Suppression], d: &Diagnostic) -> bool {
-    for s in sups.iter_mut() {
-        if d.start.line < s.from || d.start.line > s.to {
+pub fn covers(sups: &mut [Suppression], lines: &Lines, d: &Diagnostic) -> bool {
+    let line = d.start.line;
+    let near = lines.short.get(&line).map_or(&[][..], Vec::as_slice);
+    // the suppressions covering the line, in order: the first that names the rule is used
+    let (mut a, mut b) = (near.iter().peekable(), lines.long.iter().peekable());
+    loop {
+        let i = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) if x < y => a.next(),
+            (_, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => return false,
+        };
+        let s = &mut sups[*i.expect("peeked")];
+        if line < s.from || line > s.to {
             continue;
         }
         if let Some(i) = s.rules.iter().position(|r| r == d.rule || r == "all") {
@@ -158,7 +171,31 @@ pub fn covers(sups: &mut [Suppression], d: &Diagnostic) -> bool {
             return true;
         }
     }
-    false
+}
+
+/// The suppressions of a file by the lines they cover, for [`covers`].
+#[derive(Debug, Default)]
+pub struct Lines {
+    /// Line -> suppressions covering a few lines each.
+    short: std::collections::HashMap<u32, Vec<usize>>,
+    /// Suppressions covering many lines (a whole function, the file).
+    long: Vec<usize>,
+}
+
+impl Lines {
+    pub fn new(sups: &[Suppression]) -> Lines {
+        let mut lines = Lines::default();
+        for (i, s) in sups.iter().enumerate() {
+            if s.to.saturating_sub(s.from) < 64 {
+                for l in s.from..=s.to {
+                    lines.short.entry(l).or_default().push(i);
+                }
+            } else {
+                lines.long.push(i);
+            }
+        }
+        lines
+    }
 }
 
 /// `unused-suppression` diagnostics for suppressions that matched nothing, and for those

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use globset::GlobSet;
 use rayon::prelude::*;
@@ -43,6 +44,8 @@ pub struct FileOutcome {
     pub index: IndexPart,
     pub lines: usize,
     pub role: FileRole,
+    /// Checked, but not completely: `notice` says why, and the findings made are kept.
+    pub partial: bool,
 }
 
 struct Globs {
@@ -83,15 +86,56 @@ pub fn dispatch_for(config: &Config) -> Dispatch {
 pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
     let dispatch = dispatch_for(&options.config);
     let globs = Globs::new(&options.config);
-    let outcome = check_text(
-        path,
-        path,
-        text.to_string(),
-        &options.config,
-        &dispatch,
-        &globs,
-    );
+    let outcome = match too_big(text.len() as u64, &options.config) {
+        Some(msg) => FileOutcome::skipped(path, msg),
+        None => check_text(
+            path,
+            path,
+            text.to_string(),
+            &options.config,
+            &dispatch,
+            &globs,
+        ),
+    };
     finish(vec![outcome], options, &globs)
+}
+
+impl FileOutcome {
+    fn skipped(path: &Path, notice: String) -> FileOutcome {
+        FileOutcome {
+            path: path.to_path_buf(),
+            diagnostics: Vec::new(),
+            source: None,
+            notice: Some(notice),
+            suppressions: Vec::new(),
+            index: IndexPart::default(),
+            lines: 0,
+            role: FileRole::default(),
+            partial: false,
+        }
+    }
+}
+
+/// The notice for a file over `max-file-size-mb`.
+fn too_big(bytes: u64, config: &Config) -> Option<String> {
+    (bytes > config.max_file_bytes).then(|| {
+        format!(
+            "skipped: the file is {} MB, over the {} MB limit (`max-file-size-mb` in the configuration)",
+            mb(bytes as f64),
+            mb(config.max_file_bytes as f64)
+        )
+    })
+}
+
+/// Bytes in MB (MiB) for messages: `10`, `10.5`, `0.002`.
+fn mb(bytes: f64) -> String {
+    short(bytes / crate::config::MB)
+}
+
+/// A number with at most three decimals and no trailing zeros.
+fn short(n: f64) -> String {
+    let s = format!("{n:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Lints files and directories.
@@ -136,9 +180,6 @@ fn relative_to_root(path: &Path, roots: &[PathBuf]) -> PathBuf {
         .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
 }
 
-/// Files over this size are skipped with a notice.
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-
 fn check_path(
     path: &Path,
     rel: &Path,
@@ -146,26 +187,14 @@ fn check_path(
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> FileOutcome {
-    let empty = |msg: String| FileOutcome {
-        path: path.to_path_buf(),
-        diagnostics: Vec::new(),
-        source: None,
-        notice: Some(msg),
-        suppressions: Vec::new(),
-        index: IndexPart::default(),
-        lines: 0,
-        role: FileRole::default(),
-    };
+    let empty = |msg: String| FileOutcome::skipped(path, msg);
     match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return empty(format!(
-                "skipped: file is {} MB, over the {} MB limit",
-                m.len() / 1_048_576,
-                MAX_FILE_BYTES / 1_048_576
-            ))
+        Ok(m) => {
+            if let Some(msg) = too_big(m.len(), config) {
+                return empty(msg);
+            }
         }
         Err(e) => return empty(format!("could not be read: {e}")),
-        _ => {}
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -224,6 +253,7 @@ fn check_text(
         index: IndexPart::default(),
         lines: 0,
         role: FileRole::default(),
+        partial: false,
     };
     let Some(dialect) = Dialect::from_path(path) else {
         return outcome;
@@ -234,7 +264,11 @@ fn check_text(
         analyse(&file, rel, dialect, config, dispatch, globs)
     }));
     match result {
-        Ok(Ok((findings, suppressions, index, role))) => {
+        Ok(Ok((findings, suppressions, index, role, stopped))) => {
+            if let Some(msg) = stopped {
+                outcome.notice = Some(msg);
+                outcome.partial = true;
+            }
             outcome.role = role;
             outcome.suppressions = suppressions;
             outcome.index = index;
@@ -262,7 +296,14 @@ fn check_text(
     outcome
 }
 
-type Analysed = (Vec<Finding>, Vec<Suppression>, IndexPart, FileRole);
+/// Findings, suppressions, index part, role, and a notice when the rules were stopped.
+type Analysed = (
+    Vec<Finding>,
+    Vec<Suppression>,
+    IndexPart,
+    FileRole,
+    Option<String>,
+);
 
 fn analyse(
     file: &SourceFile,
@@ -272,6 +313,7 @@ fn analyse(
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> Result<Analysed, String> {
+    let started = Instant::now();
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
     let role = globs
@@ -301,8 +343,24 @@ fn analyse(
         rule: "",
         out: Vec::new(),
     };
+    // The per-file time budget, checked before each node that some rule looks at.
+    let mut stopped = None;
     for (id, node) in ast.nodes.iter().enumerate() {
-        for &r in dispatch.for_kind(node.kind.tag()) {
+        let rules = dispatch.for_kind(node.kind.tag());
+        if rules.is_empty() {
+            continue;
+        }
+        if started.elapsed() >= config.max_file_time {
+            stopped = Some(format!(
+                "stopped after {} s at line {}: the rules did not finish on this file within \
+                 `max-file-seconds` ({} s); findings up to that line are reported",
+                secs(started.elapsed()),
+                file.line_of(node.span.start),
+                secs(config.max_file_time)
+            ));
+            break;
+        }
+        for &r in rules {
             if !enabled[r] {
                 continue;
             }
@@ -312,14 +370,10 @@ fn analyse(
         }
     }
     let findings = cx.out;
-    let string_spans: Vec<_> = ast
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.kind, Kind::Str(_)))
-        .map(|n| n.span)
-        .collect();
+    let string_spans = outer_strings(&ast);
+    let ends = statement_ends(&ast, file);
     let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| {
-        statement_end(&ast, file, line)
+        ends.get(&line).copied().unwrap_or(line)
     });
     let index = IndexPart {
         path: file.path.clone(),
@@ -368,23 +422,50 @@ fn analyse(
         },
         sql: facts.sql,
     };
-    Ok((findings, suppressions, index, role))
+    Ok((findings, suppressions, index, role, stopped))
 }
 
-/// The last line (1-based) of the outermost node that starts on `line`, for suppressions that
-/// cover a whole multi-line statement.
-fn statement_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
-    let mut end = line;
-    for n in &ast.nodes {
-        let l = file.line_of(n.span.start);
-        if l == line && !matches!(n.kind, Kind::Module(_)) {
-            end = end.max(file.line_of(n.span.end.saturating_sub(1).max(n.span.start)));
-        }
-        if l > line {
-            break;
+/// Seconds for messages: `60`, `0.5`.
+fn secs(d: std::time::Duration) -> String {
+    short((d.as_secs_f64() * 10.0).round() / 10.0)
+}
+
+/// The string literals not inside another one, sorted (so they do not overlap).
+fn outer_strings(ast: &crate::ast::Ast) -> Vec<crate::source::Span> {
+    let mut all: Vec<_> = ast
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, Kind::Str(_)))
+        .map(|n| n.span)
+        .collect();
+    all.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    let mut out: Vec<crate::source::Span> = Vec::with_capacity(all.len());
+    for s in all {
+        match out.last() {
+            Some(last) if s.start < last.end => {}
+            _ => out.push(s),
         }
     }
-    end
+    out
+}
+
+/// For each line (1-based) a statement starts on, the last line of the outermost node that
+/// starts there, for suppressions that cover a whole multi-line statement. Nodes are met in
+/// source order; one that starts before a line already seen does not count (as a scan from
+/// the top that stops at the first node past the line would not see it).
+fn statement_ends(ast: &crate::ast::Ast, file: &SourceFile) -> HashMap<u32, u32> {
+    let mut ends: HashMap<u32, u32> = HashMap::new();
+    let mut furthest = 0;
+    for n in &ast.nodes {
+        let l = file.line_of(n.span.start);
+        furthest = furthest.max(l);
+        if l == furthest && !matches!(n.kind, Kind::Module(_)) {
+            let end = file.line_of(n.span.end.saturating_sub(1).max(n.span.start));
+            let e = ends.entry(l).or_insert(l);
+            *e = (*e).max(end);
+        }
+    }
+    ends
 }
 
 /// Turns findings into diagnostics (positions, fingerprints, GitHub line hashes) and returns
@@ -503,7 +584,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
             }
         }
         report.roles.push((o.path.clone(), o.role.clone()));
-        report.files_checked += usize::from(o.notice.is_none());
+        report.files_checked += usize::from(o.notice.is_none() || o.partial);
         report.lines_checked += o.lines;
         if let Some(msg) = o.notice.take() {
             report.notices.push(Notice {
@@ -516,6 +597,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
     }
     for mut o in files {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
+        let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {
             if !resolve(&mut d, &index, &o.path) {
                 continue;
@@ -529,7 +611,7 @@ fn finish(outcomes: Vec<FileOutcome>, options: &Options, globs: &Globs) -> Repor
             if d.severity < config.min_severity {
                 continue;
             }
-            if suppress::covers(&mut o.suppressions, &d) {
+            if suppress::covers(&mut o.suppressions, &lines, &d) {
                 continue;
             }
             kept.push(d);

@@ -384,14 +384,9 @@ fn is_local(ast: &Ast, globals: &[String], f: NodeId, name: &str) -> bool {
     if func.params.iter().any(|p| p.name == name) {
         return true;
     }
-    ast.subtree(f).any(|i| match ast.kind(i) {
-        Kind::Assign {
-            target, declared, ..
-        } => {
-            ast.path_of(*target).as_deref() == Some(name)
-                && (*declared || ast.lang == Lang::Python && !globals.iter().any(|g| g == name))
-        }
-        _ => false,
+    ast.assignments_to_path_in(name, f).iter().any(|&i| {
+        matches!(ast.kind(i), Kind::Assign { declared, .. }
+            if *declared || ast.lang == Lang::Python && !globals.iter().any(|g| g == name))
     })
 }
 
@@ -526,11 +521,12 @@ fn migration_path(ast: &Ast, c: &crate::ast::Call) -> bool {
 /// Such a function runs once, at start-up or from a command, whatever its name: the
 /// connection it opens for the migrations is not a per-request cost.
 pub fn runs_migrations(ast: &Ast, func: NodeId) -> bool {
-    ast.subtree(func).any(|id| {
+    let calls = ast.nodes_where("migration-calls", |ast, id| {
         ast.call(id).is_some_and(|c| {
             ast.callee_name(c)
                 .is_some_and(|n| MIGRATION_CALLS.contains(&n))
                 || migration_path(ast, c)
         })
-    })
+    });
+    ast.subtree_holds(func, &calls)
 }

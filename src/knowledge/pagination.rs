@@ -454,21 +454,8 @@ fn resolve_text(ast: &Ast, id: NodeId, depth: u8) -> Option<String> {
 /// and its value.
 pub fn assigned_value(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
-    let is_target = |id: NodeId| match ast.kind(id) {
-        Kind::Assign {
-            target,
-            value: Some(v),
-            augmented: false,
-            ..
-        } if matches!(ast.kind(*target), Kind::Name(t) if t == name) => Some((id, *v)),
-        _ => None,
-    };
-    let local = ast
-        .subtree(scope)
-        .take_while(|&id| id < at)
-        .filter_map(is_target)
-        .last();
-    local.or_else(|| ast.children(0).filter_map(is_target).last())
+    ast.assignment_before(name, scope, at, true)
+        .or_else(|| ast.top_level_assignment(name, true))
 }
 
 /// A visible `SELECT ... FROM` that returns many rows: no `LIMIT`/`FETCH FIRST`/`TOP`, no

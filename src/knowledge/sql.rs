@@ -1504,44 +1504,10 @@ pub fn caller_position(ast: &Ast, func: NodeId, idx: usize) -> Option<usize> {
 /// object destructuring (`sql, params = ..`) give the whole value.
 fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
-    let binds = |target: NodeId| match ast.kind(target) {
-        Kind::Name(t) => t == name,
-        Kind::Array(_) | Kind::Object { .. } => ast
-            .subtree(target)
-            .any(|n| matches!(ast.kind(n), Kind::Name(t) if t == name)),
-        _ => false,
-    };
-    let mut found = None;
-    for id in ast.subtree(scope) {
-        if id >= at {
-            break;
-        }
-        if let Kind::Assign {
-            target,
-            value: Some(v),
-            augmented: false,
-            ..
-        } = ast.kind(id)
-        {
-            if binds(*target) {
-                found = Some((id, *v));
-            }
-        }
-    }
+    let found = ast.assignment_before(name, scope, at, false);
     if found.is_none() && scope != 0 {
         // module-level constant: `QUERY = "..."`
-        for id in ast.children(0) {
-            if let Kind::Assign {
-                target,
-                value: Some(v),
-                ..
-            } = ast.kind(id)
-            {
-                if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
-                    found = Some((id, *v));
-                }
-            }
-        }
+        return ast.top_level_assignment(name, false);
     }
     found
 }

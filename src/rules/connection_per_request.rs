@@ -351,25 +351,8 @@ fn shared_path(cx: &Ctx, path: &str) -> bool {
 /// A name assigned or declared at module level, or declared `global` in a Python function.
 fn module_level_name(cx: &Ctx, name: &str) -> bool {
     let ast = cx.ast;
-    let top: &[NodeId] = match ast.kind(crate::ast::ROOT) {
-        Kind::Module(items) => items,
-        _ => &[],
-    };
-    let at_top = top.iter().any(|&i| match ast.kind(i) {
-        Kind::Assign { target, .. } => {
-            ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(name)
-        }
-        _ => false,
-    });
-    at_top
-        || ast.lang == Lang::Python
-            && ast.nodes.iter().enumerate().any(|(i, n)| {
-                matches!(n.kind, Kind::Other)
-                    && cx.text(i as NodeId).starts_with("global ")
-                    && cx.text(i as NodeId)[7..]
-                        .split(',')
-                        .any(|g| g.trim() == name)
-            })
+    ast.module_assigns_path(name)
+        || ast.lang == Lang::Python && ast.declared_global(&cx.file.text, name)
 }
 
 /// Why `func` runs for every request: a FastAPI `Depends(func)`/`Security(func)` dependency,
@@ -383,31 +366,22 @@ fn per_request_hook(cx: &Ctx, func: NodeId, name: &str) -> Option<String> {
             return Some(format!("`@{}`", d.name));
         }
     }
-    for n in &ast.nodes {
-        let Kind::Call(c) = &n.kind else { continue };
-        let callee = ast.callee_name(c).unwrap_or("");
-        if !matches!(
-            callee,
-            "Depends" | "Security" | "before_request" | "before_app_request"
-        ) {
-            continue;
-        }
-        let refers = ast
-            .positional(c)
-            .next()
-            .and_then(|a| ast.path_of(a))
-            .is_some_and(|p| p.rsplit('.').next() == Some(name));
-        if refers {
-            return Some(format!("`{callee}({name})`"));
-        }
-    }
-    None
+    ast.dependency_call(name)
+        .map(|callee| format!("`{callee}({name})`"))
 }
 
 /// A call of `func` from inside a handler of the same file: (call site, handler).
 fn called_from_handler(cx: &Ctx, func: NodeId, name: &str) -> Option<(NodeId, NodeId)> {
     let ast = cx.ast;
-    (0..ast.nodes.len() as NodeId).find_map(|n| {
+    // the calls whose callee ends with `name`, or all when `name` is a path
+    let all: Vec<NodeId>;
+    let calls = if name.contains('.') {
+        all = (0..ast.nodes.len() as NodeId).collect();
+        &all[..]
+    } else {
+        ast.calls_named(name)
+    };
+    calls.iter().find_map(|&n| {
         let c = ast.call(n)?;
         if ast.contains(func, n) {
             return None;
@@ -433,7 +407,14 @@ fn instantiated_in_handler(cx: &Ctx, ctor_fn: NodeId) -> Option<(String, NodeId,
         Kind::Class(c) => Some(c.name.clone()),
         _ => None,
     })?;
-    (0..ast.nodes.len() as NodeId).find_map(|n| {
+    let all: Vec<NodeId>;
+    let calls = if class.contains('.') {
+        all = (0..ast.nodes.len() as NodeId).collect();
+        &all[..]
+    } else {
+        ast.calls_named(&class)
+    };
+    calls.iter().find_map(|&n| {
         let c = ast.call(n)?;
         let path = ast.path_of(c.callee)?;
         if path.rsplit('.').next() != Some(class.as_str()) {

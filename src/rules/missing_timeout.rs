@@ -829,12 +829,6 @@ fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
     if cx.facts.function_named(n).is_some() {
         return true;
     }
-    let declared_in = |scope: NodeId| {
-        ast.subtree(scope).any(|i| {
-            matches!(ast.kind(i), Kind::Assign { target, declared: true, .. }
-                if matches!(ast.kind(*target), Kind::Name(t) if t == n))
-        })
-    };
     for f in ast.ancestors(call) {
         if let Kind::Function(func) = ast.kind(f) {
             if func
@@ -847,7 +841,8 @@ fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
         }
     }
     let scope = ast.enclosing_function(call).unwrap_or(ROOT);
-    declared_in(scope) || (scope != ROOT && declared_in(ROOT) && module_level_decl(ast, n))
+    ast.declared_in(n, scope)
+        || (scope != ROOT && ast.declared_in(n, ROOT) && ast.module_assigns_name(n))
 }
 
 /// A destructuring pattern that binds `name`: `{ fetch, options }`, `{ load: fetch }` (a
@@ -869,16 +864,6 @@ fn destructures(pattern: &str, name: &str) -> bool {
         rest = &rest[i + name.len()..];
     }
     false
-}
-
-fn module_level_decl(ast: &Ast, name: &str) -> bool {
-    let Kind::Module(items) = ast.kind(ROOT) else {
-        return false;
-    };
-    items.iter().any(|&i| {
-        matches!(ast.kind(i), Kind::Assign { target, .. }
-            if matches!(ast.kind(*target), Kind::Name(t) if t == name))
-    })
 }
 
 /// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.

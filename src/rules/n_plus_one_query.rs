@@ -1488,11 +1488,7 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                     method_of: None,
                 });
             }
-            if let Some(f) = facts
-                .functions
-                .iter()
-                .find(|f| f.name == *path && f.class.is_none())
-            {
+            if let Some(f) = facts.functions_named(path).find(|f| f.class.is_none()) {
                 return f.query.as_ref().map(|_| Callee::Local(f));
             }
             let (module, name) = imported(cx, path)?;
@@ -1510,11 +1506,7 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                 if let Some(c) = local_method(cx, property, class.as_deref()) {
                     return Some(c);
                 }
-                if facts
-                    .functions
-                    .iter()
-                    .any(|f| f.name == *property && f.class == class)
-                {
+                if facts.functions_named(property).any(|f| f.class == class) {
                     return None; // defined here, does not query
                 }
                 if GENERIC_METHODS.contains(&property.as_str()) {
@@ -1573,9 +1565,8 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
 
 fn local_method<'a>(cx: &Ctx<'a>, name: &str, class: Option<&str>) -> Option<Callee<'a>> {
     cx.facts
-        .functions
-        .iter()
-        .find(|f| f.name == name && f.class.as_deref() == class && f.query.is_some())
+        .functions_named(name)
+        .find(|f| f.class.as_deref() == class && f.query.is_some())
         .map(Callee::Local)
 }
 
@@ -1592,18 +1583,9 @@ fn is_capitalised(s: &str) -> bool {
 
 /// The import that binds `local`: (module, imported name; empty for a whole-module import).
 fn import_of(ast: &Ast, local: &str) -> Option<(String, String)> {
-    let top: Vec<NodeId> = ast.children(ROOT).collect();
-    top.iter().find_map(|&s| match ast.kind(s) {
-        Kind::Import(imp) => imp
-            .names
-            .iter()
-            .find(|(_, alias)| alias == local)
-            .map(|(name, _)| {
-                let name = if name == "default" { "" } else { name };
-                (imp.module.clone(), name.to_string())
-            }),
-        _ => None,
-    })
+    let (module, name) = ast.import_binding(local)?;
+    let name = if name == "default" { "" } else { name };
+    Some((module.to_string(), name.to_string()))
 }
 
 /// A function imported by name: (module, its name there).
