@@ -20,8 +20,16 @@ pub struct Lookup {
     globals: OnceLock<HashSet<String>>,
     depends: OnceLock<HashMap<String, String>>,
     assigns_by_path: OnceLock<HashMap<String, Vec<NodeId>>>,
+    unwrapped_targets: OnceLock<HashMap<String, Vec<NodeId>>>,
+    names: OnceLock<HashMap<String, Vec<NodeId>>>,
+    paths: OnceLock<HashMap<String, Vec<NodeId>>>,
+    self_members: OnceLock<HashMap<String, Vec<NodeId>>>,
     marked: Mutex<HashMap<&'static str, Arc<[NodeId]>>>,
+    memos: Mutex<HashMap<(&'static str, NodeId, String), Memo>>,
+    firsts: Mutex<HashMap<(&'static str, String), NodeId>>,
 }
+
+type Memo = Arc<dyn std::any::Any + Send + Sync>;
 
 /// A plain assignment (`x = v`, `let x = v`, `a, b = v`).
 #[derive(Clone, Copy, Debug)]
@@ -198,43 +206,50 @@ impl Ast {
 
     /// Every assignment to the path `var` (`client`, `self.session`) and, in Python, every
     /// `with .. as var` item, in source order. `text` is the file's text.
-    pub fn bindings_of(&self, text: &str, var: &str) -> Vec<Binding> {
+    pub fn bindings_of<'a>(&'a self, text: &str, var: &str) -> impl Iterator<Item = Binding> + 'a {
         self.bindings_table(text)
             .get(var)
-            .map_or_else(Vec::new, |b| b.all.iter().map(|b| b.binding).collect())
+            .into_iter()
+            .flat_map(|b| b.all.iter().map(|b| b.binding))
     }
 
     /// [`Ast::bindings_of`] without the assignments made inside a named function other than
     /// `home` (the innermost named function around the use; `None` at module level).
-    pub fn bindings_seen_from(&self, text: &str, var: &str, home: Option<NodeId>) -> Vec<Binding> {
-        let Some(b) = self.bindings_table(text).get(var) else {
-            return Vec::new();
-        };
+    pub fn bindings_seen_from<'a>(
+        &'a self,
+        text: &str,
+        var: &str,
+        home: Option<NodeId>,
+    ) -> impl Iterator<Item = Binding> + 'a {
+        let b = self.bindings_table(text).get(var);
+        let all: &[Bound] = b.map_or(&[], |b| b.all.as_slice());
         let local: &[Bound] = match home {
             Some(h) => {
                 let range = self.subtree(h);
-                let from = b.all.partition_point(|x| x.at < range.start);
-                let to = b.all.partition_point(|x| x.at < range.end);
-                &b.all[from..to]
+                let from = all.partition_point(|x| x.at < range.start);
+                let to = all.partition_point(|x| x.at < range.end);
+                &all[from..to]
             }
             None => &[],
         };
         let mut local = local
             .iter()
-            .filter(|x| matches!(x.binding, Binding::Assign { .. }) && x.owner == home)
+            .filter(move |x| matches!(x.binding, Binding::Assign { .. }) && x.owner == home)
             .peekable();
-        let mut anywhere = b.anywhere.iter().peekable();
-        let mut out = Vec::new();
-        loop {
+        let mut anywhere = b
+            .map_or(&[][..], |b| b.anywhere.as_slice())
+            .iter()
+            .peekable();
+        // the two lists merged in source order
+        std::iter::from_fn(move || {
             let next = match (local.peek(), anywhere.peek()) {
                 (Some(l), Some(a)) if l.at < a.at => local.next(),
                 (_, Some(_)) => anywhere.next(),
                 (Some(_), None) => local.next(),
-                (None, None) => break,
+                (None, None) => None,
             };
-            out.extend(next.map(|x| x.binding));
-        }
-        out
+            next.map(|x| x.binding)
+        })
     }
 
     fn bindings_table(&self, text: &str) -> &HashMap<String, Bindings> {
@@ -311,11 +326,178 @@ impl Ast {
         v
     }
 
+    /// `f()`, something about `node` that depends on nothing else, computed once per file and
+    /// `key` (for a rule that would otherwise work it out again for every node inside `node`;
+    /// one type per key).
+    pub fn memo<T: std::any::Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        node: NodeId,
+        f: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        self.memo_on(key, node, "", f)
+    }
+
+    /// [`Ast::memo`] about `node` and a name or path `text`.
+    pub fn memo_on<T: std::any::Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        node: NodeId,
+        text: &str,
+        f: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let known = self
+            .lookup
+            .memos
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(key, node, text.to_string())).cloned())
+            .and_then(|v| v.downcast::<T>().ok());
+        if let Some(v) = known {
+            return v;
+        }
+        let v = Arc::new(f());
+        if let Ok(mut m) = self.lookup.memos.lock() {
+            m.insert((key, node, text.to_string()), v.clone());
+        }
+        v
+    }
+
+    /// [`Ast::memo`] for a yes/no verdict.
+    pub fn verdict(&self, key: &'static str, node: NodeId, f: impl FnOnce() -> bool) -> bool {
+        *self.memo_on(key, node, "", f)
+    }
+
+    /// [`Ast::memo_on`] for a yes/no verdict.
+    pub fn verdict_on(
+        &self,
+        key: &'static str,
+        node: NodeId,
+        text: &str,
+        f: impl FnOnce() -> bool,
+    ) -> bool {
+        *self.memo_on(key, node, text, f)
+    }
+
+    /// Assignments within `root`'s subtree whose target, unwrapped ([`Ast::unwrap_expr`]),
+    /// is the path `path` as [`Ast::path_of`] writes it, in source order.
+    pub fn assigns_unwrapped(&self, path: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.unwrapped_targets.get_or_init(|| {
+            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
+            for (id, n) in self.nodes.iter().enumerate() {
+                if let Kind::Assign { target, .. } = &n.kind {
+                    if let Some(p) = self.path_of(self.unwrap_expr(*target)) {
+                        t.entry(p).or_default().push(id as NodeId);
+                    }
+                }
+            }
+            t
+        });
+        table.get(path).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The names and member chains within `root`'s subtree whose path ([`Ast::path_of`]) is
+    /// `path`, in source order.
+    pub fn paths_in(&self, path: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.paths.get_or_init(|| {
+            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
+            for (id, n) in self.nodes.iter().enumerate() {
+                if matches!(n.kind, Kind::Name(_) | Kind::Member { .. }) {
+                    if let Some(p) = self.path_of(id as NodeId) {
+                        t.entry(p).or_default().push(id as NodeId);
+                    }
+                }
+            }
+            t
+        });
+        table.get(path).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The first node (in the order of the calls) given for `key` and `text`: rules that
+    /// visit nodes in source order use it to act once for many nodes that would all do the
+    /// same thing.
+    pub fn first_of(&self, key: &'static str, text: String, node: NodeId) -> NodeId {
+        match self.lookup.firsts.lock() {
+            Ok(mut m) => *m.entry((key, text)).or_insert(node),
+            Err(_) => node,
+        }
+    }
+
+    /// The node [`Ast::first_of`] recorded for `key` and `text`, if any.
+    pub fn first_known(&self, key: &'static str, text: &str) -> Option<NodeId> {
+        self.lookup
+            .firsts
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(key, text.to_string())).copied())
+    }
+
+    /// The nodes of `nodes` (sorted) inside `root`'s subtree (`root` included).
+    pub fn within<'a>(&self, root: NodeId, nodes: &'a [NodeId]) -> &'a [NodeId] {
+        let range = self.subtree(root);
+        let from = nodes.partition_point(|&n| n < range.start);
+        let to = nodes.partition_point(|&n| n < range.end);
+        &nodes[from..to]
+    }
+
     /// Whether a node of `root`'s subtree (`root` included) is one of `nodes` (sorted).
     pub fn subtree_holds(&self, root: NodeId, nodes: &[NodeId]) -> bool {
         let range = self.subtree(root);
         let i = nodes.partition_point(|&n| n < range.start);
         nodes.get(i).is_some_and(|&n| n < range.end)
+    }
+
+    /// The `Name` nodes spelt `name` within `root`'s subtree, in source order.
+    pub fn names_in(&self, name: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.names.get_or_init(|| {
+            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
+            for (id, n) in self.nodes.iter().enumerate() {
+                if let Kind::Name(name) = &n.kind {
+                    t.entry(name.clone()).or_default().push(id as NodeId);
+                }
+            }
+            t
+        });
+        table.get(name).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The nodes of `root`'s subtree that hold a `Name` spelt as one of `names`: the names and
+    /// their ancestors up to `root`, sorted. A scan of the subtree for a node built around one
+    /// of the names (a call on it, a `return` of it) needs to look only at these.
+    pub fn holders_of(&self, names: &[&str], root: NodeId) -> Vec<NodeId> {
+        let mut seen = HashSet::new();
+        for name in names {
+            for &n in self.names_in(name, root) {
+                let mut cur = n;
+                while seen.insert(cur) && cur != root {
+                    match self.parent(cur) {
+                        Some(p) => cur = p,
+                        None => break,
+                    }
+                }
+            }
+        }
+        let mut out: Vec<NodeId> = seen.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// The members `self.property`, `this.property`, `cls.property` within `root`'s subtree,
+    /// in source order.
+    pub fn self_members_in(&self, property: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.self_members.get_or_init(|| {
+            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
+            for (id, n) in self.nodes.iter().enumerate() {
+                if let Kind::Member { object, property } = &n.kind {
+                    if matches!(self.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls")
+                    {
+                        t.entry(property.clone()).or_default().push(id as NodeId);
+                    }
+                }
+            }
+            t
+        });
+        table.get(property).map_or(&[], |l| self.within(root, l))
     }
 
     /// Assignments (with or without a value) whose target is the path `path` as

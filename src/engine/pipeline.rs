@@ -342,6 +342,7 @@ fn analyse(
         role: role.role,
         rule: "",
         out: Vec::new(),
+        at: HashMap::new(),
     };
     // The per-file time budget, checked before each node that some rule looks at.
     let mut stopped = None;

@@ -952,11 +952,10 @@ fn awaited_somehow(ast: &Ast, call: NodeId) -> bool {
                     return false;
                 };
                 let scope = ast.enclosing_function(p).unwrap_or(crate::ast::ROOT);
-                return ast.subtree(scope).any(|n| match ast.kind(n) {
-                    Kind::Await(inner) => {
-                        ast.path_of(ast.unwrap_expr(*inner)).as_deref() == Some(name.as_str())
-                    }
-                    _ => false,
+                // an `await` of it: above a use of the name, through wrappers only (once per
+                // function and name)
+                return ast.verdict_on("blocking:awaited", scope, &name, || {
+                    awaited_name(ast, scope, &name)
                 });
             }
             // `async with db.execute(..) as cursor:` (aiosqlite, asyncpg transactions)
@@ -969,6 +968,21 @@ fn awaited_somehow(ast: &Ast, call: NodeId) -> bool {
         cur = p;
     }
     false
+}
+
+/// Whether `name` is awaited in `scope`: an `await` whose operand, unwrapped, is `name`.
+fn awaited_name(ast: &Ast, scope: NodeId, name: &str) -> bool {
+    ast.paths_in(name, scope).iter().any(|&x| {
+        let mut cur = x;
+        while let Some(up) = ast.parent(cur).filter(|&up| ast.contains(scope, up)) {
+            match ast.kind(up) {
+                Kind::Await(inner) if *inner == cur => return true,
+                Kind::Other if ast.children(up).count() == 1 => cur = up,
+                _ => return false,
+            }
+        }
+        false
+    })
 }
 
 /// Where the receiver of a method call comes from: the qualified constructor path of the chain
@@ -1070,10 +1084,10 @@ fn bound_origin_depth(
     let field = var.starts_with("self.") || var.starts_with("this.");
     let home = named_function(ast, call);
     // fields: any assignment in the file; names: in the same function or at module level
-    let seen = if field {
-        ast.bindings_of(text, var)
+    let seen: Box<dyn Iterator<Item = Binding>> = if field {
+        Box::new(ast.bindings_of(text, var))
     } else {
-        ast.bindings_seen_from(text, var, home)
+        Box::new(ast.bindings_seen_from(text, var, home))
     };
     for b in seen {
         match b {

@@ -420,15 +420,29 @@ fn returns_early_when_set(ast: &Ast, globals: &[String], f: NodeId, target: &str
     if is_local(ast, globals, f, target) {
         return false;
     }
-    ast.subtree(f).any(|i| match ast.kind(i) {
-        Kind::If { cond, then, .. } => {
-            names_in(ast, *cond).iter().any(|n| n == target)
-                && then.iter().any(|&s| {
-                    ast.subtree(s)
-                        .any(|j| matches!(ast.kind(j), Kind::Return(_)))
-                })
+    // once per function and target; the `if`s to look at test the target in their condition
+    ast.verdict_on("lifecycle:returns-early", f, target, || {
+        let mut ifs = std::collections::BTreeSet::new();
+        for &x in ast.paths_in(target, f) {
+            for a in ast.ancestors(x) {
+                if a < f {
+                    break;
+                }
+                if matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, x)) {
+                    ifs.insert(a);
+                }
+            }
         }
-        _ => false,
+        ifs.into_iter().any(|i| match ast.kind(i) {
+            Kind::If { cond, then, .. } => {
+                names_in(ast, *cond).iter().any(|n| n == target)
+                    && then.iter().any(|&s| {
+                        ast.subtree(s)
+                            .any(|j| matches!(ast.kind(j), Kind::Return(_)))
+                    })
+            }
+            _ => false,
+        })
     })
 }
 

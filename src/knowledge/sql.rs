@@ -663,7 +663,21 @@ impl<'a> Trace<'a> {
     ) -> Option<Dynamic> {
         let ast = self.ast;
         let scope = ast.enclosing_function(at).unwrap_or(0);
-        for id in ast.subtree(scope) {
+        // Both shapes hold a `name` between `from` and `at`: look only at what holds one.
+        let mut holders = std::collections::BTreeSet::new();
+        for &x in ast.names_in(name, scope) {
+            if x <= from || x >= at {
+                continue;
+            }
+            let mut cur = x;
+            while cur > from && holders.insert(cur) {
+                match ast.parent(cur) {
+                    Some(p) if ast.contains(scope, p) => cur = p,
+                    _ => break,
+                }
+            }
+        }
+        for id in holders {
             if id <= from || id >= at {
                 continue;
             }
@@ -1157,7 +1171,13 @@ impl<'a> Trace<'a> {
         };
         let n = n.clone();
         let scope = ast.enclosing_function(at).unwrap_or(0);
-        ast.subtree(scope).any(|id| {
+        // an `if` whose branch holds `at` is one of its ancestors
+        let mut ifs = ast
+            .ancestors(at)
+            .take_while(|&a| a >= scope)
+            .collect::<Vec<_>>();
+        ifs.reverse();
+        ifs.into_iter().any(|id| {
             let Kind::If { cond, then, .. } = ast.kind(id) else {
                 return false;
             };
@@ -1205,7 +1225,23 @@ impl<'a> Trace<'a> {
         let Some(scope) = ast.enclosing_function(at) else {
             return false;
         };
-        ast.subtree(scope).take_while(|&id| id < at).any(|id| {
+        // the `if`s of the function whose condition holds `n`, in source order (once per
+        // function and name): only they can guard it
+        let ifs = ast.memo_on("sql:guard-ifs", scope, n, || {
+            let mut ifs = std::collections::BTreeSet::new();
+            for &x in ast.names_in(n, scope) {
+                for a in ast.ancestors(x) {
+                    if a < scope {
+                        break;
+                    }
+                    if matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, x)) {
+                        ifs.insert(a);
+                    }
+                }
+            }
+            ifs.into_iter().collect::<Vec<NodeId>>()
+        });
+        ifs.iter().copied().take_while(|&id| id < at).any(|id| {
             let Kind::If { cond, then, .. } = ast.kind(id) else {
                 return false;
             };

@@ -429,30 +429,39 @@ fn instantiated_in_handler(cx: &Ctx, ctor_fn: NodeId) -> Option<(String, NodeId,
 /// `Arc::new(pool)`), stored in a field, a module variable or a struct/object, or handed to the
 /// app state.
 fn escapes(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast
+        .verdict_on("cpr:escapes", func, var, || escapes_uncached(cx, func, var))
+}
+
+fn escapes_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
     let f = ast.function(func).expect("function");
     if ast.lang == Lang::Rust && f.body.last().is_some_and(|&t| carries(cx, t, var)) {
         return true;
     }
-    ast.subtree(func).any(|n| match ast.kind(n) {
-        Kind::Return(Some(v)) => carries(cx, *v, var),
-        Kind::Assign {
-            target,
-            value: Some(v),
-            ..
-        } => {
-            carries(cx, *v, var)
-                && ast
-                    .path_of(ast.unwrap_expr(*target))
-                    .is_some_and(|t| t.contains(['.', ':']) || module_level_name(cx, &t))
-        }
-        Kind::Object { entries, .. } => entries.iter().any(|e| carries(cx, e.value, var)),
-        Kind::Call(c) => {
-            connections::is_app_state_call(ast, n)
-                && c.args.iter().any(|a| carries(cx, a.value, var))
-        }
-        _ => false,
-    })
+    // every node below that could carry `var` holds it
+    ast.holders_of(&[var], func)
+        .into_iter()
+        .any(|n| match ast.kind(n) {
+            Kind::Return(Some(v)) => carries(cx, *v, var),
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } => {
+                carries(cx, *v, var)
+                    && ast
+                        .path_of(ast.unwrap_expr(*target))
+                        .is_some_and(|t| t.contains(['.', ':']) || module_level_name(cx, &t))
+            }
+            Kind::Object { entries, .. } => entries.iter().any(|e| carries(cx, e.value, var)),
+            Kind::Call(c) => {
+                connections::is_app_state_call(ast, n)
+                    && c.args.iter().any(|a| carries(cx, a.value, var))
+            }
+            _ => false,
+        })
 }
 
 /// Whether an expression evaluates to `var` (possibly wrapped or cloned).
@@ -481,9 +490,21 @@ fn carries(cx: &Ctx, expr: NodeId, var: &str) -> bool {
 /// ..)`, `LISTEN`, pub/sub) or a worker loop that uses it on every iteration.
 fn long_lived(cx: &Ctx, func: NodeId, ctor: NodeId, var: &str) -> bool {
     let ast = cx.ast;
+    // what does not depend on `ctor`, once per function and variable
+    let keeps = ast.memo_on("cpr:long-lived", func, var, || {
+        listeners_and_loops(cx, func, var)
+    });
+    let (listens, loops) = &*keeps;
+    *listens || loops.iter().any(|&l| !ast.contains(l, ctor))
+}
+
+/// For [`long_lived`]: whether `func` listens on `var`, and its loops (comprehensions aside)
+/// that use `var` or what is derived from it.
+fn listeners_and_loops(cx: &Ctx, func: NodeId, var: &str) -> (bool, Vec<NodeId>) {
+    let ast = cx.ast;
     // the connection and what is derived from it (`cur = conn.cursor()`)
     let mut names = vec![var.to_string()];
-    for n in ast.subtree(func) {
+    for n in ast.holders_of(&[var], func) {
         if let Kind::Assign {
             target,
             value: Some(v),
@@ -499,30 +520,39 @@ fn long_lived(cx: &Ctx, func: NodeId, ctor: NodeId, var: &str) -> bool {
             }
         }
     }
-    ast.subtree(func).any(|n| match ast.kind(n) {
-        Kind::Call(c) => {
-            ast.callee_name(c)
-                .is_some_and(|m| connections::LISTEN_METHODS.contains(&m))
-                && ast
-                    .receiver(c)
-                    .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
-                    .is_some_and(|p| p == var)
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut listens = false;
+    let mut loops = Vec::new();
+    for n in ast.holders_of(&names, func) {
+        match ast.kind(n) {
+            Kind::Call(c) => {
+                listens |= ast
+                    .callee_name(c)
+                    .is_some_and(|m| connections::LISTEN_METHODS.contains(&m))
+                    && ast
+                        .receiver(c)
+                        .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                        .is_some_and(|p| p == var);
+            }
+            // (a loop among the holders holds one of the names)
+            Kind::Loop(l) if l.kind != crate::ast::LoopKind::Comprehension => loops.push(n),
+            _ => {}
         }
-        Kind::Loop(l) => {
-            l.kind != crate::ast::LoopKind::Comprehension
-                && !ast.contains(n, ctor)
-                && ast
-                    .subtree(n)
-                    .any(|m| matches!(ast.kind(m), Kind::Name(v) if names.contains(v)))
-        }
-        _ => false,
-    })
+    }
+    (listens, loops)
 }
 
 /// Whether `func` closes `var` (`conn.close()`, `await client.end()`, `drop(pool)`).
 fn disposed(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast.verdict_on("cpr:disposed", func, var, || {
+        disposed_uncached(cx, func, var)
+    })
+}
+
+fn disposed_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
-    ast.subtree(func).any(|n| {
+    ast.holders_of(&[var], func).into_iter().any(|n| {
         connections::is_dispose_of(ast, n, var)
             || ast.call(n).is_some_and(|c| {
                 ast.path_of(c.callee).as_deref() == Some("drop")
@@ -534,8 +564,14 @@ fn disposed(cx: &Ctx, func: NodeId, var: &str) -> bool {
 /// Whether `func` runs queries or commands through `var` (`client.query(..)`,
 /// `conn.cursor()`, `fetch_one(&pool)`, `db.collection(..)`).
 fn used(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast
+        .verdict_on("cpr:used", func, var, || used_uncached(cx, func, var))
+}
+
+fn used_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
-    ast.subtree(func).any(|n| {
+    ast.holders_of(&[var], func).into_iter().any(|n| {
         let Some(c) = ast.call(n) else {
             return false;
         };
