@@ -373,8 +373,8 @@ impl Ast {
     }
     /// The innermost enclosing function (lambdas and closures included).
     pub fn enclosing_function(&self, id: NodeId) -> Option<NodeId> {
-        self.ancestors(id)
-            .find(|&a| matches!(self.kind(a), Kind::Function(_)))
+        let f = self.lookup.function_of(self)[id as usize];
+        (f != NodeId::MAX).then_some(f)
     }
     pub fn function(&self, id: NodeId) -> Option<&Function> {
         match self.kind(id) {

@@ -192,7 +192,8 @@ impl FileFacts {
     /// The handler enclosing a node (the innermost named function that is a handler, or a
     /// handler callback).
     pub fn enclosing_handler(&self, ast: &Ast, id: NodeId) -> Option<NodeId> {
-        ast.ancestors(id).find(|a| self.handlers.contains_key(a))
+        ast.function_ancestors(id)
+            .find(|a| self.handlers.contains_key(a))
     }
     pub fn function_named(&self, name: &str) -> Option<&FnFact> {
         self.functions_named(name).next()

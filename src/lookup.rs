@@ -24,12 +24,68 @@ pub struct Lookup {
     names: OnceLock<HashMap<String, Vec<NodeId>>>,
     paths: OnceLock<HashMap<String, Vec<NodeId>>>,
     self_members: OnceLock<HashMap<String, Vec<NodeId>>>,
+    function_of: OnceLock<Vec<NodeId>>,
+    frame_of: OnceLock<Vec<NodeId>>,
     marked: Mutex<HashMap<&'static str, Arc<[NodeId]>>>,
-    memos: Mutex<HashMap<(&'static str, NodeId, String), Memo>>,
+    memos: Mutex<HashMap<(&'static str, NodeId), HashMap<String, Memo>>>,
     firsts: Mutex<HashMap<(&'static str, String), NodeId>>,
 }
 
 type Memo = Arc<dyn std::any::Any + Send + Sync>;
+
+impl Lookup {
+    /// For each node, its innermost enclosing function (`NodeId::MAX`: none), in one pass
+    /// (a parent comes before its children).
+    pub(crate) fn function_of(&self, ast: &Ast) -> &[NodeId] {
+        self.function_of
+            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_))))
+    }
+
+    /// For each node, its innermost enclosing loop or function (`NodeId::MAX`: none).
+    fn frame_of(&self, ast: &Ast) -> &[NodeId] {
+        self.frame_of
+            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_) | Kind::Loop(_))))
+    }
+}
+
+/// For each node, its nearest proper ancestor whose kind passes `pick` (`NodeId::MAX`: none).
+fn nearest(ast: &Ast, pick: impl Fn(&Kind) -> bool) -> Vec<NodeId> {
+    let mut out: Vec<NodeId> = Vec::with_capacity(ast.nodes.len());
+    for (id, n) in ast.nodes.iter().enumerate() {
+        let p = n.parent as usize;
+        let f = if p == id {
+            NodeId::MAX
+        } else if pick(&ast.nodes[p].kind) {
+            n.parent
+        } else {
+            out[p]
+        };
+        out.push(f);
+    }
+    out
+}
+
+impl Ast {
+    /// The enclosing functions of `id`, innermost first.
+    pub fn function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let table = self.lookup.function_of(self);
+        let first = table[id as usize];
+        std::iter::successors((first != NodeId::MAX).then_some(first), move |&f| {
+            let up = table[f as usize];
+            (up != NodeId::MAX).then_some(up)
+        })
+    }
+
+    /// The enclosing loops and functions of `id`, innermost first.
+    pub fn loop_and_function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let table = self.lookup.frame_of(self);
+        let first = table[id as usize];
+        std::iter::successors((first != NodeId::MAX).then_some(first), move |&f| {
+            let up = table[f as usize];
+            (up != NodeId::MAX).then_some(up)
+        })
+    }
+}
 
 /// A plain assignment (`x = v`, `let x = v`, `a, b = v`).
 #[derive(Clone, Copy, Debug)]
@@ -351,14 +407,16 @@ impl Ast {
             .memos
             .lock()
             .ok()
-            .and_then(|m| m.get(&(key, node, text.to_string())).cloned())
+            .and_then(|m| m.get(&(key, node)).and_then(|t| t.get(text)).cloned())
             .and_then(|v| v.downcast::<T>().ok());
         if let Some(v) = known {
             return v;
         }
         let v = Arc::new(f());
         if let Ok(mut m) = self.lookup.memos.lock() {
-            m.insert((key, node, text.to_string()), v.clone());
+            m.entry((key, node))
+                .or_default()
+                .insert(text.to_string(), v.clone());
         }
         v
     }

@@ -988,13 +988,15 @@ impl<'a> Trace<'a> {
 
     /// A comprehension/loop variable over a constant collection (`for c in COLUMNS`).
     fn bound_to_constant(&self, id: NodeId, name: &str, depth: u8) -> bool {
-        self.ast.ancestors(id).any(|a| match self.ast.kind(a) {
-            Kind::Loop(l) => {
-                l.bindings.iter().any(|b| b == name)
-                    && l.iter.is_some_and(|it| self.is_constant(it, a, depth + 1))
-            }
-            _ => false,
-        })
+        self.ast
+            .loop_and_function_ancestors(id)
+            .any(|a| match self.ast.kind(a) {
+                Kind::Loop(l) => {
+                    l.bindings.iter().any(|b| b == name)
+                        && l.iter.is_some_and(|it| self.is_constant(it, a, depth + 1))
+                }
+                _ => false,
+            })
     }
 
     /// A query on the database's own catalog, or its rows (`db.execute("SHOW PROCESSLIST")`,
@@ -1020,18 +1022,7 @@ impl<'a> Trace<'a> {
                         .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
                     {
                         let scope = ast.enclosing_function(at).unwrap_or(0);
-                        let ran = ast
-                            .subtree(scope)
-                            .take_while(|&id| id < at)
-                            .filter_map(|id| ast.call(id))
-                            .filter(|x| {
-                                ast.receiver(x)
-                                    .and_then(|xr| ast.path_of(ast.unwrap_expr(xr)))
-                                    .is_some_and(|p| p == r)
-                                    && matches!(ast.callee_name(x), Some("execute" | "query"))
-                            })
-                            .last();
-                        if let Some(x) = ran {
+                        if let Some(x) = last_run_on(ast, &r, scope, at) {
                             return self.literal_sql(x).is_some_and(is_catalog_query);
                         }
                     }
@@ -1546,6 +1537,48 @@ fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeI
         return ast.top_level_assignment(name, false);
     }
     found
+}
+
+/// The last `r.execute(..)`/`r.query(..)` in `scope` before `at`. Its receiver is a use of
+/// the path `r`, so only those are looked at, from the last one back.
+fn last_run_on<'t>(
+    ast: &'t Ast,
+    r: &str,
+    scope: NodeId,
+    at: NodeId,
+) -> Option<&'t crate::ast::Call> {
+    // the runs on `r` in the function, once per function and path
+    let runs = ast.memo_on("sql:runs-on", scope, r, || {
+        ast.paths_in(r, scope)
+            .iter()
+            .filter_map(|&x| run_on(ast, x))
+            .collect::<std::collections::BTreeSet<NodeId>>()
+            .into_iter()
+            .collect::<Vec<NodeId>>()
+    });
+    let before = &runs[..runs.partition_point(|&c| c < at)];
+    before.last().and_then(|&c| ast.call(c))
+}
+
+/// The `.execute(..)`/`.query(..)` call whose receiver is `x` (through wrappers).
+fn run_on(ast: &Ast, x: NodeId) -> Option<NodeId> {
+    // up through wrappers to the receiver of a method call
+    let mut obj = x;
+    let member = loop {
+        let up = ast.parent(obj)?;
+        match ast.kind(up) {
+            Kind::Await(inner) if *inner == obj => obj = up,
+            Kind::Other if ast.children(up).count() == 1 => obj = up,
+            Kind::Member { object, .. } if *object == obj => break up,
+            _ => return None,
+        }
+    };
+    let c = ast.parent(member)?;
+    let call = ast.call(c)?;
+    (call.callee == member
+        && ast.unwrap_expr(obj) == x
+        && matches!(ast.callee_name(call), Some("execute" | "query")))
+    .then_some(c)
 }
 
 /// A conditional guarded by membership in a constant allow-list:
