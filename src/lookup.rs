@@ -1,100 +1,59 @@
-//! Per-file lookup tables, built from a lowered file on first use and kept with its [`Ast`], so
-//! a rule that asks per node where a name is assigned, declared or imported, or who calls a
-//! function, does not rescan the whole file each time (that made a run quadratic in the size
-//! of a file). Each table answers exactly what the scan it replaces answered.
+//! Per-file lookup tables, built from a lowered file on first use and kept with its [`Ast`].
+//!
+//! A rule that asks, for every call, where a name was assigned, who calls a function, which
+//! loop or function is around a node, or what the function around it does with a variable,
+//! would otherwise rescan the file or the function each time: a run became quadratic in the
+//! size of a file (a generated 2 MB file took minutes). Each table answers exactly what the
+//! scan it replaces answered; lists of nodes are in source (pre-)order, so "the nodes of this
+//! subtree" is a range found by bisection ([`Ast::within`]).
+//!
+//! Rules also keep per-file answers here ([`Ast::memo`], [`Ast::verdict`]): a verdict about a
+//! loop, worked out once rather than again for every call inside the loop.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::{Ast, Kind, Lang, NodeId, ROOT};
 
+/// Nodes by a name or path, each list in source order.
+type Table = HashMap<String, Vec<NodeId>>;
+/// A per-file answer of any type.
+type Memo = Arc<dyn Any + Send + Sync>;
+/// Answers by (key, node), then by name or path.
+type Memos = HashMap<(&'static str, NodeId), HashMap<String, Memo>>;
+
 #[derive(Debug, Default)]
 pub struct Lookup {
-    assigned: OnceLock<HashMap<String, Vec<Assignment>>>,
-    top_assigned: OnceLock<HashMap<String, Vec<Assignment>>>,
-    module_items: OnceLock<ModuleItems>,
-    declared: OnceLock<HashMap<String, Vec<NodeId>>>,
-    calls: OnceLock<HashMap<String, Vec<NodeId>>>,
-    imports: OnceLock<HashMap<String, (String, String)>>,
-    bindings: OnceLock<HashMap<String, Bindings>>,
-    globals: OnceLock<HashSet<String>>,
-    depends: OnceLock<HashMap<String, String>>,
-    assigns_by_path: OnceLock<HashMap<String, Vec<NodeId>>>,
-    unwrapped_targets: OnceLock<HashMap<String, Vec<NodeId>>>,
-    names: OnceLock<HashMap<String, Vec<NodeId>>>,
-    paths: OnceLock<HashMap<String, Vec<NodeId>>>,
-    self_members: OnceLock<HashMap<String, Vec<NodeId>>>,
     function_of: OnceLock<Vec<NodeId>>,
     frame_of: OnceLock<Vec<NodeId>>,
+    names: OnceLock<Table>,
+    paths: OnceLock<Table>,
+    self_members: OnceLock<Table>,
+    calls: OnceLock<Table>,
+    assigned: OnceLock<HashMap<String, Vec<Assignment>>>,
+    top_assigned: OnceLock<HashMap<String, Vec<Assignment>>>,
+    targets: OnceLock<Table>,
+    unwrapped_targets: OnceLock<Table>,
+    declared: OnceLock<Table>,
+    module_items: OnceLock<ModuleItems>,
+    bindings: OnceLock<HashMap<String, Bindings>>,
+    imports: OnceLock<HashMap<String, (String, String)>>,
+    globals: OnceLock<HashSet<String>>,
+    depends: OnceLock<HashMap<String, String>>,
     marked: Mutex<HashMap<&'static str, Arc<[NodeId]>>>,
-    memos: Mutex<HashMap<(&'static str, NodeId), HashMap<String, Memo>>>,
+    memos: Mutex<Memos>,
     firsts: Mutex<HashMap<(&'static str, String), NodeId>>,
-}
-
-type Memo = Arc<dyn std::any::Any + Send + Sync>;
-
-impl Lookup {
-    /// For each node, its innermost enclosing function (`NodeId::MAX`: none), in one pass
-    /// (a parent comes before its children).
-    pub(crate) fn function_of(&self, ast: &Ast) -> &[NodeId] {
-        self.function_of
-            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_))))
-    }
-
-    /// For each node, its innermost enclosing loop or function (`NodeId::MAX`: none).
-    fn frame_of(&self, ast: &Ast) -> &[NodeId] {
-        self.frame_of
-            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_) | Kind::Loop(_))))
-    }
-}
-
-/// For each node, its nearest proper ancestor whose kind passes `pick` (`NodeId::MAX`: none).
-fn nearest(ast: &Ast, pick: impl Fn(&Kind) -> bool) -> Vec<NodeId> {
-    let mut out: Vec<NodeId> = Vec::with_capacity(ast.nodes.len());
-    for (id, n) in ast.nodes.iter().enumerate() {
-        let p = n.parent as usize;
-        let f = if p == id {
-            NodeId::MAX
-        } else if pick(&ast.nodes[p].kind) {
-            n.parent
-        } else {
-            out[p]
-        };
-        out.push(f);
-    }
-    out
-}
-
-impl Ast {
-    /// The enclosing functions of `id`, innermost first.
-    pub fn function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let table = self.lookup.function_of(self);
-        let first = table[id as usize];
-        std::iter::successors((first != NodeId::MAX).then_some(first), move |&f| {
-            let up = table[f as usize];
-            (up != NodeId::MAX).then_some(up)
-        })
-    }
-
-    /// The enclosing loops and functions of `id`, innermost first.
-    pub fn loop_and_function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        let table = self.lookup.frame_of(self);
-        let first = table[id as usize];
-        std::iter::successors((first != NodeId::MAX).then_some(first), move |&f| {
-            let up = table[f as usize];
-            (up != NodeId::MAX).then_some(up)
-        })
-    }
 }
 
 /// A plain assignment (`x = v`, `let x = v`, `a, b = v`).
 #[derive(Clone, Copy, Debug)]
-pub struct Assignment {
-    pub node: NodeId,
-    pub value: NodeId,
+struct Assignment {
+    node: NodeId,
+    value: NodeId,
     /// The target is the name itself, not a tuple or object pattern around it.
-    pub direct: bool,
-    pub augmented: bool,
+    direct: bool,
+    augmented: bool,
 }
 
 /// Where a path (`client`, `self.session`) gets a value: an assignment to it, or a Python
@@ -130,6 +89,184 @@ struct ModuleItems {
     names: HashSet<String>,
 }
 
+impl Lookup {
+    /// For each node, its innermost enclosing function (`NodeId::MAX`: none).
+    pub(crate) fn function_of(&self, ast: &Ast) -> &[NodeId] {
+        self.function_of
+            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_))))
+    }
+
+    /// For each node, its innermost enclosing loop or function (`NodeId::MAX`: none).
+    fn frame_of(&self, ast: &Ast) -> &[NodeId] {
+        self.frame_of
+            .get_or_init(|| nearest(ast, |k| matches!(k, Kind::Function(_) | Kind::Loop(_))))
+    }
+}
+
+// --- ancestors --------------------------------------------------------------------------------
+
+impl Ast {
+    /// The enclosing functions of `id`, innermost first.
+    pub fn function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        chain(self.lookup.function_of(self), id)
+    }
+
+    /// The enclosing loops and functions of `id`, innermost first.
+    pub fn loop_and_function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        chain(self.lookup.frame_of(self), id)
+    }
+}
+
+fn chain(table: &[NodeId], id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+    let up = move |n: NodeId| Some(table[n as usize]).filter(|&u| u != NodeId::MAX);
+    std::iter::successors(up(id), move |&n| up(n))
+}
+
+/// For each node, its nearest proper ancestor whose kind passes `pick` (`NodeId::MAX`: none),
+/// in one pass (a parent comes before its children).
+fn nearest(ast: &Ast, pick: impl Fn(&Kind) -> bool) -> Vec<NodeId> {
+    let mut out: Vec<NodeId> = Vec::with_capacity(ast.nodes.len());
+    for (id, n) in ast.nodes.iter().enumerate() {
+        let p = n.parent as usize;
+        let f = if p == id {
+            NodeId::MAX
+        } else if pick(&ast.nodes[p].kind) {
+            n.parent
+        } else {
+            out[p]
+        };
+        out.push(f);
+    }
+    out
+}
+
+// --- names, paths and calls -------------------------------------------------------------------
+
+impl Ast {
+    /// The nodes of `nodes` (sorted) inside `root`'s subtree (`root` included).
+    pub fn within<'a>(&self, root: NodeId, nodes: &'a [NodeId]) -> &'a [NodeId] {
+        let range = self.subtree(root);
+        let from = nodes.partition_point(|&n| n < range.start);
+        let to = nodes.partition_point(|&n| n < range.end);
+        &nodes[from..to]
+    }
+
+    /// Whether a node of `root`'s subtree (`root` included) is one of `nodes` (sorted).
+    pub fn subtree_holds(&self, root: NodeId, nodes: &[NodeId]) -> bool {
+        !self.within(root, nodes).is_empty()
+    }
+
+    /// The `Name` nodes spelt `name` within `root`'s subtree.
+    pub fn names_in(&self, name: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.names.get_or_init(|| {
+            index(self, |_, k| match k {
+                Kind::Name(n) => Some(n.clone()),
+                _ => None,
+            })
+        });
+        table.get(name).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The names and member chains within `root`'s subtree whose path ([`Ast::path_of`]) is
+    /// `path`.
+    pub fn paths_in(&self, path: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.paths.get_or_init(|| {
+            index(self, |id, k| match k {
+                Kind::Name(_) | Kind::Member { .. } => self.path_of(id),
+                _ => None,
+            })
+        });
+        table.get(path).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The members `self.property`, `this.property`, `cls.property` within `root`'s subtree.
+    pub fn self_members_in(&self, property: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.self_members.get_or_init(|| {
+            index(self, |_, k| match k {
+                Kind::Member { object, property }
+                    if matches!(self.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls") =>
+                {
+                    Some(property.clone())
+                }
+                _ => None,
+            })
+        });
+        table.get(property).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// The nodes of `root`'s subtree that hold a `Name` spelt as one of `names`: the names and
+    /// their ancestors up to `root`, sorted. A scan of the subtree for a node built around one
+    /// of the names (a call on it, a `return` of it) needs to look only at these.
+    pub fn holders_of(&self, names: &[&str], root: NodeId) -> Vec<NodeId> {
+        let mut seen = HashSet::new();
+        for name in names {
+            for &n in self.names_in(name, root) {
+                let mut cur = n;
+                while seen.insert(cur) && cur != root {
+                    match self.parent(cur) {
+                        Some(p) => cur = p,
+                        None => break,
+                    }
+                }
+            }
+        }
+        let mut out: Vec<NodeId> = seen.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Calls whose callee is the name `name` (as written, `a::b` included; a dotted name also
+    /// under its last segment) or a member `..name`, in source order.
+    pub fn calls_named(&self, name: &str) -> &[NodeId] {
+        let table = self.lookup.calls.get_or_init(|| {
+            let mut t = Table::new();
+            for (id, n) in self.nodes.iter().enumerate() {
+                let Kind::Call(c) = &n.kind else { continue };
+                let key = match self.kind(c.callee) {
+                    Kind::Name(n) => {
+                        if let Some((_, last)) = n.rsplit_once('.') {
+                            t.entry(last.to_string()).or_default().push(id as NodeId);
+                        }
+                        n
+                    }
+                    Kind::Member { property, .. } => property,
+                    _ => continue,
+                };
+                t.entry(key.clone()).or_default().push(id as NodeId);
+            }
+            t
+        });
+        table.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The first `Depends(..)`/`Security(..)`/`before_request(..)` call whose first argument
+    /// names `name` (its last segment): the called name.
+    pub fn dependency_call(&self, name: &str) -> Option<&str> {
+        let table = self.lookup.depends.get_or_init(|| {
+            let mut t = HashMap::new();
+            for n in &self.nodes {
+                let Kind::Call(c) = &n.kind else { continue };
+                let callee = self.callee_name(c).unwrap_or("");
+                if !matches!(
+                    callee,
+                    "Depends" | "Security" | "before_request" | "before_app_request"
+                ) {
+                    continue;
+                }
+                let Some(path) = self.positional(c).next().and_then(|a| self.path_of(a)) else {
+                    continue;
+                };
+                let last = path.rsplit('.').next().unwrap_or(&path).to_string();
+                t.entry(last).or_insert_with(|| callee.to_string());
+            }
+            t
+        });
+        table.get(name).map(String::as_str)
+    }
+}
+
+// --- assignments, declarations and imports ----------------------------------------------------
+
 impl Ast {
     /// The last plain assignment binding `name` in `[scope, at)` (`scope` is a function or the
     /// module and holds `at`); `direct` leaves out tuple and object patterns.
@@ -163,6 +300,50 @@ impl Ast {
             .map(|a| (a.node, a.value))
     }
 
+    /// Assignments (with or without a value) within `root`'s subtree whose target is the path
+    /// `path` as [`Ast::path_of`] writes it.
+    pub fn assignments_to_path_in(&self, path: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.targets.get_or_init(|| {
+            index(self, |_, k| match k {
+                Kind::Assign { target, .. } => self.path_of(*target),
+                _ => None,
+            })
+        });
+        table.get(path).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// Assignments within `root`'s subtree whose target, unwrapped ([`Ast::unwrap_expr`]), is
+    /// the path `path`.
+    pub fn assigns_unwrapped(&self, path: &str, root: NodeId) -> &[NodeId] {
+        let table = self.lookup.unwrapped_targets.get_or_init(|| {
+            index(self, |_, k| match k {
+                Kind::Assign { target, .. } => self.path_of(self.unwrap_expr(*target)),
+                _ => None,
+            })
+        });
+        table.get(path).map_or(&[], |l| self.within(root, l))
+    }
+
+    /// Whether `name` is declared (`const`, `let`, `var`, Rust `let`) anywhere in `scope`.
+    pub fn declared_in(&self, name: &str, scope: NodeId) -> bool {
+        let table = self.lookup.declared.get_or_init(|| {
+            index(self, |_, k| match k {
+                Kind::Assign {
+                    target,
+                    declared: true,
+                    ..
+                } => match self.kind(*target) {
+                    Kind::Name(n) => Some(n.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+        });
+        table
+            .get(name)
+            .is_some_and(|l| self.subtree_holds(scope, l))
+    }
+
     /// Whether a statement of the module assigns `path` (its target unwrapped, as
     /// [`Ast::path_of`] writes it).
     pub fn module_assigns_path(&self, path: &str) -> bool {
@@ -191,73 +372,6 @@ impl Ast {
             }
             m
         })
-    }
-
-    /// Whether `name` is declared (`const`, `let`, `var`, Rust `let`) anywhere in `scope`.
-    pub fn declared_in(&self, name: &str, scope: NodeId) -> bool {
-        let table = self.lookup.declared.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if let Kind::Assign {
-                    target,
-                    declared: true,
-                    ..
-                } = &n.kind
-                {
-                    if let Kind::Name(name) = self.kind(*target) {
-                        t.entry(name.clone()).or_default().push(id as NodeId);
-                    }
-                }
-            }
-            t
-        });
-        let Some(list) = table.get(name) else {
-            return false;
-        };
-        let range = self.subtree(scope);
-        let i = list.partition_point(|&n| n < range.start);
-        list.get(i).is_some_and(|&n| n < range.end)
-    }
-
-    /// Calls whose callee is the name `name` (as written, `a::b` included; a dotted name also
-    /// under its last segment) or a member `..name`, in source order.
-    pub fn calls_named(&self, name: &str) -> &[NodeId] {
-        let table = self.lookup.calls.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                let Kind::Call(c) = &n.kind else { continue };
-                let key = match self.kind(c.callee) {
-                    Kind::Name(n) => {
-                        if let Some((_, last)) = n.rsplit_once('.') {
-                            t.entry(last.to_string()).or_default().push(id as NodeId);
-                        }
-                        n
-                    }
-                    Kind::Member { property, .. } => property,
-                    _ => continue,
-                };
-                t.entry(key.clone()).or_default().push(id as NodeId);
-            }
-            t
-        });
-        table.get(name).map_or(&[], Vec::as_slice)
-    }
-
-    /// The module-level import that binds `local`: (module, imported name as written).
-    pub fn import_binding(&self, local: &str) -> Option<(&str, &str)> {
-        let table = self.lookup.imports.get_or_init(|| {
-            let mut t = HashMap::new();
-            for s in self.children(ROOT) {
-                if let Kind::Import(imp) = self.kind(s) {
-                    for (name, alias) in &imp.names {
-                        t.entry(alias.clone())
-                            .or_insert_with(|| (imp.module.clone(), name.clone()));
-                    }
-                }
-            }
-            t
-        });
-        table.get(local).map(|(m, n)| (m.as_str(), n.as_str()))
     }
 
     /// Every assignment to the path `var` (`client`, `self.session`) and, in Python, every
@@ -312,8 +426,8 @@ impl Ast {
         self.lookup.bindings.get_or_init(|| bindings(self, text))
     }
 
-    /// Names a Python `global` statement of this file declares (`global a, b`), read from the
-    /// statement's text. `text` is the file's text.
+    /// Whether a Python `global` statement of this file declares `name` (`global a, b`), read
+    /// from the statement's text. `text` is the file's text.
     pub fn declared_global(&self, text: &str, name: &str) -> bool {
         let set = self.lookup.globals.get_or_init(|| {
             let mut s = HashSet::new();
@@ -334,43 +448,37 @@ impl Ast {
         set.contains(name)
     }
 
-    /// The first `Depends(..)`/`Security(..)`/`before_request(..)` call whose first argument
-    /// names `name` (its last segment): the called name.
-    pub fn dependency_call(&self, name: &str) -> Option<&str> {
-        let table = self.lookup.depends.get_or_init(|| {
+    /// The module-level import that binds `local`: (module, imported name as written).
+    pub fn import_binding(&self, local: &str) -> Option<(&str, &str)> {
+        let table = self.lookup.imports.get_or_init(|| {
             let mut t = HashMap::new();
-            for n in &self.nodes {
-                let Kind::Call(c) = &n.kind else { continue };
-                let callee = self.callee_name(c).unwrap_or("");
-                if !matches!(
-                    callee,
-                    "Depends" | "Security" | "before_request" | "before_app_request"
-                ) {
-                    continue;
+            for s in self.children(ROOT) {
+                if let Kind::Import(imp) = self.kind(s) {
+                    for (name, alias) in &imp.names {
+                        t.entry(alias.clone())
+                            .or_insert_with(|| (imp.module.clone(), name.clone()));
+                    }
                 }
-                let Some(path) = self.positional(c).next().and_then(|a| self.path_of(a)) else {
-                    continue;
-                };
-                let last = path.rsplit('.').next().unwrap_or(&path).to_string();
-                t.entry(last).or_insert_with(|| callee.to_string());
             }
             t
         });
-        table.get(name).map(String::as_str)
+        table.get(local).map(|(m, n)| (m.as_str(), n.as_str()))
     }
 }
+
+// --- per-file answers of the rules ------------------------------------------------------------
 
 impl Ast {
     /// The nodes for which `pred` holds, in source order; computed once per file and `key`
     /// (one key per predicate).
     pub fn nodes_where(&self, key: &'static str, pred: fn(&Ast, NodeId) -> bool) -> Arc<[NodeId]> {
-        if let Some(v) = self
+        let known = self
             .lookup
             .marked
             .lock()
             .ok()
-            .and_then(|m| m.get(key).cloned())
-        {
+            .and_then(|m| m.get(key).cloned());
+        if let Some(v) = known {
             return v;
         }
         let v: Arc<[NodeId]> = (0..self.nodes.len() as NodeId)
@@ -385,7 +493,7 @@ impl Ast {
     /// `f()`, something about `node` that depends on nothing else, computed once per file and
     /// `key` (for a rule that would otherwise work it out again for every node inside `node`;
     /// one type per key).
-    pub fn memo<T: std::any::Any + Send + Sync>(
+    pub fn memo<T: Any + Send + Sync>(
         &self,
         key: &'static str,
         node: NodeId,
@@ -395,7 +503,7 @@ impl Ast {
     }
 
     /// [`Ast::memo`] about `node` and a name or path `text`.
-    pub fn memo_on<T: std::any::Any + Send + Sync>(
+    pub fn memo_on<T: Any + Send + Sync>(
         &self,
         key: &'static str,
         node: NodeId,
@@ -437,40 +545,6 @@ impl Ast {
         *self.memo_on(key, node, text, f)
     }
 
-    /// Assignments within `root`'s subtree whose target, unwrapped ([`Ast::unwrap_expr`]),
-    /// is the path `path` as [`Ast::path_of`] writes it, in source order.
-    pub fn assigns_unwrapped(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.unwrapped_targets.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if let Kind::Assign { target, .. } = &n.kind {
-                    if let Some(p) = self.path_of(self.unwrap_expr(*target)) {
-                        t.entry(p).or_default().push(id as NodeId);
-                    }
-                }
-            }
-            t
-        });
-        table.get(path).map_or(&[], |l| self.within(root, l))
-    }
-
-    /// The names and member chains within `root`'s subtree whose path ([`Ast::path_of`]) is
-    /// `path`, in source order.
-    pub fn paths_in(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.paths.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if matches!(n.kind, Kind::Name(_) | Kind::Member { .. }) {
-                    if let Some(p) = self.path_of(id as NodeId) {
-                        t.entry(p).or_default().push(id as NodeId);
-                    }
-                }
-            }
-            t
-        });
-        table.get(path).map_or(&[], |l| self.within(root, l))
-    }
-
     /// The first node (in the order of the calls) given for `key` and `text`: rules that
     /// visit nodes in source order use it to act once for many nodes that would all do the
     /// same thing.
@@ -489,97 +563,19 @@ impl Ast {
             .ok()
             .and_then(|m| m.get(&(key, text.to_string())).copied())
     }
+}
 
-    /// The nodes of `nodes` (sorted) inside `root`'s subtree (`root` included).
-    pub fn within<'a>(&self, root: NodeId, nodes: &'a [NodeId]) -> &'a [NodeId] {
-        let range = self.subtree(root);
-        let from = nodes.partition_point(|&n| n < range.start);
-        let to = nodes.partition_point(|&n| n < range.end);
-        &nodes[from..to]
-    }
+// --- building the tables ----------------------------------------------------------------------
 
-    /// Whether a node of `root`'s subtree (`root` included) is one of `nodes` (sorted).
-    pub fn subtree_holds(&self, root: NodeId, nodes: &[NodeId]) -> bool {
-        let range = self.subtree(root);
-        let i = nodes.partition_point(|&n| n < range.start);
-        nodes.get(i).is_some_and(|&n| n < range.end)
-    }
-
-    /// The `Name` nodes spelt `name` within `root`'s subtree, in source order.
-    pub fn names_in(&self, name: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.names.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if let Kind::Name(name) = &n.kind {
-                    t.entry(name.clone()).or_default().push(id as NodeId);
-                }
-            }
-            t
-        });
-        table.get(name).map_or(&[], |l| self.within(root, l))
-    }
-
-    /// The nodes of `root`'s subtree that hold a `Name` spelt as one of `names`: the names and
-    /// their ancestors up to `root`, sorted. A scan of the subtree for a node built around one
-    /// of the names (a call on it, a `return` of it) needs to look only at these.
-    pub fn holders_of(&self, names: &[&str], root: NodeId) -> Vec<NodeId> {
-        let mut seen = HashSet::new();
-        for name in names {
-            for &n in self.names_in(name, root) {
-                let mut cur = n;
-                while seen.insert(cur) && cur != root {
-                    match self.parent(cur) {
-                        Some(p) => cur = p,
-                        None => break,
-                    }
-                }
-            }
+/// Every node `key` gives a name or path to, by that name or path.
+fn index(ast: &Ast, key: impl Fn(NodeId, &Kind) -> Option<String>) -> Table {
+    let mut t = Table::new();
+    for (id, n) in ast.nodes.iter().enumerate() {
+        if let Some(k) = key(id as NodeId, &n.kind) {
+            t.entry(k).or_default().push(id as NodeId);
         }
-        let mut out: Vec<NodeId> = seen.into_iter().collect();
-        out.sort_unstable();
-        out
     }
-
-    /// The members `self.property`, `this.property`, `cls.property` within `root`'s subtree,
-    /// in source order.
-    pub fn self_members_in(&self, property: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.self_members.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if let Kind::Member { object, property } = &n.kind {
-                    if matches!(self.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls")
-                    {
-                        t.entry(property.clone()).or_default().push(id as NodeId);
-                    }
-                }
-            }
-            t
-        });
-        table.get(property).map_or(&[], |l| self.within(root, l))
-    }
-
-    /// Assignments (with or without a value) whose target is the path `path` as
-    /// [`Ast::path_of`] writes it, within `root`'s subtree, in source order.
-    pub fn assignments_to_path_in(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.assigns_by_path.get_or_init(|| {
-            let mut t: HashMap<String, Vec<NodeId>> = HashMap::new();
-            for (id, n) in self.nodes.iter().enumerate() {
-                if let Kind::Assign { target, .. } = &n.kind {
-                    if let Some(p) = self.path_of(*target) {
-                        t.entry(p).or_default().push(id as NodeId);
-                    }
-                }
-            }
-            t
-        });
-        let Some(list) = table.get(path) else {
-            return &[];
-        };
-        let range = self.subtree(root);
-        let from = list.partition_point(|&n| n < range.start);
-        let to = list.partition_point(|&n| n < range.end);
-        &list[from..to]
-    }
+    t
 }
 
 fn assigned(ast: &Ast) -> HashMap<String, Vec<Assignment>> {
@@ -648,7 +644,7 @@ fn top_assigned(ast: &Ast) -> HashMap<String, Vec<Assignment>> {
 fn bindings(ast: &Ast, text: &str) -> HashMap<String, Bindings> {
     let mut t: HashMap<String, Bindings> = HashMap::new();
     let named = |id: NodeId| {
-        ast.ancestors(id)
+        ast.function_ancestors(id)
             .find(|&a| ast.function(a).is_some_and(|f| f.name.is_some()))
     };
     for (id, n) in ast.nodes.iter().enumerate() {
@@ -701,4 +697,169 @@ fn bindings(ast: &Ast, text: &str) -> HashMap<String, Bindings> {
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ast::{Ast, Kind, NodeId, ROOT};
+    use crate::lang::{parse, Dialect};
+
+    const PY: &str = "\
+import requests as r
+from db import conn
+
+QUERY = 'SELECT 1'
+a, b = 1, 2
+
+def f(x):
+    q = 'x'
+    if x:
+        q = x
+        global G
+    for i in range(3):
+        q = q + i
+        g(q)
+    def inner():
+        q = 2
+        return q
+    return r.get(q)
+
+def g(y):
+    s = conn.cursor()
+    with open(y) as fh:
+        s.execute(fh.read())
+    return g(y)
+";
+
+    const TS: &str = "\
+import axios from 'axios';
+const api = axios.create();
+export function load(id: string) {
+  let url = '/a';
+  if (id) { url = '/b' + id; }
+  const { data, status } = await api.get(url);
+  return [data, status, load(id)];
+}
+app.get('/x', async (req, res) => {
+  const url = req.query.u;
+  res.json(await api.get(url));
+});
+";
+
+    fn asts() -> Vec<Ast> {
+        vec![
+            parse(Dialect::Python, PY).unwrap(),
+            parse(Dialect::TypeScript, TS).unwrap(),
+        ]
+    }
+
+    fn all(ast: &Ast) -> std::ops::Range<NodeId> {
+        0..ast.nodes.len() as NodeId
+    }
+
+    /// Every table against the scan it replaces, on every node and name of two files.
+    #[test]
+    fn tables_answer_what_a_scan_answers() {
+        for ast in asts() {
+            let names: Vec<String> = all(&ast)
+                .filter_map(|i| match ast.kind(i) {
+                    Kind::Name(n) => Some(n.clone()),
+                    _ => None,
+                })
+                .chain(["self.x".to_string(), "nothing".to_string()])
+                .collect();
+            let scopes: Vec<NodeId> = std::iter::once(ROOT)
+                .chain(all(&ast).filter(|&i| ast.function(i).is_some()))
+                .collect();
+            for id in all(&ast) {
+                assert_eq!(
+                    ast.enclosing_function(id),
+                    ast.ancestors(id)
+                        .find(|&a| matches!(ast.kind(a), Kind::Function(_)))
+                );
+                assert_eq!(
+                    ast.loop_and_function_ancestors(id).collect::<Vec<_>>(),
+                    ast.ancestors(id)
+                        .filter(|&a| matches!(ast.kind(a), Kind::Function(_) | Kind::Loop(_)))
+                        .collect::<Vec<_>>()
+                );
+            }
+            for name in &names {
+                for &scope in &scopes {
+                    let scan: Vec<NodeId> = ast
+                        .subtree(scope)
+                        .filter(|&i| matches!(ast.kind(i), Kind::Name(n) if n == name))
+                        .collect();
+                    assert_eq!(ast.names_in(name, scope), scan.as_slice());
+                    let scan: Vec<NodeId> = ast
+                        .subtree(scope)
+                        .filter(|&i| {
+                            matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. })
+                                && ast.path_of(i).as_deref() == Some(name.as_str())
+                        })
+                        .collect();
+                    assert_eq!(ast.paths_in(name, scope), scan.as_slice());
+                    let declared = ast.subtree(scope).any(|i| {
+                        matches!(ast.kind(i), Kind::Assign { target, declared: true, .. }
+                            if matches!(ast.kind(*target), Kind::Name(t) if t == name))
+                    });
+                    assert_eq!(ast.declared_in(name, scope), declared);
+                    let holders: Vec<NodeId> = ast
+                        .subtree(scope)
+                        .filter(|&i| {
+                            ast.subtree(i)
+                                .any(|j| matches!(ast.kind(j), Kind::Name(n) if n == name))
+                        })
+                        .collect();
+                    assert_eq!(ast.holders_of(&[name], scope), holders);
+                    for at in ast.subtree(scope) {
+                        let mut last = None;
+                        for i in ast.subtree(scope).take_while(|&i| i < at) {
+                            if let Kind::Assign {
+                                target,
+                                value: Some(v),
+                                augmented: false,
+                                ..
+                            } = ast.kind(i)
+                            {
+                                if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
+                                    last = Some((i, *v));
+                                }
+                            }
+                        }
+                        assert_eq!(ast.assignment_before(name, scope, at, true), last);
+                    }
+                }
+                let calls: Vec<NodeId> = all(&ast)
+                    .filter(|&i| {
+                        ast.call(i).is_some_and(|c| match ast.kind(c.callee) {
+                            Kind::Name(n) => n == name,
+                            Kind::Member { property, .. } => property == name,
+                            _ => false,
+                        })
+                    })
+                    .collect();
+                assert_eq!(ast.calls_named(name), calls.as_slice());
+            }
+        }
+    }
+
+    #[test]
+    fn memos_are_computed_once_per_key_node_and_text() {
+        let ast = &asts()[0];
+        let mut runs = 0;
+        for _ in 0..3 {
+            ast.verdict_on("test", 1, "a", || {
+                runs += 1;
+                true
+            });
+        }
+        assert!(!ast.verdict_on("test", 1, "b", || false));
+        assert!(*ast.memo("other", 1, || true));
+        assert_eq!(runs, 1);
+        assert_eq!(ast.first_of("k", "x".into(), 5), 5);
+        assert_eq!(ast.first_of("k", "x".into(), 9), 5);
+        assert_eq!(ast.first_known("k", "x"), Some(5));
+        assert_eq!(ast.first_known("k", "y"), None);
+    }
 }

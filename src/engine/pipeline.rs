@@ -716,3 +716,71 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCES: &[(&str, &str)] = &[
+        (
+            "a.py",
+            "import os\n\n@app.get(\n    '/x'\n)\ndef f(a,\n      b):  # x\n    q = (\"SELECT \"\n         f\"{a}\")\n    return [\n        x for x in b\n    ]\n\nclass C:\n    @property\n    def p(self): return 1\n",
+        ),
+        (
+            "a.ts",
+            "const q = `a ${b} c`;\nrouter.get('/x',\n  async (req, res) => {\n    res.json(await db.query(\n      'SELECT 1'));\n  });\n@Injectable()\nexport class S { constructor(private r: Repo) {} }\n",
+        ),
+        (
+            "a.rs",
+            "#[get(\"/x\")]\nasync fn f(\n    p: Pool,\n) -> Json<Vec<i64>> {\n    let v = sqlx::query(&format!(\"SELECT {}\", 1))\n        .fetch_all(&p)\n        .await;\n    Json(v)\n}\n",
+        ),
+    ];
+
+    /// The last line of the outermost node starting on `line`, scanning from the top.
+    fn scan_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
+        let mut end = line;
+        for n in &ast.nodes {
+            let l = file.line_of(n.span.start);
+            if l == line && !matches!(n.kind, Kind::Module(_)) {
+                end = end.max(file.line_of(n.span.end.saturating_sub(1).max(n.span.start)));
+            }
+            if l > line {
+                break;
+            }
+        }
+        end
+    }
+
+    #[test]
+    fn statement_ends_match_a_scan_from_the_top() {
+        for (path, src) in SOURCES {
+            let file = SourceFile::new(*path, src.to_string());
+            let dialect = Dialect::from_path(Path::new(path)).unwrap();
+            let ast = lang::parse(dialect, &file.text).unwrap();
+            let ends = statement_ends(&ast, &file);
+            for line in 1..=file.line_count() as u32 {
+                let end = ends.get(&line).copied().unwrap_or(line);
+                assert_eq!(end, scan_end(&ast, &file, line), "{path}:{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn outer_strings_cover_every_string() {
+        for (path, src) in SOURCES {
+            let dialect = Dialect::from_path(Path::new(path)).unwrap();
+            let ast = lang::parse(dialect, src).unwrap();
+            let outer = outer_strings(&ast);
+            assert!(outer.windows(2).all(|w| w[0].end <= w[1].start), "{path}");
+            for n in ast.nodes.iter().filter(|n| matches!(n.kind, Kind::Str(_))) {
+                assert!(
+                    outer
+                        .iter()
+                        .any(|o| o.start <= n.span.start && n.span.end <= o.end),
+                    "{path}: {:?}",
+                    n.span
+                );
+            }
+        }
+    }
+}
