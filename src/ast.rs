@@ -261,6 +261,8 @@ pub struct Ast {
     pub nodes: Vec<Node>,
     /// Set when the parser had to recover from syntax errors.
     pub has_errors: bool,
+    /// Lookup tables built on first use ([`crate::lookup`]).
+    pub(crate) lookup: crate::lookup::Lookup,
     /// The first syntax error the parser recovered from (tree-sitter ERROR or MISSING node).
     pub syntax_error: Option<SyntaxError>,
 }
@@ -382,8 +384,8 @@ impl Ast {
     }
     /// The innermost enclosing function (lambdas and closures included).
     pub fn enclosing_function(&self, id: NodeId) -> Option<NodeId> {
-        self.ancestors(id)
-            .find(|&a| matches!(self.kind(a), Kind::Function(_)))
+        let f = self.lookup.function_of(self)[id as usize];
+        (f != NodeId::MAX).then_some(f)
     }
     pub fn function(&self, id: NodeId) -> Option<&Function> {
         match self.kind(id) {
@@ -584,6 +586,7 @@ impl Builder {
             nodes: self.nodes,
             has_errors,
             syntax_error: None,
+            lookup: Default::default(),
         }
     }
 }

@@ -82,6 +82,8 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// `functions` by name, in order.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl FileFacts {
@@ -102,10 +104,19 @@ impl FileFacts {
     /// The handler enclosing a node (the innermost named function that is a handler, or a
     /// handler callback).
     pub fn enclosing_handler(&self, ast: &Ast, id: NodeId) -> Option<NodeId> {
-        ast.ancestors(id).find(|a| self.handlers.contains_key(a))
+        ast.function_ancestors(id)
+            .find(|a| self.handlers.contains_key(a))
     }
     pub fn function_named(&self, name: &str) -> Option<&FnFact> {
-        self.functions.iter().find(|f| f.name == name)
+        self.functions_named(name).next()
+    }
+    /// The functions of this file called `name` (methods of any class included), in order.
+    pub fn functions_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a FnFact> + 'a {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.functions[i])
     }
 }
 
@@ -271,6 +282,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             }
             _ => {}
         }
+    }
+    for (i, f) in facts.functions.iter().enumerate() {
+        facts.by_name.entry(f.name.clone()).or_default().push(i);
     }
     let shapes: Vec<_> = facts
         .functions

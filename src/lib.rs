@@ -12,6 +12,7 @@ pub mod imports;
 pub mod index;
 pub mod knowledge;
 pub mod lang;
+pub mod lookup;
 pub mod paths;
 pub mod registry;
 pub mod report;

@@ -51,8 +51,9 @@ type Directive = (bool, Vec<String>, Option<String>);
 /// A directive that suppresses nothing: the message and how to write it.
 type Malformed = (String, String);
 
-/// Finds the suppressions in a file. `statement_end(line)` gives the last line of the statement
-/// that starts on `line`.
+/// Finds the suppressions in a file. `strings` are the file's string literals, sorted and not
+/// overlapping; `statement_end(line)` gives the last line of the statement that starts on
+/// `line`.
 pub fn parse(
     file: &SourceFile,
     lang: Lang,
@@ -77,10 +78,10 @@ pub fn parse(
         let Some((opener, block)) = comment_opener(text, line_start, idx, lang, &blocks) else {
             continue;
         };
-        if strings
-            .iter()
-            .any(|s| s.start as usize <= opener && opener < s.end as usize)
-        {
+        // a marker inside a string literal is text, not a comment
+        let at = opener as u32;
+        let i = strings.partition_point(|s| s.start <= at);
+        if i > 0 && at < strings[i - 1].end {
             continue;
         }
         // A block comment ends at `*/`; an unclosed one at the end of the file.
@@ -348,9 +349,20 @@ fn next_code_line(file: &SourceFile, mut line: usize, lang: Lang) -> usize {
 }
 
 /// Whether a suppression covers the diagnostic; marks the suppression used.
-pub fn covers(sups: &mut [Suppression], d: &Diagnostic) -> bool {
-    for s in sups.iter_mut() {
-        if d.start.line < s.from || d.start.line > s.to {
+pub fn covers(sups: &mut [Suppression], lines: &Lines, d: &Diagnostic) -> bool {
+    let line = d.start.line;
+    let near = lines.short.get(&line).map_or(&[][..], Vec::as_slice);
+    // the suppressions covering the line, in order: the first that names the rule is used
+    let (mut a, mut b) = (near.iter().peekable(), lines.long.iter().peekable());
+    loop {
+        let i = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) if x < y => a.next(),
+            (_, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => return false,
+        };
+        let s = &mut sups[*i.expect("peeked")];
+        if line < s.from || line > s.to {
             continue;
         }
         if let Some(i) = s.rules.iter().position(|r| r == d.rule || r == "all") {
@@ -358,7 +370,31 @@ pub fn covers(sups: &mut [Suppression], d: &Diagnostic) -> bool {
             return true;
         }
     }
-    false
+}
+
+/// The suppressions of a file by the lines they cover, for [`covers`].
+#[derive(Debug, Default)]
+pub struct Lines {
+    /// Line -> suppressions covering a few lines each.
+    short: std::collections::HashMap<u32, Vec<usize>>,
+    /// Suppressions covering many lines (a whole function, the file).
+    long: Vec<usize>,
+}
+
+impl Lines {
+    pub fn new(sups: &[Suppression]) -> Lines {
+        let mut lines = Lines::default();
+        for (i, s) in sups.iter().enumerate() {
+            if s.to.saturating_sub(s.from) < 64 {
+                for l in s.from..=s.to {
+                    lines.short.entry(l).or_default().push(i);
+                }
+            } else {
+                lines.long.push(i);
+            }
+        }
+        lines
+    }
 }
 
 /// `unused-suppression` diagnostics for suppressions that matched nothing, and for those

@@ -593,6 +593,71 @@ fn unreadable_file() {
 }
 
 #[test]
+fn file_time_budget_turns_into_a_notice() {
+    // a budget of 0 stops the rules before the first node: every file gets the notice, no
+    // finding is made, and the run ends normally
+    let dir = project(&[
+        ("app.py", SQLI.as_bytes()),
+        (
+            "lib.ts",
+            b"export const x = 1;\nfetch(\"https://example.com\");\n",
+        ),
+        ("backlint.toml", b"max-file-seconds = 0\n"),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(findings(&report).is_empty(), "{report}");
+    let all = notices(&report);
+    for path in ["app.py", "lib.ts"] {
+        assert!(
+            all.iter().any(|(p, m)| p == path
+                && m.starts_with("stopped after 0 s at line ")
+                && m.contains("`max-file-seconds`")),
+            "no budget notice for {path}: {all:?}"
+        );
+    }
+    assert_eq!(report["summary"]["files_checked"], 2, "{report}");
+    // the default budget lets the same file finish
+    std::fs::remove_file(dir.path().join("backlint.toml")).unwrap();
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(notices(&report).is_empty(), "{report}");
+}
+
+#[test]
+fn max_file_size_is_a_config_key() {
+    let big = format!("{SQLI}{}", "# padding\n".repeat(300));
+    let dir = project(&[
+        ("big.py", big.as_bytes()),
+        ("app.py", SQLI.as_bytes()),
+        ("backlint.toml", b"max-file-size-mb = 0.001\n"),
+    ]);
+    let (_, report) = json(dir.path(), &[]);
+    assert_eq!(
+        findings(&report),
+        [("sql-injection".to_string(), "app.py".to_string())]
+    );
+    assert_eq!(
+        notices(&report),
+        [(
+            "big.py".to_string(),
+            "skipped: the file is 0.003 MB, over the 0.001 MB limit (`max-file-size-mb` in the \
+             configuration)"
+                .to_string()
+        )]
+    );
+    // stdin too
+    let r = backlint(dir.path())
+        .args(["check", "--format", "json", "--stdin-filename", "big.py"])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert!(findings(&report).is_empty(), "{report}");
+    assert!(notices(&report)[0].1.contains("`max-file-size-mb`"));
+}
+
+#[test]
 fn symlink_loop() {
     survives(&[("pkg/mod.py", CLEAN.as_bytes())], None, |dir| {
         std::os::unix::fs::symlink(dir.join("pkg"), dir.join("pkg/again")).unwrap();

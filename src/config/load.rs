@@ -32,6 +32,8 @@ const TOP_KEYS: &[&str] = &[
     "secrets",
     "knowledge",
     "roles",
+    "max-file-size-mb",
+    "max-file-seconds",
 ];
 const RULE_KEYS: &[&str] = &["severity"];
 const SECRETS_KEYS: &[&str] = &["patterns"];
@@ -295,6 +297,28 @@ impl Walk<'_> {
             .ok_or_else(|| self.expected(key, v, "a string"))
     }
 
+    /// A number >= 0 (integer or float), below a year of seconds or a million MB.
+    fn number(&self, v: &Spanned<DeValue>, key: &str) -> Result<f64, ConfigError> {
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+            _ => return Err(self.expected(key, v, "a number")),
+        };
+        match n {
+            Some(n) if (0.0..1e6).contains(&n) => Ok(n),
+            _ => Err(self.invalid(
+                key,
+                v.span(),
+                format!(
+                    "expected a number from 0 to 999999, found {}",
+                    &self.text[v.span()]
+                ),
+            )),
+        }
+    }
+
     fn strings<'a, 'i>(
         &self,
         v: &'a Spanned<DeValue<'i>>,
@@ -369,6 +393,13 @@ impl Walk<'_> {
                         .ok_or_else(|| self.expected(key, v, "true or false"))?
                 }
                 "exclude" => self.config.exclude = self.globs(v, key)?,
+                "max-file-size-mb" => {
+                    self.config.max_file_bytes = (self.number(v, key)? * super::MB) as u64
+                }
+                "max-file-seconds" => {
+                    self.config.max_file_time =
+                        std::time::Duration::from_secs_f64(self.number(v, key)?)
+                }
                 "test-paths" => self.test_paths = Some(self.globs(v, key)?),
                 "extend-test-paths" => self.extend_test_paths = self.globs(v, key)?,
                 "rules" => self.rule_table(v)?,
@@ -492,6 +523,8 @@ require-reason = true
 exclude = ["migrations/**"]
 test-paths = ["tests/**", "**/*_test.py"]
 extend-test-paths = ["qa/**"]
+max-file-size-mb = 2.5
+max-file-seconds = 30
 
 [rules.sql-injection]
 severity = "warning"
@@ -539,6 +572,29 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         assert_eq!(
             c.handler_decorators,
             ["api_route", "authenticated_endpoint"]
+        );
+        assert_eq!(c.max_file_bytes, 2_621_440);
+        assert_eq!(c.max_file_time, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn file_limits() {
+        let c = parse_str("").unwrap();
+        assert_eq!(c.max_file_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.max_file_time, std::time::Duration::from_secs(60));
+        let c = parse_str("max-file-seconds = 0\nmax-file-size-mb = 0").unwrap();
+        assert!(c.max_file_time.is_zero() && c.max_file_bytes == 0);
+        assert_eq!(
+            err("max-file-seconds = \"10s\""),
+            "invalid `max-file-seconds` in backlint.toml:1: expected a number, found string"
+        );
+        assert_eq!(
+            err("max-file-size-mb = -1"),
+            "invalid `max-file-size-mb` in backlint.toml:1: expected a number from 0 to 999999, found -1"
+        );
+        assert_eq!(
+            err("max-file-size = 5"),
+            "unknown key `max-file-size` in backlint.toml:1 (did you mean `max-file-size-mb`?)"
         );
     }
 

@@ -38,7 +38,18 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Whether a suppression must give a reason.
     pub require_reason: bool,
+    /// `max-file-size-mb`: larger files are skipped with a notice.
+    pub max_file_bytes: u64,
+    /// `max-file-seconds`: the rules stop on a file after this long, with a notice.
+    pub max_file_time: std::time::Duration,
 }
+
+/// Default `max-file-size-mb`.
+pub const DEFAULT_MAX_FILE_MB: f64 = 10.0;
+/// Default `max-file-seconds`.
+pub const DEFAULT_MAX_FILE_SECONDS: f64 = 60.0;
+/// The unit of `max-file-size-mb` (MiB).
+pub const MB: f64 = 1_048_576.0;
 
 /// Default test-code globs (RULES.md, `hardcoded-secret`).
 pub const DEFAULT_TEST_PATHS: &[&str] = &[
@@ -73,6 +84,8 @@ impl Default for Config {
             handler_decorators: Vec::new(),
             exclude: Vec::new(),
             require_reason: false,
+            max_file_bytes: (DEFAULT_MAX_FILE_MB * MB) as u64,
+            max_file_time: std::time::Duration::from_secs_f64(DEFAULT_MAX_FILE_SECONDS),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! What a rule sees while checking one file, and what it emits.
 
+use std::collections::HashMap;
+
 use crate::ast::{Ast, NodeId};
 use crate::config::Config;
 use crate::diagnostic::Condition;
@@ -50,6 +52,8 @@ pub struct Ctx<'a> {
     pub role: Role,
     pub(crate) rule: &'static str,
     pub(crate) out: Vec<Finding>,
+    /// Findings of `out` by rule and span, to drop repeats.
+    pub(crate) at: HashMap<(&'static str, Span), Vec<usize>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -65,7 +69,23 @@ impl<'a> Ctx<'a> {
             condition: None,
         }
     }
+    /// Adds a finding, unless the same rule already reported the same message with the same
+    /// condition at the same place (two constructions bound to one name both reaching a use).
     pub fn emit(&mut self, f: Finding) {
+        let same = self.at.get(&(f.rule, f.span)).is_some_and(|seen| {
+            seen.iter().any(|&i| {
+                let o = &self.out[i];
+                o.message == f.message
+                    && format!("{:?}", o.condition) == format!("{:?}", f.condition)
+            })
+        });
+        if same {
+            return;
+        }
+        self.at
+            .entry((f.rule, f.span))
+            .or_default()
+            .push(self.out.len());
         self.out.push(f);
     }
     /// The source text of a node.

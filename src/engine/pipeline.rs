@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use globset::GlobSet;
 use rayon::prelude::*;
@@ -94,7 +95,8 @@ pub struct FileOutcome {
     pub diagnostics: Vec<Diagnostic>,
     pub source: Option<Arc<SourceFile>>,
     pub notice: Option<String>,
-    /// A notice about a file that was still checked (it only partly parsed).
+    /// A notice about a file that was still checked, not completely (it only partly parsed, or
+    /// its rules were stopped by the time budget); the findings made are kept.
     pub note: Option<String>,
     pub suppressions: Vec<Suppression>,
     pub index: IndexPart,
@@ -151,7 +153,10 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
         None => path.to_path_buf(),
     };
     let file = FilePaths::new(path, abs, root, config);
-    let outcome = check_text(&file, text.to_string(), config, &dispatch, &globs);
+    let outcome = match too_big(text.len() as u64, config) {
+        Some(msg) => FileOutcome::skipped(&file, msg),
+        None => check_text(&file, text.to_string(), config, &dispatch, &globs),
+    };
     let uri_root = options
         .uri_root
         .clone()
@@ -175,6 +180,46 @@ fn with_base(config: &Config, root: &Path) -> Config {
 /// The repository root above the project root, else the project root.
 fn uri_root_of(root: &Path) -> PathBuf {
     crate::paths::git_root(root).unwrap_or_else(|| root.to_path_buf())
+}
+
+impl FileOutcome {
+    fn skipped(file: &FilePaths, notice: String) -> FileOutcome {
+        FileOutcome {
+            path: file.path.clone(),
+            rel: file.rel.clone(),
+            config_rel: file.config_rel.clone(),
+            diagnostics: Vec::new(),
+            source: None,
+            notice: Some(notice),
+            note: None,
+            suppressions: Vec::new(),
+            index: IndexPart::default(),
+            lines: 0,
+            role: FileRole::default(),
+        }
+    }
+}
+
+/// The notice for a file over `max-file-size-mb`.
+fn too_big(bytes: u64, config: &Config) -> Option<String> {
+    (bytes > config.max_file_bytes).then(|| {
+        format!(
+            "skipped: the file is {} MB, over the {} MB limit (`max-file-size-mb` in the configuration)",
+            mb(bytes as f64),
+            mb(config.max_file_bytes as f64)
+        )
+    })
+}
+
+/// Bytes in MB (MiB) for messages: `10`, `10.5`, `0.002`.
+fn mb(bytes: f64) -> String {
+    short(bytes / crate::config::MB)
+}
+
+/// A number with at most three decimals and no trailing zeros.
+fn short(n: f64) -> String {
+    let s = format!("{n:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Lints files and directories.
@@ -235,9 +280,6 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     report
 }
 
-/// Files over this size are skipped with a notice.
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
-
 fn check_path(
     file: &FilePaths,
     config: &Config,
@@ -245,29 +287,14 @@ fn check_path(
     globs: &Globs,
 ) -> FileOutcome {
     let path = file.path.as_path();
-    let empty = |msg: String| FileOutcome {
-        path: path.to_path_buf(),
-        rel: file.rel.clone(),
-        config_rel: file.config_rel.clone(),
-        diagnostics: Vec::new(),
-        source: None,
-        notice: Some(msg),
-        note: None,
-        suppressions: Vec::new(),
-        index: IndexPart::default(),
-        lines: 0,
-        role: FileRole::default(),
-    };
+    let empty = |msg: String| FileOutcome::skipped(file, msg);
     match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return empty(format!(
-                "skipped: file is {} MB, over the {} MB limit",
-                m.len() / 1_048_576,
-                MAX_FILE_BYTES / 1_048_576
-            ))
+        Ok(m) => {
+            if let Some(msg) = too_big(m.len(), config) {
+                return empty(msg);
+            }
         }
         Err(e) => return empty(format!("could not be read: {e}")),
-        _ => {}
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -371,6 +398,7 @@ fn check_text(
     outcome
 }
 
+/// Findings, suppressions, index part, role, and a notice when the rules were stopped.
 type Analysed = (
     Vec<Finding>,
     Vec<Suppression>,
@@ -387,6 +415,7 @@ fn analyse(
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> Result<Analysed, String> {
+    let started = Instant::now();
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
     let role = globs
@@ -415,9 +444,26 @@ fn analyse(
         role: role.role,
         rule: "",
         out: Vec::new(),
+        at: HashMap::new(),
     };
+    // The per-file time budget, checked before each node that some rule looks at.
+    let mut stopped = None;
     for (id, node) in ast.nodes.iter().enumerate() {
-        for &r in dispatch.for_kind(node.kind.tag()) {
+        let rules = dispatch.for_kind(node.kind.tag());
+        if rules.is_empty() {
+            continue;
+        }
+        if started.elapsed() >= config.max_file_time {
+            stopped = Some(format!(
+                "stopped after {} s at line {}: the rules did not finish on this file within \
+                 `max-file-seconds` ({} s); findings up to that line are reported",
+                secs(started.elapsed()),
+                file.line_of(node.span.start),
+                secs(config.max_file_time)
+            ));
+            break;
+        }
+        for &r in rules {
             if !enabled[r] {
                 continue;
             }
@@ -427,14 +473,10 @@ fn analyse(
         }
     }
     let findings = cx.out;
-    let string_spans: Vec<_> = ast
-        .nodes
-        .iter()
-        .filter(|n| matches!(n.kind, Kind::Str(_)))
-        .map(|n| n.span)
-        .collect();
+    let string_spans = outer_strings(&ast);
+    let ends = statement_ends(&ast, file);
     let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| {
-        statement_end(&ast, file, line)
+        ends.get(&line).copied().unwrap_or(line)
     });
     let index = IndexPart {
         path: file.path.clone(),
@@ -484,7 +526,11 @@ fn analyse(
         },
         sql: facts.sql,
     };
-    let note = ast.syntax_error.as_ref().map(|e| partly_parsed(file, e));
+    let parsed = ast.syntax_error.as_ref().map(|e| partly_parsed(file, e));
+    let note = match (parsed, stopped) {
+        (Some(p), Some(s)) => Some(format!("{p}; {s}")),
+        (p, s) => p.or(s),
+    };
     Ok((findings, suppressions, index, role, note))
 }
 
@@ -534,20 +580,47 @@ fn near(rest: &str) -> String {
     near
 }
 
-/// The last line (1-based) of the outermost node that starts on `line`, for suppressions that
-/// cover a whole multi-line statement.
-fn statement_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
-    let mut end = line;
-    for n in &ast.nodes {
-        let l = file.line_of(n.span.start);
-        if l == line && !matches!(n.kind, Kind::Module(_)) {
-            end = end.max(file.line_of(n.span.end.saturating_sub(1).max(n.span.start)));
-        }
-        if l > line {
-            break;
+/// Seconds for messages: `60`, `0.5`.
+fn secs(d: std::time::Duration) -> String {
+    short((d.as_secs_f64() * 10.0).round() / 10.0)
+}
+
+/// The string literals not inside another one, sorted (so they do not overlap).
+fn outer_strings(ast: &crate::ast::Ast) -> Vec<crate::source::Span> {
+    let mut all: Vec<_> = ast
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, Kind::Str(_)))
+        .map(|n| n.span)
+        .collect();
+    all.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    let mut out: Vec<crate::source::Span> = Vec::with_capacity(all.len());
+    for s in all {
+        match out.last() {
+            Some(last) if s.start < last.end => {}
+            _ => out.push(s),
         }
     }
-    end
+    out
+}
+
+/// For each line (1-based) a statement starts on, the last line of the outermost node that
+/// starts there, for suppressions that cover a whole multi-line statement. Nodes are met in
+/// source order; one that starts before a line already seen does not count (as a scan from
+/// the top that stops at the first node past the line would not see it).
+fn statement_ends(ast: &crate::ast::Ast, file: &SourceFile) -> HashMap<u32, u32> {
+    let mut ends: HashMap<u32, u32> = HashMap::new();
+    let mut furthest = 0;
+    for n in &ast.nodes {
+        let l = file.line_of(n.span.start);
+        furthest = furthest.max(l);
+        if l == furthest && !matches!(n.kind, Kind::Module(_)) {
+            let end = file.line_of(n.span.end.saturating_sub(1).max(n.span.start));
+            let e = ends.entry(l).or_insert(l);
+            *e = (*e).max(end);
+        }
+    }
+    ends
 }
 
 /// Turns findings into diagnostics (positions, fingerprints, GitHub line hashes) and returns
@@ -684,6 +757,7 @@ fn finish(
     }
     for mut o in files {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
+        let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {
             if !resolve(&mut d, &index, &o.rel) {
                 continue;
@@ -695,7 +769,8 @@ fn finish(
                 d.severity = *s;
             }
             // A finding below the minimum severity still uses its suppression.
-            if suppress::covers(&mut o.suppressions, &d) || d.severity < config.min_severity {
+            if suppress::covers(&mut o.suppressions, &lines, &d) || d.severity < config.min_severity
+            {
                 continue;
             }
             kept.push(d);
@@ -840,6 +915,74 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 message: format!("`{name}` runs `{}` here", f.site.what),
             });
             true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCES: &[(&str, &str)] = &[
+        (
+            "a.py",
+            "import os\n\n@app.get(\n    '/x'\n)\ndef f(a,\n      b):  # x\n    q = (\"SELECT \"\n         f\"{a}\")\n    return [\n        x for x in b\n    ]\n\nclass C:\n    @property\n    def p(self): return 1\n",
+        ),
+        (
+            "a.ts",
+            "const q = `a ${b} c`;\nrouter.get('/x',\n  async (req, res) => {\n    res.json(await db.query(\n      'SELECT 1'));\n  });\n@Injectable()\nexport class S { constructor(private r: Repo) {} }\n",
+        ),
+        (
+            "a.rs",
+            "#[get(\"/x\")]\nasync fn f(\n    p: Pool,\n) -> Json<Vec<i64>> {\n    let v = sqlx::query(&format!(\"SELECT {}\", 1))\n        .fetch_all(&p)\n        .await;\n    Json(v)\n}\n",
+        ),
+    ];
+
+    /// The last line of the outermost node starting on `line`, scanning from the top.
+    fn scan_end(ast: &crate::ast::Ast, file: &SourceFile, line: u32) -> u32 {
+        let mut end = line;
+        for n in &ast.nodes {
+            let l = file.line_of(n.span.start);
+            if l == line && !matches!(n.kind, Kind::Module(_)) {
+                end = end.max(file.line_of(n.span.end.saturating_sub(1).max(n.span.start)));
+            }
+            if l > line {
+                break;
+            }
+        }
+        end
+    }
+
+    #[test]
+    fn statement_ends_match_a_scan_from_the_top() {
+        for (path, src) in SOURCES {
+            let file = SourceFile::new(*path, src.to_string());
+            let dialect = Dialect::from_path(Path::new(path)).unwrap();
+            let ast = lang::parse(dialect, &file.text).unwrap();
+            let ends = statement_ends(&ast, &file);
+            for line in 1..=file.line_count() as u32 {
+                let end = ends.get(&line).copied().unwrap_or(line);
+                assert_eq!(end, scan_end(&ast, &file, line), "{path}:{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn outer_strings_cover_every_string() {
+        for (path, src) in SOURCES {
+            let dialect = Dialect::from_path(Path::new(path)).unwrap();
+            let ast = lang::parse(dialect, src).unwrap();
+            let outer = outer_strings(&ast);
+            assert!(outer.windows(2).all(|w| w[0].end <= w[1].start), "{path}");
+            for n in ast.nodes.iter().filter(|n| matches!(n.kind, Kind::Str(_))) {
+                assert!(
+                    outer
+                        .iter()
+                        .any(|o| o.start <= n.span.start && n.span.end <= o.end),
+                    "{path}: {:?}",
+                    n.span
+                );
+            }
         }
     }
 }

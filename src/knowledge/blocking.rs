@@ -17,6 +17,7 @@ use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
 use crate::imports::Imports;
 use crate::knowledge::orm;
+use crate::lookup::Binding;
 
 /// A blocking call as the rule reports it.
 #[derive(Clone, Debug)]
@@ -951,11 +952,10 @@ fn awaited_somehow(ast: &Ast, call: NodeId) -> bool {
                     return false;
                 };
                 let scope = ast.enclosing_function(p).unwrap_or(crate::ast::ROOT);
-                return ast.subtree(scope).any(|n| match ast.kind(n) {
-                    Kind::Await(inner) => {
-                        ast.path_of(ast.unwrap_expr(*inner)).as_deref() == Some(name.as_str())
-                    }
-                    _ => false,
+                // an `await` of it: above a use of the name, through wrappers only (once per
+                // function and name)
+                return ast.verdict_on("blocking:awaited", scope, &name, || {
+                    awaited_name(ast, scope, &name)
                 });
             }
             // `async with db.execute(..) as cursor:` (aiosqlite, asyncpg transactions)
@@ -968,6 +968,21 @@ fn awaited_somehow(ast: &Ast, call: NodeId) -> bool {
         cur = p;
     }
     false
+}
+
+/// Whether `name` is awaited in `scope`: an `await` whose operand, unwrapped, is `name`.
+fn awaited_name(ast: &Ast, scope: NodeId, name: &str) -> bool {
+    ast.paths_in(name, scope).iter().any(|&x| {
+        let mut cur = x;
+        while let Some(up) = ast.parent(cur).filter(|&up| ast.contains(scope, up)) {
+            match ast.kind(up) {
+                Kind::Await(inner) if *inner == cur => return true,
+                Kind::Other if ast.children(up).count() == 1 => cur = up,
+                _ => return false,
+            }
+        }
+        false
+    })
 }
 
 /// Where the receiver of a method call comes from: the qualified constructor path of the chain
@@ -1068,56 +1083,33 @@ fn bound_origin_depth(
 ) -> Option<String> {
     let field = var.starts_with("self.") || var.starts_with("this.");
     let home = named_function(ast, call);
-    for id in 0..ast.nodes.len() as NodeId {
-        match ast.kind(id) {
-            Kind::Assign {
-                target,
-                value: Some(v),
-                ..
-            } => {
-                if ast.path_of(*target).as_deref() != Some(var) {
-                    continue;
+    // fields: any assignment in the file; names: in the same function or at module level
+    let seen: Box<dyn Iterator<Item = Binding>> = if field {
+        Box::new(ast.bindings_of(text, var))
+    } else {
+        Box::new(ast.bindings_seen_from(text, var, home))
+    };
+    for b in seen {
+        match b {
+            Binding::Assign { value: v, .. } => {
+                if let Some(o) = expr_origin(ast, imports, v) {
+                    return Some(o);
                 }
-                let visible = field || {
-                    let owner = named_function(ast, id);
-                    owner.is_none() || owner == home
-                };
-                if visible {
-                    if let Some(o) = expr_origin(ast, imports, *v) {
-                        return Some(o);
-                    }
-                    if depth > 0 {
-                        if let Some(root) = expr_root_name(ast, *v).filter(|r| r != var) {
-                            if let Some(o) =
-                                bound_origin_depth(ast, imports, text, call, &root, depth - 1)
-                            {
-                                return Some(o);
-                            }
-                        }
-                    }
-                }
-            }
-            Kind::With { items, .. } if ast.lang == Lang::Python => {
-                for &item in items {
-                    let end = ast.span(item).end as usize;
-                    let after = text.get(end..).unwrap_or("");
-                    let after = after.trim_start();
-                    let Some(rest) = after.strip_prefix("as") else {
-                        continue;
-                    };
-                    let name: String = rest
-                        .trim_start()
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-                        .collect();
-                    if name == var {
-                        if let Some(o) = expr_origin(ast, imports, item) {
+                if depth > 0 {
+                    if let Some(root) = expr_root_name(ast, v).filter(|r| r != var) {
+                        if let Some(o) =
+                            bound_origin_depth(ast, imports, text, call, &root, depth - 1)
+                        {
                             return Some(o);
                         }
                     }
                 }
             }
-            _ => {}
+            Binding::WithItem(item) => {
+                if let Some(o) = expr_origin(ast, imports, item) {
+                    return Some(o);
+                }
+            }
         }
     }
     None

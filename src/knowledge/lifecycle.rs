@@ -430,14 +430,9 @@ fn is_local(ast: &Ast, globals: &[String], f: NodeId, name: &str) -> bool {
     if func.params.iter().any(|p| p.name == name) {
         return true;
     }
-    ast.subtree(f).any(|i| match ast.kind(i) {
-        Kind::Assign {
-            target, declared, ..
-        } => {
-            ast.path_of(*target).as_deref() == Some(name)
-                && (*declared || ast.lang == Lang::Python && !globals.iter().any(|g| g == name))
-        }
-        _ => false,
+    ast.assignments_to_path_in(name, f).iter().any(|&i| {
+        matches!(ast.kind(i), Kind::Assign { declared, .. }
+            if *declared || ast.lang == Lang::Python && !globals.iter().any(|g| g == name))
     })
 }
 
@@ -471,15 +466,29 @@ fn returns_early_when_set(ast: &Ast, globals: &[String], f: NodeId, target: &str
     if is_local(ast, globals, f, target) {
         return false;
     }
-    ast.subtree(f).any(|i| match ast.kind(i) {
-        Kind::If { cond, then, .. } => {
-            names_in(ast, *cond).iter().any(|n| n == target)
-                && then.iter().any(|&s| {
-                    ast.subtree(s)
-                        .any(|j| matches!(ast.kind(j), Kind::Return(_)))
-                })
+    // once per function and target; the `if`s to look at test the target in their condition
+    ast.verdict_on("lifecycle:returns-early", f, target, || {
+        let mut ifs = std::collections::BTreeSet::new();
+        for &x in ast.paths_in(target, f) {
+            for a in ast.ancestors(x) {
+                if a < f {
+                    break;
+                }
+                if matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, x)) {
+                    ifs.insert(a);
+                }
+            }
         }
-        _ => false,
+        ifs.into_iter().any(|i| match ast.kind(i) {
+            Kind::If { cond, then, .. } => {
+                names_in(ast, *cond).iter().any(|n| n == target)
+                    && then.iter().any(|&s| {
+                        ast.subtree(s)
+                            .any(|j| matches!(ast.kind(j), Kind::Return(_)))
+                    })
+            }
+            _ => false,
+        })
     })
 }
 
@@ -575,11 +584,12 @@ fn migration_path(ast: &Ast, c: &crate::ast::Call) -> bool {
 /// Such a function runs once, at start-up or from a command, whatever its name: the
 /// connection it opens for the migrations is not a per-request cost.
 pub fn runs_migrations(ast: &Ast, func: NodeId) -> bool {
-    ast.subtree(func).any(|id| {
+    let calls = ast.nodes_where("migration-calls", |ast, id| {
         ast.call(id).is_some_and(|c| {
             ast.callee_name(c)
                 .is_some_and(|n| MIGRATION_CALLS.contains(&n))
                 || migration_path(ast, c)
         })
-    })
+    });
+    ast.subtree_holds(func, &calls)
 }

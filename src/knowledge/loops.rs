@@ -153,17 +153,18 @@ pub struct PerItem {
 /// function defined inside a loop is not per item). Loops over a small literal collection
 /// (`for x in ["a", "b"]`) do not count.
 pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
-    let mut child = id;
-    for a in ast.ancestors(id) {
+    // only loops and functions decide; the others are passed over
+    for a in ast.loop_and_function_ancestors(id) {
         match ast.kind(a) {
             Kind::Loop(l) => {
-                // The iterable of a `for`/comprehension runs once, not per item.
-                if l.iter.is_some_and(|it| ast.contains(it, child)) {
-                    child = a;
+                // The iterable of a `for`/comprehension runs once, not per item (`id` is in
+                // it when the loop's child on the way to `id` is the iterable).
+                if l.iter
+                    .is_some_and(|it| ast.parent(it) == Some(a) && ast.contains(it, id))
+                {
                     continue;
                 }
                 if l.iter.is_some_and(|it| small_literal(ast, it)) {
-                    child = a;
                     continue;
                 }
                 let what = match l.kind {
@@ -187,7 +188,6 @@ pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
                         .receiver(c)
                         .or_else(|| ast.positional(c).find(|&x| x != a));
                     if iter.is_some_and(|it| small_literal(ast, it)) {
-                        child = a;
                         continue;
                     }
                     let bindings = f
@@ -210,7 +210,6 @@ pub fn per_item_context(ast: &Ast, id: NodeId) -> Option<PerItem> {
             }
             _ => {}
         }
-        child = a;
     }
     None
 }

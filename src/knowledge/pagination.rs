@@ -455,21 +455,8 @@ fn resolve_text(ast: &Ast, id: NodeId, depth: u8) -> Option<String> {
 /// and its value.
 pub fn assigned_value(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
-    let is_target = |id: NodeId| match ast.kind(id) {
-        Kind::Assign {
-            target,
-            value: Some(v),
-            augmented: false,
-            ..
-        } if matches!(ast.kind(*target), Kind::Name(t) if t == name) => Some((id, *v)),
-        _ => None,
-    };
-    let local = ast
-        .subtree(scope)
-        .take_while(|&id| id < at)
-        .filter_map(is_target)
-        .last();
-    local.or_else(|| ast.children(0).filter_map(is_target).last())
+    ast.assignment_before(name, scope, at, true)
+        .or_else(|| ast.top_level_assignment(name, true))
 }
 
 /// A visible `SELECT ... FROM` that returns many rows: no `LIMIT`/`FETCH FIRST`/`TOP`, no
@@ -874,24 +861,25 @@ impl Flow<'_> {
             return;
         }
         let scope = ast.enclosing_function(anchor).unwrap_or(0);
-        let end = ast.node(scope).end;
-        let mut limit = end;
-        let mut skip: Option<NodeId> = None;
-        let mut id = ast.node(anchor).end;
-        while id < end.min(limit) {
-            match ast.kind(id) {
-                Kind::Assign {
-                    target,
-                    augmented: false,
-                    ..
-                } if matches!(ast.kind(*target), Kind::Name(t) if *t == name) => {
-                    skip = Some(*target);
-                    limit = ast.node(id).end;
-                }
-                Kind::Name(n) if *n == name && skip != Some(id) => self.work.push(id),
-                _ => {}
+        let mut limit = ast.node(scope).end;
+        let from = ast.node(anchor).end;
+        // the names spelt `name` after the anchor; a plain assignment to one (its target)
+        // ends the search after that assignment
+        for &id in ast.names_in(&name, scope) {
+            if id < from {
+                continue;
             }
-            id += 1;
+            if id >= limit {
+                break;
+            }
+            let reassigned = ast.parent(id).filter(|&p| {
+                p >= from
+                    && matches!(ast.kind(p), Kind::Assign { target, augmented: false, .. } if *target == id)
+            });
+            match reassigned {
+                Some(p) => limit = ast.node(p).end,
+                None => self.work.push(id),
+            }
         }
     }
 }

@@ -663,7 +663,21 @@ impl<'a> Trace<'a> {
     ) -> Option<Dynamic> {
         let ast = self.ast;
         let scope = ast.enclosing_function(at).unwrap_or(0);
-        for id in ast.subtree(scope) {
+        // Both shapes hold a `name` between `from` and `at`: look only at what holds one.
+        let mut holders = std::collections::BTreeSet::new();
+        for &x in ast.names_in(name, scope) {
+            if x <= from || x >= at {
+                continue;
+            }
+            let mut cur = x;
+            while cur > from && holders.insert(cur) {
+                match ast.parent(cur) {
+                    Some(p) if ast.contains(scope, p) => cur = p,
+                    _ => break,
+                }
+            }
+        }
+        for id in holders {
             if id <= from || id >= at {
                 continue;
             }
@@ -974,13 +988,15 @@ impl<'a> Trace<'a> {
 
     /// A comprehension/loop variable over a constant collection (`for c in COLUMNS`).
     fn bound_to_constant(&self, id: NodeId, name: &str, depth: u8) -> bool {
-        self.ast.ancestors(id).any(|a| match self.ast.kind(a) {
-            Kind::Loop(l) => {
-                l.bindings.iter().any(|b| b == name)
-                    && l.iter.is_some_and(|it| self.is_constant(it, a, depth + 1))
-            }
-            _ => false,
-        })
+        self.ast
+            .loop_and_function_ancestors(id)
+            .any(|a| match self.ast.kind(a) {
+                Kind::Loop(l) => {
+                    l.bindings.iter().any(|b| b == name)
+                        && l.iter.is_some_and(|it| self.is_constant(it, a, depth + 1))
+                }
+                _ => false,
+            })
     }
 
     /// A query on the database's own catalog, or its rows (`db.execute("SHOW PROCESSLIST")`,
@@ -1006,18 +1022,7 @@ impl<'a> Trace<'a> {
                         .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
                     {
                         let scope = ast.enclosing_function(at).unwrap_or(0);
-                        let ran = ast
-                            .subtree(scope)
-                            .take_while(|&id| id < at)
-                            .filter_map(|id| ast.call(id))
-                            .filter(|x| {
-                                ast.receiver(x)
-                                    .and_then(|xr| ast.path_of(ast.unwrap_expr(xr)))
-                                    .is_some_and(|p| p == r)
-                                    && matches!(ast.callee_name(x), Some("execute" | "query"))
-                            })
-                            .last();
-                        if let Some(x) = ran {
+                        if let Some(x) = last_run_on(ast, &r, scope, at) {
                             return self.literal_sql(x).is_some_and(is_catalog_query);
                         }
                     }
@@ -1157,7 +1162,13 @@ impl<'a> Trace<'a> {
         };
         let n = n.clone();
         let scope = ast.enclosing_function(at).unwrap_or(0);
-        ast.subtree(scope).any(|id| {
+        // an `if` whose branch holds `at` is one of its ancestors
+        let mut ifs = ast
+            .ancestors(at)
+            .take_while(|&a| a >= scope)
+            .collect::<Vec<_>>();
+        ifs.reverse();
+        ifs.into_iter().any(|id| {
             let Kind::If { cond, then, .. } = ast.kind(id) else {
                 return false;
             };
@@ -1205,7 +1216,23 @@ impl<'a> Trace<'a> {
         let Some(scope) = ast.enclosing_function(at) else {
             return false;
         };
-        ast.subtree(scope).take_while(|&id| id < at).any(|id| {
+        // the `if`s of the function whose condition holds `n`, in source order (once per
+        // function and name): only they can guard it
+        let ifs = ast.memo_on("sql:guard-ifs", scope, n, || {
+            let mut ifs = std::collections::BTreeSet::new();
+            for &x in ast.names_in(n, scope) {
+                for a in ast.ancestors(x) {
+                    if a < scope {
+                        break;
+                    }
+                    if matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, x)) {
+                        ifs.insert(a);
+                    }
+                }
+            }
+            ifs.into_iter().collect::<Vec<NodeId>>()
+        });
+        ifs.iter().copied().take_while(|&id| id < at).any(|id| {
             let Kind::If { cond, then, .. } = ast.kind(id) else {
                 return false;
             };
@@ -1518,46 +1545,54 @@ pub fn caller_position(ast: &Ast, func: NodeId, idx: usize) -> Option<usize> {
 /// object destructuring (`sql, params = ..`) give the whole value.
 fn latest_assignment(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(at).unwrap_or(0);
-    let binds = |target: NodeId| match ast.kind(target) {
-        Kind::Name(t) => t == name,
-        Kind::Array(_) | Kind::Object { .. } => ast
-            .subtree(target)
-            .any(|n| matches!(ast.kind(n), Kind::Name(t) if t == name)),
-        _ => false,
-    };
-    let mut found = None;
-    for id in ast.subtree(scope) {
-        if id >= at {
-            break;
-        }
-        if let Kind::Assign {
-            target,
-            value: Some(v),
-            augmented: false,
-            ..
-        } = ast.kind(id)
-        {
-            if binds(*target) {
-                found = Some((id, *v));
-            }
-        }
-    }
+    let found = ast.assignment_before(name, scope, at, false);
     if found.is_none() && scope != 0 {
         // module-level constant: `QUERY = "..."`
-        for id in ast.children(0) {
-            if let Kind::Assign {
-                target,
-                value: Some(v),
-                ..
-            } = ast.kind(id)
-            {
-                if matches!(ast.kind(*target), Kind::Name(t) if t == name) {
-                    found = Some((id, *v));
-                }
-            }
-        }
+        return ast.top_level_assignment(name, false);
     }
     found
+}
+
+/// The last `r.execute(..)`/`r.query(..)` in `scope` before `at`. Its receiver is a use of
+/// the path `r`, so only those are looked at, from the last one back.
+fn last_run_on<'t>(
+    ast: &'t Ast,
+    r: &str,
+    scope: NodeId,
+    at: NodeId,
+) -> Option<&'t crate::ast::Call> {
+    // the runs on `r` in the function, once per function and path
+    let runs = ast.memo_on("sql:runs-on", scope, r, || {
+        ast.paths_in(r, scope)
+            .iter()
+            .filter_map(|&x| run_on(ast, x))
+            .collect::<std::collections::BTreeSet<NodeId>>()
+            .into_iter()
+            .collect::<Vec<NodeId>>()
+    });
+    let before = &runs[..runs.partition_point(|&c| c < at)];
+    before.last().and_then(|&c| ast.call(c))
+}
+
+/// The `.execute(..)`/`.query(..)` call whose receiver is `x` (through wrappers).
+fn run_on(ast: &Ast, x: NodeId) -> Option<NodeId> {
+    // up through wrappers to the receiver of a method call
+    let mut obj = x;
+    let member = loop {
+        let up = ast.parent(obj)?;
+        match ast.kind(up) {
+            Kind::Await(inner) if *inner == obj => obj = up,
+            Kind::Other if ast.children(up).count() == 1 => obj = up,
+            Kind::Member { object, .. } if *object == obj => break up,
+            _ => return None,
+        }
+    };
+    let c = ast.parent(member)?;
+    let call = ast.call(c)?;
+    (call.callee == member
+        && ast.unwrap_expr(obj) == x
+        && matches!(ast.callee_name(call), Some("execute" | "query")))
+    .then_some(c)
 }
 
 /// A conditional guarded by membership in a constant allow-list:

@@ -103,8 +103,8 @@ impl Rule for BlockingCallInAsync {
 fn callers_in_file(cx: &Ctx, name: &str) -> Vec<String> {
     let ast = cx.ast;
     let mut out = vec![name.to_string()];
-    for (i, n) in ast.nodes.iter().enumerate() {
-        let Kind::Call(c) = &n.kind else { continue };
+    for &i in ast.calls_named(name) {
+        let Some(c) = ast.call(i) else { continue };
         // `name(..)`, `self.name(..)`, `this.name(..)`: calls of this function, not of a
         // method of the same name on another object (`requests.get`)
         let calls_it = match ast.kind(c.callee) {
@@ -118,7 +118,7 @@ fn callers_in_file(cx: &Ctx, name: &str) -> Vec<String> {
         if !calls_it {
             continue;
         }
-        let caller = ast.ancestors(i as NodeId).find_map(|a| {
+        let caller = ast.ancestors(i).find_map(|a| {
             ast.function(a)
                 .and_then(|f| f.name.clone())
                 .or_else(|| ast.function(a).and_then(|_| http::assigned_name(ast, a)))

@@ -351,25 +351,8 @@ fn shared_path(cx: &Ctx, path: &str) -> bool {
 /// A name assigned or declared at module level, or declared `global` in a Python function.
 fn module_level_name(cx: &Ctx, name: &str) -> bool {
     let ast = cx.ast;
-    let top: &[NodeId] = match ast.kind(crate::ast::ROOT) {
-        Kind::Module(items) => items,
-        _ => &[],
-    };
-    let at_top = top.iter().any(|&i| match ast.kind(i) {
-        Kind::Assign { target, .. } => {
-            ast.path_of(ast.unwrap_expr(*target)).as_deref() == Some(name)
-        }
-        _ => false,
-    });
-    at_top
-        || ast.lang == Lang::Python
-            && ast.nodes.iter().enumerate().any(|(i, n)| {
-                matches!(n.kind, Kind::Other)
-                    && cx.text(i as NodeId).starts_with("global ")
-                    && cx.text(i as NodeId)[7..]
-                        .split(',')
-                        .any(|g| g.trim() == name)
-            })
+    ast.module_assigns_path(name)
+        || ast.lang == Lang::Python && ast.declared_global(&cx.file.text, name)
 }
 
 /// Why `func` runs for every request: a FastAPI `Depends(func)`/`Security(func)` dependency,
@@ -383,31 +366,22 @@ fn per_request_hook(cx: &Ctx, func: NodeId, name: &str) -> Option<String> {
             return Some(format!("`@{}`", d.name));
         }
     }
-    for n in &ast.nodes {
-        let Kind::Call(c) = &n.kind else { continue };
-        let callee = ast.callee_name(c).unwrap_or("");
-        if !matches!(
-            callee,
-            "Depends" | "Security" | "before_request" | "before_app_request"
-        ) {
-            continue;
-        }
-        let refers = ast
-            .positional(c)
-            .next()
-            .and_then(|a| ast.path_of(a))
-            .is_some_and(|p| p.rsplit('.').next() == Some(name));
-        if refers {
-            return Some(format!("`{callee}({name})`"));
-        }
-    }
-    None
+    ast.dependency_call(name)
+        .map(|callee| format!("`{callee}({name})`"))
 }
 
 /// A call of `func` from inside a handler of the same file: (call site, handler).
 fn called_from_handler(cx: &Ctx, func: NodeId, name: &str) -> Option<(NodeId, NodeId)> {
     let ast = cx.ast;
-    (0..ast.nodes.len() as NodeId).find_map(|n| {
+    // the calls whose callee ends with `name`, or all when `name` is a path
+    let all: Vec<NodeId>;
+    let calls = if name.contains('.') {
+        all = (0..ast.nodes.len() as NodeId).collect();
+        &all[..]
+    } else {
+        ast.calls_named(name)
+    };
+    calls.iter().find_map(|&n| {
         let c = ast.call(n)?;
         if ast.contains(func, n) {
             return None;
@@ -433,7 +407,14 @@ fn instantiated_in_handler(cx: &Ctx, ctor_fn: NodeId) -> Option<(String, NodeId,
         Kind::Class(c) => Some(c.name.clone()),
         _ => None,
     })?;
-    (0..ast.nodes.len() as NodeId).find_map(|n| {
+    let all: Vec<NodeId>;
+    let calls = if class.contains('.') {
+        all = (0..ast.nodes.len() as NodeId).collect();
+        &all[..]
+    } else {
+        ast.calls_named(&class)
+    };
+    calls.iter().find_map(|&n| {
         let c = ast.call(n)?;
         let path = ast.path_of(c.callee)?;
         if path.rsplit('.').next() != Some(class.as_str()) {
@@ -448,30 +429,39 @@ fn instantiated_in_handler(cx: &Ctx, ctor_fn: NodeId) -> Option<(String, NodeId,
 /// `Arc::new(pool)`), stored in a field, a module variable or a struct/object, or handed to the
 /// app state.
 fn escapes(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast
+        .verdict_on("cpr:escapes", func, var, || escapes_uncached(cx, func, var))
+}
+
+fn escapes_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
     let f = ast.function(func).expect("function");
     if ast.lang == Lang::Rust && f.body.last().is_some_and(|&t| carries(cx, t, var)) {
         return true;
     }
-    ast.subtree(func).any(|n| match ast.kind(n) {
-        Kind::Return(Some(v)) => carries(cx, *v, var),
-        Kind::Assign {
-            target,
-            value: Some(v),
-            ..
-        } => {
-            carries(cx, *v, var)
-                && ast
-                    .path_of(ast.unwrap_expr(*target))
-                    .is_some_and(|t| t.contains(['.', ':']) || module_level_name(cx, &t))
-        }
-        Kind::Object { entries, .. } => entries.iter().any(|e| carries(cx, e.value, var)),
-        Kind::Call(c) => {
-            connections::is_app_state_call(ast, n)
-                && c.args.iter().any(|a| carries(cx, a.value, var))
-        }
-        _ => false,
-    })
+    // every node below that could carry `var` holds it
+    ast.holders_of(&[var], func)
+        .into_iter()
+        .any(|n| match ast.kind(n) {
+            Kind::Return(Some(v)) => carries(cx, *v, var),
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } => {
+                carries(cx, *v, var)
+                    && ast
+                        .path_of(ast.unwrap_expr(*target))
+                        .is_some_and(|t| t.contains(['.', ':']) || module_level_name(cx, &t))
+            }
+            Kind::Object { entries, .. } => entries.iter().any(|e| carries(cx, e.value, var)),
+            Kind::Call(c) => {
+                connections::is_app_state_call(ast, n)
+                    && c.args.iter().any(|a| carries(cx, a.value, var))
+            }
+            _ => false,
+        })
 }
 
 /// Whether an expression evaluates to `var` (possibly wrapped or cloned).
@@ -500,9 +490,21 @@ fn carries(cx: &Ctx, expr: NodeId, var: &str) -> bool {
 /// ..)`, `LISTEN`, pub/sub) or a worker loop that uses it on every iteration.
 fn long_lived(cx: &Ctx, func: NodeId, ctor: NodeId, var: &str) -> bool {
     let ast = cx.ast;
+    // what does not depend on `ctor`, once per function and variable
+    let keeps = ast.memo_on("cpr:long-lived", func, var, || {
+        listeners_and_loops(cx, func, var)
+    });
+    let (listens, loops) = &*keeps;
+    *listens || loops.iter().any(|&l| !ast.contains(l, ctor))
+}
+
+/// For [`long_lived`]: whether `func` listens on `var`, and its loops (comprehensions aside)
+/// that use `var` or what is derived from it.
+fn listeners_and_loops(cx: &Ctx, func: NodeId, var: &str) -> (bool, Vec<NodeId>) {
+    let ast = cx.ast;
     // the connection and what is derived from it (`cur = conn.cursor()`)
     let mut names = vec![var.to_string()];
-    for n in ast.subtree(func) {
+    for n in ast.holders_of(&[var], func) {
         if let Kind::Assign {
             target,
             value: Some(v),
@@ -518,30 +520,39 @@ fn long_lived(cx: &Ctx, func: NodeId, ctor: NodeId, var: &str) -> bool {
             }
         }
     }
-    ast.subtree(func).any(|n| match ast.kind(n) {
-        Kind::Call(c) => {
-            ast.callee_name(c)
-                .is_some_and(|m| connections::LISTEN_METHODS.contains(&m))
-                && ast
-                    .receiver(c)
-                    .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
-                    .is_some_and(|p| p == var)
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut listens = false;
+    let mut loops = Vec::new();
+    for n in ast.holders_of(&names, func) {
+        match ast.kind(n) {
+            Kind::Call(c) => {
+                listens |= ast
+                    .callee_name(c)
+                    .is_some_and(|m| connections::LISTEN_METHODS.contains(&m))
+                    && ast
+                        .receiver(c)
+                        .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                        .is_some_and(|p| p == var);
+            }
+            // (a loop among the holders holds one of the names)
+            Kind::Loop(l) if l.kind != crate::ast::LoopKind::Comprehension => loops.push(n),
+            _ => {}
         }
-        Kind::Loop(l) => {
-            l.kind != crate::ast::LoopKind::Comprehension
-                && !ast.contains(n, ctor)
-                && ast
-                    .subtree(n)
-                    .any(|m| matches!(ast.kind(m), Kind::Name(v) if names.contains(v)))
-        }
-        _ => false,
-    })
+    }
+    (listens, loops)
 }
 
 /// Whether `func` closes `var` (`conn.close()`, `await client.end()`, `drop(pool)`).
 fn disposed(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast.verdict_on("cpr:disposed", func, var, || {
+        disposed_uncached(cx, func, var)
+    })
+}
+
+fn disposed_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
-    ast.subtree(func).any(|n| {
+    ast.holders_of(&[var], func).into_iter().any(|n| {
         connections::is_dispose_of(ast, n, var)
             || ast.call(n).is_some_and(|c| {
                 ast.path_of(c.callee).as_deref() == Some("drop")
@@ -553,8 +564,14 @@ fn disposed(cx: &Ctx, func: NodeId, var: &str) -> bool {
 /// Whether `func` runs queries or commands through `var` (`client.query(..)`,
 /// `conn.cursor()`, `fetch_one(&pool)`, `db.collection(..)`).
 fn used(cx: &Ctx, func: NodeId, var: &str) -> bool {
+    // once per function and variable (a function may open many connections into one)
+    cx.ast
+        .verdict_on("cpr:used", func, var, || used_uncached(cx, func, var))
+}
+
+fn used_uncached(cx: &Ctx, func: NodeId, var: &str) -> bool {
     let ast = cx.ast;
-    ast.subtree(func).any(|n| {
+    ast.holders_of(&[var], func).into_iter().any(|n| {
         let Some(c) = ast.call(n) else {
             return false;
         };

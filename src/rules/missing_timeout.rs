@@ -17,6 +17,8 @@
 //!
 //! Test code is skipped: test clients talk to local servers.
 
+use std::collections::HashMap;
+
 use crate::ast::{Ast, BinOp, Kind, KindTag, Lang, NodeId, ROOT};
 use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
@@ -197,11 +199,37 @@ fn request(cx: &mut Ctx, node: NodeId, api: &Api) {
 fn session(cx: &mut Ctx, node: NodeId, api: &Api) {
     let lib = api.library;
     let bound = bind(cx, node);
+    let ctor = callee_text(cx, node).to_string();
+    // Sessions bound to one module-level name or one instance attribute all reach the same
+    // uses, whatever their order: the first reports them (the others' findings would repeat).
+    let shared = match &bound.binding {
+        Some(Binding::Name(_)) => bound.scope == ROOT,
+        Some(Binding::Attr(..)) => true,
+        None => false,
+    };
+    let key = bound
+        .binding
+        .as_ref()
+        .map(|b| format!("{}\0{b}\0{ctor}\0{}", bound.scope, lib.name));
+    if let (true, Some(key)) = (shared, &key) {
+        if cx.ast.first_of("mt:session", key.clone(), node) != node {
+            return;
+        }
+    }
+    // A later session bound to the same local name reaches a part of the uses an earlier one
+    // reached: when that one had no timeout, its findings already cover these.
+    if let (Some(Binding::Name(_)), Some(key)) = (&bound.binding, &key) {
+        if cx.ast.first_known("mt:session-untimed", key).is_some() {
+            return;
+        }
+    }
     let uses = track(cx, &bound, lib);
     if uses.configured {
         return;
     }
-    let ctor = callee_text(cx, node).to_string();
+    if let Some(key) = key {
+        cx.ast.first_of("mt:session-untimed", key, node);
+    }
     for (call, given) in uses.requests {
         let what = callee_text(cx, call);
         let message = match given {
@@ -500,35 +528,36 @@ fn references(cx: &Ctx, bound: &Bound, binding_name: &str, assign: NodeId) -> Ve
         Kind::Assign { target, .. } => Some(*target),
         _ => None,
     };
+    let hits = match &bound.binding {
+        Some(Binding::Name(_)) => ast.names_in(binding_name, bound.scope),
+        Some(Binding::Attr(_, p)) => ast.self_members_in(p, bound.scope),
+        None => &[],
+    };
+    // whether a function around a reference binds the name again, once per function
+    let mut rebinds: HashMap<NodeId, bool> = HashMap::new();
     let mut out = Vec::new();
-    let mut id = bound.scope;
-    let end = ast.node(bound.scope).end;
-    while id < end {
-        if Some(id) == target {
-            id = ast.node(id).end;
+    for &id in hits {
+        if target.is_some_and(|t| ast.contains(t, id)) {
             continue;
         }
-        let hit = match (ast.kind(id), &bound.binding) {
-            (Kind::Name(n), Some(Binding::Name(_))) => n == binding_name,
-            (Kind::Member { object, property }, Some(Binding::Attr(_, p))) => {
-                property == p
-                    && matches!(ast.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls")
-            }
-            _ => false,
-        };
         let after = match bound.binding {
             Some(Binding::Name(_)) => bound.scope == ROOT || id >= ast.node(assign).end,
             _ => true,
         };
-        if hit && after && !shadowed(cx, id, binding_name, bound) {
+        if after && !shadowed(cx, id, binding_name, bound, &mut rebinds) {
             out.push(id);
         }
-        id += 1;
     }
     out
 }
 
-fn shadowed(cx: &Ctx, r: NodeId, name: &str, bound: &Bound) -> bool {
+fn shadowed(
+    cx: &Ctx,
+    r: NodeId,
+    name: &str,
+    bound: &Bound,
+    rebinds: &mut HashMap<NodeId, bool>,
+) -> bool {
     let ast = cx.ast;
     if !matches!(bound.binding, Some(Binding::Name(_))) {
         return false;
@@ -543,15 +572,18 @@ fn shadowed(cx: &Ctx, r: NodeId, name: &str, bound: &Bound) -> bool {
         if func.params.iter().any(|p| p.name == name) {
             return true;
         }
-        let assigns = ast.subtree(f).any(|i| match ast.kind(i) {
-            Kind::Assign { target, .. } => {
-                Some(i) != bound.assign && matches!(ast.kind(*target), Kind::Name(n) if n == name)
-            }
-            Kind::Loop(l) => l.bindings.iter().any(|b| b == name),
-            Kind::With { items, .. } => items
-                .iter()
-                .any(|&it| with_as_name(cx, it).as_deref() == Some(name)),
-            _ => false,
+        let assigns = *rebinds.entry(f).or_insert_with(|| {
+            ast.subtree(f).any(|i| match ast.kind(i) {
+                Kind::Assign { target, .. } => {
+                    Some(i) != bound.assign
+                        && matches!(ast.kind(*target), Kind::Name(n) if n == name)
+                }
+                Kind::Loop(l) => l.bindings.iter().any(|b| b == name),
+                Kind::With { items, .. } => items
+                    .iter()
+                    .any(|&it| with_as_name(cx, it).as_deref() == Some(name)),
+                _ => false,
+            })
         });
         if assigns {
             return true;
@@ -730,12 +762,15 @@ fn is_browser_code(cx: &Ctx, call: NodeId) -> bool {
     let Some(func) = ast.enclosing_function(call) else {
         return false;
     };
-    ast.subtree(func).any(|id| {
-        id != call
-            && ast.call(id).is_some()
-            && requests_relative_url(ast, id)
-            && http_clients::api(ast, &cx.facts.imports, id)
+    // (`call` itself is not one: its URL is not relative)
+    ast.verdict("mt:relative-request-in", func, || {
+        let relative = ast.nodes_where("mt:relative-url-calls", |ast, id| {
+            ast.call(id).is_some() && requests_relative_url(ast, id)
+        });
+        ast.within(func, &relative).iter().any(|&id| {
+            http_clients::api(ast, &cx.facts.imports, id)
                 .is_some_and(|a| a.role == Role::Request && a.library.lang == Lang::TypeScript)
+        })
     })
 }
 
@@ -829,12 +864,6 @@ fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
     if cx.facts.function_named(n).is_some() {
         return true;
     }
-    let declared_in = |scope: NodeId| {
-        ast.subtree(scope).any(|i| {
-            matches!(ast.kind(i), Kind::Assign { target, declared: true, .. }
-                if matches!(ast.kind(*target), Kind::Name(t) if t == n))
-        })
-    };
     for f in ast.ancestors(call) {
         if let Kind::Function(func) = ast.kind(f) {
             if func
@@ -847,7 +876,8 @@ fn fetch_is_local(cx: &Ctx, call: NodeId) -> bool {
         }
     }
     let scope = ast.enclosing_function(call).unwrap_or(ROOT);
-    declared_in(scope) || (scope != ROOT && declared_in(ROOT) && module_level_decl(ast, n))
+    ast.declared_in(n, scope)
+        || (scope != ROOT && ast.declared_in(n, ROOT) && ast.module_assigns_name(n))
 }
 
 /// A destructuring pattern that binds `name`: `{ fetch, options }`, `{ load: fetch }` (a
@@ -869,16 +899,6 @@ fn destructures(pattern: &str, name: &str) -> bool {
         rest = &rest[i + name.len()..];
     }
     false
-}
-
-fn module_level_decl(ast: &Ast, name: &str) -> bool {
-    let Kind::Module(items) = ast.kind(ROOT) else {
-        return false;
-    };
-    items.iter().any(|&i| {
-        matches!(ast.kind(i), Kind::Assign { target, .. }
-            if matches!(ast.kind(*target), Kind::Name(t) if t == name))
-    })
 }
 
 /// Inside a Rust `#[cfg(test)]` module or a `#[test]` function.

@@ -74,12 +74,11 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
             per.what = "`loop`".into();
         }
     }
-    if !is_per_item(cx, &per)
-        || per_batch(ast, &per)
-        || in_dataloader(ast, node, &per)
-        || paging_loop(cx, &per)
-        || runs_once_here(cx, node, &per)
-    {
+    // judged once per loop, not again for every call inside it
+    let not_per_item = ast.verdict("n+1:not-per-item", per.node, || {
+        !per_item(cx, &per) || per_batch(ast, &per) || paging_loop(cx, &per)
+    });
+    if not_per_item || in_dataloader(ast, node, &per) || runs_once_here(cx, node, &per) {
         return;
     }
     if let Some(q) = cx.facts.query(node).cloned() {
@@ -96,6 +95,12 @@ fn check_call(cx: &mut Ctx, node: NodeId) {
 
 // ---------------------------------------------------------------------------------------------
 // Loops that are not "per item"
+
+/// [`is_per_item`], judged once per loop.
+fn per_item(cx: &Ctx, per: &PerItem) -> bool {
+    cx.ast
+        .verdict("n+1:per-item", per.node, || is_per_item(cx, per))
+}
 
 /// False for loops that run at most once, retry loops, polling loops and tiny fixed ranges.
 fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
@@ -693,7 +698,44 @@ fn cache_checked(cx: &Ctx, node: NodeId, scope: NodeId, per: Option<&PerItem>) -
     let ast = cx.ast;
     let mut child = node;
     for a in ast.ancestors(node) {
-        for sib in ast.children(a).take_while(|&c| c != child) {
+        for (sib, memo) in memo_checks(cx, a).iter() {
+            if *sib >= child {
+                break;
+            }
+            let memo = memo.as_str();
+            let root = memo.split('.').next().unwrap_or(memo);
+            let fresh = per.is_some_and(|p| p.bindings.iter().any(|b| b == root))
+                || ast
+                    .assigns_unwrapped(root, scope)
+                    .iter()
+                    .any(|&id| match ast.kind(id) {
+                        Kind::Assign { target, .. } => {
+                            !matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Index { .. })
+                        }
+                        _ => false,
+                    });
+            // a map from key to result; a set of seen keys only skips repeats in the list
+            let filled = ast.subtree(scope).any(|id| fills_map(ast, id, memo));
+            if filled && !fresh {
+                return true;
+            }
+        }
+        if a == scope {
+            return false;
+        }
+        child = a;
+    }
+    false
+}
+
+/// The statements of `block` (in order) that skip the rest when a key is in a memo: an `if`
+/// with no `else` testing [`hit_memo`] that returns or continues; with the memo. Found once
+/// per block.
+fn memo_checks(cx: &Ctx, block: NodeId) -> std::sync::Arc<Vec<(NodeId, String)>> {
+    let ast = cx.ast;
+    ast.memo("n+1:memo-checks", block, || {
+        let mut out = Vec::new();
+        for sib in ast.children(block) {
             let Kind::If { cond, then, els } = ast.kind(sib) else {
                 continue;
             };
@@ -716,31 +758,12 @@ fn cache_checked(cx: &Ctx, node: NodeId, scope: NodeId, per: Option<&PerItem>) -
             let Some(memo) = hit_memo(&c) else {
                 continue;
             };
-            if !leaves {
-                continue;
-            }
-            let root = memo.split('.').next().unwrap_or(memo);
-            let fresh = per.is_some_and(|p| p.bindings.iter().any(|b| b == root))
-                || ast.subtree(scope).any(|id| match ast.kind(id) {
-                    Kind::Assign { target, .. } => {
-                        let t = ast.unwrap_expr(*target);
-                        !matches!(ast.kind(t), Kind::Index { .. })
-                            && ast.path_of(t).as_deref() == Some(root)
-                    }
-                    _ => false,
-                });
-            // a map from key to result; a set of seen keys only skips repeats in the list
-            let filled = ast.subtree(scope).any(|id| fills_map(ast, id, memo));
-            if filled && !fresh {
-                return true;
+            if leaves {
+                out.push((sib, memo.to_string()));
             }
         }
-        if a == scope {
-            return false;
-        }
-        child = a;
-    }
-    false
+        out
+    })
 }
 
 /// The memo a condition looks a key up in: `key in seen`, `cache.has(key)`,
@@ -763,13 +786,15 @@ fn hit_memo(cond: &str) -> Option<&str> {
 /// Where `name` is first given a value in the function around `loop_node`.
 fn declaration(ast: &Ast, name: &str, loop_node: NodeId) -> Option<NodeId> {
     let f = ast.enclosing_function(loop_node).unwrap_or(ROOT);
-    ast.subtree(f).find(|&id| match ast.kind(id) {
-        Kind::Assign { target, .. } => {
-            let t = ast.unwrap_expr(*target);
-            !matches!(ast.kind(t), Kind::Index { .. }) && ast.path_of(t).as_deref() == Some(name)
-        }
-        _ => false,
-    })
+    ast.assigns_unwrapped(name, f)
+        .iter()
+        .copied()
+        .find(|&id| match ast.kind(id) {
+            Kind::Assign { target, .. } => {
+                !matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Index { .. })
+            }
+            _ => false,
+        })
 }
 
 /// `Model.objects.bulk_create(rows)`, `prisma.x.createMany({data})`: already batched.
@@ -821,7 +846,7 @@ fn per_model(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
         let Kind::Name(n) = ast.kind(ast.unwrap_expr(id)) else {
             return false;
         };
-        ast.subtree(per.node).any(|i| {
+        ast.assigns_unwrapped(n, per.node).iter().any(|&i| {
             matches!(ast.kind(i), Kind::Assign { target, .. }
                 if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n))
         })
@@ -1018,7 +1043,7 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
     if let Kind::Loop(l) = ast.kind(per.node) {
         if l.kind == LoopKind::While {
             let reassigned = |n: &str| {
-                ast.subtree(per.node).any(|i| {
+                ast.assigns_unwrapped(n, per.node).iter().any(|&i| {
                     matches!(ast.kind(i), Kind::Assign { target, declared: false, augmented: false, .. }
                         if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n))
                 })
@@ -2415,11 +2440,7 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                     method_of: None,
                 });
             }
-            if let Some(f) = facts
-                .functions
-                .iter()
-                .find(|f| f.name == *path && f.class.is_none())
-            {
+            if let Some(f) = facts.functions_named(path).find(|f| f.class.is_none()) {
                 return f.query.as_ref().map(|_| Callee::Local(f));
             }
             let (module, name) = imported(cx, path)?;
@@ -2437,11 +2458,7 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                 if let Some(c) = local_method(cx, property, class.as_deref()) {
                     return Some(c);
                 }
-                if facts
-                    .functions
-                    .iter()
-                    .any(|f| f.name == *property && f.class == class)
-                {
+                if facts.functions_named(property).any(|f| f.class == class) {
                     return None; // defined here, does not query
                 }
                 if GENERIC_METHODS.contains(&property.as_str()) {
@@ -2500,9 +2517,8 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
 
 fn local_method<'a>(cx: &Ctx<'a>, name: &str, class: Option<&str>) -> Option<Callee<'a>> {
     cx.facts
-        .functions
-        .iter()
-        .find(|f| f.name == name && f.class.as_deref() == class && f.query.is_some())
+        .functions_named(name)
+        .find(|f| f.class.as_deref() == class && f.query.is_some())
         .map(Callee::Local)
 }
 
@@ -2519,18 +2535,9 @@ fn is_capitalised(s: &str) -> bool {
 
 /// The import that binds `local`: (module, imported name; empty for a whole-module import).
 fn import_of(ast: &Ast, local: &str) -> Option<(String, String)> {
-    let top: Vec<NodeId> = ast.children(ROOT).collect();
-    top.iter().find_map(|&s| match ast.kind(s) {
-        Kind::Import(imp) => imp
-            .names
-            .iter()
-            .find(|(_, alias)| alias == local)
-            .map(|(name, _)| {
-                let name = if name == "default" { "" } else { name };
-                (imp.module.clone(), name.to_string())
-            }),
-        _ => None,
-    })
+    let (module, name) = ast.import_binding(local)?;
+    let name = if name == "default" { "" } else { name };
+    Some((module.to_string(), name.to_string()))
 }
 
 /// A function imported by name: (module, its name there).
@@ -2869,7 +2876,7 @@ fn check_relation(cx: &mut Ctx, node: NodeId) {
     let Some(per) = loops::per_item_context(ast, node) else {
         return;
     };
-    if !per.bindings.contains(item) || !is_per_item(cx, &per) {
+    if !per.bindings.contains(item) || !per_item(cx, &per) {
         return;
     }
     // report each relation once per loop
@@ -3190,23 +3197,23 @@ fn trace_source(cx: &Ctx, expr: NodeId, before: NodeId, depth: u32) -> Option<So
 /// The last `name = value` before `before` in the same function (or module): (assign, value).
 fn assigned_value(ast: &Ast, name: &str, before: NodeId) -> Option<(NodeId, NodeId)> {
     let scope = ast.enclosing_function(before).unwrap_or(ROOT);
-    let mut found = None;
-    for id in scope + 1..before {
-        if let Kind::Assign {
-            target,
-            value: Some(v),
-            augmented: false,
-            ..
-        } = ast.kind(id)
-        {
-            if matches!(ast.kind(*target), Kind::Name(n) if n == name)
-                && ast.enclosing_function(id).unwrap_or(ROOT) == scope
+    let all = ast.assigns_unwrapped(name, scope);
+    all[..all.partition_point(|&id| id < before)]
+        .iter()
+        .rev()
+        .find_map(|&id| match ast.kind(id) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                augmented: false,
+                ..
+            } if matches!(ast.kind(*target), Kind::Name(n) if n == name)
+                && ast.enclosing_function(id).unwrap_or(ROOT) == scope =>
             {
-                found = Some((id, *v));
+                Some((id, *v))
             }
-        }
-    }
-    found
+            _ => None,
+        })
 }
 
 /// The model a query reads: `Order` in `Order.objects.filter(..)`, `session.query(Order)`,
