@@ -1372,7 +1372,23 @@ fn paging_loop(cx: &Ctx, per: &PerItem) -> bool {
 
 /// A round that is a job of its own: a per-item paging loop, or an export into an archive.
 fn batch_job(cx: &Ctx, per: &PerItem) -> bool {
-    runs_paging_loop(cx, per) || archive_export(cx, per)
+    // judged once per loop, not again for every query inside it
+    cx.ast.verdict("n+1:batch-job", per.node, || {
+        runs_paging_loop(cx, per) || archive_export(cx, per)
+    })
+}
+
+/// A call that adds an entry to an archive (`zip.file(name, data)`): a name and its content
+/// (a list's `append(x)` is not one), on a receiver named like an archive.
+fn archive_entry(ast: &Ast, i: NodeId) -> bool {
+    let Some(c) = ast.call(i) else { return false };
+    c.args.len() >= 2
+        && ast
+            .callee_name(c)
+            .is_some_and(|n| loops::ARCHIVE_ENTRY_METHODS.contains(&n))
+        && ast.receiver(c).is_some_and(
+            |r| matches!(ast.kind(r), Kind::Name(n) if loops::ARCHIVE_NAMES.contains(&n.as_str())),
+        )
 }
 
 /// Each round runs a paging loop of its own (a `while` fetching a limited batch of the item's
@@ -1402,22 +1418,13 @@ fn runs_paging_loop(cx: &Ctx, per: &PerItem) -> bool {
 /// one item at a time on purpose, so that memory stays bounded while the archive streams out.
 fn archive_export(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
-    // names the file adds archive entries to
-    let archives: Vec<&str> = (0..ast.nodes.len() as NodeId)
-        .filter_map(|i| {
-            let c = ast.call(i)?;
-            // an entry is a name and its content (a list's `append(x)` is not one)
-            if c.args.len() < 2
-                || !ast
-                    .callee_name(c)
-                    .is_some_and(|n| loops::ARCHIVE_ENTRY_METHODS.contains(&n))
-            {
-                return None;
-            }
-            match ast.kind(ast.receiver(c)?) {
-                Kind::Name(n) if loops::ARCHIVE_NAMES.contains(&n.as_str()) => Some(n.as_str()),
-                _ => None,
-            }
+    // names the file adds archive entries to (the entries are found once per file)
+    let entries = ast.nodes_where("n+1:archive-entries", archive_entry);
+    let archives: Vec<&str> = entries
+        .iter()
+        .filter_map(|&i| match ast.kind(ast.receiver(ast.call(i)?)?) {
+            Kind::Name(n) => Some(n.as_str()),
+            _ => None,
         })
         .collect();
     // a name the function gives a plain collection (`archive = []`) holds no archive here
