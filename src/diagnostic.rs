@@ -113,6 +113,9 @@ pub enum Condition {
         pins: Vec<String>,
         appended: bool,
     },
+    /// Holds unless one of these project functions (module it is imported from, name) does
+    /// per-item external work ([`crate::knowledge::external`]): the query is a step of it.
+    UnlessExternalWork(Vec<(Option<String>, String)>),
     /// Holds if every one of these holds.
     All(Vec<Condition>),
     /// Holds unless every value put into the SQL text is safe as the project shows: each

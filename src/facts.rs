@@ -82,6 +82,9 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Functions of this file that do per-item external work (storage, HTTP, documents), see
+    /// [`crate::knowledge::external`].
+    pub external_work: Vec<String>,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -308,6 +311,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
         .collect();
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
+    facts.external_work = crate::knowledge::external::working_functions(ast, &facts.imports);
     facts
 }
 

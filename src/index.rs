@@ -61,6 +61,8 @@ pub struct ProjectIndex {
     pub sql: crate::knowledge::sql::SqlIndex,
     /// (class, method) for the write methods a class defines itself (Django `save`/`delete`).
     pub model_methods: HashSet<(String, String)>,
+    /// Functions that do per-item external work (storage, HTTP, documents): name -> modules.
+    pub external_work: HashMap<String, Vec<String>>,
 }
 
 /// What one file contributes to the index.
@@ -87,6 +89,8 @@ pub struct IndexPart {
     pub paged_models: Vec<String>,
     /// Call arguments, names used as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Functions of the file that do per-item external work.
+    pub external_work: Vec<String>,
 }
 
 impl ProjectIndex {
@@ -121,6 +125,12 @@ impl ProjectIndex {
             self.models.entry(m.name.clone()).or_default().push(m);
         }
         self.sql.add(part.sql);
+        for name in part.external_work {
+            self.external_work
+                .entry(name)
+                .or_default()
+                .push(part.module.clone());
+        }
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);
@@ -246,6 +256,35 @@ impl ProjectIndex {
         let declared_in = declared_in(from, module);
         defs.iter()
             .any(|(m, fields)| declared_in(m) && fields.iter().any(|f| f == field))
+    }
+
+    /// Whether the project function `name`, imported from `module` in file `from`, does per-item
+    /// external work ([`crate::knowledge::external`]). A scoped path (`@acme/lib/upload`, a
+    /// workspace package or a path alias) also matches by its tail (`lib/upload`), and a module
+    /// that is a folder by the files in it (methods of the classes a package exports). Without a
+    /// module, every function of that name must do such work.
+    pub fn does_external_work(&self, from: &Path, module: Option<&str>, name: &str) -> bool {
+        let Some(modules) = self.external_work.get(name) else {
+            return false;
+        };
+        let Some(m) = module else {
+            return self.defined.get(name).copied().unwrap_or(0) == modules.len();
+        };
+        let want = normalise_module(from, m);
+        let tail = want
+            .strip_prefix('@')
+            .and_then(|r| r.split_once('/'))
+            .map(|(_, t)| t.to_string());
+        let folder = |c: &str, w: &str| {
+            let w = w.trim_matches('/');
+            !w.is_empty() && (c.starts_with(&format!("{w}/")) || c.contains(&format!("/{w}/")))
+        };
+        modules.iter().any(|c| {
+            [Some(want.as_str()), tail.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|w| ends_with_segments(c, w) || folder(c, w))
+        })
     }
 
     /// What `growth::grows` reads from the index.
@@ -406,5 +445,36 @@ mod tests {
             &normalise_module(r, "super::super::db")
         ));
         assert!(!ends_with_segments("src/notdb/users", "db/users"));
+    }
+
+    #[test]
+    fn external_work_resolves_workspace_packages_and_folders() {
+        let mut index = ProjectIndex::default();
+        for (module, name) in [
+            ("packages/lib/upload/get-file", "getFile"),
+            ("server/storage/files/BaseStorage", "storeFromUrl"),
+            ("app/media/storage", "read_object"),
+        ] {
+            *index.defined.entry(name.to_string()).or_default() += 1;
+            index
+                .external_work
+                .entry(name.to_string())
+                .or_default()
+                .push(module.to_string());
+        }
+        let ts = Path::new("packages/ee/sign.ts");
+        // a workspace package matches by its tail
+        assert!(index.does_external_work(ts, Some("@acme/lib/upload/get-file"), "getFile"));
+        assert!(!index.does_external_work(ts, Some("@acme/lib/other"), "getFile"));
+        // a module that is a folder: the classes its files define
+        let task = Path::new("server/tasks/Upload.ts");
+        assert!(index.does_external_work(task, Some("@server/storage/files"), "storeFromUrl"));
+        let py = Path::new("app/media/thumbs.py");
+        assert!(index.does_external_work(py, Some(".storage"), "read_object"));
+        assert!(!index.does_external_work(py, Some(".other"), "read_object"));
+        // without a module, every function of the name must do such work
+        assert!(index.does_external_work(py, None, "read_object"));
+        *index.defined.entry("read_object".to_string()).or_default() += 1;
+        assert!(!index.does_external_work(py, None, "read_object"));
     }
 }

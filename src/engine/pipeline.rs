@@ -524,6 +524,7 @@ fn analyse(
         } else {
             Vec::new()
         },
+        external_work: facts.external_work.clone(),
         sql: facts.sql,
     };
     let parsed = ast.syntax_error.as_ref().map(|e| partly_parsed(file, e));
@@ -843,6 +844,9 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             });
             !(fed && validated)
         }
+        Some(Condition::UnlessExternalWork(callees)) => !callees
+            .iter()
+            .any(|(m, n)| index.does_external_work(path, m.as_deref(), n)),
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }

@@ -25,6 +25,7 @@ use crate::knowledge::lifecycle;
 use crate::knowledge::loops::{self, PerItem};
 use crate::knowledge::orm::{self, Query, QueryKind};
 use crate::knowledge::relations::EAGER_LOADERS;
+use std::collections::HashSet;
 
 pub struct NPlusOneQuery;
 
@@ -377,7 +378,13 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
         || per_group(cx, node, per)
         || batch_job(cx, per)
         || misses_of_batch(cx, node, per)
+        || window_write(cx, node, per, q)
     {
+        return;
+    }
+    // a step of the item's own work on another system: that work sets the loop's cost
+    let beside = beside_external_work(cx, node, per.node, Some(per));
+    if matches!(beside, Beside::Yes) {
         return;
     }
     let binding = pick_binding(ast, per, node);
@@ -416,7 +423,101 @@ fn direct_query(cx: &mut Ctx, node: NodeId, per: &PerItem, q: &Query) {
             None => f = f.condition(Condition::UnlessPrefetched(rel)),
         }
     }
+    if let Beside::Unless(callees) = beside {
+        f = also(f, Condition::UnlessExternalWork(callees));
+    }
     cx.emit(f);
+}
+
+/// A write over a window the round's value bounds on both sides (`date >= :week AND date <
+/// :week + INTERVAL '7 days'`, `filter(day__gte=start, day__lt=start + step).delete()`): each
+/// round rewrites one slice of rows, a chunked pass like a batched `DELETE … LIMIT`. A window
+/// read (a count per day) is still reported: one grouped query answers it.
+fn window_write(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
+    let ast = cx.ast;
+    let sql = q.sql.map(|s| cx.text(s)).unwrap_or("");
+    let write = match q.kind {
+        QueryKind::Write => true,
+        QueryKind::Raw => {
+            let head = sql.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+            let head = head.get(..6).unwrap_or("").to_ascii_uppercase();
+            matches!(head.as_str(), "DELETE" | "UPDATE" | "INSERT")
+        }
+        _ => false,
+    };
+    if !write {
+        return false;
+    }
+    let text = cx.text(node);
+    if per
+        .bindings
+        .iter()
+        .any(|b| two_sided(text, b) || two_sided(sql, b))
+    {
+        return true;
+    }
+    // `ts >= $1 AND ts < $1 + interval '1 day'` with `.bind(day)` or `[day]`
+    let Some(call) = ast.call(node) else {
+        return false;
+    };
+    let binds: Vec<NodeId> = ast
+        .call_chain(node)
+        .iter()
+        .filter_map(|&c| ast.call(c))
+        .filter(|c| ast.callee_name(c) == Some("bind"))
+        .filter_map(|c| ast.positional(c).next())
+        .collect();
+    let array: Vec<NodeId> = call
+        .args
+        .iter()
+        .find_map(|a| match ast.kind(ast.unwrap_expr(a.value)) {
+            Kind::Array(items) => Some(items.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    (1..=9).any(|n| {
+        let given = if binds.is_empty() { &array } else { &binds };
+        two_sided(sql, &format!("${n}"))
+            && given.get(n - 1).is_some_and(|&v| {
+                matches!(ast.kind(ast.unwrap_expr(v)), Kind::Name(x) if per.bindings.contains(x))
+            })
+    })
+}
+
+/// `token` (a name or a `$1` placeholder) is compared as a lower bound (`>=`, `__gte=`, `gte:`,
+/// `BETWEEN`) and as an upper bound (`<`, `__lt=`, `lt:`, `.. AND`) in `text`, as itself, not
+/// as a field (`token.start`).
+fn two_sided(text: &str, token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let (mut lower, mut upper) = (false, false);
+    for (i, _) in text.match_indices(token) {
+        let after = text[i + token.len()..].chars().next();
+        let before = text[..i].chars().next_back();
+        if word(after) || word(before) || after == Some('.') {
+            continue; // part of another name, or a field of the item
+        }
+        let lead = text[..i]
+            .trim_end_matches([':', '$', '{', '(', '%', '@', ' '])
+            .to_ascii_lowercase();
+        if lead.ends_with("=>") || lead.ends_with("->") {
+            continue; // an arrow, not a comparison
+        }
+        if [">=", ">", "__gte=", "__gt=", "gte:", "gt:", "between"]
+            .iter()
+            .any(|m| lead.ends_with(m))
+        {
+            lower = true;
+        } else if ["<=", "<", "__lte=", "__lt=", "lte:", "lt:", " and"]
+            .iter()
+            .any(|m| lead.ends_with(m))
+        {
+            upper = true;
+        }
+    }
+    lower && upper
 }
 
 /// The SQL text is a schema or server command (`DROP TABLE ..`, `KILL ..`), written as a plain,
@@ -504,12 +605,12 @@ fn not_a_query(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 }
 
 /// `memo[key] = value`, `memo.set(key, value)`, `memo.insert(key, value)`: a node that stores
-/// one entry in the map `memo`.
+/// one entry in the map `memo` (also one level down a map of maps, `memo[a][b] = value`).
 fn fills_map(ast: &Ast, id: NodeId, memo: &str) -> bool {
     match ast.kind(id) {
         Kind::Assign { target, .. } => matches!(
             ast.kind(ast.unwrap_expr(*target)),
-            Kind::Index { object, .. } if ast.path_of(*object).as_deref() == Some(memo)
+            Kind::Index { object, .. } if subscript_path(ast, *object).as_deref() == Some(memo)
         ),
         Kind::Call(c) => {
             matches!(ast.callee_name(c), Some("set" | "insert"))
@@ -591,7 +692,7 @@ fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
             })
         });
         // `item.owner_id`, or a variable set afresh every round, memoises nothing
-        let root = memo.split('.').next().unwrap_or(memo);
+        let root = memo.split(['.', '[']).next().unwrap_or(memo);
         let per_round = per.bindings.iter().any(|b| b == root)
             || declaration(ast, root, per.node).is_some_and(|d| ast.contains(per.node, d));
         if fills && !per_round {
@@ -606,6 +707,13 @@ fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 /// for n in names if n not in found]`. Usually none are missing; the lookup is the batching.
 fn misses_of_batch(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let ast = cx.ast;
+    if per.iter.is_some_and(|it| {
+        ast.verdict("n+1:misses-by-difference", per.node, || {
+            misses_by_difference(cx, it, per.node, 0)
+        })
+    }) {
+        return true;
+    }
     let normal = |c: NodeId| cx.text(c).split_whitespace().collect::<Vec<_>>().join(" ");
     // comprehension filters, and the `if`s around the query inside the loop
     let mut tests: Vec<String> = Vec::new();
@@ -638,6 +746,61 @@ fn misses_of_batch(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     })
 }
 
+/// The loop walks the keys one lookup before it did not find: a set difference `wanted -
+/// existing` (`wanted.difference(existing)`) whose `existing` side was read from the database
+/// before the loop (`existing = {s.name for s in module.scripts.all()}`) and whose `wanted` side
+/// was not (keys the caller or the code names), also through a variable. It runs for the new
+/// keys only, and each key is new once. Rows minus rows (`all_users - banned`) are still rows.
+fn misses_by_difference(cx: &Ctx, it: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 2 {
+        return false;
+    }
+    let it = ast.unwrap_expr(it);
+    let sides = match ast.kind(it) {
+        Kind::Binary {
+            op: crate::ast::BinOp::Other,
+            lhs,
+            rhs,
+        } => {
+            let (from, to) = (ast.span(*lhs).end as usize, ast.span(*rhs).start as usize);
+            let between = cx.file.text.get(from..to).unwrap_or("");
+            (between.trim() == "-").then_some((*lhs, *rhs))
+        }
+        Kind::Call(c) if ast.callee_name(c) == Some("difference") && c.args.len() == 1 => {
+            ast.receiver(c).map(|r| (r, c.args[0].value))
+        }
+        Kind::Name(n) => {
+            return assigned_value(ast, n, before)
+                .is_some_and(|(a, v)| misses_by_difference(cx, v, a, depth + 1));
+        }
+        _ => None,
+    };
+    sides.is_some_and(|(wanted, existing)| {
+        read_before(cx, existing, before, 0) && !read_before(cx, wanted, before, 0)
+    })
+}
+
+/// `value` holds rows a query read before `before`: it contains a query, or a variable some
+/// assignment before `before` gave such a value.
+fn read_before(cx: &Ctx, value: NodeId, before: NodeId, depth: u32) -> bool {
+    let ast = cx.ast;
+    if depth > 3 {
+        return false;
+    }
+    let scope = ast.enclosing_function(before).unwrap_or(ROOT);
+    ast.subtree(value).any(|i| match ast.kind(i) {
+        Kind::Call(_) => cx.facts.query(i).is_some(),
+        Kind::Name(n) => ast.assigns_unwrapped(n, scope).iter().any(|&a| {
+            a < before
+                && matches!(ast.kind(a), Kind::Assign { target, value: Some(v), .. }
+                    if matches!(ast.kind(ast.unwrap_expr(*target)), Kind::Name(t) if t == n)
+                        && read_before(cx, *v, a, depth + 1))
+        }),
+        _ => false,
+    })
+}
+
 /// `value` comes from a batched query (`filter(name__in=names)`, `{ in: ids }`), directly or
 /// through variables set before `before`.
 fn from_batched(cx: &Ctx, value: NodeId, before: NodeId, depth: u32) -> bool {
@@ -652,6 +815,18 @@ fn from_batched(cx: &Ctx, value: NodeId, before: NodeId, depth: u32) -> bool {
         }
         _ => false,
     })
+}
+
+/// `a.b` or `a.b[key]` as written: a path with at most one subscript by a name.
+fn subscript_path(ast: &Ast, id: NodeId) -> Option<String> {
+    match ast.kind(ast.unwrap_expr(id)) {
+        Kind::Index { object, index } => Some(format!(
+            "{}[{}]",
+            ast.path_of(ast.unwrap_expr(*object))?,
+            ast.path_of(ast.unwrap_expr(*index))?
+        )),
+        _ => ast.path_of(ast.unwrap_expr(id)),
+    }
 }
 
 /// The memo a condition tests for emptiness: `x is None`, `not x`, `!x`, `x === undefined`,
@@ -680,7 +855,12 @@ fn empty_memo(cond: &str) -> Option<&str> {
         return single;
     }
     if let Some((_, m)) = c.split_once(" not in ") {
-        return is_path(m).then_some(m);
+        // `key not in memo[group]`: a map of maps, filled one level down
+        let sub = m
+            .strip_suffix(']')
+            .and_then(|x| x.split_once('['))
+            .is_some_and(|(base, key)| is_path(base) && is_path(key));
+        return (is_path(m) || sub).then_some(m);
     }
     let inner = c.strip_prefix('!')?;
     let at = inner
@@ -2619,6 +2799,15 @@ fn emit_helper(
         },
         None => call_args(cx, node, per),
     };
+    // the call is a step of the item's own work on another system, or the helper's queries are
+    // steps of such work in its body
+    let mut beside = beside_external_work(cx, node, per.node, Some(per));
+    if let (Beside::No, Callee::Local(fact)) = (&beside, &target) {
+        beside = helper_beside_work(cx, fact.node);
+    }
+    if matches!(beside, Beside::Yes) {
+        return;
+    }
     let f = match target {
         Callee::Local(fact) => {
             let Some((qspan, what)) = fact.query.clone() else {
@@ -2671,6 +2860,10 @@ fn emit_helper(
                     ])
                 }
             }),
+    };
+    let f = match beside {
+        Beside::Unless(callees) => also(f, Condition::UnlessExternalWork(callees)),
+        _ => f,
     };
     cx.emit(f);
 }
@@ -3286,6 +3479,321 @@ fn eager_of(ast: &Ast, call: NodeId, orm: &str) -> Eager {
         out = out.merge(Eager::Names(names));
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-item work on another system
+
+/// How a query stands to per-item external work (storage, HTTP, documents) in its round.
+enum Beside {
+    No,
+    Yes,
+    /// Yes if one of these project functions (module, name) does such work: the index settles.
+    Unless(Vec<(Option<String>, String)>),
+}
+
+/// The query is a step of per-item work on another system in the same round: it loads what a
+/// storage transfer, an HTTP or model-API call or a document's processing needs (`data =
+/// Blob.get(..); bytes = storage.read(data.key)`), or stores what such work returned
+/// (`uploaded = put_file(..); Item.update(key=uploaded.key)`) ([`crate::knowledge::external`]).
+/// That work runs once per item whatever happens to the query, and costs far more: batching the
+/// query would not change the loop's cost. A query that only sits next to the work (an audit
+/// row written after each upload) is not such a step. `round` is the loop, or the body of a
+/// helper called in it; rows a loop collected one by one from such work (`done.push(await
+/// upload(..))`) carry it into the loop that writes them.
+fn beside_external_work(cx: &Ctx, node: NodeId, round: NodeId, per: Option<&PerItem>) -> Beside {
+    let ast = cx.ast;
+    // a per-item pipeline is a short round; a huge one is left as reported (bounded time)
+    if ast.subtree(round).len() > ROUND_NODES {
+        return Beside::No;
+    }
+    let once = per.and_then(|p| p.iter);
+    let in_round = |c: NodeId| c != node && !once.is_some_and(|it| ast.contains(it, c));
+    let mut calls: Vec<NodeId> = Vec::new();
+    // forward: what the query's result flows into
+    let mut fwd: HashSet<String> = HashSet::new();
+    for a in ast.ancestors(node).take_while(|&a| a != round) {
+        match ast.kind(a) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if ast.contains(*v, node) => fwd.extend(bound_names(ast, *target)),
+            // handed straight to a call: `storage.read(await Blob.get(..))`
+            Kind::Call(c) if c.args.iter().any(|x| ast.contains(x.value, node)) => calls.push(a),
+            _ => {}
+        }
+    }
+    let assigns = round_assignments(ast, round);
+    if !fwd.is_empty() {
+        grow_forward(&assigns, &mut fwd);
+        calls.extend(
+            round_calls(ast, round)
+                .iter()
+                .filter(|(c, reads)| {
+                    in_round(*c) && !ast.contains(node, *c) && reads.iter().any(|n| fwd.contains(n))
+                })
+                .map(|(c, _)| *c),
+        );
+    }
+    // backward: what the query's arguments were computed from
+    let mut back: HashSet<String> = names_in(ast, node).into_iter().collect();
+    grow_backward(ast, &assigns, node, &mut back, &mut calls);
+    // rows collected one by one in an earlier loop: follow what was pushed, in that loop
+    if let Some(p) = per.filter(|p| p.bindings.iter().any(|b| back.contains(b))) {
+        for (push, arg) in collected_from(ast, p) {
+            let Some(inner) = loops::per_item_context(ast, push) else {
+                continue;
+            };
+            let mut b: HashSet<String> = names_in(ast, arg).into_iter().collect();
+            calls.extend(ast.subtree(arg).filter(|&c| ast.call(c).is_some()));
+            let inner_assigns = round_assignments(ast, inner.node);
+            grow_backward(ast, &inner_assigns, push, &mut b, &mut calls);
+        }
+    }
+    let mut pending: Vec<(Option<String>, String)> = Vec::new();
+    for c in calls.into_iter().filter(|&c| in_round(c)) {
+        match external_callee(cx, c) {
+            Beside::Yes => return Beside::Yes,
+            Beside::Unless(more) => pending.extend(more),
+            Beside::No => {}
+        }
+    }
+    pending.sort();
+    pending.dedup();
+    if pending.is_empty() {
+        Beside::No
+    } else {
+        Beside::Unless(pending)
+    }
+}
+
+/// Every query of a helper of this file is a step of external work in the helper's body
+/// ([`beside_external_work`] with the body as the round).
+fn helper_beside_work(cx: &Ctx, func: NodeId) -> Beside {
+    let found = cx.ast.memo("n+1:helper-beside-work", func, || {
+        let mut pending = Vec::new();
+        let mut any = false;
+        for q in cx
+            .ast
+            .subtree(func)
+            .filter(|&q| cx.facts.query(q).is_some())
+        {
+            any = true;
+            match beside_external_work(cx, q, func, None) {
+                Beside::Unless(more) => pending.extend(more),
+                Beside::Yes => {}
+                Beside::No => return None,
+            }
+        }
+        pending.sort();
+        pending.dedup();
+        any.then_some(pending)
+    });
+    match found.as_ref() {
+        None => Beside::No,
+        Some(p) if p.is_empty() => Beside::Yes,
+        Some(p) => Beside::Unless(p.clone()),
+    }
+}
+
+/// Adds a condition to a finding's own, if it has one.
+fn also(mut f: crate::engine::Finding, c: Condition) -> crate::engine::Finding {
+    let c = match f.condition.take() {
+        Some(old) => Condition::All(vec![old, c]),
+        None => c,
+    };
+    f.condition(c)
+}
+
+/// Whether the call is per-item external work: a library call, a function of this file that
+/// makes one, or an imported project function to look up on the index.
+fn external_callee(cx: &Ctx, c: NodeId) -> Beside {
+    let ast = cx.ast;
+    let Some(call) = ast.call(c) else {
+        return Beside::No;
+    };
+    if crate::knowledge::external::external_call(ast, &cx.facts.imports, c).is_some() {
+        return Beside::Yes;
+    }
+    let here = |n: &str| cx.facts.external_work.iter().any(|w| w == n);
+    match ast.kind(crate::knowledge::http_clients::callee_of(ast, c)) {
+        Kind::Name(n) if !n.contains("::") => {
+            if here(n) {
+                return Beside::Yes;
+            }
+            match imported(cx, n) {
+                Some((module, name)) => Beside::Unless(vec![(Some(module), name)]),
+                None => Beside::No,
+            }
+        }
+        Kind::Member { object, property } => {
+            let Kind::Name(o) = ast.kind(ast.unwrap_expr(*object)) else {
+                return Beside::No;
+            };
+            if matches!(o.as_str(), "this" | "self" | "cls") {
+                return if here(property) {
+                    Beside::Yes
+                } else {
+                    Beside::No
+                };
+            }
+            // `storage.upload(..)` on a module or a default export of the project
+            match import_of(ast, o) {
+                Some((module, orig)) if call.args.iter().all(|a| !a.spread) => {
+                    let module = if !orig.is_empty() && ast.lang == Lang::Python {
+                        format!("{module}.{orig}")
+                    } else {
+                        module
+                    };
+                    Beside::Unless(vec![(Some(module), property.clone())])
+                }
+                _ => Beside::No,
+            }
+        }
+        _ => Beside::No,
+    }
+}
+
+/// The names a target binds: `x`, `{ data: file }`, `(a, b)`; a member target binds none.
+fn bound_names(ast: &Ast, target: NodeId) -> Vec<String> {
+    match ast.kind(ast.unwrap_expr(target)) {
+        Kind::Member { .. } | Kind::Index { .. } => Vec::new(),
+        _ => names_in(ast, target),
+    }
+}
+
+/// The plain names read in an expression (`doc` and `key` in `read(doc.key, key)`).
+fn names_in(ast: &Ast, id: NodeId) -> Vec<String> {
+    ast.subtree(id)
+        .filter_map(|i| match ast.kind(i) {
+            Kind::Name(n) if !n.contains("::") && !matches!(n.as_str(), "this" | "self") => {
+                Some(n.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The largest round (in lowered nodes) [`beside_external_work`] reads.
+const ROUND_NODES: usize = 20_000;
+
+/// The calls of a round with the names their arguments read, found once per round.
+fn round_calls(ast: &Ast, round: NodeId) -> std::sync::Arc<Vec<(NodeId, Vec<String>)>> {
+    ast.memo("n+1:round-calls", round, || {
+        ast.subtree(round)
+            .filter_map(|c| {
+                let call = ast.call(c)?;
+                let reads: Vec<String> = call
+                    .args
+                    .iter()
+                    .flat_map(|x| names_in(ast, x.value))
+                    .collect();
+                Some((c, reads))
+            })
+            .collect()
+    })
+}
+
+/// An assignment of a round: the node, the names it binds, its value and the names the value
+/// reads.
+type Assigned = (NodeId, Vec<String>, NodeId, Vec<String>);
+
+/// The assignments in a round, found once per round.
+fn round_assignments(ast: &Ast, round: NodeId) -> std::sync::Arc<Vec<Assigned>> {
+    ast.memo("n+1:round-assignments", round, || {
+        ast.subtree(round)
+            .filter_map(|i| match ast.kind(i) {
+                Kind::Assign {
+                    target,
+                    value: Some(v),
+                    ..
+                } => Some((i, bound_names(ast, *target), *v, names_in(ast, *v))),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Adds to `names` what the round computes from them.
+fn grow_forward(assigns: &[Assigned], names: &mut HashSet<String>) {
+    loop {
+        let before = names.len();
+        for (_, bound, _, reads) in assigns {
+            if reads.iter().any(|r| names.contains(r)) {
+                names.extend(bound.iter().cloned());
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+}
+
+/// Adds to `names` what the round computed them from before `at`, and to `calls` the calls
+/// that computed them.
+fn grow_backward(
+    ast: &Ast,
+    assigns: &[Assigned],
+    at: NodeId,
+    names: &mut HashSet<String>,
+    calls: &mut Vec<NodeId>,
+) {
+    let mut used = vec![false; assigns.len()];
+    loop {
+        let before = names.len();
+        for (k, (a, bound, v, reads)) in assigns.iter().enumerate() {
+            if used[k] || *a > at || !bound.iter().any(|b| names.contains(b)) {
+                continue;
+            }
+            used[k] = true;
+            names.extend(reads.iter().cloned());
+            calls.extend(ast.subtree(*v).filter(|&c| ast.call(c).is_some()));
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+}
+
+/// `results.push(x)` / `results.append(x)` in an earlier loop of the function, when the loop
+/// walks `results`: (the push, what it adds).
+fn collected_from(ast: &Ast, per: &PerItem) -> Vec<(NodeId, NodeId)> {
+    let Some(Kind::Name(coll)) = per.iter.map(|it| ast.kind(ast.unwrap_expr(it))) else {
+        return Vec::new();
+    };
+    let Some(scope) = ast.function_ancestors(per.node).last() else {
+        return Vec::new();
+    };
+    // `name.push(x)` / `name.append(x)` of the function, by name, found once per function
+    let pushes = ast.memo("n+1:pushes", scope, || {
+        let mut by_name: std::collections::HashMap<String, Vec<(NodeId, NodeId)>> =
+            std::collections::HashMap::new();
+        for i in ast.subtree(scope) {
+            let Some(c) = ast.call(i) else { continue };
+            if !matches!(ast.callee_name(c), Some("push" | "append")) {
+                continue;
+            }
+            let recv = ast.receiver(c).map(|r| ast.unwrap_expr(r));
+            if let (Some(Kind::Name(n)), Some(arg)) =
+                (recv.map(|r| ast.kind(r)), ast.positional(c).next())
+            {
+                by_name.entry(n.clone()).or_default().push((i, arg));
+            }
+        }
+        by_name
+    });
+    pushes
+        .get(coll)
+        .into_iter()
+        .flatten()
+        .filter(|&&(i, _)| {
+            i < per.node
+                && loops::per_item_context(ast, i)
+                    .is_some_and(|inner| !ast.contains(inner.node, per.node))
+        })
+        .copied()
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
