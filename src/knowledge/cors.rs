@@ -308,7 +308,14 @@ pub struct Setup {
 
 /// The CORS configuration at `id` whose credentials are allowed (known here or pending on the
 /// project), if any.
-pub fn setup(ast: &Ast, text: &str, imports: &Imports, facts: &CorsFacts, path: &Path, id: NodeId) -> Option<Setup> {
+pub fn setup(
+    ast: &Ast,
+    text: &str,
+    imports: &Imports,
+    facts: &CorsFacts,
+    path: &Path,
+    id: NodeId,
+) -> Option<Setup> {
     match ast.lang {
         Lang::TypeScript => js_setup(ast, text, imports, path, id),
         Lang::Python => py_setup(ast, text, imports, facts, path, id),
@@ -336,12 +343,20 @@ fn js_setup(ast: &Ast, text: &str, imports: &Imports, path: &Path, id: NodeId) -
         // `app.enableCors({...})` (NestJS)
         "enableCors" if !c.is_new => (&NEST_CORS, c.args.first().map(|a| a.value)),
         // `NestFactory.create(AppModule, { cors: {...} })`
-        "create" if !c.is_new && ast.path_of(c.callee).is_some_and(|p| p.ends_with("NestFactory.create")) => {
+        "create"
+            if !c.is_new
+                && ast
+                    .path_of(c.callee)
+                    .is_some_and(|p| p.ends_with("NestFactory.create")) =>
+        {
             let opts = ast.positional(c).nth(1)?;
             (&NEST_CORS, Some(ast.entry(opts, "cors")?.value))
         }
         // `new Server(http, { cors: {...} })` (socket.io)
-        "Server" if c.is_new && imports.qualify(ast, c.callee).as_deref() == Some("socket.io.Server") => {
+        "Server"
+            if c.is_new
+                && imports.qualify(ast, c.callee).as_deref() == Some("socket.io.Server") =>
+        {
             let opts = ast.positional(c).nth(1)?;
             (&SOCKET_IO_CORS, Some(ast.entry(opts, "cors")?.value))
         }
@@ -412,7 +427,10 @@ fn js_setup(ast: &Ast, text: &str, imports: &Imports, path: &Path, id: NodeId) -
                 origin: Origin::Other,
                 origin_at: None,
                 credentials_at: None,
-                what: format!("`{}` with the options `{local}` from `{module}`", library.name),
+                what: format!(
+                    "`{}` with the options `{local}` from `{module}`",
+                    library.name
+                ),
                 pending: Vec::new(),
                 shared: Some((want, export)),
             })
@@ -426,10 +444,15 @@ fn js_module_of(ast: &Ast, imports: &Imports, plugin: NodeId) -> Option<String> 
     match ast.kind(plugin) {
         Kind::Name(n) => imports.get(n).map(str::to_string),
         Kind::Call(c) if matches!(ast.kind(c.callee), Kind::Name(n) if n == "require" || n == "import") => {
-            ast.positional(c).next().and_then(|a| ast.plain_str(a)).map(str::to_string)
+            ast.positional(c)
+                .next()
+                .and_then(|a| ast.plain_str(a))
+                .map(str::to_string)
         }
         // `fastify.register(require('@fastify/cors').default, ..)`
-        Kind::Member { object, property } if property == "default" => js_module_of(ast, imports, *object),
+        Kind::Member { object, property } if property == "default" => {
+            js_module_of(ast, imports, *object)
+        }
         _ => None,
     }
 }
@@ -510,7 +533,11 @@ pub fn js_shape(ast: &Ast, text: &str, obj: NodeId) -> Option<JsShape> {
             }
             // a spread after nothing we read can still set them: unknown
             None => {
-                shape.origin = if shape.origin_at.is_some() { shape.origin } else { Origin::Other };
+                shape.origin = if shape.origin_at.is_some() {
+                    shape.origin
+                } else {
+                    Origin::Other
+                };
                 if shape.credentials.is_none() {
                     shape.credentials = Some(false);
                 }
@@ -544,7 +571,7 @@ fn js_origin(ast: &Ast, text: &str, v: NodeId, depth: u8) -> Origin {
             Some("*") => Origin::Star,
             _ => Origin::Other,
         },
-        Kind::Function(_) if depth == 0 => accepts_all(ast, text, v),
+        Kind::Function(_) if depth == 0 => accepts_all(ast, v),
         Kind::Other => match regex_literal(ast, text, v) {
             Some(re) if regex_matches_all(re) => Origin::Any,
             _ => Origin::Other,
@@ -568,14 +595,13 @@ pub fn regex_matches_all(re: &str) -> bool {
         .strip_prefix("https?://")
         .or_else(|| core.strip_prefix("https?:\\/\\/"))
         .unwrap_or(core);
-    matches!(core, ".*" | ".+" | "(.*)" | "(.+)" | "")
-        && !re.is_empty()
+    matches!(core, ".*" | ".+" | "(.*)" | "(.+)")
 }
 
 /// What an origin callback or function lets in: `Any` when it has no branch, no comparison and
 /// no call but its own callback, and hands back `true`, the origin it was given, or the request's
 /// `Origin` header; `Star` when it hands back `'*'`.
-fn accepts_all(ast: &Ast, text: &str, func: NodeId) -> Origin {
+fn accepts_all(ast: &Ast, func: NodeId) -> Origin {
     let Some(f) = ast.function(func) else {
         return Origin::Other;
     };
@@ -584,7 +610,9 @@ fn accepts_all(ast: &Ast, text: &str, func: NodeId) -> Origin {
     let mut results = Vec::new();
     for n in ast.subtree(func).skip(1) {
         match ast.kind(n) {
-            Kind::If { .. } | Kind::Loop(_) | Kind::Try { .. } | Kind::Function(_) => return Origin::Other,
+            Kind::If { .. } | Kind::Loop(_) | Kind::Try { .. } | Kind::Function(_) => {
+                return Origin::Other
+            }
             Kind::Binary { op, .. } if *op != crate::ast::BinOp::Add => return Origin::Other,
             Kind::Other if ast.children(n).count() >= 3 => return Origin::Other,
             Kind::Call(c) => {
@@ -596,8 +624,14 @@ fn accepts_all(ast: &Ast, text: &str, func: NodeId) -> Origin {
                         Some(x) => results.push(x),
                         None => return Origin::Other,
                     }
-                } else if !is_origin_read(ast, n) && !ast.ancestors(n).any(|a| a != func && is_origin_read(ast, a)) {
-                    let logging = callee.as_deref().is_some_and(|p| p.starts_with("console.") || p.starts_with("logger."));
+                } else if !is_origin_read(ast, n)
+                    && !ast
+                        .ancestors(n)
+                        .any(|a| a != func && is_origin_read(ast, a))
+                {
+                    let logging = callee
+                        .as_deref()
+                        .is_some_and(|p| p.starts_with("console.") || p.starts_with("logger."));
                     if !logging {
                         return Origin::Other;
                     }
@@ -608,7 +642,11 @@ fn accepts_all(ast: &Ast, text: &str, func: NodeId) -> Origin {
         }
     }
     if let Some(e) = f.expr_body {
-        if !(callback.is_some() && ast.call(ast.unwrap_expr(e)).is_some_and(|c| ast.path_of(c.callee).as_deref() == callback)) {
+        if !(callback.is_some()
+            && ast
+                .call(ast.unwrap_expr(e))
+                .is_some_and(|c| ast.path_of(c.callee).as_deref() == callback))
+        {
             results.push(e);
         }
     }
@@ -632,7 +670,6 @@ fn accepts_all(ast: &Ast, text: &str, func: NodeId) -> Origin {
             out = Origin::Star;
         }
     }
-    let _ = text;
     out
 }
 
@@ -693,7 +730,9 @@ fn py_setup(
 ) -> Option<Setup> {
     match ast.kind(id) {
         Kind::Assign { .. } => django_setting(ast, facts, path, id),
-        Kind::Call(_) => starlette(ast, text, imports, id).or_else(|| flask_cors(ast, path, imports, id)),
+        Kind::Call(_) => {
+            starlette(ast, text, imports, id).or_else(|| flask_cors(ast, path, imports, id))
+        }
         Kind::Object { .. } => aiohttp_cors(ast, imports, id),
         _ => None,
     }
@@ -702,7 +741,13 @@ fn py_setup(
 /// `CORS_ALLOW_ALL_ORIGINS = True` (or a catch-all origin regex) in a settings module, with
 /// `CORS_ALLOW_CREDENTIALS = True` in the same file or a sibling settings file.
 fn django_setting(ast: &Ast, facts: &CorsFacts, path: &Path, id: NodeId) -> Option<Setup> {
-    let Kind::Assign { target, value: Some(v), augmented: false, .. } = ast.kind(id) else {
+    let Kind::Assign {
+        target,
+        value: Some(v),
+        augmented: false,
+        ..
+    } = ast.kind(id)
+    else {
         return None;
     };
     let Kind::Name(name) = ast.kind(*target) else {
@@ -756,12 +801,26 @@ fn settings_level(ast: &Ast, id: NodeId) -> bool {
     match ast.parent(id) {
         Some(ROOT) => true,
         Some(p) => match ast.kind(p) {
-            Kind::Class(c) => ast.parent(p) == Some(ROOT) && !dev_word(&c.name.to_ascii_lowercase()),
+            Kind::Class(c) => {
+                ast.parent(p) == Some(ROOT) && !dev_word(&c.name.to_ascii_lowercase())
+            }
             _ => false,
         },
         None => false,
     }
 }
+
+/// Words of a settings file name for an environment other than production.
+const NON_PRODUCTION: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "e2e",
+    "ci",
+    "dev",
+    "development",
+    "local",
+];
 
 /// Settings files that are not for local development or tests.
 pub fn production_settings(path: &Path) -> bool {
@@ -774,7 +833,7 @@ pub fn production_settings(path: &Path) -> bool {
         .unwrap_or_default();
     !stem
         .split(['_', '-', '.'])
-        .any(|w| ["test", "tests", "testing", "ci", "dev", "development", "local"].contains(&w))
+        .any(|w| NON_PRODUCTION.contains(&w))
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -794,9 +853,9 @@ fn starlette(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Set
     let is_mw = |n: NodeId| {
         last(n) == "CORSMiddleware"
             && ast.path_of(n).is_some_and(|p| {
-            let q = imports.qualify_path(&p);
-            q.ends_with("CORSMiddleware") && (q.contains("starlette") || q.contains("fastapi"))
-        })
+                let q = imports.qualify_path(&p);
+                q.ends_with("CORSMiddleware") && (q.contains("starlette") || q.contains("fastapi"))
+            })
     };
     let named = is_mw(c.callee) || ast.positional(c).next().is_some_and(is_mw);
     if !named {
@@ -841,7 +900,10 @@ fn resolve_py(ast: &Ast, v: NodeId) -> NodeId {
 fn py_wildcard(ast: &Ast, v: NodeId) -> Option<bool> {
     let v = resolve_py(ast, v);
     match ast.kind(v) {
-        Kind::Str(_) => Some(ast.plain_str(v).is_some_and(|s| s == "*" || regex_matches_all(s))),
+        Kind::Str(_) => Some(
+            ast.plain_str(v)
+                .is_some_and(|s| s == "*" || regex_matches_all(s)),
+        ),
         Kind::Array(items) => {
             let mut all_literal = true;
             for &i in items {
@@ -857,26 +919,52 @@ fn py_wildcard(ast: &Ast, v: NodeId) -> Option<bool> {
     }
 }
 
-/// Flask-CORS (`CORS(app, ..)`, `@cross_origin(..)`; also sanic-cors) with the default or a
+/// The Flask-CORS (and sanic-cors) extension and decorator.
+const FLASK_CORS_CALLS: &[&str] = &[
+    "flask_cors.CORS",
+    "flask_cors.cross_origin",
+    "sanic_cors.CORS",
+    "sanic_cors.cross_origin",
+];
+
+/// Flask-CORS (`CORS(app, ..)`, `@cross_origin(..)`, `cors.init_app(app, ..)`; also sanic-cors) with the default or a
 /// wildcard origin and `supports_credentials=True` (given here, per resource, or in the app's
 /// config).
 fn flask_cors(ast: &Ast, path: &Path, imports: &Imports, id: NodeId) -> Option<Setup> {
     let c = ast.call(id)?;
-    if !matches!(ast.callee_name(c), Some("CORS" | "cross_origin")) {
-        return None;
+    match ast.callee_name(c) {
+        Some("CORS" | "cross_origin") => {
+            let q = imports.qualify(ast, c.callee)?;
+            if !FLASK_CORS_CALLS.contains(&q.as_str()) {
+                return None;
+            }
+            // `cors = CORS()`: configured later by `cors.init_app(app, ..)`
+            if q.ends_with("CORS") && ast.positional(c).next().is_none() {
+                return None;
+            }
+        }
+        // the extension pattern: `cors = CORS()` .. `cors.init_app(app, supports_credentials=True)`
+        Some("init_app") => {
+            let Kind::Name(ext) = ast.kind(ast.receiver(c)?) else {
+                return None;
+            };
+            let made_here = local_value(ast, ext, id)
+                .and_then(|v| ast.call(ast.unwrap_expr(v)))
+                .and_then(|k| imports.qualify(ast, k.callee))
+                .is_some_and(|q| FLASK_CORS_CALLS.contains(&q.as_str()));
+            // imported from the project's `extensions` module
+            let imported = ext.eq_ignore_ascii_case("cors")
+                && ast.import_binding(ext).is_some()
+                && ast.kwarg(c, "supports_credentials").is_some();
+            if !made_here && !imported {
+                return None;
+            }
+        }
+        _ => return None,
     }
-    let q = imports.qualify(ast, c.callee)?;
-    let decorator = matches!(
-        q.as_str(),
-        "flask_cors.cross_origin" | "sanic_cors.cross_origin"
-    );
-    if !decorator && !matches!(q.as_str(), "flask_cors.CORS" | "sanic_cors.CORS") {
-        return None;
-    }
-    let top_creds = match ast.kwarg(c, "supports_credentials") {
-        Some(v) => Some(matches!(ast.kind(resolve_py(ast, v)), Kind::Bool(true))),
-        None => None,
-    };
+    let top_creds = ast
+        .kwarg(c, "supports_credentials")
+        .map(|v| matches!(ast.kind(resolve_py(ast, v)), Kind::Bool(true)));
     if ast.kwarg(c, "send_wildcard").is_some() {
         return None;
     }
@@ -895,7 +983,9 @@ fn flask_cors(ast: &Ast, path: &Path, imports: &Imports, id: NodeId) -> Option<S
     };
     match ast.kwarg(c, "resources").map(|r| resolve_py(ast, r)) {
         Some(r) if matches!(ast.kind(r), Kind::Object { .. }) => {
-            let Kind::Object { entries, .. } = ast.kind(r) else { return None };
+            let Kind::Object { entries, .. } = ast.kind(r) else {
+                return None;
+            };
             for e in entries {
                 if !matches!(ast.kind(e.value), Kind::Object { .. }) {
                     return None;
@@ -957,7 +1047,11 @@ fn flask_cors(ast: &Ast, path: &Path, imports: &Imports, id: NodeId) -> Option<S
     Some(Setup {
         library: &FLASK_CORS,
         node: id,
-        origin: if explicit { Origin::Star } else { Origin::Unset },
+        origin: if explicit {
+            Origin::Star
+        } else {
+            Origin::Unset
+        },
         origin_at,
         credentials_at: creds_at,
         what: what.into(),
@@ -994,16 +1088,61 @@ fn aiohttp_cors(ast: &Ast, imports: &Imports, id: NodeId) -> Option<Setup> {
 
 /// How a Rust CORS builder starts: (qualified constructor, library, origin, credentials).
 const RUST_ROOTS: &[(&str, &Library, Origin, bool)] = &[
-    ("tower_http::cors::CorsLayer::new", &TOWER_CORS, Origin::Unset, false),
-    ("tower_http::cors::CorsLayer::default", &TOWER_CORS, Origin::Unset, false),
-    ("tower_http::cors::CorsLayer::permissive", &TOWER_CORS, Origin::Star, false),
-    ("tower_http::cors::CorsLayer::very_permissive", &TOWER_CORS, Origin::Any, true),
-    ("actix_cors::Cors::default", &ACTIX_CORS, Origin::Unset, false),
-    ("actix_cors::Cors::permissive", &ACTIX_CORS, Origin::Any, true),
+    (
+        "tower_http::cors::CorsLayer::new",
+        &TOWER_CORS,
+        Origin::Unset,
+        false,
+    ),
+    (
+        "tower_http::cors::CorsLayer::default",
+        &TOWER_CORS,
+        Origin::Unset,
+        false,
+    ),
+    (
+        "tower_http::cors::CorsLayer::permissive",
+        &TOWER_CORS,
+        Origin::Star,
+        false,
+    ),
+    (
+        "tower_http::cors::CorsLayer::very_permissive",
+        &TOWER_CORS,
+        Origin::Any,
+        true,
+    ),
+    (
+        "actix_cors::Cors::default",
+        &ACTIX_CORS,
+        Origin::Unset,
+        false,
+    ),
+    (
+        "actix_cors::Cors::permissive",
+        &ACTIX_CORS,
+        Origin::Any,
+        true,
+    ),
     ("warp::cors", &WARP_CORS, Origin::Unset, false),
-    ("warp::filters::cors::cors", &WARP_CORS, Origin::Unset, false),
-    ("rocket_cors::CorsOptions::default", &ROCKET_CORS, Origin::Unset, false),
-    ("poem::middleware::Cors::new", &POEM_CORS, Origin::Unset, false),
+    (
+        "warp::filters::cors::cors",
+        &WARP_CORS,
+        Origin::Unset,
+        false,
+    ),
+    (
+        "rocket_cors::CorsOptions::default",
+        &ROCKET_CORS,
+        Origin::Unset,
+        false,
+    ),
+    (
+        "poem::middleware::Cors::new",
+        &POEM_CORS,
+        Origin::Unset,
+        false,
+    ),
 ];
 
 /// The qualified path of a Rust constructor, with the crates a bare type name may come from
@@ -1015,7 +1154,9 @@ fn rust_root(imports: &Imports, path: &str) -> Option<(&'static Library, Origin,
         *r == q
             || r.ends_with(&format!("::{q}"))
                 && q.contains("::")
-                && r.split("::").next().is_some_and(|krate| imports.uses(krate))
+                && r.split("::")
+                    .next()
+                    .is_some_and(|krate| imports.uses(krate))
     });
     hit.map(|(_, l, o, c)| (*l, *o, *c))
 }
@@ -1034,7 +1175,12 @@ fn rust_chain(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Se
     // only the outermost call of a chain
     if let Some(p) = ast.parent(id) {
         if let Kind::Member { object, .. } = ast.kind(p) {
-            if *object == id && ast.parent(p).and_then(|g| ast.call(g)).is_some_and(|c| c.callee == p) {
+            if *object == id
+                && ast
+                    .parent(p)
+                    .and_then(|g| ast.call(g))
+                    .is_some_and(|c| c.callee == p)
+            {
                 return None;
             }
         }
@@ -1044,7 +1190,10 @@ fn rust_chain(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Se
         return None;
     };
     let ctor = path.rsplit("::").next().unwrap_or(path);
-    if !matches!(ctor, "new" | "default" | "permissive" | "very_permissive" | "cors") {
+    if !matches!(
+        ctor,
+        "new" | "default" | "permissive" | "very_permissive" | "cors"
+    ) {
         return None;
     }
     let chain = ast.call_chain(id);
@@ -1054,13 +1203,15 @@ fn rust_chain(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Se
     let mut creds_at = creds.then_some(root);
     for &call in &chain[1..] {
         let c = ast.call(call)?;
-        let Some(m) = ast.callee_name(c) else { continue };
+        let Some(m) = ast.callee_name(c) else {
+            continue;
+        };
         let arg = ast.positional(c).next();
         match m {
             "allow_origin" | "allowed_origins" | "allow_origins" | "allowed_origin"
             | "allowed_origin_fn" | "allow_origins_fn" => {
                 origin = match arg {
-                    Some(a) => rust_origin(ast, text, a),
+                    Some(a) => rust_origin(ast, a),
                     None => Origin::Other,
                 };
                 origin_at = Some(call);
@@ -1080,7 +1231,9 @@ fn rust_chain(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Se
                     None => true,
                     Some(a) => {
                         matches!(ast.kind(a), Kind::Bool(true))
-                            || ast.path_of(ast.call(a).map_or(a, |c| c.callee)).is_some_and(|p| p.ends_with("AllowCredentials::yes"))
+                            || ast
+                                .path_of(ast.call(a).map_or(a, |c| c.callee))
+                                .is_some_and(|p| p.ends_with("AllowCredentials::yes"))
                     }
                 };
                 creds_at = Some(call);
@@ -1109,7 +1262,9 @@ fn rust_chain(ast: &Ast, text: &str, imports: &Imports, id: NodeId) -> Option<Se
 
 /// The method call as a reader knows it: `Cors::permissive()`, `.allow_any_origin()`.
 fn call_text(ast: &Ast, text: &str, call: NodeId) -> String {
-    let Some(c) = ast.call(call) else { return String::new() };
+    let Some(c) = ast.call(call) else {
+        return String::new();
+    };
     match ast.kind(c.callee) {
         Kind::Member { property, .. } => {
             let args: Vec<String> = ast.positional(c).map(|a| short(ast, text, a)).collect();
@@ -1120,7 +1275,7 @@ fn call_text(ast: &Ast, text: &str, call: NodeId) -> String {
 }
 
 /// What a Rust origin argument lets in.
-fn rust_origin(ast: &Ast, text: &str, a: NodeId) -> Origin {
+fn rust_origin(ast: &Ast, a: NodeId) -> Origin {
     let a = ast.unwrap_expr(a);
     match ast.kind(a) {
         Kind::Name(n) => {
@@ -1149,7 +1304,6 @@ fn rust_origin(ast: &Ast, text: &str, a: NodeId) -> Origin {
                     if star && ast.subtree(a).count() <= 8 {
                         Origin::Star
                     } else {
-                        let _ = text;
                         Origin::Other
                     }
                 }
@@ -1162,11 +1316,14 @@ fn rust_origin(ast: &Ast, text: &str, a: NodeId) -> Origin {
 
 /// A closure that accepts every origin: `|_, _| true`.
 fn rust_predicate(ast: &Ast, f: NodeId) -> Origin {
-    let Some(func) = ast.function(f) else { return Origin::Other };
-    let body = func.expr_body.or_else(|| match func.body.as_slice() {
+    let Some(func) = ast.function(f) else {
+        return Origin::Other;
+    };
+    let only = match func.body.as_slice() {
         [only] => Some(*only),
         _ => None,
-    });
+    };
+    let body = func.expr_body.or(only);
     match body.map(|b| ast.kind(ast.unwrap_expr(b))) {
         Some(Kind::Bool(true)) => Origin::Any,
         _ => Origin::Other,
@@ -1185,7 +1342,7 @@ fn rocket_options(ast: &Ast, imports: &Imports, id: NodeId, ty: &str) -> Option<
         return None;
     }
     let (origin, origin_at) = match ast.entry(id, "allowed_origins") {
-        Some(e) => (rust_origin(ast, "", e.value), Some(e.value)),
+        Some(e) => (rust_origin(ast, e.value), Some(e.value)),
         None => (Origin::Unset, None),
     };
     let origin = match ast.entry(id, "send_wildcard") {
@@ -1255,7 +1412,11 @@ fn header_set(ast: &Ast, id: NodeId, name: &str) -> Option<(NodeId, NodeId, Node
             }
             None
         }
-        Kind::Assign { target, value: Some(v), .. } => match ast.kind(*target) {
+        Kind::Assign {
+            target,
+            value: Some(v),
+            ..
+        } => match ast.kind(*target) {
             Kind::Index { index, .. } if is_header(ast, *index, name) => Some((id, *index, *v)),
             _ => None,
         },
@@ -1294,7 +1455,9 @@ pub fn reflection(ast: &Ast, text: &str, id: NodeId) -> Option<Reflection> {
 
 /// Where `Access-Control-Allow-Credentials: true` is set in `scope`.
 fn credentials_in(ast: &Ast, scope: NodeId) -> Option<NodeId> {
-    let names = ast.nodes_where("cors-credentials-header", |ast, n| is_header(ast, n, ALLOW_CREDENTIALS));
+    let names = ast.nodes_where("cors-credentials-header", |ast, n| {
+        is_header(ast, n, ALLOW_CREDENTIALS)
+    });
     ast.within(scope, &names).iter().find_map(|&n| {
         // the setter is the node holding the name: its parent, or the assignment around `x[name]`
         let mut p = ast.parent(n)?;
@@ -1316,10 +1479,35 @@ fn credentials_in(ast: &Ast, scope: NodeId) -> Option<NodeId> {
 
 /// Methods and functions that hand a value on unchanged for this purpose.
 const PASS_METHODS: &[&str] = &[
-    "clone", "cloned", "to_owned", "to_string", "unwrap", "expect", "unwrap_or", "unwrap_or_default",
-    "unwrap_or_else", "to_str", "as_str", "copied", "into", "trim", "strip", "toString",
-    "from_str", "from_bytes", "from_maybe_shared", "from", "str", "String", "Some", "Ok", "decode",
-    "and_then", "map", "ok", "as_deref",
+    "clone",
+    "cloned",
+    "to_owned",
+    "to_string",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "to_str",
+    "as_str",
+    "copied",
+    "into",
+    "trim",
+    "strip",
+    "toString",
+    "from_str",
+    "from_bytes",
+    "from_maybe_shared",
+    "from",
+    "str",
+    "String",
+    "Some",
+    "Ok",
+    "decode",
+    "and_then",
+    "map",
+    "ok",
+    "as_deref",
 ];
 
 /// Whether `v` is the request's `Origin` header (through local variables, `clone()`/`unwrap()`
@@ -1346,14 +1534,25 @@ fn from_origin(
             if !PASS_METHODS.contains(&name) {
                 return false;
             }
-            let inner = ast.receiver(c).filter(|_| !matches!(ast.kind(c.callee), Kind::Name(_)));
+            let inner = ast
+                .receiver(c)
+                .filter(|_| !matches!(ast.kind(c.callee), Kind::Name(_)));
             let inner = match inner {
-                Some(r) if ast.path_of(r).is_none_or(|p| !p.contains("::")) && !is_type_path(ast, r) => Some(r),
+                Some(r)
+                    if ast.path_of(r).is_none_or(|p| !p.contains("::"))
+                        && !is_type_path(ast, r) =>
+                {
+                    Some(r)
+                }
                 _ => ast.positional(c).next(),
             };
             inner.is_some_and(|i| from_origin(ast, text, i, at, scope, holders, depth + 1))
         }
-        Kind::Binary { op: crate::ast::BinOp::Or, lhs, rhs } => {
+        Kind::Binary {
+            op: crate::ast::BinOp::Or,
+            lhs,
+            rhs,
+        } => {
             from_origin(ast, text, *lhs, at, scope, holders, depth + 1)
                 || from_origin(ast, text, *rhs, at, scope, holders, depth + 1)
         }
@@ -1365,7 +1564,9 @@ fn from_origin(
                 } else {
                     // `const { origin } = req.headers`
                     n.eq_ignore_ascii_case("origin")
-                        && ast.path_of(ast.unwrap_expr(value)).is_some_and(|p| p.ends_with("headers"))
+                        && ast
+                            .path_of(ast.unwrap_expr(value))
+                            .is_some_and(|p| p.ends_with("headers"))
                 };
                 if hit {
                     holders.push(n.clone());
@@ -1378,13 +1579,15 @@ fn from_origin(
                     break;
                 }
                 if let Kind::If { cond, .. } = ast.kind(a) {
-                    if !is_origin_read(ast, ast.unwrap_expr(*cond)) && !from_origin(ast, text, *cond, a, scope, &mut Vec::new(), depth + 1) {
+                    if !is_origin_read(ast, ast.unwrap_expr(*cond))
+                        && !from_origin(ast, text, *cond, a, scope, &mut Vec::new(), depth + 1)
+                    {
                         continue;
                     }
-                    let head = text.get(ast.span(a).start as usize..ast.span(*cond).start as usize).unwrap_or("");
-                    let bound = head
-                        .split(['(', ')', ' ', '='])
-                        .any(|w| w == n);
+                    let head = text
+                        .get(ast.span(a).start as usize..ast.span(*cond).start as usize)
+                        .unwrap_or("");
+                    let bound = head.split(['(', ')', ' ', '=']).any(|w| w == n);
                     if head.contains("let ") && bound {
                         holders.push(n.clone());
                         return true;
@@ -1421,8 +1624,19 @@ pub fn is_origin_read(ast: &Ast, id: NodeId) -> bool {
             p.split(['.', ':']).any(|seg| {
                 matches!(
                     seg,
-                    "req" | "request" | "ctx" | "context" | "headers" | "header" | "META"
-                        | "environ" | "head" | "c" | "event" | "scope" | "self"
+                    "req"
+                        | "request"
+                        | "ctx"
+                        | "context"
+                        | "headers"
+                        | "header"
+                        | "META"
+                        | "environ"
+                        | "head"
+                        | "c"
+                        | "event"
+                        | "scope"
+                        | "self"
                 )
             })
         })
@@ -1430,7 +1644,9 @@ pub fn is_origin_read(ast: &Ast, id: NodeId) -> bool {
     match ast.kind(id) {
         Kind::Member { object, property } => {
             property.eq_ignore_ascii_case("origin")
-                && ast.path_of(*object).is_some_and(|p| p.ends_with("headers") || p.ends_with("header"))
+                && ast
+                    .path_of(*object)
+                    .is_some_and(|p| p.ends_with("headers") || p.ends_with("header"))
         }
         Kind::Index { object, index } => {
             origin_key(*index)
@@ -1439,11 +1655,18 @@ pub fn is_origin_read(ast: &Ast, id: NodeId) -> bool {
                 })
         }
         Kind::Call(c) => {
-            let Some(m) = ast.callee_name(c) else { return false };
-            if !matches!(m, "get" | "header" | "getHeader" | "get_header" | "get_one" | "headers") {
+            let Some(m) = ast.callee_name(c) else {
+                return false;
+            };
+            if !matches!(
+                m,
+                "get" | "header" | "getHeader" | "get_header" | "get_one" | "headers"
+            ) {
                 return false;
             }
-            let Some(recv) = ast.receiver(c) else { return false };
+            let Some(recv) = ast.receiver(c) else {
+                return false;
+            };
             ast.positional(c).next().is_some_and(origin_key) && requestish(recv)
         }
         _ => false,
@@ -1477,8 +1700,11 @@ fn checks(ast: &Ast, mut u: NodeId) -> bool {
                     return false;
                 }
                 let logging = ast.path_of(c.callee).is_some_and(|q| {
-                    q.starts_with("console.") || q.starts_with("logger.") || q.starts_with("log.")
-                        || q.starts_with("logging.") || q == "print"
+                    q.starts_with("console.")
+                        || q.starts_with("logger.")
+                        || q.starts_with("log.")
+                        || q.starts_with("logging.")
+                        || q == "print"
                         || ["debug", "info", "warn", "error", "trace"].contains(&name) && c.is_macro
                 });
                 if logging {
@@ -1492,8 +1718,15 @@ fn checks(ast: &Ast, mut u: NodeId) -> bool {
             }
             Kind::Member { object, property } if *object == u => {
                 // a method called on the origin
-                let called = ast.parent(p).and_then(|g| ast.call(g)).is_some_and(|c| c.callee == p);
-                if called && PASS_METHODS.contains(&property.as_str()) || property == "as_bytes" || property == "lower" || property == "toLowerCase" {
+                let called = ast
+                    .parent(p)
+                    .and_then(|g| ast.call(g))
+                    .is_some_and(|c| c.callee == p);
+                if called && PASS_METHODS.contains(&property.as_str())
+                    || property == "as_bytes"
+                    || property == "lower"
+                    || property == "toLowerCase"
+                {
                     u = ast.parent(p).filter(|_| called).unwrap_or(p);
                     continue;
                 }
@@ -1524,15 +1757,28 @@ fn checks(ast: &Ast, mut u: NodeId) -> bool {
 // --- development-only code -------------------------------------------------------------------
 
 fn dev_word(s: &str) -> bool {
-    ["debug", "development", "'dev'", "\"dev\"", "isdev", "is_dev", "devmode", "dev_mode", "local", "testing"]
-        .iter()
-        .any(|w| s.contains(w))
+    [
+        "debug",
+        "development",
+        "'dev'",
+        "\"dev\"",
+        "isdev",
+        "is_dev",
+        "devmode",
+        "dev_mode",
+        "local",
+        "testing",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
         || s == "dev"
         || s.starts_with("dev")
 }
 
 fn prod_word(s: &str) -> bool {
-    ["production", "'prod'", "\"prod\"", "isprod", "is_prod"].iter().any(|w| s.contains(w))
+    ["production", "'prod'", "\"prod\"", "isprod", "is_prod"]
+        .iter()
+        .any(|w| s.contains(w))
 }
 
 /// Whether `cond` selects development when true (`Some(true)`), production (`Some(false)`), or
@@ -1571,7 +1817,8 @@ pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
                 if let [x, y, z] = kids[..] {
                     // `c ? a : b` (children c, a, b) or Python `a if c else b` (a, c, b)
                     let gap = |l: NodeId, r: NodeId| {
-                        text.get(ast.span(l).end as usize..ast.span(r).start as usize).unwrap_or("")
+                        text.get(ast.span(l).end as usize..ast.span(r).start as usize)
+                            .unwrap_or("")
                     };
                     let (cond, then, els) = if gap(x, y).trim() == "?" {
                         (x, y, z)
@@ -1591,7 +1838,9 @@ pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
             }
             Kind::Function(f) => {
                 let cfg_debug = f.decorators.iter().any(|d| {
-                    d.name == "cfg" && d.args.contains("debug_assertions") && !d.args.contains("not(")
+                    d.name == "cfg"
+                        && d.args.contains("debug_assertions")
+                        && !d.args.contains("not(")
                 });
                 if cfg_debug {
                     return true;
@@ -1617,7 +1866,10 @@ pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
 fn child_statement(ast: &Ast, id: NodeId) -> NodeId {
     let mut cur = id;
     for a in ast.ancestors(id) {
-        if matches!(ast.kind(a), Kind::Function(_) | Kind::Block(_) | Kind::Module(_)) {
+        if matches!(
+            ast.kind(a),
+            Kind::Function(_) | Kind::Block(_) | Kind::Module(_)
+        ) {
             return cur;
         }
         cur = a;
@@ -1666,7 +1918,11 @@ pub struct CorsFacts {
 impl CorsFacts {
     /// The last value this file gives a setting.
     pub fn setting(&self, name: &str) -> Option<SettingValue> {
-        self.settings.iter().rev().find(|s| s.name == name).map(|s| s.value)
+        self.settings
+            .iter()
+            .rev()
+            .find(|s| s.name == name)
+            .map(|s| s.value)
     }
 }
 
@@ -1678,7 +1934,9 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
             let mut stmts: Vec<NodeId> = Vec::new();
             for s in ast.children(ROOT) {
                 match ast.kind(s) {
-                    Kind::Class(c) if !dev_word(&c.name.to_ascii_lowercase()) => stmts.extend(c.body.iter().copied()),
+                    Kind::Class(c) if !dev_word(&c.name.to_ascii_lowercase()) => {
+                        stmts.extend(c.body.iter().copied())
+                    }
                     _ => stmts.push(s),
                 }
             }
@@ -1689,12 +1947,19 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
         Lang::TypeScript => {
             for s in ast.children(ROOT) {
                 let (name, obj) = match ast.kind(s) {
-                    Kind::Assign { target, value: Some(v), .. } => {
+                    Kind::Assign {
+                        target,
+                        value: Some(v),
+                        ..
+                    } => {
                         let name = match ast.kind(*target) {
                             Kind::Name(n) => n.clone(),
                             _ => match ast.path_of(*target).as_deref() {
                                 Some("module.exports" | "exports.default") => "default".into(),
-                                Some(p) if p.starts_with("exports.") || p.starts_with("module.exports.") => {
+                                Some(p)
+                                    if p.starts_with("exports.")
+                                        || p.starts_with("module.exports.") =>
+                                {
                                     p.rsplit('.').next().unwrap_or(p).to_string()
                                 }
                                 _ => continue,
@@ -1708,14 +1973,19 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
                 if ast.entry(obj, "origin").is_none() && ast.entry(obj, "credentials").is_none() {
                     continue;
                 }
-                let Some(shape) = js_shape(ast, &file.text, obj) else { continue };
+                let Some(shape) = js_shape(ast, &file.text, obj) else {
+                    continue;
+                };
                 let span = ast.span(s);
                 out.options.push(SharedOptions {
                     name,
                     origin: shape.origin,
                     credentials: shape.credentials,
                     at: file.position(span.start),
-                    end: file.position(span.start.max(span.end.min(file.line_start(file.line_index(span.start)) + file.line_text(file.line_index(span.start)).len() as u32))),
+                    end: file.position(span.start.max(span.end.min(
+                        file.line_start(file.line_index(span.start))
+                            + file.line_text(file.line_index(span.start)).len() as u32,
+                    ))),
                 });
             }
         }
@@ -1735,10 +2005,17 @@ fn collect_setting(ast: &Ast, file: &SourceFile, s: NodeId, out: &mut Vec<Settin
         }
     };
     match ast.kind(s) {
-        Kind::Assign { target, value: Some(v), augmented: false, .. } => match ast.kind(*target) {
+        Kind::Assign {
+            target,
+            value: Some(v),
+            augmented: false,
+            ..
+        } => match ast.kind(*target) {
             Kind::Name(n) => add(n, *v),
             // `app.config["CORS_SUPPORTS_CREDENTIALS"] = True`
-            Kind::Index { object, index } if ast.path_of(*object).is_some_and(|p| p.ends_with("config")) => {
+            Kind::Index { object, index }
+                if ast.path_of(*object).is_some_and(|p| p.ends_with("config")) =>
+            {
                 if let Some(k) = ast.plain_str(*index) {
                     add(k, *v);
                 }
@@ -1834,11 +2111,14 @@ impl CorsIndex {
             });
         }
         for o in facts.options {
-            self.options.entry(o.name.clone()).or_default().push(OptionsSite {
-                path: path.to_path_buf(),
-                module: module.to_string(),
-                options: o,
-            });
+            self.options
+                .entry(o.name.clone())
+                .or_default()
+                .push(OptionsSite {
+                    path: path.to_path_buf(),
+                    module: module.to_string(),
+                    options: o,
+                });
         }
     }
 
@@ -1846,9 +2126,11 @@ impl CorsIndex {
     pub fn settle(&self, check: &CorsCheck) -> Option<Option<Settled>> {
         match check {
             CorsCheck::SettingTrue { name, dir, above } => {
-                let on = self.settings.get(name)?.iter().find(|s| {
-                    s.value == SettingValue::True && sees(&s.path, dir, *above)
-                })?;
+                let on = self
+                    .settings
+                    .get(name)?
+                    .iter()
+                    .find(|s| s.value == SettingValue::True && sees(&s.path, dir, *above))?;
                 Some(Some(Settled {
                     path: on.path.clone(),
                     start: on.at,
@@ -1898,4 +2180,65 @@ impl CorsIndex {
 fn sees(settings: &Path, dir: &Path, above: bool) -> bool {
     let d = settings.parent().unwrap_or(Path::new(""));
     d == dir || above && dir.starts_with(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catch_all_regexes() {
+        for re in [".*", "^.*$", ".+", "^https?://.*$", r"^https?:\/\/.*"] {
+            assert!(regex_matches_all(re), "{re}");
+        }
+        for re in [
+            "",
+            r"^https://\w+\.example\.com$",
+            r"https://.*\.example\.com",
+            "^$",
+        ] {
+            assert!(!regex_matches_all(re), "{re}");
+        }
+    }
+
+    #[test]
+    fn environment_tests() {
+        assert_eq!(env_test("settings.DEBUG"), Some(true));
+        assert_eq!(
+            env_test("process.env.NODE_ENV === 'development'"),
+            Some(true)
+        );
+        assert_eq!(
+            env_test("process.env.NODE_ENV !== 'production'"),
+            Some(true)
+        );
+        assert_eq!(
+            env_test("process.env.NODE_ENV === 'production'"),
+            Some(false)
+        );
+        assert_eq!(env_test("not settings.DEBUG"), Some(false));
+        assert_eq!(env_test("cfg!(debug_assertions)"), Some(true));
+        assert_eq!(env_test("req.method === 'OPTIONS'"), None);
+        assert_eq!(env_test("settings.CORS_ENABLED"), None);
+    }
+
+    #[test]
+    fn settings_files_by_environment() {
+        for p in [
+            "app/settings.py",
+            "config/settings/production.py",
+            "proj/settings/base.py",
+        ] {
+            assert!(production_settings(Path::new(p)), "{p}");
+        }
+        for p in [
+            "config/settings/dev.py",
+            "config/settings/local.py",
+            "config/settings/test.py",
+            "config/settings/e2e.py",
+            "proj/settings_ci.py",
+        ] {
+            assert!(!production_settings(Path::new(p)), "{p}");
+        }
+    }
 }

@@ -107,7 +107,10 @@ fn configured(cx: &mut Ctx, s: Setup) {
                     library: s.library,
                     effect,
                 });
-                (effect, Some(all(pending.iter().cloned().chain([check]).collect())))
+                (
+                    effect,
+                    Some(all(pending.iter().cloned().chain([check]).collect())),
+                )
             })
             .collect(),
         None => {
@@ -140,5 +143,48 @@ fn all(mut conditions: Vec<Condition>) -> Condition {
         conditions.remove(0)
     } else {
         Condition::All(conditions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::testing::findings;
+
+    const RULE: &str = "permissive-cors";
+
+    #[test]
+    fn messages_say_what_the_library_sends() {
+        let star = findings(
+            RULE,
+            "src/server.ts",
+            "import cors from 'cors';\napp.use(cors({ origin: '*', credentials: true }));\n",
+        );
+        assert_eq!(star.len(), 1, "{star:?}");
+        assert!(star[0].contains("refused by browsers"), "{star:?}");
+
+        // @koa/cors turns `*` into the request origin once credentials are on
+        let koa = findings(
+            RULE,
+            "src/app.ts",
+            "import cors from '@koa/cors';\napp.use(cors({ origin: '*', credentials: true }));\n",
+        );
+        assert_eq!(koa.len(), 1, "{koa:?}");
+        assert!(koa[0].contains("echoes every request's origin"), "{koa:?}");
+
+        let tower = findings(
+            RULE,
+            "src/main.rs",
+            "use tower_http::cors::{Any, CorsLayer};\nfn f() { let c = CorsLayer::new().allow_origin(Any).allow_credentials(true); }\n",
+        );
+        assert_eq!(tower.len(), 1, "{tower:?}");
+        assert!(tower[0].contains("panics"), "{tower:?}");
+    }
+
+    #[test]
+    fn django_credentials_turned_off_in_the_same_file() {
+        let src = "CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = False\n";
+        assert!(findings(RULE, "app/settings.py", src).is_empty());
+        let on = "CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n";
+        assert_eq!(findings(RULE, "app/settings.py", on).len(), 1);
     }
 }
