@@ -714,6 +714,8 @@ const FLASK_RESOURCES: &str = "CORS_RESOURCES";
 const SETTINGS: &[&str] = &[
     "CORS_ALLOW_ALL_ORIGINS",
     "CORS_ORIGIN_ALLOW_ALL",
+    "CORS_ALLOWED_ORIGIN_REGEXES",
+    "CORS_ORIGIN_REGEX_WHITELIST",
     DJANGO_CREDENTIALS,
     FLASK_CREDENTIALS,
     FLASK_ORIGINS,
@@ -773,15 +775,25 @@ fn django_setting(ast: &Ast, facts: &CorsFacts, path: &Path, id: NodeId) -> Opti
     if !all || !settings_level(ast, id) || !production_settings(path) {
         return None;
     }
+    // a base settings file (`base.py`) may be overridden by its siblings (`production.py`)
+    let base = base_settings(path);
     let mut pending = Vec::new();
     match facts.setting(DJANGO_CREDENTIALS) {
-        Some(SettingValue::True) => {}
-        Some(_) => return None,
-        None => pending.push(CorsCheck::SettingTrue {
+        Some(SettingValue::True) if !base => {}
+        Some(SettingValue::True) | None => pending.push(CorsCheck::SettingTrue {
             name: DJANGO_CREDENTIALS,
             dir: parent_dir(path),
             above: false,
         }),
+        Some(_) => return None,
+    }
+    if base {
+        if let Some(&n) = SETTINGS.iter().find(|s| **s == name.as_str()) {
+            pending.push(CorsCheck::NotOverridden {
+                name: n,
+                dir: parent_dir(path),
+            });
+        }
     }
     Some(Setup {
         library: &DJANGO_CORS,
@@ -801,9 +813,7 @@ fn settings_level(ast: &Ast, id: NodeId) -> bool {
     match ast.parent(id) {
         Some(ROOT) => true,
         Some(p) => match ast.kind(p) {
-            Kind::Class(c) => {
-                ast.parent(p) == Some(ROOT) && !dev_word(&c.name.to_ascii_lowercase())
-            }
+            Kind::Class(c) => ast.parent(p) == Some(ROOT) && !dev_word(&c.name),
             _ => false,
         },
         None => false,
@@ -834,6 +844,19 @@ pub fn production_settings(path: &Path) -> bool {
     !stem
         .split(['_', '-', '.'])
         .any(|w| NON_PRODUCTION.contains(&w))
+}
+
+/// A settings file other settings files of its folder build on and override (`base.py`,
+/// `common.py`, a lone `settings.py`).
+fn base_settings(path: &Path) -> bool {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [
+        "base", "common", "default", "defaults", "settings", "__init__", "shared", "core",
+    ]
+    .contains(&stem.as_str())
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -1432,7 +1455,8 @@ fn header_set(ast: &Ast, id: NodeId, name: &str) -> Option<(NodeId, NodeId, Node
 /// `Access-Control-Allow-Credentials: true` set in the same function.
 pub fn reflection(ast: &Ast, text: &str, id: NodeId) -> Option<Reflection> {
     let (setter, name, value) = header_set(ast, id, ALLOW_ORIGIN)?;
-    let scope = ast.enclosing_function(id).unwrap_or(ROOT);
+    // a request's origin is only at hand in a function (a handler, a middleware)
+    let scope = ast.enclosing_function(id)?;
     let mut holders = Vec::new();
     if !from_origin(ast, text, value, id, scope, &mut holders, 0) {
         return None;
@@ -1756,38 +1780,51 @@ fn checks(ast: &Ast, mut u: NodeId) -> bool {
 
 // --- development-only code -------------------------------------------------------------------
 
+/// The words of an identifier or expression, lower case: `isDevMode` -> is, dev, mode;
+/// `settings.DEBUG` -> settings, debug.
+fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for ch in s.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            prev_lower = false;
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Names and tests of development or test environments.
+const DEV_WORDS: &[&str] = &["debug", "dev", "development", "local", "test", "testing"];
+const PROD_WORDS: &[&str] = &["production", "prod"];
+
 fn dev_word(s: &str) -> bool {
-    [
-        "debug",
-        "development",
-        "'dev'",
-        "\"dev\"",
-        "isdev",
-        "is_dev",
-        "devmode",
-        "dev_mode",
-        "local",
-        "testing",
-    ]
-    .iter()
-    .any(|w| s.contains(w))
-        || s == "dev"
-        || s.starts_with("dev")
+    words(s).iter().any(|w| DEV_WORDS.contains(&w.as_str()))
 }
 
 fn prod_word(s: &str) -> bool {
-    ["production", "'prod'", "\"prod\"", "isprod", "is_prod"]
-        .iter()
-        .any(|w| s.contains(w))
+    words(s).iter().any(|w| PROD_WORDS.contains(&w.as_str()))
 }
 
 /// Whether `cond` selects development when true (`Some(true)`), production (`Some(false)`), or
 /// neither.
 fn env_test(cond: &str) -> Option<bool> {
-    let lower = cond.to_ascii_lowercase();
+    let lower = cond.trim().to_ascii_lowercase();
     let negated = lower.starts_with('!') || lower.starts_with("not ") || lower.contains("!=");
-    let dev = dev_word(&lower);
-    let prod = prod_word(&lower);
+    let dev = dev_word(cond);
+    let prod = prod_word(cond);
     match (dev, prod) {
         (true, false) => Some(!negated),
         (false, true) => Some(negated),
@@ -1820,9 +1857,12 @@ pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
                         text.get(ast.span(l).end as usize..ast.span(r).start as usize)
                             .unwrap_or("")
                     };
-                    let (cond, then, els) = if gap(x, y).trim() == "?" {
+                    let between = gap(x, y).trim_start();
+                    let (cond, then, els) = if between.starts_with('?') {
                         (x, y, z)
-                    } else if gap(x, y).trim() == "if" {
+                    } else if between.starts_with("if")
+                        && between[2..].starts_with(char::is_whitespace)
+                    {
                         (y, x, z)
                     } else {
                         (NodeId::MAX, NodeId::MAX, NodeId::MAX)
@@ -1934,9 +1974,7 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
             let mut stmts: Vec<NodeId> = Vec::new();
             for s in ast.children(ROOT) {
                 match ast.kind(s) {
-                    Kind::Class(c) if !dev_word(&c.name.to_ascii_lowercase()) => {
-                        stmts.extend(c.body.iter().copied())
-                    }
+                    Kind::Class(c) if !dev_word(&c.name) => stmts.extend(c.body.iter().copied()),
                     _ => stmts.push(s),
                 }
             }
@@ -2055,6 +2093,10 @@ pub enum CorsCheck {
         dir: PathBuf,
         above: bool,
     },
+    /// Holds unless a production settings file of `dir` that is not a base file (see
+    /// [`base_settings`]) gives `name` another value than the base file does: the base
+    /// file's catch-all is overridden there.
+    NotOverridden { name: &'static str, dir: PathBuf },
     /// Holds unless a settings file in `dir` or above sets one of `names` to something other
     /// than a wildcard.
     NotRestricted {
@@ -2126,17 +2168,38 @@ impl CorsIndex {
     pub fn settle(&self, check: &CorsCheck) -> Option<Option<Settled>> {
         match check {
             CorsCheck::SettingTrue { name, dir, above } => {
-                let on = self
+                // files that override a base settings file decide when they set it
+                let sites: Vec<&SettingSite> = self
                     .settings
                     .get(name)?
                     .iter()
-                    .find(|s| s.value == SettingValue::True && sees(&s.path, dir, *above))?;
+                    .filter(|s| sees(&s.path, dir, *above))
+                    .collect();
+                let overriding: Vec<&SettingSite> = sites
+                    .iter()
+                    .copied()
+                    .filter(|s| !base_settings(&s.path))
+                    .collect();
+                let decide = if overriding.is_empty() {
+                    &sites
+                } else {
+                    &overriding
+                };
+                let on = decide.iter().find(|s| s.value == SettingValue::True)?;
                 Some(Some(Settled {
                     path: on.path.clone(),
                     start: on.at,
                     end: on.at,
                     message: format!("`{name} = True` here"),
                 }))
+            }
+            CorsCheck::NotOverridden { name, dir } => {
+                let overridden = self.settings.get(name).into_iter().flatten().any(|s| {
+                    s.path.parent() == Some(dir.as_path())
+                        && !base_settings(&s.path)
+                        && !matches!(s.value, SettingValue::True | SettingValue::Wildcard)
+                });
+                (!overridden).then_some(None)
             }
             CorsCheck::NotRestricted { names, dir } => {
                 let restricted = names.iter().any(|n| {
@@ -2220,6 +2283,10 @@ mod tests {
         assert_eq!(env_test("cfg!(debug_assertions)"), Some(true));
         assert_eq!(env_test("req.method === 'OPTIONS'"), None);
         assert_eq!(env_test("settings.CORS_ENABLED"), None);
+        assert_eq!(env_test("config.isDevMode"), Some(true));
+        assert_eq!(env_test("!isProduction"), Some(true));
+        assert_eq!(env_test("devices.length > 0"), None);
+        assert_eq!(env_test("localhost_only"), None);
     }
 
     #[test]
