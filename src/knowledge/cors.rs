@@ -1572,11 +1572,13 @@ fn from_origin(
             };
             inner.is_some_and(|i| from_origin(ast, text, i, at, scope, holders, depth + 1))
         }
-        Kind::Binary {
-            op: crate::ast::BinOp::Or,
-            lhs,
-            rhs,
-        } => {
+        // `origin || '*'`, `origin ?? '*'`, `origin or "*"`
+        Kind::Binary { op, lhs, rhs }
+            if *op == crate::ast::BinOp::Or
+                || text
+                    .get(ast.span(*lhs).end as usize..ast.span(*rhs).start as usize)
+                    .is_some_and(|t| t.trim() == "??") =>
+        {
             from_origin(ast, text, *lhs, at, scope, holders, depth + 1)
                 || from_origin(ast, text, *rhs, at, scope, holders, depth + 1)
         }
@@ -2014,16 +2016,16 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
                 let Some(shape) = js_shape(ast, &file.text, obj) else {
                     continue;
                 };
-                let span = ast.span(s);
+                let start = ast.span(s).start;
+                let line = file.line_index(start);
+                // the label covers the statement's first line
+                let line_end = file.line_start(line) + file.line_text(line).len() as u32;
                 out.options.push(SharedOptions {
                     name,
                     origin: shape.origin,
                     credentials: shape.credentials,
-                    at: file.position(span.start),
-                    end: file.position(span.start.max(span.end.min(
-                        file.line_start(file.line_index(span.start))
-                            + file.line_text(file.line_index(span.start)).len() as u32,
-                    ))),
+                    at: file.position(start),
+                    end: file.position(line_end.min(ast.span(s).end).max(start)),
                 });
             }
         }
