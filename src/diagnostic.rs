@@ -118,6 +118,9 @@ pub enum Condition {
     UnlessExternalWork(Vec<(Option<String>, String)>),
     /// Holds if every one of these holds.
     All(Vec<Condition>),
+    /// Holds if a CORS fact of other files holds (a Django setting in a sibling settings file,
+    /// CORS options another module exports); see [`crate::knowledge::cors::CorsCheck`].
+    Cors(crate::knowledge::cors::CorsCheck),
     /// Holds unless every value put into the SQL text is safe as the project shows: each
     /// parameter `(function, caller position, name)` receives constants at every call of the
     /// project, and each guard function named is a project validator (an anchored allow-list

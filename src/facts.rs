@@ -85,6 +85,8 @@ pub struct FileFacts {
     /// Functions of this file that do per-item external work (storage, HTTP, documents), see
     /// [`crate::knowledge::external`].
     pub external_work: Vec<String>,
+    /// CORS settings and shared CORS options, for `permissive-cors`.
+    pub cors: crate::knowledge::cors::CorsFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -312,6 +314,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .collect();
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
     facts.external_work = crate::knowledge::external::working_functions(ast, &facts.imports);
+    facts.cors = crate::knowledge::cors::collect_facts(ast, file);
     facts
 }
 

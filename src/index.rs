@@ -63,6 +63,8 @@ pub struct ProjectIndex {
     pub model_methods: HashSet<(String, String)>,
     /// Functions that do per-item external work (storage, HTTP, documents): name -> modules.
     pub external_work: HashMap<String, Vec<String>>,
+    /// CORS settings and shared CORS options, for `permissive-cors`.
+    pub cors: crate::knowledge::cors::CorsIndex,
 }
 
 /// What one file contributes to the index.
@@ -91,6 +93,7 @@ pub struct IndexPart {
     pub sql: crate::knowledge::sql::SqlFacts,
     /// Functions of the file that do per-item external work.
     pub external_work: Vec<String>,
+    pub cors: crate::knowledge::cors::CorsFacts,
 }
 
 impl ProjectIndex {
@@ -131,6 +134,7 @@ impl ProjectIndex {
                 .or_default()
                 .push(part.module.clone());
         }
+        self.cors.add(&part.path, &part.module, part.cors);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

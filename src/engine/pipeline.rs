@@ -526,6 +526,7 @@ fn analyse(
         },
         external_work: facts.external_work.clone(),
         sql: facts.sql,
+        cors: facts.cors,
     };
     let parsed = ast.syntax_error.as_ref().map(|e| partly_parsed(file, e));
     let note = match (parsed, stopped) {
@@ -883,6 +884,21 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             .querying_callee(path, module.as_deref(), &name, method_of.as_deref())
             .and_then(|f| crate::knowledge::relations::related_manager_display(&f.site.what))
             .is_none_or(|rel| !relations.iter().any(|r| r == rel)),
+        Some(Condition::Cors(check)) => match index.cors.settle(&check) {
+            None => false,
+            Some(related) => {
+                if let Some(r) = related {
+                    d.labels.push(Label {
+                        path: Some(r.path),
+                        span: Default::default(),
+                        start: r.start,
+                        end: r.end,
+                        message: r.message,
+                    });
+                }
+                true
+            }
+        },
         Some(Condition::UnlessModelDefines { model, method }) => {
             !index.model_methods.contains(&(model, method))
         }

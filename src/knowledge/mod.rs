@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod connections;
+pub mod cors;
 pub mod external;
 pub mod growth;
 pub mod helpers;
