@@ -113,6 +113,15 @@ pub enum Condition {
         pins: Vec<String>,
         appended: bool,
     },
+    /// Holds unless the project may override the setting `name` that the module `module` sets
+    /// to true: a production settings module star-imports it and sets `name` again, or a
+    /// module it star-imports after the setting (`later`) may set it
+    /// ([`crate::knowledge::debug_mode::overridden`]).
+    UnlessSettingOverridden {
+        module: String,
+        name: String,
+        later: Vec<String>,
+    },
     /// Holds if every one of these holds.
     All(Vec<Condition>),
     /// Holds unless every value put into the SQL text is safe as the project shows: each

@@ -82,6 +82,9 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Module-level settings, star imports and configuration classes, for
+    /// `debug-mode-enabled`.
+    pub debug_settings: crate::knowledge::debug_mode::SettingsFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -308,6 +311,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
         .collect();
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
+    facts.debug_settings = crate::knowledge::debug_mode::collect(ast);
     facts
 }
 

@@ -61,6 +61,8 @@ pub struct ProjectIndex {
     pub sql: crate::knowledge::sql::SqlIndex,
     /// (class, method) for the write methods a class defines itself (Django `save`/`delete`).
     pub model_methods: HashSet<(String, String)>,
+    /// Python modules' settings and star imports, for `debug-mode-enabled`.
+    pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
 }
 
 /// What one file contributes to the index.
@@ -87,6 +89,8 @@ pub struct IndexPart {
     pub paged_models: Vec<String>,
     /// Call arguments, names used as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Python: the module's settings and star imports, for `debug-mode-enabled`.
+    pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
 }
 
 impl ProjectIndex {
@@ -121,6 +125,7 @@ impl ProjectIndex {
             self.models.entry(m.name.clone()).or_default().push(m);
         }
         self.sql.add(part.sql);
+        self.module_settings.extend(part.module_settings);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod connections;
+pub mod debug_mode;
 pub mod growth;
 pub mod helpers;
 pub mod http;
