@@ -214,7 +214,10 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
         Some("errorhandler") => return at(Stack::Express, None),
         Some("next") => return at(Stack::Next, Some(entry_true(first?, "dev")?)),
         Some("strong-error-handler") => {
-            return at(Stack::StrongErrorHandler, Some(entry_true(first?, "debug")?))
+            return at(
+                Stack::StrongErrorHandler,
+                Some(entry_true(first?, "debug")?),
+            )
         }
         Some("webpack-dev-middleware" | "webpack-hot-middleware") => {
             return at(Stack::WebpackDev, None)
@@ -262,7 +265,9 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
         }
         // `NestFactory.create(AppModule, { logger: ['log', 'debug', 'verbose'] })`
         "create" | "createMicroservice"
-            if receiver.as_deref().is_some_and(|r| r.ends_with("NestFactory")) =>
+            if receiver
+                .as_deref()
+                .is_some_and(|r| r.ends_with("NestFactory")) =>
         {
             let opts = ast.positional(c).nth(1)?;
             let logger = ast.entry(opts, "logger")?;
@@ -299,8 +304,7 @@ fn rust_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
     if path.ends_with("env::set_var") {
         let mut args = ast.positional(c);
         let (k, v) = (args.next()?, args.next()?);
-        return env_pair(ast.plain_str(k)?, ast.plain_str(v)?)
-            .then(|| at(Stack::EnvVar, None))?;
+        return env_pair(ast.plain_str(k)?, ast.plain_str(v)?).then(|| at(Stack::EnvVar, None))?;
     }
     let name = ast.callee_name(c)?;
     let only_true = || {
@@ -309,14 +313,16 @@ fn rust_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
         (args.next().is_none() && matches!(ast.kind(v), Kind::Bool(true))).then_some(v)
     };
     match name {
-        "set_debug" | "set_dev_mode" => at(Stack::Templates, Some(only_true()?)),
-        // `FederationConfig::builder()...debug(true)`
+        // the engines' own setters (a logger's `set_debug` is not one)
+        "set_debug" if imports.uses("minijinja") => at(Stack::Templates, Some(only_true()?)),
+        "set_dev_mode" if imports.uses("handlebars") => at(Stack::Templates, Some(only_true()?)),
+        // `FederationConfig::builder()...debug(true)`: a configuration builder's debug mode
         "debug" => {
             let v = only_true()?;
             let built = ast.call_chain(node).iter().any(|&k| {
                 ast.call(k)
                     .and_then(|kc| ast.path_of(kc.callee))
-                    .is_some_and(|p| p.ends_with("builder") || p.ends_with("Builder::new"))
+                    .is_some_and(|p| p.ends_with("Config::builder"))
             });
             built.then(|| at(Stack::Builder, Some(v)))?
         }
@@ -569,75 +575,56 @@ fn dev_function(name: &str) -> bool {
 /// in Express's `app.configure('development', ..)`, in a function named for development or
 /// tests, or (Rust) under `#[cfg(debug_assertions)]` / `#[cfg(test)]`.
 pub fn guarded(ast: &Ast, text: &str, node: NodeId) -> bool {
-    let snippet = |id: NodeId| text.get(ast.span(id).range()).unwrap_or("");
     let mut child = node;
     for anc in ast.ancestors(node) {
-        match ast.kind(anc) {
-            Kind::If { cond, then, els } => {
-                if !ast.contains(*cond, child) {
-                    let in_then = ast.contains_any(then, child);
-                    let in_else = ast.contains_any(els, child);
-                    match means(snippet(*cond)) {
-                        Some(Means::Dev | Means::Env) if in_then => return true,
-                        Some(Means::Prod) if in_else => return true,
-                        _ => {}
-                    }
-                }
-            }
-            // `isDev ? errorhandler() : fallback`, `isDev && app.use(errorhandler())`
-            Kind::Other | Kind::Binary { .. } => {
-                let start = ast.span(anc).start as usize;
-                let upto = ast.span(child).start as usize;
-                if upto > start {
-                    let before = text.get(start..upto).unwrap_or("");
-                    if (before.contains(" ? ") || before.contains("&&"))
-                        && matches!(means(before), Some(Means::Dev | Means::Env))
-                    {
-                        return true;
-                    }
-                }
-            }
-            Kind::Function(f) => {
-                if f.name.as_deref().is_some_and(dev_function)
-                    || crate::imports::function_name(ast, anc).is_some_and(|n| dev_function(&n))
-                    || f
-                        .decorators
-                        .iter()
-                        .any(|d| d.name == "cfg" && debug_cfg(&d.args))
-                {
-                    return true;
-                }
-            }
-            Kind::Class(c) => {
-                if dev_function(&c.name)
-                    || c
-                        .decorators
-                        .iter()
-                        .any(|d| d.name == "cfg" && debug_cfg(&d.args))
-                {
-                    return true;
-                }
-            }
-            // Express 3: `app.configure('development', function () { .. })`
-            Kind::Call(c) => {
-                let dev_env = ast.callee_name(c) == Some("configure")
-                    && ast
-                        .positional(c)
-                        .next()
-                        .and_then(|a| ast.plain_str(a))
-                        .is_some_and(|s| ["development", "dev", "test"].contains(&s));
-                if dev_env && !ast.contains(c.callee, child) {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-        if ast.lang == crate::ast::Lang::Rust && cfg_attribute_above(text, ast.span(child).start) {
+        if guards(ast, text, anc, child)
+            || ast.lang == crate::ast::Lang::Rust
+                && cfg_attribute_above(text, ast.span(child).start)
+        {
             return true;
         }
         child = anc;
     }
     false
+}
+
+/// Whether the ancestor `anc` keeps its descendant `child` to development.
+fn guards(ast: &Ast, text: &str, anc: NodeId, child: NodeId) -> bool {
+    let dev_attr = |d: &crate::ast::Decorator| d.name == "cfg" && debug_cfg(&d.args);
+    match ast.kind(anc) {
+        Kind::If { cond, then, els } if !ast.contains(*cond, child) => {
+            match means(text.get(ast.span(*cond).range()).unwrap_or("")) {
+                Some(Means::Dev | Means::Env) => ast.contains_any(then, child),
+                Some(Means::Prod) => ast.contains_any(els, child),
+                None => false,
+            }
+        }
+        // `isDev ? errorhandler() : fallback`, `isDev && app.use(errorhandler())`
+        Kind::Other | Kind::Binary { .. } => {
+            let start = ast.span(anc).start as usize;
+            let upto = ast.span(child).start as usize;
+            let before = text.get(start..upto.max(start)).unwrap_or("");
+            (before.contains(" ? ") || before.contains("&&"))
+                && matches!(means(before), Some(Means::Dev | Means::Env))
+        }
+        Kind::Function(f) => {
+            f.name.as_deref().is_some_and(dev_function)
+                || crate::imports::function_name(ast, anc).is_some_and(|n| dev_function(&n))
+                || f.decorators.iter().any(dev_attr)
+        }
+        Kind::Class(c) => dev_function(&c.name) || c.decorators.iter().any(dev_attr),
+        // Express 3: `app.configure('development', function () { .. })`
+        Kind::Call(c) => {
+            ast.callee_name(c) == Some("configure")
+                && !ast.contains(c.callee, child)
+                && ast
+                    .positional(c)
+                    .next()
+                    .and_then(|a| ast.plain_str(a))
+                    .is_some_and(|s| ["development", "dev", "test"].contains(&s))
+        }
+        _ => false,
+    }
 }
 
 /// Rust: a `#[cfg(debug_assertions)]` (or `#[cfg(test)]`) attribute written on the lines just
@@ -688,12 +675,21 @@ pub fn is_dev_only_file(path: &Path) -> bool {
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
     let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(s, _)| s);
-    if words(stem).iter().any(|w| DEV_WORDS.contains(&w.as_str())) {
+    // `settings/ci.py`: the settings of the CI test run
+    if words(stem)
+        .iter()
+        .any(|w| DEV_WORDS.contains(&w.as_str()) || w == "ci")
+    {
         return true;
     }
     path.parent().is_some_and(|p| {
         p.components().any(|c| {
-            DEV_DIRS.contains(&c.as_os_str().to_string_lossy().to_ascii_lowercase().as_str())
+            DEV_DIRS.contains(
+                &c.as_os_str()
+                    .to_string_lossy()
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
         })
     })
 }
@@ -792,7 +788,12 @@ fn module_statements(ast: &Ast) -> Vec<NodeId> {
                 body,
                 handlers,
                 finally,
-            } => body.iter().chain(handlers).chain(finally).copied().collect(),
+            } => body
+                .iter()
+                .chain(handlers)
+                .chain(finally)
+                .copied()
+                .collect(),
             Kind::Catch { body, .. } | Kind::With { body, .. } | Kind::Block(body) => body.clone(),
             Kind::Other => ast
                 .children(id)
@@ -921,18 +922,16 @@ pub fn overridden(parts: &[SettingsPart], module: &str, name: &str, later: &[Str
     let by_importer = parts.iter().any(|p| {
         !p.dev
             && p.module != module
-            && p.star_imports
-                .iter()
-                .any(|m| ends_with_segments(module, m))
+            && p.star_imports.iter().any(|m| ends_with_segments(module, m))
             && resets(p)
     });
     by_importer
-        || later.iter().any(|m| {
-            match parts.iter().find(|p| ends_with_segments(&p.module, m)) {
+        || later.iter().any(
+            |m| match parts.iter().find(|p| ends_with_segments(&p.module, m)) {
                 None => true,
                 Some(p) => resets(p),
-            }
-        })
+            },
+        )
 }
 
 #[cfg(test)]
@@ -990,7 +989,10 @@ mod tests {
             module: module.into(),
             dev,
             star_imports: star.iter().map(|s| s.to_string()).collect(),
-            assigns: debug.map(|t| ("DEBUG".to_string(), t)).into_iter().collect(),
+            assigns: debug
+                .map(|t| ("DEBUG".to_string(), t))
+                .into_iter()
+                .collect(),
         };
         let base = part("proj/settings/base", false, &[], Some(true));
         let prod = part(
@@ -1020,7 +1022,7 @@ mod tests {
         ));
         // a star import of a module outside the project may set it
         assert!(overridden(
-            &[base.clone()],
+            std::slice::from_ref(&base),
             "proj/settings/base",
             "DEBUG",
             &["proj/settings/local_settings".into()]

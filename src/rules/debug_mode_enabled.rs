@@ -64,7 +64,8 @@ impl Rule for DebugModeEnabled {
             _ => {}
         }
         let what = shown(cx, &sw);
-        let message = message(sw.stack, &what, what_class.as_deref(), django(cx));
+        let callee = cx.ast.call(node).and_then(|c| cx.ast.callee_name(c));
+        let message = message(sw.stack, &what, callee, what_class.as_deref(), django(cx));
         let span = match (sw.entry, cx.ast.call(node).is_some()) {
             (Some(e), _) => e,
             (None, true) => cx.call_site(node),
@@ -193,10 +194,17 @@ fn shown(cx: &Ctx, sw: &Switch) -> String {
 }
 
 /// One sentence: what the switch does and what to do instead.
-fn message(stack: Stack, what: &str, class: Option<&str>, django: bool) -> String {
+fn message(
+    stack: Stack,
+    what: &str,
+    callee: Option<&str>,
+    class: Option<&str>,
+    django: bool,
+) -> String {
     let w = format!("`{what}`");
     match stack {
-        Stack::Flask => format!("{w} turns on the Werkzeug debugger, which lets anyone who reaches the server run Python code: read the flag from the environment (`FLASK_DEBUG`) or use `flask run --debug` for local work"),
+        Stack::Flask if matches!(callee, Some("run" | "run_server")) => format!("{w} starts the Werkzeug debugger, which shows tracebacks and a Python console (behind a PIN) to anyone who reaches the server: read the flag from the environment (`FLASK_DEBUG`) or use `flask run --debug` for local work"),
+        Stack::Flask => format!("{w} turns Flask's debug mode on wherever the app runs (the Werkzeug debugger under the built-in server, tracebacks instead of error pages): read it from the environment (`FLASK_DEBUG`)"),
         Stack::Settings => match class {
             Some(c) => format!("{w} in `{c}` turns debug mode on for every app that loads this configuration: set it in a development configuration class only, or read it from the environment"),
             None if django => format!("{w} in settings that production loads shows tracebacks, settings and SQL to every visitor: read it from the environment and keep `DEBUG = True` in a local or dev settings file"),
@@ -204,12 +212,13 @@ fn message(stack: Stack, what: &str, class: Option<&str>, django: bool) -> Strin
         },
         Stack::Django => format!("{w} turns Django's debug pages or toolbar on for every request: leave `DEBUG` to the settings (read from the environment) and show the toolbar only to `INTERNAL_IPS` while `DEBUG` is on"),
         Stack::Asgi => format!("{w} sends tracebacks to clients on every server error: pass a flag read from the environment, off by default"),
-        Stack::Werkzeug => format!("{w} serves the Werkzeug interactive debugger, which runs code for anyone who reaches it: wrap the app with it only in a development entry point"),
+        Stack::Werkzeug => format!("{w} serves the Werkzeug interactive debugger (tracebacks and a Python console behind a PIN) to anyone who reaches the app: wrap the app with it only in a development entry point"),
         Stack::Aiohttp => format!("{w} turns on aiohttp's debug mode or debug toolbar in the application: enable it from the environment, in development only"),
         Stack::Tornado => format!("{w} turns on Tornado's debug mode, which sends tracebacks to clients and reloads code: read the flag from the environment"),
         Stack::Bottle => format!("{w} turns on Bottle's debug mode, which sends tracebacks to clients: read the flag from the environment and leave it off in production"),
-        Stack::Pyramid => format!("{w} installs the Pyramid debug toolbar, which runs code for anyone who reaches it: include it from `development.ini` only"),
-        Stack::Express => format!("{w} puts Express in development mode, which sends stack traces and error details to clients: use it only when `process.env.NODE_ENV === 'development'`"),
+        Stack::Pyramid => format!("{w} installs the Pyramid debug toolbar (tracebacks, settings and an interactive debugger): include it from `development.ini` only"),
+        Stack::Express if callee == Some("set") => format!("{w} puts Express in development mode, whose error handler sends stack traces to clients: let `NODE_ENV` decide"),
+        Stack::Express => format!("{w} sends stack traces and error details to clients: mount it only when `process.env.NODE_ENV === 'development'`"),
         Stack::Next => format!("{w} runs Next.js in development mode in the server (error overlays, source, no optimisation): use `dev: process.env.NODE_ENV !== 'production'`"),
         Stack::Apollo => format!("{w} puts stack traces into GraphQL error responses: drop it and leave Apollo's default, which turns them off when `NODE_ENV` is `production`"),
         Stack::StrongErrorHandler => format!("{w} sends stack traces to clients: set `debug` from the environment (`process.env.NODE_ENV === 'development'`)"),
