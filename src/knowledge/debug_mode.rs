@@ -11,6 +11,7 @@
 //! only development loads. [`SettingsFacts`] and [`SettingsPart`] let a `DEBUG = True` in a
 //! base settings module be settled against the modules that star-import and override it.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::ast::{Ast, Kind, NodeId};
@@ -76,6 +77,27 @@ pub struct Switch {
 /// Runners whose `debug=True` is asyncio's debug mode, not a web debugger.
 const ASYNC_RUNNERS: &[&str] = &["asyncio", "uvloop", "trio", "anyio", "curio", "loop"];
 
+/// The Python callee names [`python_call`] looks at (a cheap filter before any lookup).
+const PYTHON_CALLS: &[&str] = &[
+    "run",
+    "run_server",
+    "debug",
+    "FastAPI",
+    "Starlette",
+    "Litestar",
+    "ServerErrorMiddleware",
+    "Application",
+    "DebuggedApplication",
+    "run_simple",
+    "update",
+    "from_mapping",
+    "configure",
+    "setup",
+    "include",
+    "setdefault",
+    "putenv",
+];
+
 /// Python calls: `is_true` says whether a value turns a flag on (a literal, or a constant the
 /// rule resolved).
 fn python_call(
@@ -86,6 +108,9 @@ fn python_call(
 ) -> Option<Switch> {
     let c = ast.call(node)?;
     let name = ast.callee_name(c)?;
+    if !PYTHON_CALLS.contains(&name) {
+        return None;
+    }
     let qual = imports.qualify(ast, c.callee).unwrap_or_default();
     let receiver = ast.receiver(c).and_then(|r| ast.path_of(r));
     let kw_true = |k: &str| ast.kwarg(c, k).filter(|&v| is_true(v));
@@ -194,14 +219,13 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
     };
     // the module a called name comes from: `errorhandler()` after `require('errorhandler')`
     let from = match ast.kind(c.callee) {
-        Kind::Name(n) => imports.get(n).map(str::to_string),
+        Kind::Name(n) => imports.get(n),
         // `require('errorhandler')()`
         Kind::Call(inner) => {
             let inner = inner.as_ref();
             (ast.callee_name(inner) == Some("require"))
                 .then(|| ast.positional(inner).next().and_then(|a| ast.plain_str(a)))
                 .flatten()
-                .map(str::to_string)
         }
         _ => None,
     };
@@ -210,7 +234,7 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
         let e = ast.entry(obj, key)?;
         matches!(ast.kind(e.value), Kind::Bool(true)).then_some((e.span, e.value))
     };
-    match from.as_deref() {
+    match from {
         Some("errorhandler") => return at(Stack::Express, None),
         Some("next") => return at(Stack::Next, Some(entry_true(first?, "dev")?)),
         Some("strong-error-handler") => {
@@ -233,6 +257,18 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
         _ => {}
     }
     let name = ast.callee_name(c)?;
+    if !matches!(
+        name,
+        "errorHandler"
+            | "set"
+            | "ApolloServer"
+            | "forRoot"
+            | "forRootAsync"
+            | "create"
+            | "createMicroservice"
+    ) {
+        return None;
+    }
     let receiver = ast.receiver(c).and_then(|r| ast.path_of(r));
     let mut args = ast.positional(c);
     match name {
@@ -283,6 +319,18 @@ fn ts_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
     }
 }
 
+/// The Rust callee names [`rust_call`] looks at.
+const RUST_CALLS: &[&str] = &[
+    "debug_default",
+    "new",
+    "default",
+    "set_var",
+    "set_debug",
+    "set_dev_mode",
+    "debug",
+    "select",
+];
+
 /// Rust calls.
 fn rust_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
     let c = ast.call(node)?;
@@ -294,19 +342,28 @@ fn rust_call(ast: &Ast, imports: &Imports, node: NodeId) -> Option<Switch> {
             value,
         })
     };
-    let path = imports.qualify(ast, c.callee).unwrap_or_default();
-    if path.ends_with("Config::debug_default") {
-        return at(Stack::Rocket, None);
-    }
-    if path.ends_with("LiveReloadLayer::new") || path.ends_with("LiveReloadLayer::default") {
-        return at(Stack::LiveReload, None);
-    }
-    if path.ends_with("env::set_var") {
-        let mut args = ast.positional(c);
-        let (k, v) = (args.next()?, args.next()?);
-        return env_pair(ast.plain_str(k)?, ast.plain_str(v)?).then(|| at(Stack::EnvVar, None))?;
-    }
     let name = ast.callee_name(c)?;
+    if !RUST_CALLS.contains(&name) {
+        return None;
+    }
+    let written = |suffixes: &[&str]| matches!(ast.kind(c.callee), Kind::Name(n) if suffixes.iter().any(|s| n.ends_with(s)));
+    match name {
+        "debug_default" if written(&["Config::debug_default"]) => return at(Stack::Rocket, None),
+        "new" | "default" if written(&["LiveReloadLayer::new", "LiveReloadLayer::default"]) => {
+            return at(Stack::LiveReload, None)
+        }
+        "set_var"
+            if imports
+                .qualify(ast, c.callee)
+                .is_some_and(|p| p.ends_with("env::set_var")) =>
+        {
+            let mut args = ast.positional(c);
+            let (k, v) = (args.next()?, args.next()?);
+            return env_pair(ast.plain_str(k)?, ast.plain_str(v)?)
+                .then(|| at(Stack::EnvVar, None))?;
+        }
+        _ => {}
+    }
     let only_true = || {
         let mut args = ast.positional(c);
         let v = args.next()?;
@@ -411,6 +468,13 @@ fn assignment(ast: &Ast, node: NodeId, is_true: &dyn Fn(NodeId) -> bool) -> Opti
             _ => None,
         },
         Kind::Member { object, property } => {
+            if !matches!(
+                property.as_str(),
+                "DEBUG" | "debug" | "log_level" | "NODE_ENV" | "FLASK_DEBUG" | "FLASK_ENV"
+            ) && lang != crate::ast::Lang::TypeScript
+            {
+                return None;
+            }
             let obj = ast.path_of(*object)?;
             match (lang, property.as_str()) {
                 (crate::ast::Lang::Python, "DEBUG") if obj == "settings" && is_true(value) => {
@@ -734,6 +798,7 @@ pub const WATCHED: &[&str] = &["DEBUG"];
 /// A module-level configuration class that sets `DEBUG` (Flask's `class ProductionConfig`).
 #[derive(Clone, Debug)]
 pub struct ConfigClass {
+    pub node: NodeId,
     pub name: String,
     pub bases: Vec<String>,
     /// Its `DEBUG = ..` assignments: (node, literally true).
@@ -751,24 +816,44 @@ pub struct SettingsFacts {
     /// The module assigns names only settings modules assign (`INSTALLED_APPS`...) or loads
     /// its own constants as configuration (`app.config.from_object(__name__)`).
     pub settings_module: bool,
-    /// Module-level classes that set `DEBUG` in their body.
+    /// Module-level classes that set `DEBUG` in their body, in order.
     pub classes: Vec<ConfigClass>,
+    /// Name -> its first module-level assignment when every one is literally true.
+    constants: HashMap<String, Option<NodeId>>,
+    /// Name -> its last module-level assignment: the value the module ends with.
+    last: HashMap<String, NodeId>,
+    /// Classes that a production class derives from and sets `DEBUG` again in
+    /// (`class HostedConfig(BaseConfig): DEBUG = False` names `BaseConfig`).
+    reset_bases: HashSet<String>,
 }
 
 impl SettingsFacts {
     /// Whether the name's only module-level assignments are literal `true`: a constant that
     /// turns a flag on (`DEBUG = True` .. `app.run(debug=DEBUG)`).
     pub fn true_constant(&self, name: &str) -> Option<NodeId> {
-        let mut found = None;
-        for (n, id, t) in &self.assigns {
-            if n == name {
-                if !t {
-                    return None;
-                }
-                found = found.or(Some(*id));
-            }
-        }
-        found
+        self.constants.get(name).copied().flatten()
+    }
+    /// Whether `node` is the last module-level assignment of `name`: the value the module
+    /// ends with.
+    pub fn is_last_assign(&self, name: &str, node: NodeId) -> bool {
+        self.last.get(name) == Some(&node)
+    }
+    /// Whether an assignment is at module level (module-level `if` and `try` blocks included).
+    pub fn is_module_assign(&self, node: NodeId) -> bool {
+        self.assigns
+            .binary_search_by_key(&node, |(_, id, _)| *id)
+            .is_ok()
+    }
+    /// Whether a production class of the module derives from `class` and sets `DEBUG` to
+    /// something else.
+    pub fn reset_in_subclass(&self, class: &str) -> bool {
+        self.reset_bases.contains(class)
+    }
+    /// The configuration class whose body holds the assignment `node`.
+    pub fn class_of(&self, ast: &Ast, node: NodeId) -> Option<&ConfigClass> {
+        let class = ast.parent(node)?;
+        let i = self.classes.binary_search_by_key(&class, |c| c.node).ok()?;
+        Some(&self.classes[i])
     }
 }
 
@@ -853,6 +938,7 @@ pub fn collect(ast: &Ast) -> SettingsFacts {
                     .collect();
                 if !debug.is_empty() {
                     facts.classes.push(ConfigClass {
+                        node: id,
                         name: c.name.clone(),
                         bases: c.bases.clone(),
                         debug,
@@ -860,6 +946,18 @@ pub fn collect(ast: &Ast) -> SettingsFacts {
                 }
             }
             _ => {}
+        }
+    }
+    for (n, id, t) in &facts.assigns {
+        let e = facts.constants.entry(n.clone()).or_insert(Some(*id));
+        if !t {
+            *e = None;
+        }
+        facts.last.insert(n.clone(), *id);
+    }
+    for c in &facts.classes {
+        if !is_dev_class(&c.name) && c.debug.iter().any(|(_, t)| !t) {
+            facts.reset_bases.extend(c.bases.iter().cloned());
         }
     }
     facts

@@ -24,12 +24,17 @@ impl Rule for DebugModeEnabled {
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
         let settings = &cx.facts.debug_settings;
-        let settings_like = settings.settings_module || debug_mode::is_settings_file(&cx.file.path);
+        let settings_like = std::cell::OnceCell::new();
+        let settings_like = || {
+            *settings_like.get_or_init(|| {
+                settings.settings_module || debug_mode::is_settings_file(&cx.file.path)
+            })
+        };
         // A flag is on when its value is `True`, or a module constant set to `True` (the
         // constant itself is reported in a settings module).
         let is_true = |v: NodeId| match cx.ast.kind(v) {
             Kind::Bool(b) => *b,
-            Kind::Name(n) if !settings_like => settings.true_constant(n).is_some(),
+            Kind::Name(n) => !settings_like() && settings.true_constant(n).is_some(),
             _ => false,
         };
         let Some(sw) = debug_mode::switch(cx.ast, &cx.facts.imports, node, &is_true) else {
@@ -43,7 +48,7 @@ impl Rule for DebugModeEnabled {
         let mut condition = None;
         let mut what_class = None;
         match sw.stack {
-            Stack::Settings => match settings_verdict(cx, node, settings_like) {
+            Stack::Settings => match settings_verdict(cx, node, settings_like()) {
                 Some(Verdict::Module(c)) => condition = c,
                 Some(Verdict::Class(name)) => what_class = Some(name),
                 None => return,
@@ -100,15 +105,10 @@ enum Verdict {
 /// class whose production subclass turns it off).
 fn settings_verdict(cx: &Ctx, node: NodeId, settings_like: bool) -> Option<Verdict> {
     let facts = &cx.facts.debug_settings;
-    if let Some(pos) = facts.assigns.iter().position(|(_, id, _)| *id == node) {
-        if !settings_like {
-            return None;
-        }
-        // set again further down (`DEBUG = env.bool("DEBUG", default=DEBUG)`)
-        let reset = facts.assigns[pos + 1..]
-            .iter()
-            .any(|(n, _, t)| n == "DEBUG" && !t);
-        if reset {
+    if facts.is_module_assign(node) {
+        // only the value the module ends with counts: a `DEBUG = ..` further down (set again
+        // from the environment, or turned off under a condition) decides
+        if !settings_like || !facts.is_last_assign("DEBUG", node) {
             return None;
         }
         let later: Vec<String> = facts
@@ -124,27 +124,19 @@ fn settings_verdict(cx: &Ctx, node: NodeId, settings_like: bool) -> Option<Verdi
         };
         return Some(Verdict::Module(Some(condition)));
     }
-    let class = facts
-        .classes
-        .iter()
-        .find(|c| c.debug.iter().any(|(id, _)| *id == node))?;
+    let class = facts.class_of(cx.ast, node)?;
     let config_named = ["Config", "Settings", "Conf"]
         .iter()
         .any(|w| class.name.contains(w));
     if !(config_named || settings_like)
         || debug_mode::is_dev_class(&class.name)
         || debug_mode::reads_environment(&class.bases)
-        || class.debug.iter().any(|(id, t)| *id > node && !t)
+        || class.debug.last().map(|d| d.0) != Some(node)
     {
         return None;
     }
     // `class ProductionConfig(Config): DEBUG = False` turns the base's value off
-    let reset_below = facts.classes.iter().any(|sub| {
-        sub.bases.iter().any(|b| b == &class.name)
-            && !debug_mode::is_dev_class(&sub.name)
-            && sub.debug.iter().any(|(_, t)| !t)
-    });
-    (!reset_below).then(|| Verdict::Class(class.name.clone()))
+    (!facts.reset_in_subclass(&class.name)).then(|| Verdict::Class(class.name.clone()))
 }
 
 /// Whether the file is Django settings (for the message).
