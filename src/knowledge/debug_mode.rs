@@ -642,6 +642,7 @@ pub fn guarded(ast: &Ast, text: &str, node: NodeId) -> bool {
     let mut child = node;
     for anc in ast.ancestors(node) {
         if guards(ast, text, anc, child)
+            || exits_in_production_before(ast, text, anc, child)
             || ast.lang == crate::ast::Lang::Rust
                 && cfg_attribute_above(text, ast.span(child).start)
         {
@@ -650,6 +651,32 @@ pub fn guarded(ast: &Ast, text: &str, node: NodeId) -> bool {
         child = anc;
     }
     false
+}
+
+/// Whether a statement before `child` in the body of `anc` leaves in production:
+/// `if (process.env.NODE_ENV === 'production') { ..; return; }`, `if not settings.DEBUG:
+/// return`.
+fn exits_in_production_before(ast: &Ast, text: &str, anc: NodeId, child: NodeId) -> bool {
+    let body: &[NodeId] = match ast.kind(anc) {
+        Kind::Function(f) => &f.body,
+        Kind::Block(b) => b,
+        _ => return false,
+    };
+    let snippet = |id: NodeId| text.get(ast.span(id).range()).unwrap_or("");
+    body.iter()
+        .take_while(|&&s| s != child)
+        .any(|&s| match ast.kind(s) {
+            Kind::If { cond, then, els } if els.is_empty() => {
+                let exits = then.last().is_some_and(|&l| {
+                    let t = snippet(l).trim_start();
+                    ["return", "raise", "throw"]
+                        .iter()
+                        .any(|k| t.starts_with(k))
+                });
+                exits && means(snippet(*cond)) == Some(Means::Prod)
+            }
+            _ => false,
+        })
 }
 
 /// Whether the ancestor `anc` keeps its descendant `child` to development.
