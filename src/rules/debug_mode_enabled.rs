@@ -49,7 +49,7 @@ impl Rule for DebugModeEnabled {
         let mut what_class = None;
         match sw.stack {
             Stack::Settings => match settings_verdict(cx, node, settings_like()) {
-                Some(Verdict::Module(c)) => condition = c,
+                Some(Verdict::Module(c)) => condition = Some(c),
                 Some(Verdict::Class(name)) => what_class = Some(name),
                 None => return,
             },
@@ -59,7 +59,11 @@ impl Rule for DebugModeEnabled {
                 let loopback = cx
                     .ast
                     .call(node)
-                    .and_then(|c| cx.ast.kwarg(c, "host"))
+                    .and_then(|c| {
+                        cx.ast
+                            .kwarg(c, "host")
+                            .or_else(|| cx.ast.positional(c).next())
+                    })
                     .and_then(|h| cx.ast.plain_str(h))
                     .is_some_and(debug_mode::is_loopback);
                 if loopback {
@@ -94,7 +98,7 @@ impl Rule for DebugModeEnabled {
 
 enum Verdict {
     /// A module-level `DEBUG = True`, with the cross-file condition that settles it.
-    Module(Option<Condition>),
+    Module(Condition),
     /// `DEBUG = True` in this configuration class.
     Class(String),
 }
@@ -122,7 +126,7 @@ fn settings_verdict(cx: &Ctx, node: NodeId, settings_like: bool) -> Option<Verdi
             name: "DEBUG".to_string(),
             later,
         };
-        return Some(Verdict::Module(Some(condition)));
+        return Some(Verdict::Module(condition));
     }
     let class = facts.class_of(cx.ast, node)?;
     let config_named = ["Config", "Settings", "Conf"]
