@@ -94,7 +94,7 @@ const PYTHON_CALLS: &[&str] = &[
     "configure",
     "setup",
     "include",
-    "setdefault",
+    "from_object",
     "putenv",
 ];
 
@@ -161,6 +161,23 @@ fn python_call(
             })?;
             at(Stack::Flask, Some(v))
         }
+        // `app.config.from_object("config.DevelopmentConfig")`,
+        // `app.config.from_object(config["development"])`
+        "from_object" if receiver.as_deref().is_some_and(is_config_path) => {
+            let arg = ast.positional(c).next()?;
+            let named = match ast.kind(arg) {
+                Kind::Index { index, .. } => ast.plain_str(*index).map(str::to_string),
+                _ => ast
+                    .plain_str(arg)
+                    .map(str::to_string)
+                    .or_else(|| ast.path_of(arg)),
+            }?;
+            let last = named.rsplit(['.', ':']).next().unwrap_or(&named);
+            let dev = words(last)
+                .iter()
+                .any(|w| ["dev", "development", "develop", "local", "debug"].contains(&w.as_str()));
+            dev.then(|| at(Stack::Flask, Some(arg)))?
+        }
         "configure" if receiver.as_deref() == Some("settings") => {
             at(Stack::Django, Some(kw_true("DEBUG")?))
         }
@@ -174,12 +191,9 @@ fn python_call(
         {
             at(Stack::Pyramid, None)
         }
-        // `os.environ.setdefault("FLASK_DEBUG", "1")`, `os.putenv(..)`
-        "setdefault" | "putenv"
-            if receiver
-                .as_deref()
-                .is_some_and(|r| r.ends_with("environ") || r == "os") =>
-        {
+        // `os.putenv("FLASK_DEBUG", "1")` (`os.environ.setdefault(..)` is a default the
+        // deployment overrides, as `os.getenv("DEBUG", "1")` is)
+        "putenv" if receiver.as_deref() == Some("os") => {
             let mut args = ast.positional(c);
             let (k, v) = (args.next()?, args.next()?);
             env_pair(ast.plain_str(k)?, ast.plain_str(v)?).then(|| at(Stack::EnvVar, None))?

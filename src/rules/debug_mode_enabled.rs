@@ -200,6 +200,7 @@ fn message(
     let w = format!("`{what}`");
     match stack {
         Stack::Flask if matches!(callee, Some("run" | "run_server")) => format!("{w} starts the Werkzeug debugger, which shows tracebacks and a Python console (behind a PIN) to anyone who reaches the server: read the flag from the environment (`FLASK_DEBUG`) or use `flask run --debug` for local work"),
+        Stack::Flask if callee == Some("from_object") => format!("{w} loads the development configuration (debug mode, development settings) wherever the app runs: choose the configuration from the environment (`FLASK_CONFIG`)"),
         Stack::Flask => format!("{w} turns Flask's debug mode on wherever the app runs (the Werkzeug debugger under the built-in server, tracebacks instead of error pages): read it from the environment (`FLASK_DEBUG`)"),
         Stack::Settings => match class {
             Some(c) => format!("{w} in `{c}` turns debug mode on for every app that loads this configuration: set it in a development configuration class only, or read it from the environment"),
