@@ -116,6 +116,15 @@ pub enum Condition {
     /// Holds unless one of these project functions (module it is imported from, name) does
     /// per-item external work ([`crate::knowledge::external`]): the query is a step of it.
     UnlessExternalWork(Vec<(Option<String>, String)>),
+    /// Holds unless the project may override the setting `name` that the module `module` sets
+    /// to true: a production settings module star-imports it and sets `name` again, or a
+    /// module it star-imports after the setting (`later`) may set it
+    /// ([`crate::knowledge::debug_mode::overridden`]).
+    UnlessSettingOverridden {
+        module: String,
+        name: String,
+        later: Vec<String>,
+    },
     /// Holds if every one of these holds.
     All(Vec<Condition>),
     /// Holds if a CORS fact of other files holds (a Django setting in a sibling settings file,

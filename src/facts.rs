@@ -87,6 +87,9 @@ pub struct FileFacts {
     pub external_work: Vec<String>,
     /// CORS settings and shared CORS options, for `permissive-cors`.
     pub cors: crate::knowledge::cors::CorsFacts,
+    /// Module-level settings, star imports and configuration classes, for
+    /// `debug-mode-enabled`.
+    pub debug_settings: crate::knowledge::debug_mode::SettingsFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -315,6 +318,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
     facts.external_work = crate::knowledge::external::working_functions(ast, &facts.imports);
     facts.cors = crate::knowledge::cors::collect_facts(ast, file);
+    facts.debug_settings = crate::knowledge::debug_mode::collect(ast);
     facts
 }
 

@@ -65,6 +65,8 @@ pub struct ProjectIndex {
     pub external_work: HashMap<String, Vec<String>>,
     /// CORS settings and shared CORS options, for `permissive-cors`.
     pub cors: crate::knowledge::cors::CorsIndex,
+    /// Python modules' settings and star imports, for `debug-mode-enabled`.
+    pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
 }
 
 /// What one file contributes to the index.
@@ -94,6 +96,8 @@ pub struct IndexPart {
     /// Functions of the file that do per-item external work.
     pub external_work: Vec<String>,
     pub cors: crate::knowledge::cors::CorsFacts,
+    /// Python: the module's settings and star imports, for `debug-mode-enabled`.
+    pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
 }
 
 impl ProjectIndex {
@@ -135,6 +139,7 @@ impl ProjectIndex {
                 .push(part.module.clone());
         }
         self.cors.add(&part.path, &part.module, part.cors);
+        self.module_settings.extend(part.module_settings);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

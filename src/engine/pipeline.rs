@@ -525,6 +525,16 @@ fn analyse(
             Vec::new()
         },
         external_work: facts.external_work.clone(),
+        module_settings: (ast.lang == crate::ast::Lang::Python).then(|| {
+            let dev = role.role != Role::Service
+                || crate::knowledge::debug_mode::is_dev_only_file(&file.path);
+            crate::knowledge::debug_mode::SettingsPart::new(
+                &facts.debug_settings,
+                &file.path,
+                &facts.module,
+                dev,
+            )
+        }),
         sql: facts.sql,
         cors: facts.cors,
     };
@@ -834,6 +844,16 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
         Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
         Some(Condition::UnlessPrefetched(name)) => !index.prefetched.contains(&name),
+        Some(Condition::UnlessSettingOverridden {
+            module,
+            name,
+            later,
+        }) => !crate::knowledge::debug_mode::overridden(
+            &index.module_settings,
+            &module,
+            &name,
+            &later,
+        ),
         Some(Condition::UnlessSafeSources { params, validators }) => {
             let fed = params
                 .iter()

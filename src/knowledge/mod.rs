@@ -6,6 +6,7 @@ pub mod blocking;
 pub mod connections;
 pub mod cors;
 pub mod external;
+pub mod debug_mode;
 pub mod growth;
 pub mod helpers;
 pub mod http;

@@ -15,6 +15,7 @@
 
 pub mod blocking_call_in_async;
 pub mod connection_per_request;
+pub mod debug_mode_enabled;
 pub mod hardcoded_secret;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &blocking_call_in_async::BlockingCallInAsync,
         &connection_per_request::ConnectionPerRequest,
+        &debug_mode_enabled::DebugModeEnabled,
         &hardcoded_secret::HardcodedSecret,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
