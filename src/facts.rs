@@ -82,6 +82,9 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Calls whose decoded token a function of this file uses to authorise without verifying
+    /// it, for `jwt-verification-disabled`.
+    pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -308,6 +311,11 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
         .collect();
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
+    let jwt_calls =
+        crate::knowledge::jwt::authorising_calls(ast, &facts.imports, &file.text, &|id| {
+            facts.is_query_call(id)
+        });
+    facts.jwt_calls = jwt_calls;
     facts
 }
 

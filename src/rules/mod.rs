@@ -16,6 +16,7 @@
 pub mod blocking_call_in_async;
 pub mod connection_per_request;
 pub mod hardcoded_secret;
+pub mod jwt_verification_disabled;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod sql_injection;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &blocking_call_in_async::BlockingCallInAsync,
         &connection_per_request::ConnectionPerRequest,
         &hardcoded_secret::HardcodedSecret,
+        &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &sql_injection::SqlInjection,
