@@ -104,6 +104,42 @@ const TS_MIDDLEWARE: &[&str] = &[
     "fast-jwt",
 ];
 
+/// Modules of the JWT libraries above (and of the frameworks whose options configure them).
+const JWT_MODULES: &[&str] = &[
+    "jwt",
+    "jose",
+    "jwcrypto",
+    "rest_framework_simplejwt",
+    "jsonwebtoken",
+    "jws",
+    "jwt-decode",
+    "fast-jwt",
+    "@nestjs/jwt",
+    "express-jwt",
+    "koa-jwt",
+    "passport-jwt",
+    "@fastify/jwt",
+    "fastify-jwt",
+    "hono/jwt",
+    "biscuit",
+    "josekit",
+];
+
+/// Rust functions whose names are unambiguous without an import.
+const RUST_UNAMBIGUOUS: &[&str] = &[
+    "insecure_disable_signature_validation",
+    "dangerous_insecure_decode",
+    "dangerous_insecure_decode_with_validation",
+    "dangerous_unsafe_decode",
+];
+
+/// Whether the file imports a JWT library (worked out once per file).
+fn imports_jwt(ast: &Ast, imports: &Imports) -> bool {
+    ast.verdict("jwt-imports", crate::ast::ROOT, || {
+        JWT_MODULES.iter().any(|m| imports.uses(m))
+    })
+}
+
 /// The weak decode a call is, if any.
 pub fn weak_call(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Decode> {
     let c = ast.call(call)?;
@@ -112,6 +148,16 @@ pub fn weak_call(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Decode> {
     }
     let name = ast.callee_name(c)?;
     if HEADER_ONLY.contains(&name) {
+        return None;
+    }
+    let unambiguous = ast.lang == Lang::Rust
+        && (RUST_UNAMBIGUOUS.contains(&name)
+            || ast.path_of(c.callee).is_some_and(|p| {
+                ["jsonwebtoken::", "jwt::", "biscuit::", "josekit::"]
+                    .iter()
+                    .any(|m| p.starts_with(m))
+            }));
+    if !unambiguous && !imports_jwt(ast, imports) {
         return None;
     }
     match ast.lang {
