@@ -730,9 +730,36 @@ fn normalise(claim: &str) -> String {
         .collect()
 }
 
+/// Words that make a claim name the caller, its tenant or what it may do (`tenantSlug`,
+/// `orgMembership`, `is_staff`).
+const IDENTITY_WORDS: &[&str] = &[
+    "user",
+    "account",
+    "tenant",
+    "organization",
+    "organisation",
+    "team",
+    "group",
+    "role",
+    "admin",
+    "perm",
+    "scope",
+    "email",
+    "phone",
+    "owner",
+    "member",
+    "customer",
+    "company",
+    "staff",
+    "principal",
+];
+
 pub fn is_identity_claim(claim: &str) -> bool {
     let n = normalise(claim);
-    IDENTITY_CLAIMS.contains(&n.as_str())
+    !is_metadata_claim(claim)
+        && (IDENTITY_CLAIMS.contains(&n.as_str())
+            || n.len() > 3 && n.ends_with("id")
+            || IDENTITY_WORDS.iter().any(|w| n.contains(w)))
 }
 
 fn is_metadata_claim(claim: &str) -> bool {
@@ -828,10 +855,48 @@ fn is_log_call(ast: &Ast, c: &crate::ast::Call) -> bool {
         })
         .unwrap_or_default();
     LOG_WORDS.contains(&name.to_ascii_lowercase().as_str())
+        || TELEMETRY_NAMES.contains(&name)
+        || [
+            "sentry",
+            "statsd",
+            "metric",
+            "prometheus",
+            "counter",
+            "limiter",
+            "span",
+            "tracer",
+        ]
+        .iter()
+        .any(|t| root.contains(t))
         || root.contains("log")
         || root == "console"
         || root == "tracing"
 }
+
+/// Error-reporting, metrics and rate-limit calls: a claim there labels, it does not authorise.
+const TELEMETRY_NAMES: &[&str] = &[
+    "set_user",
+    "setUser",
+    "set_tag",
+    "setTag",
+    "set_context",
+    "setContext",
+    "add_breadcrumb",
+    "addBreadcrumb",
+    "set_attribute",
+    "setAttribute",
+    "record",
+    "inc",
+    "incr",
+    "increment",
+    "observe",
+    "labels",
+    "gauge",
+    "histogram",
+    "timing",
+    "hit",
+    "consume",
+];
 
 fn is_lookup_name(name: &str) -> bool {
     let n = normalise(name);
@@ -1025,6 +1090,12 @@ fn climb(
                         if let Some(k) = ast.positional(c).next().and_then(|a| ast.plain_str(a)) {
                             chain.push(k.to_string());
                         }
+                        cur = g;
+                        continue;
+                    }
+                    // a method on a claim already read (`claims.roles.includes(..)`,
+                    // `sub.toString()`): what consumes the result decides
+                    if !chain.is_empty() {
                         cur = g;
                         continue;
                     }
@@ -1229,7 +1300,8 @@ pub fn home_function(ast: &Ast, id: NodeId) -> Option<NodeId> {
 
 /// A token the service fetched from the identity provider itself (an OIDC `id_token` from the
 /// token endpoint, a userinfo or token response body), not one a client sent: OIDC lets the
-/// relying party trust it on the strength of the TLS connection.
+/// relying party trust it on the strength of the TLS connection. Also a token this function
+/// has just issued itself (`token = create_access_token(user)`).
 pub fn from_provider(ast: &Ast, token: NodeId, at: NodeId) -> bool {
     let t = ast.unwrap_expr(token);
     let path = token_key(ast, t).unwrap_or_default();
@@ -1271,10 +1343,37 @@ pub fn from_provider(ast: &Ast, token: NodeId, at: NodeId) -> bool {
                 .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
                 .unwrap_or_default()
                 .to_ascii_lowercase();
+            let lower = normalise(name);
             ["text", "json"].contains(&name) && (recv.contains("resp") || recv.contains("res"))
-                || name == "fetch"
+                || FETCHES.contains(&name)
+                || self_issued(&lower)
         })
     })
+}
+
+/// Outbound calls that bring a token back from the identity provider.
+const FETCHES: &[&str] = &[
+    "fetch",
+    "post",
+    "fetch_token",
+    "fetch_access_token",
+    "authorize_access_token",
+    "exchange_code",
+    "exchangeCode",
+    "getToken",
+    "exchange_code_for_token",
+];
+
+/// A call that issues a token here (signed a moment ago by this service: `jwt.sign(..)`,
+/// `create_access_token(user)`, `RefreshToken.for_user(user)`): decoding it to read back what
+/// was put in is not trusting a caller. `name` is normalised.
+fn self_issued(name: &str) -> bool {
+    let verbs = [
+        "create", "generate", "issue", "mint", "make", "new", "sign", "refresh", "encode",
+    ];
+    ["encode", "sign", "signasync", "issue", "mint", "foruser"].contains(&name)
+        || verbs.iter().any(|v| name.starts_with(v))
+            && (name.contains("token") || name.contains("jwt"))
 }
 
 /// Inside a branch that only runs in development or tests (`if settings.DEBUG:`,
