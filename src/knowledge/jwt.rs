@@ -762,6 +762,13 @@ pub fn is_identity_claim(claim: &str) -> bool {
             || IDENTITY_WORDS.iter().any(|w| n.contains(w)))
 }
 
+/// A yes/no permission claim (`is_admin`, `hasBilling`, `superuser`).
+fn is_flag(claim: &str) -> bool {
+    let n = normalise(claim);
+    ["is", "has", "can"].iter().any(|p| n.starts_with(p))
+        || ["admin", "superuser", "staff"].contains(&n.as_str())
+}
+
 fn is_metadata_claim(claim: &str) -> bool {
     METADATA_CLAIMS.contains(&normalise(claim).as_str())
 }
@@ -931,6 +938,7 @@ const AUTH_WORDS: &[&str] = &[
     "fromrequest",
     "middleware",
     "strategy",
+    "session",
 ];
 
 /// Whether a function authenticates the caller: its name or its class's says so (`get_current_user`,
@@ -944,6 +952,9 @@ pub fn is_auth_function(ast: &Ast, func: NodeId) -> bool {
     if function_name(ast, func).is_some_and(|n| named(&n)) {
         return true;
     }
+    if param_decorator_name(ast, func).is_some_and(|n| named(&n)) {
+        return true;
+    }
     ast.ancestors(func).any(|a| match ast.kind(a) {
         Kind::Class(k) => {
             named(&k.name)
@@ -955,6 +966,26 @@ pub fn is_auth_function(ast: &Ast, func: NodeId) -> bool {
         }
         _ => false,
     })
+}
+
+/// NestJS `export const CurrentUser = createParamDecorator((data, ctx) => ..)`: the name of the
+/// decorator whose factory `func` is (what it returns is handed to controllers).
+fn param_decorator_name(ast: &Ast, func: NodeId) -> Option<String> {
+    let call = ast.parent(func)?;
+    if ast.callee_name(ast.call(call)?) != Some("createParamDecorator") {
+        return None;
+    }
+    match ast.kind(ast.parent(call)?) {
+        Kind::Assign { target, .. } => ast.path_of(*target),
+        _ => None,
+    }
+}
+
+/// How messages name a function: its name, the NestJS decorator it makes, or its route.
+pub fn function_display(ast: &Ast, func: NodeId) -> String {
+    function_name(ast, func)
+        .or_else(|| param_decorator_name(ast, func).map(|n| format!("@{n}()")))
+        .unwrap_or_else(|| crate::knowledge::pagination::handler_display(ast, func))
 }
 
 /// Where a decoded value goes.
@@ -1027,6 +1058,10 @@ fn climb(
     home: NodeId,
 ) -> Step {
     let mut cur = start;
+    // `!claims.org_id`, `not claims.get("sub")`: the claim is only tested for presence
+    let mut negated = false;
+    // `claims.groups.includes(id)`: the claim is tested against a value
+    let mut compared = false;
     let identity = |chain: &[String]| chain.iter().find(|c| is_identity_claim(c)).cloned();
     let metadata = |chain: &[String]| chain.iter().any(|c| is_metadata_claim(c));
     let read = |chain: &[String], at: NodeId| match identity(chain) {
@@ -1073,7 +1108,12 @@ fn climb(
                 }
                 return Step::Bound(ast.node(cur).end, names, chain);
             }
-            Kind::Await(_) | Kind::Other | Kind::Array(_) | Kind::Str(_) => cur = p,
+            Kind::Other => {
+                let t = text.get(ast.span(p).range()).unwrap_or("");
+                negated |= t.starts_with('!') || t.starts_with("not ");
+                cur = p;
+            }
+            Kind::Await(_) | Kind::Array(_) | Kind::Str(_) => cur = p,
             Kind::Object { .. } => cur = p,
             Kind::Member { object, property } if *object == cur => {
                 let call_parent = ast
@@ -1096,6 +1136,7 @@ fn climb(
                     // a method on a claim already read (`claims.roles.includes(..)`,
                     // `sub.toString()`): what consumes the result decides
                     if !chain.is_empty() {
+                        compared |= !c.args.is_empty();
                         cur = g;
                         continue;
                     }
@@ -1155,9 +1196,17 @@ fn climb(
                 }
                 cur = p;
             }
-            Kind::If { cond, .. } if *cond == cur => return read(&chain, cur),
+            // a flag decides (`if claims.is_admin`), a value tested only for presence does not
+            // (`if (!claims.environmentId) return false`)
+            Kind::If { cond, .. } if *cond == cur => {
+                return match identity(&chain) {
+                    Some(k) if compared || is_flag(&k) => read(&chain, cur),
+                    _ => Step::Nothing,
+                }
+            }
             Kind::Return(_) => {
                 return match identity(&chain) {
+                    Some(_) if negated && !compared => Step::Nothing,
                     Some(_) => read(&chain, cur),
                     None => Step::Returned(p),
                 }

@@ -39,7 +39,19 @@ impl Rule for JwtVerificationDisabled {
             return;
         }
         if matches!(d.weakness, Weakness::NoneAlgorithm | Weakness::EmptyKey) {
-            report(cx, node, &d, None, Use::Always);
+            // `DecodingKey::from_secret(&[])` beside `insecure_disable_signature_validation()`
+            // is the dummy key of an unverified decode, judged at the validation
+            let home = jwt::home_function(ast, node).unwrap_or(ROOT);
+            let dummy = d.library == Library::RustJsonWebToken
+                && !ast
+                    .within(
+                        home,
+                        ast.calls_named("insecure_disable_signature_validation"),
+                    )
+                    .is_empty();
+            if !dummy {
+                report(cx, node, &d, None, Use::Always);
+            }
             return;
         }
         // Rust: `validation.insecure_disable_signature_validation()` is judged by the decode
@@ -70,7 +82,7 @@ impl Rule for JwtVerificationDisabled {
         match jwt::follow(ast, &cx.file.text, &is_query, judged, home) {
             Verdict::Authorises(at, how) => report(cx, node, &d, related, Use::Here(at, how)),
             Verdict::Returned(at) if jwt::is_auth_function(ast, home) => {
-                let name = function_name(ast, home).unwrap_or_default();
+                let name = jwt::function_display(ast, home);
                 report(cx, node, &d, related, Use::ReturnedBy(at, name));
             }
             Verdict::Returned(_) => {
