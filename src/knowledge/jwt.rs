@@ -641,11 +641,32 @@ pub fn verified_in(
         };
         let first = ast.positional(c).next();
         let got = first.and_then(|f| token_key(ast, f));
+        // a key checking the signature by hand (`public_key.verify(message, signature)`)
+        let by_key = ast.callee_name(c) == Some("verify")
+            && ast
+                .receiver(c)
+                .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                .is_some_and(|r| {
+                    let r = r.to_ascii_lowercase();
+                    r.contains("key") || r.contains("verifier") || r.contains("jwk")
+                });
         // `verify(token, ..)`, or a verifying object built from it (`JWT(jwt=token, key=k)`)
-        got.as_deref() == Some(want.as_str())
+        by_key
+            || got.as_deref() == Some(want.as_str())
             || c.args
                 .iter()
                 .any(|a| token_key(ast, a.value).as_deref() == Some(want.as_str()))
+    };
+    // `try: verify(token) except ..: claims = unverified(token)`: the fallback runs exactly
+    // when verification failed
+    let fallback_of = |call: NodeId| {
+        ast.ancestors(judged).any(|a| match ast.kind(a) {
+            Kind::Catch { .. } => ast.parent(a).is_some_and(|t| match ast.kind(t) {
+                Kind::Try { body, .. } => ast.contains_any(body, call),
+                _ => false,
+            }),
+            _ => false,
+        })
     };
     VERIFY_NAMES
         .iter()
@@ -660,7 +681,7 @@ pub fn verified_in(
                     is_verify_call(ast, imports, call)
                         && !(ast.lang == Lang::Rust && disabled_validation(ast, home, call))
                 };
-                call != judged && verifies && same(call)
+                call != judged && verifies && same(call) && !fallback_of(call)
             })
         })
 }
@@ -1436,6 +1457,8 @@ pub fn in_dev_branch(ast: &Ast, text: &str, id: NodeId) -> bool {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             let dev = c.contains("debug")
+                || c.contains("development")
+                    && (c.contains("env") || c.contains("settings") || c.contains("config"))
                 || c.contains("testing")
                 || c.contains("is_dev")
                 || c.contains("isdev")
@@ -1573,4 +1596,58 @@ fn is_project(q: &str) -> bool {
         || q.starts_with("jwcrypto")
         || q.starts_with("std")
         || q.starts_with("base64"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_names() {
+        for c in [
+            "sub",
+            "user_id",
+            "userId",
+            "student_id",
+            "tenantSlug",
+            "roles",
+            "is_admin",
+        ] {
+            assert!(is_identity_claim(c), "{c}");
+        }
+        // header and timing claims, and short `*id` names that are not the caller
+        for c in ["kid", "exp", "iss", "tid", "sid", "type", "locale", "name"] {
+            assert!(!is_identity_claim(c), "{c}");
+        }
+        assert!(is_flag("is_admin") && is_flag("hasBilling") && !is_flag("workspaceId"));
+    }
+
+    #[test]
+    fn rust_pattern_bindings() {
+        assert_eq!(rust_bindings("if let Ok(data) = "), vec!["data"]);
+        assert_eq!(
+            rust_bindings("match decode(t) { Ok(mut claims) => a, Err(_) => b }"),
+            vec!["claims"]
+        );
+        assert!(rust_bindings("Ok(x)").is_empty());
+        assert_eq!(pattern_names("Ok(parsed)"), vec!["parsed"]);
+        assert_eq!(pattern_names("TokenData { claims, .. }"), vec!["claims"]);
+        assert_eq!(pattern_names("(mut a, ref b)"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn self_issued_names() {
+        for n in [
+            "encode",
+            "sign",
+            "createaccesstoken",
+            "generatejwt",
+            "foruser",
+        ] {
+            assert!(self_issued(n), "{n}");
+        }
+        for n in ["newencoded", "decode", "gettoken", "signin"] {
+            assert!(!self_issued(n), "{n}");
+        }
+    }
 }
