@@ -92,6 +92,10 @@ pub enum Condition {
     /// a method of `class`) to the client as it is. The engine fills `{handler}` in the message
     /// and adds the handler's call as a related label.
     ReturnedByHandler { name: String, class: Option<String> },
+    /// Holds if some function of the project uses the result of this function (`name`, a
+    /// method of `class`) to authorise the caller without verifying the token. The engine fills
+    /// `{caller}` in the message and adds the call as a related label.
+    AuthorisedByCaller { name: String, class: Option<String> },
     /// Holds unless one of these calls around the finding (functions, or macros as `name!`)
     /// runs the closure it is given off the event loop, as the project defines it
     /// (`conn.run(|c| ..)` where `DbConn::run` calls `block_in_place`).

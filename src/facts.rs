@@ -90,6 +90,9 @@ pub struct FileFacts {
     /// Module-level settings, star imports and configuration classes, for
     /// `debug-mode-enabled`.
     pub debug_settings: crate::knowledge::debug_mode::SettingsFacts,
+    /// Calls whose decoded token a function of this file uses to authorise without verifying
+    /// it, for `jwt-verification-disabled`.
+    pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -319,6 +322,11 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     facts.external_work = crate::knowledge::external::working_functions(ast, &facts.imports);
     facts.cors = crate::knowledge::cors::collect_facts(ast, file);
     facts.debug_settings = crate::knowledge::debug_mode::collect(ast);
+    let jwt_calls =
+        crate::knowledge::jwt::authorising_calls(ast, &facts.imports, &file.text, &|id| {
+            facts.is_query_call(id)
+        });
+    facts.jwt_calls = jwt_calls;
     facts
 }
 

@@ -44,6 +44,8 @@ pub struct ProjectIndex {
     pub model_relations: HashMap<String, Vec<(String, Vec<String>)>>,
     /// Callee name -> the handler calls whose result is sent to the client.
     pub returned: HashMap<String, Vec<ReturnedCallSite>>,
+    /// Callee name -> calls whose result (a decoded token) authorises the caller unverified.
+    pub jwt_callers: HashMap<String, Vec<ReturnedCallSite>>,
     /// Functions whose body moves work off the event loop (`DbConn::run` calling
     /// `block_in_place`).
     pub offloaders: HashSet<String>,
@@ -83,6 +85,9 @@ pub struct IndexPart {
     pub model_relations: Vec<(String, Vec<String>)>,
     /// (callee name, site) for every call a handler of the file sends to the client.
     pub returned: Vec<(String, ReturnedCallSite)>,
+    /// (callee name, site) for every call whose decoded token a function of the file uses to
+    /// authorise without verifying it (`handler` holds the caller).
+    pub jwt_callers: Vec<(String, ReturnedCallSite)>,
     pub offloaders: Vec<String>,
     pub macros: Vec<(String, Vec<String>)>,
     pub once_callees: Vec<String>,
@@ -152,6 +157,9 @@ impl ProjectIndex {
         for (name, site) in part.returned {
             self.returned.entry(name).or_default().push(site);
         }
+        for (name, site) in part.jwt_callers {
+            self.jwt_callers.entry(name).or_default().push(site);
+        }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(c) = &class {
@@ -180,9 +188,31 @@ impl ProjectIndex {
         name: &str,
         class: Option<&str>,
     ) -> Option<&ReturnedCallSite> {
+        self.call_of(&self.returned, path, name, class)
+    }
+
+    /// A call that uses the result of function `name` (a method of `class`, defined in the
+    /// file at `path`) to authorise the caller without verifying the token, matched as in
+    /// [`ProjectIndex::handler_returning`].
+    pub fn authorising_caller(
+        &self,
+        path: &Path,
+        name: &str,
+        class: Option<&str>,
+    ) -> Option<&ReturnedCallSite> {
+        self.call_of(&self.jwt_callers, path, name, class)
+    }
+
+    fn call_of<'a>(
+        &self,
+        calls: &'a HashMap<String, Vec<ReturnedCallSite>>,
+        path: &Path,
+        name: &str,
+        class: Option<&str>,
+    ) -> Option<&'a ReturnedCallSite> {
         let module = crate::facts::module_path(path);
         let unique = self.defined.get(name).copied() == Some(1);
-        self.returned
+        calls
             .get(name)?
             .iter()
             .filter(|s| match (&s.module, &s.receiver) {

@@ -513,6 +513,25 @@ fn analyse(
                 (r.name.clone(), site)
             })
             .collect(),
+        jwt_callers: if registry::reports_in(rules::jwt_verification_disabled::ID, role.role) {
+            facts
+                .jwt_calls
+                .iter()
+                .map(|r| {
+                    let site = ReturnedCallSite {
+                        path: file.path.clone(),
+                        module: r.module.clone(),
+                        receiver: r.receiver.clone(),
+                        start: file.position(r.span.start),
+                        end: file.position(r.span.end),
+                        handler: r.caller.clone(),
+                    };
+                    (r.name.clone(), site)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         offloaders: facts.offloaders.clone(),
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
@@ -838,6 +857,21 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 start: site.start,
                 end: site.end,
                 message: format!("`{}` sends the result to the client here", site.handler),
+            });
+            true
+        }
+        Some(Condition::AuthorisedByCaller { name, class }) => {
+            let Some(site) = index.authorising_caller(path, &name, class.as_deref()) else {
+                return false;
+            };
+            let (caller, how) = site.handler.split_once('\t').unwrap_or((&site.handler, ""));
+            d.message = d.message.replace("{caller}", caller);
+            d.labels.push(Label {
+                path: Some(site.path.clone()),
+                span: Default::default(),
+                start: site.start,
+                end: site.end,
+                message: format!("{caller} takes the unverified claims here: they {how}"),
             });
             true
         }

@@ -11,6 +11,7 @@ pub mod growth;
 pub mod helpers;
 pub mod http;
 pub mod http_clients;
+pub mod jwt;
 pub mod lifecycle;
 pub mod loops;
 pub mod orm;

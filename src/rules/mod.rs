@@ -17,6 +17,7 @@ pub mod blocking_call_in_async;
 pub mod connection_per_request;
 pub mod debug_mode_enabled;
 pub mod hardcoded_secret;
+pub mod jwt_verification_disabled;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &connection_per_request::ConnectionPerRequest,
         &debug_mode_enabled::DebugModeEnabled,
         &hardcoded_secret::HardcodedSecret,
+        &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
