@@ -5,8 +5,8 @@
 pub mod blocking;
 pub mod connections;
 pub mod cors;
-pub mod external;
 pub mod debug_mode;
+pub mod external;
 pub mod growth;
 pub mod helpers;
 pub mod http;
