@@ -82,6 +82,8 @@ pub struct FileFacts {
     pub paged_models: Vec<String>,
     /// Call arguments, names handed around as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -308,6 +310,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         .filter_map(|(id, _)| crate::knowledge::growth::paged_model(ast, *id))
         .collect();
     facts.sql = crate::knowledge::sql::collect_facts(ast, &file.text, &facts.handlers);
+    facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
     facts
 }
 

@@ -61,6 +61,8 @@ pub struct ProjectIndex {
     pub sql: crate::knowledge::sql::SqlIndex,
     /// (class, method) for the write methods a class defines itself (Django `save`/`delete`).
     pub model_methods: HashSet<(String, String)>,
+    /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordIndex,
 }
 
 /// What one file contributes to the index.
@@ -87,6 +89,8 @@ pub struct IndexPart {
     pub paged_models: Vec<String>,
     /// Call arguments, names used as values and validators, for `sql-injection`.
     pub sql: crate::knowledge::sql::SqlFacts,
+    /// Password facts, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordFacts,
 }
 
 impl ProjectIndex {
@@ -121,6 +125,8 @@ impl ProjectIndex {
             self.models.entry(m.name.clone()).or_default().push(m);
         }
         self.sql.add(part.sql);
+        self.passwords
+            .add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -517,6 +517,7 @@ fn analyse(
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
         prefetched: facts.prefetched.clone(),
+        passwords: facts.passwords.clone(),
         models: facts.models.clone(),
         paged_models: facts.paged_models.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
@@ -842,6 +843,21 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                     .is_validator(v, index.defined.get(v).copied().unwrap_or(0))
             });
             !(fed && validated)
+        }
+        Some(Condition::UnlessModelHashesPasswords(model)) => {
+            !index.passwords.model_hashes(&model)
+        }
+        Some(Condition::FastHashHelper { module, name, arg }) => {
+            match index
+                .passwords
+                .fast_hasher(path, module.as_deref(), &name, arg)
+            {
+                Some(h) => {
+                    d.message = d.message.replace("{algo}", &h.algo);
+                    true
+                }
+                None => false,
+            }
         }
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))

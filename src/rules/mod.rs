@@ -18,6 +18,7 @@ pub mod connection_per_request;
 pub mod hardcoded_secret;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
+pub mod plaintext_password;
 pub mod sql_injection;
 pub mod unbounded_query;
 
@@ -31,6 +32,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &hardcoded_secret::HardcodedSecret,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
+        &plaintext_password::PlaintextPassword,
         &sql_injection::SqlInjection,
         &unbounded_query::UnboundedQuery,
     ]
