@@ -193,6 +193,13 @@ pub fn is_password_name(name: &str) -> bool {
     if name.is_empty() || name.len() > 64 {
         return false;
     }
+    let has_term = name.as_bytes().windows(2).any(|w| {
+        w[0].eq_ignore_ascii_case(&b'p')
+            && (w[1].eq_ignore_ascii_case(&b'a') || w[1].eq_ignore_ascii_case(&b'w'))
+    });
+    if !has_term {
+        return false;
+    }
     let words = name_words(name);
     let Some(at) = words.iter().rposition(|w| TERMS.contains(&w.as_str())) else {
         return false;
@@ -725,6 +732,8 @@ fn keyed(ast: &Ast, id: NodeId) -> Option<(NodeId, &str)> {
 /// Request objects and the parts of them that carry what the client sent.
 const REQUEST_OBJECTS: &[&str] = &["request", "req", "ctx", "context", "c", "event", "r"];
 const REQUEST_PARTS: &[&str] = &[
+    "post",
+    "req",
     "POST",
     "GET",
     "form",
@@ -857,19 +866,29 @@ impl Scope<'_> {
                     Holder::Input
                 }
                 Some("form" | "body" | "payload" | "input") if segs.len() > 1 => Holder::Input,
+                Some(f) if is_user_store_name(f, ast.lang) => Holder::Record,
                 Some(_) => Holder::Other,
                 None => Holder::Record,
             };
         }
-        if REQUEST_OBJECTS.contains(&root_name)
-            && (root_name.starts_with("req") || first.is_some_and(|f| REQUEST_PARTS.contains(&f)))
+        if REQUEST_OBJECTS.contains(&root_name) {
+            if first.is_some_and(|f| REQUEST_PARTS.contains(&f)) {
+                return Holder::Input;
+            }
+            // `request.user.password`, `ctx.state.user.password`: the signed-in user's record
+            if matches!(root_name, "request" | "req" | "ctx") {
+                return if segs.iter().any(|s| is_user_store_name(s, ast.lang)) {
+                    Holder::Record
+                } else {
+                    Holder::Other
+                };
+            }
+        }
+        // an imported module or constant: `constants.DEFAULT_PASSWORD`
+        if segs.is_empty() && ast.import_binding(root_name).is_some()
+            || !segs.is_empty() && ast.import_binding(root_name).is_some_and(|(_, n)| n.is_empty())
         {
-            return if first.is_some_and(|f| REQUEST_PARTS.contains(&f)) || root_name == "request"
-            {
-                Holder::Input
-            } else {
-                Holder::Other
-            };
+            return Holder::Other;
         }
         if is_config_root(root_name) && !self.is_handler_param(root_name, at) {
             return Holder::Other;
@@ -1029,7 +1048,69 @@ impl Scope<'_> {
         if !is_password_name(key) {
             return None;
         }
-        (self.holder(obj, v, 0) == Holder::Record).then(|| snippet(text, ast, v))
+        (self.holder(obj, v, 0) == Holder::Record && self.record_model(obj).is_some())
+            .then(|| snippet(text, ast, v))
+    }
+
+    /// The model of a record a password is read from or written to (as a [`model_key`]):
+    /// named like a user (`user`, `self.account`, `request.user`, `USERS`), `self`/`this` in a
+    /// model or user class, a row (`row`, `record`, `existing`) or a local loaded by a query
+    /// (`found = repo.findOne(..)`; `?` when the model is not named).
+    pub fn record_model(&self, obj: NodeId) -> Option<String> {
+        let ast = self.ast;
+        let lang = ast.lang;
+        let mut cur = ast.unwrap_expr(obj);
+        for _ in 0..16 {
+            match ast.kind(cur) {
+                Kind::Member { object, property } => {
+                    if is_user_store_name(property, lang) {
+                        return Some(model_key(property));
+                    }
+                    cur = ast.unwrap_expr(*object);
+                }
+                Kind::Index { object, .. } => cur = ast.unwrap_expr(*object),
+                Kind::Name(n) if n == "self" || n == "this" => {
+                    let class = ast.ancestors(cur).find_map(|a| match ast.kind(a) {
+                        Kind::Class(c) => Some(c),
+                        _ => None,
+                    })?;
+                    let user = is_user_store_name(&class.name, lang)
+                        || self.imports.is_model(&class.name)
+                            && !class.name.ends_with("Form")
+                            && !class.name.ends_with("Serializer");
+                    return user.then(|| model_key(&class.name));
+                }
+                Kind::Name(n) => {
+                    if is_user_store_name(n, lang) {
+                        return Some(model_key(n));
+                    }
+                    let words = name_words(n);
+                    let row = words.iter().any(|w| {
+                        matches!(
+                            w.as_str(),
+                            "row" | "record" | "rec" | "doc" | "entry" | "found" | "existing"
+                                | "stored" | "instance" | "obj"
+                        )
+                    });
+                    if row {
+                        return Some("?".to_string());
+                    }
+                    // a local loaded by a query
+                    let scope = ast.enclosing_function(cur).unwrap_or(crate::ast::ROOT);
+                    let (_, v) = assigned_before(ast, n, scope, cur, true)?;
+                    let (_, segs) = chain_of(ast, v);
+                    let loaded = segs.iter().any(|s| {
+                        let s = s.to_ascii_lowercase();
+                        ["fetch", "find", "get", "query", "select", "first", "one", "load", "lookup"]
+                            .iter()
+                            .any(|p| s.starts_with(p))
+                    });
+                    return loaded.then(|| "?".to_string());
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Whether an expression holds a password in any form (for what is hashed): a
@@ -1271,7 +1352,7 @@ const NESTED_KEYS: &[&str] = &[
 /// on a user-like model, table, repository or collection: `User.objects.create(..)`,
 /// `prisma.user.create(..)`, `this.usersRepository.save(..)`, `db.collection("users")
 /// .insertOne(..)`, `new User({..})`, `User(..)`.
-pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<(Use, String)> {
+pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrite> {
     let c = ast.call(call)?;
     if c.is_macro || c.is_tagged {
         return None;
@@ -1287,11 +1368,19 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<(Use, St
             Lang::Rust => false,
         };
         if ctor && is_user_store_name(n, lang) {
-            return Some((Use::Store, n.clone()));
+            return Some(UserWrite {
+                how: Use::Store,
+                model: n.clone(),
+                shown: n.clone(),
+            });
         }
         if lang == Lang::Python && n == "get_object_or_404" {
             let model = ast.path_of(ast.positional(c).next()?)?;
-            return is_user_store_name(&model, lang).then_some((Use::Lookup, model));
+            return is_user_store_name(&model, lang).then(|| UserWrite {
+                how: Use::Lookup,
+                model: model.clone(),
+                shown: model,
+            });
         }
         return None;
     }
@@ -1352,7 +1441,25 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<(Use, St
             return None;
         }
     }
-    Some((kind, store.clone()))
+    let shown = ast
+        .path_of(ast.unwrap_expr(recv))
+        .filter(|p| p.len() <= 40)
+        .unwrap_or_else(|| store.clone());
+    Some(UserWrite {
+        how: kind,
+        model: store.clone(),
+        shown,
+    })
+}
+
+/// A write to (or lookup in) a user store, see [`user_write`].
+#[derive(Clone, Debug)]
+pub struct UserWrite {
+    pub how: Use,
+    /// The user-like model, table or repository name found on the way (`User`, `users`).
+    pub model: String,
+    /// As a reader names the store: `prisma.user`, `User.objects`, `this.usersRepository`.
+    pub shown: String,
 }
 
 /// The password entries of a write's arguments: keyword arguments (`password=..`), object
@@ -1453,6 +1560,44 @@ pub fn equality_sides(ast: &Ast, text: &str, id: NodeId) -> Option<(NodeId, Node
         }
         _ => None,
     }
+}
+
+/// For a call of a function of this file that only tests two of its parameters for equality
+/// (`const comparePassword = (fromDB, fromUser) => fromDB === fromUser`): the two arguments.
+pub fn equality_helper_args(ast: &Ast, text: &str, call: NodeId) -> Option<(NodeId, NodeId)> {
+    let c = ast.call(call)?;
+    let Kind::Name(name) = ast.kind(c.callee) else {
+        return None;
+    };
+    if c.args.len() < 2 {
+        return None;
+    }
+    let func = ast.function_ancestors(call).find_map(|f| {
+        let (_, v) = assigned_before(ast, name, f, call, true)?;
+        let v = ast.unwrap_expr(v);
+        ast.function(v).map(|_| v)
+    })?;
+    let f = ast.function(func)?;
+    let returned = match (f.expr_body, f.body.as_slice()) {
+        (Some(e), _) => e,
+        (None, [only]) => match ast.kind(*only) {
+            Kind::Return(Some(e)) => *e,
+            _ => return None,
+        },
+        (None, [first, ..]) => match ast.kind(*first) {
+            Kind::Return(Some(e)) => *e,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (l, r) = equality_sides(ast, text, ast.unwrap_expr(returned))?;
+    let pos = |id: NodeId| match ast.kind(ast.unwrap_expr(id)) {
+        Kind::Name(n) => f.params.iter().position(|p| &p.name == n),
+        _ => None,
+    };
+    let (i, j) = (pos(l)?, pos(r)?);
+    let args: Vec<NodeId> = ast.positional(c).collect();
+    Some((*args.get(i)?, *args.get(j)?))
 }
 
 // --- raw SQL ----------------------------------------------------------------------------------

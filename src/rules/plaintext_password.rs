@@ -147,7 +147,9 @@ fn part_of_kdf(cx: &Ctx, node: NodeId) -> bool {
 
 /// `user.password == password`, `compare_digest(row["password"], form.password.data)`.
 fn compare(cx: &mut Ctx, node: NodeId) -> bool {
-    let Some((a, b)) = passwords::equality_sides(cx.ast, &cx.file.text, node) else {
+    let sides = passwords::equality_sides(cx.ast, &cx.file.text, node)
+        .or_else(|| passwords::equality_helper_args(cx.ast, &cx.file.text, node));
+    let Some((a, b)) = sides else {
         return false;
     };
     let sc = scope(cx);
@@ -176,9 +178,10 @@ fn compare(cx: &mut Ctx, node: NodeId) -> bool {
 /// `User.objects.create(password=request.POST["password"])`, `prisma.user.create({ data: {
 /// password } })`, `new User({ password: req.body.password })`, `filter(password=..)`.
 fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
-    let Some((how, store)) = passwords::user_write(cx.ast, &cx.facts.imports, node) else {
+    let Some(write) = passwords::user_write(cx.ast, &cx.facts.imports, node) else {
         return false;
     };
+    let (how, store) = (write.how, write.shown.as_str());
     let sc = scope(cx);
     let mut found = Vec::new();
     for (key, value, under_where) in passwords::password_entries(cx.ast, node) {
@@ -214,7 +217,7 @@ fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
             .help(help(cx))
             .label(cx.call_site(node), "written or queried here")
             .condition(Condition::UnlessModelHashesPasswords(
-                passwords::model_key(&store),
+                passwords::model_key(&write.model),
             ));
         cx.emit(f);
     }
@@ -287,38 +290,10 @@ fn attribute_store(cx: &mut Ctx, node: NodeId) {
     cx.emit(f);
 }
 
-/// The model of a user record (as a [`passwords::model_key`]): named like one (`user`,
-/// `self.account`, `request.user`, `USERS`), or `self`/`this` in a model or user class.
+/// The model of a user record written to: a named user record or `self` in a user model
+/// ([`Scope::record_model`]), not a row of unknown kind.
 fn user_record(cx: &Ctx, obj: NodeId) -> Option<String> {
-    let ast = cx.ast;
-    let lang = ast.lang;
-    let mut cur = ast.unwrap_expr(obj);
-    loop {
-        match ast.kind(cur) {
-            Kind::Member { object, property } => {
-                if passwords::is_user_store_name(property, lang) {
-                    return Some(passwords::model_key(property));
-                }
-                cur = ast.unwrap_expr(*object);
-            }
-            Kind::Index { object, .. } => cur = ast.unwrap_expr(*object),
-            Kind::Name(n) if n == "self" || n == "this" => {
-                let class = ast.ancestors(cur).find_map(|a| match ast.kind(a) {
-                    Kind::Class(c) => Some(c),
-                    _ => None,
-                })?;
-                let user = passwords::is_user_store_name(&class.name, lang)
-                    || cx.facts.imports.is_model(&class.name)
-                        && !class.name.ends_with("Form")
-                        && !class.name.ends_with("Serializer");
-                return user.then(|| passwords::model_key(&class.name));
-            }
-            Kind::Name(n) => {
-                return passwords::is_user_store_name(n, lang).then(|| passwords::model_key(n))
-            }
-            _ => return None,
-        }
-    }
+    scope(cx).record_model(obj).filter(|m| m != "?")
 }
 
 /// Rust: `NewUser { password: form.password.clone(), .. }`, sea-orm
