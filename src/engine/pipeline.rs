@@ -844,8 +844,8 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             });
             !(fed && validated)
         }
-        Some(Condition::UnlessModelHashesPasswords(model)) => {
-            !index.passwords.model_hashes(&model)
+        Some(Condition::UnlessModelHashesPasswords { model, constructor }) => {
+            !index.passwords.model_hashes(&model, constructor)
         }
         Some(Condition::FastHashHelper { module, name, arg }) => {
             match index

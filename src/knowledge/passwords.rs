@@ -1081,8 +1081,14 @@ impl Scope<'_> {
                     return user.then(|| model_key(&class.name));
                 }
                 Kind::Name(n) => {
+                    // a local: the model it was built or loaded from
+                    let scope = ast.enclosing_function(cur).unwrap_or(crate::ast::ROOT);
+                    let assigned = assigned_before(ast, n, scope, cur, true).map(|(_, v)| v);
+                    if let Some(m) = assigned.and_then(|v| self.loaded_model(v)) {
+                        return Some(m);
+                    }
                     if is_user_store_name(n, lang) {
-                        return Some(model_key(n));
+                        return Some(format!("~{}", model_key(n)));
                     }
                     let words = name_words(n);
                     let row = words.iter().any(|w| {
@@ -1096,9 +1102,7 @@ impl Scope<'_> {
                         return Some("?".to_string());
                     }
                     // a local loaded by a query
-                    let scope = ast.enclosing_function(cur).unwrap_or(crate::ast::ROOT);
-                    let (_, v) = assigned_before(ast, n, scope, cur, true)?;
-                    let (_, segs) = chain_of(ast, v);
+                    let (_, segs) = chain_of(ast, assigned?);
                     let loaded = segs.iter().any(|s| {
                         let s = s.to_ascii_lowercase();
                         ["fetch", "find", "get", "query", "select", "first", "one", "load", "lookup"]
@@ -1111,6 +1115,43 @@ impl Scope<'_> {
             }
         }
         None
+    }
+
+    /// The user model a value was constructed or loaded from: `new UserEntity()`,
+    /// `User.objects.get(..)`, `session.get(Operator, id)`, `await prisma.user.findUnique(..)`
+    /// (a [`model_key`]; `~` first when only a lower-case name says it).
+    fn loaded_model(&self, v: NodeId) -> Option<String> {
+        let ast = self.ast;
+        let lang = ast.lang;
+        let v = ast.unwrap_expr(v);
+        let c = ast.call(v)?;
+        let mut names: Vec<String> = Vec::new();
+        if let Some(p) = ast.path_of(c.callee) {
+            names.extend(p.split(['.', ':']).filter(|s| !s.is_empty()).map(str::to_string));
+        }
+        let (root, segs) = chain_of(ast, v);
+        if let Kind::Name(r) = ast.kind(root) {
+            names.push(r.clone());
+        }
+        names.extend(segs.iter().map(|s| s.to_string()));
+        for cc in ast.call_chain(v) {
+            if let Some(a) = ast.call(cc).and_then(|c| ast.positional(c).next()) {
+                if let Some(p) = ast.path_of(ast.unwrap_expr(a)) {
+                    names.push(p);
+                }
+            }
+        }
+        let exact = names.iter().find(|n| {
+            n.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+                && (is_user_store_name(n, lang) || self.imports.is_model(n))
+        });
+        if let Some(e) = exact {
+            return Some(model_key(e));
+        }
+        names
+            .iter()
+            .find(|n| is_user_store_name(n, lang))
+            .map(|n| format!("~{}", model_key(n)))
     }
 
     /// Whether an expression holds a password in any form (for what is hashed): a
@@ -1370,16 +1411,18 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
         if ctor && is_user_store_name(n, lang) {
             return Some(UserWrite {
                 how: Use::Store,
-                model: n.clone(),
+                model: model_key(n),
                 shown: n.clone(),
+                constructor: true,
             });
         }
         if lang == Lang::Python && n == "get_object_or_404" {
             let model = ast.path_of(ast.positional(c).next()?)?;
             return is_user_store_name(&model, lang).then(|| UserWrite {
                 how: Use::Lookup,
-                model: model.clone(),
+                model: model_key(&model),
                 shown: model,
+                constructor: false,
             });
         }
         return None;
@@ -1445,10 +1488,19 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
         .path_of(ast.unwrap_expr(recv))
         .filter(|p| p.len() <= 40)
         .unwrap_or_else(|| store.clone());
+    let exact = store.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+        || ids.iter().any(|i| i == "objects" || i == "query")
+        || ids.len() >= 2 && ids.last().is_some_and(|r| r == "prisma");
+    let model = if exact {
+        model_key(store)
+    } else {
+        format!("~{}", model_key(store))
+    };
     Some(UserWrite {
         how: kind,
-        model: store.clone(),
+        model,
         shown,
+        constructor: false,
     })
 }
 
@@ -1456,10 +1508,13 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
 #[derive(Clone, Debug)]
 pub struct UserWrite {
     pub how: Use,
-    /// The user-like model, table or repository name found on the way (`User`, `users`).
+    /// The user-like model, table or repository as a [`model_key`]; `~` first when only a
+    /// lower-case name says it (`this.usersRepository`, `db.collection("users")`).
     pub model: String,
     /// As a reader names the store: `prisma.user`, `User.objects`, `this.usersRepository`.
     pub shown: String,
+    /// The model's constructor (`User(..)`, `new User({..})`).
+    pub constructor: bool,
 }
 
 /// The password entries of a write's arguments: keyword arguments (`password=..`), object
@@ -1700,6 +1755,9 @@ pub struct PasswordFacts {
     /// as [`model_key`]s (`*`: a hook whose model is not known): plaintext written to such a
     /// model's field is hashed on the way.
     pub hashing_models: Vec<String>,
+    /// Models whose constructor hashes the password it is given (`User(email, password=pw)`
+    /// with `__init__` calling `self.set_password(pw)`): only constructing them is safe.
+    pub ctor_hashing_models: Vec<String>,
     /// User-like classes and their bases, as [`model_key`]s (`Admins(Users)`): a subclass
     /// inherits its base's hooks.
     pub model_bases: Vec<(String, Vec<String>)>,
@@ -1725,7 +1783,6 @@ const HOOK_DECORATORS: &[&str] = &[
     "before_update",
 ];
 const HOOK_METHODS: &[&str] = &[
-    "__init__",
     "__setattr__",
     "save",
     "beforeCreate",
@@ -1757,6 +1814,8 @@ const HOOK_REGISTRATIONS: &[&str] = &[
 /// Collects a file's password facts in one pass over its nodes.
 pub fn collect_facts(ast: &Ast, imports: &Imports) -> PasswordFacts {
     let mut facts = PasswordFacts::default();
+    // (class, method) of methods that assign a hashed password to `self`/`this`
+    let mut hashing_methods: Vec<(NodeId, String)> = Vec::new();
     for id in 0..ast.nodes.len() as NodeId {
         match ast.kind(id) {
             // Sequelize `set(v) { this.setDataValue("password", hash(v)) }`
@@ -1783,11 +1842,16 @@ pub fn collect_facts(ast: &Ast, imports: &Imports) -> PasswordFacts {
                 ..
             } => {
                 let key = keyed(ast, ast.unwrap_expr(*target)).map(|(_, k)| k);
-                if key.is_some_and(is_password_name)
-                    && hashes_in(ast, *v)
-                    && ast.function_ancestors(id).any(|f| is_hook(ast, f))
-                {
-                    add_model(&mut facts, hook_model(ast, id));
+                if key.is_some_and(is_password_name) && hashes_in(ast, *v) {
+                    if ast.function_ancestors(id).any(|f| is_hook(ast, f)) {
+                        add_model(&mut facts, hook_model(ast, id));
+                    } else if let Some(f) = ast.enclosing_function(id) {
+                        let method = ast.function(f).and_then(|func| func.name.clone());
+                        let class = ast.parent(f).filter(|&p| matches!(ast.kind(p), Kind::Class(_)));
+                        if let (Some(m), Some(c)) = (method, class) {
+                            hashing_methods.push((c, m));
+                        }
+                    }
                 }
             }
             Kind::Class(c) if !c.bases.is_empty() && is_user_store_name(&c.name, ast.lang) => {
@@ -1819,6 +1883,43 @@ pub fn collect_facts(ast: &Ast, imports: &Imports) -> PasswordFacts {
                 }
             }
             _ => {}
+        }
+    }
+    // a constructor that hashes, itself or through a hashing method of its class
+    for (class, _) in &hashing_methods {
+        let Kind::Class(c) = ast.kind(*class) else {
+            continue;
+        };
+        let key = model_key(&c.name);
+        if facts.ctor_hashing_models.contains(&key) {
+            continue;
+        }
+        let ctor = c.body.iter().copied().find(|&m| {
+            ast.function(m)
+                .and_then(|f| f.name.as_deref())
+                .is_some_and(|n| n == "__init__" || n == "constructor" || n == "new")
+        });
+        let Some(ctor) = ctor else { continue };
+        let hashes = ast.subtree(ctor).any(|n| {
+            if n == ctor {
+                return hashing_methods.iter().any(|(k, m)| {
+                    k == class
+                        && ast.function(ctor).and_then(|f| f.name.as_deref()) == Some(m.as_str())
+                });
+            }
+            let Some(call) = ast.call(n) else {
+                return false;
+            };
+            let Kind::Member { object, property } = ast.kind(call.callee) else {
+                return false;
+            };
+            matches!(ast.kind(*object), Kind::Name(o) if o == "self" || o == "this")
+                && hashing_methods
+                    .iter()
+                    .any(|(k, m)| k == class && m == property)
+        });
+        if hashes {
+            facts.ctor_hashing_models.push(key);
         }
     }
     facts
@@ -1934,7 +2035,7 @@ fn is_hook(ast: &Ast, f: NodeId) -> bool {
             ast.contains(e.value, f)
                 && e.key
                     .as_deref()
-                    .is_some_and(|k| HOOK_METHODS.contains(&k) && k != "__init__")
+                    .is_some_and(|k| HOOK_METHODS.contains(&k))
         }),
         _ => false,
     })
@@ -1982,6 +2083,8 @@ pub struct FastHasher {
 pub struct PasswordIndex {
     /// Models whose layer hashes passwords as they are set ([`model_key`]s, `*`: unknown).
     pub hashing_models: std::collections::HashSet<String>,
+    /// Models whose constructor hashes the password it is given.
+    pub ctor_hashing_models: std::collections::HashSet<String>,
     /// User-like model -> its bases.
     pub model_bases: HashMap<String, Vec<String>>,
     pub fast_hashers: HashMap<String, Vec<FastHasher>>,
@@ -1990,6 +2093,7 @@ pub struct PasswordIndex {
 impl PasswordIndex {
     pub fn add(&mut self, path: &Path, module: &str, facts: PasswordFacts) {
         self.hashing_models.extend(facts.hashing_models);
+        self.ctor_hashing_models.extend(facts.ctor_hashing_models);
         for (m, bases) in facts.model_bases {
             self.model_bases.entry(m).or_default().extend(bases);
         }
@@ -2003,16 +2107,25 @@ impl PasswordIndex {
         }
     }
 
-    /// Whether the model layer hashes the passwords written to `model` ([`model_key`]).
-    pub fn model_hashes(&self, model: &str) -> bool {
+    /// Whether the model layer hashes the passwords written to `model` ([`model_key`]; a key
+    /// starting with `~` was guessed from a variable name: a hashing model whose key contains it
+    /// or is contained in it counts, `newUser` for `UserEntity`), when set on a record or, with
+    /// `constructor`, given to the model's constructor.
+    pub fn model_hashes(&self, model: &str, constructor: bool) -> bool {
         if self.hashing_models.contains("*") {
             return true;
+        }
+        if let Some(guess) = model.strip_prefix('~') {
+            let near = |h: &String| guess.contains(h.as_str()) || h.contains(guess);
+            return self.hashing_models.iter().any(near)
+                || constructor && self.ctor_hashing_models.iter().any(near);
         }
         let mut seen = vec![model];
         let mut i = 0;
         while i < seen.len() && i < 16 {
             let m = seen[i];
-            if self.hashing_models.contains(m) {
+            if self.hashing_models.contains(m) || constructor && self.ctor_hashing_models.contains(m)
+            {
                 return true;
             }
             for b in self.model_bases.get(m).into_iter().flatten() {

@@ -216,9 +216,10 @@ fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
             .finding(cx.first_line(key), message)
             .help(help(cx))
             .label(cx.call_site(node), "written or queried here")
-            .condition(Condition::UnlessModelHashesPasswords(
-                passwords::model_key(&write.model),
-            ));
+            .condition(Condition::UnlessModelHashesPasswords {
+                model: write.model.clone(),
+                constructor: write.constructor,
+            });
         cx.emit(f);
     }
     true
@@ -286,7 +287,10 @@ fn attribute_store(cx: &mut Ctx, node: NodeId) {
     let f = cx
         .finding(cx.first_line(at), message)
         .help(help(cx))
-        .condition(Condition::UnlessModelHashesPasswords(model));
+        .condition(Condition::UnlessModelHashesPasswords {
+            model,
+            constructor: false,
+        });
     cx.emit(f);
 }
 
