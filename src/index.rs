@@ -125,8 +125,7 @@ impl ProjectIndex {
             self.models.entry(m.name.clone()).or_default().push(m);
         }
         self.sql.add(part.sql);
-        self.passwords
-            .add(&part.path, &part.module, part.passwords);
+        self.passwords.add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

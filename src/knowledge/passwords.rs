@@ -28,11 +28,21 @@ use crate::knowledge::secrets::name_words;
 // --- names ------------------------------------------------------------------------------------
 
 /// Words that name a password.
-const TERMS: &[&str] = &["password", "passwd", "passphrase", "pwd", "pass", "pw", "pword"];
+const TERMS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "pass",
+    "pw",
+    "pword",
+];
 /// Short terms that name a password only alone or after a word of [`SHORT_LEADS`] (`pass`,
 /// `user_pass`, `newPw`; not `first_pass`, `pw_count`).
 const SHORT_TERMS: &[&str] = &["pass", "pw"];
-const SHORT_LEADS: &[&str] = &["user", "new", "old", "current", "login", "admin", "my", "plain"];
+const SHORT_LEADS: &[&str] = &[
+    "user", "new", "old", "current", "login", "admin", "my", "plain",
+];
 
 /// Words after the term that keep the meaning (`password_confirm`, `new_password2`).
 const KEEP_AFTER: &[&str] = &[
@@ -274,9 +284,33 @@ const USER_WORDS: &[&str] = &[
 /// Words that make a user-named type a request or response shape rather than a stored record
 /// (`UserCreate`, `LoginRequest`, `UserDto`, `UserResponse`).
 const SHAPE_WORDS: &[&str] = &[
-    "create", "creation", "in", "input", "request", "req", "form", "schema", "dto", "payload",
-    "body", "base", "update", "out", "response", "public", "read", "serializer", "params", "args",
-    "query", "view", "props", "data", "info", "result", "event",
+    "create",
+    "creation",
+    "in",
+    "input",
+    "request",
+    "req",
+    "form",
+    "schema",
+    "dto",
+    "payload",
+    "body",
+    "base",
+    "update",
+    "out",
+    "response",
+    "public",
+    "read",
+    "serializer",
+    "params",
+    "args",
+    "query",
+    "view",
+    "props",
+    "data",
+    "info",
+    "result",
+    "event",
 ];
 
 /// Whether a model, table, repository or collection name holds user accounts: `User`,
@@ -291,8 +325,19 @@ pub fn is_user_store_name(name: &str, lang: Lang) -> bool {
     let shape = |w: &String| match lang {
         Lang::Rust => matches!(
             w.as_str(),
-            "request" | "req" | "form" | "payload" | "body" | "input" | "dto" | "response" | "out"
-                | "params" | "query" | "login" | "credentials"
+            "request"
+                | "req"
+                | "form"
+                | "payload"
+                | "body"
+                | "input"
+                | "dto"
+                | "response"
+                | "out"
+                | "params"
+                | "query"
+                | "login"
+                | "credentials"
         ),
         _ => SHAPE_WORDS.contains(&w.as_str()),
     };
@@ -388,7 +433,6 @@ fn display_algo(s: &str) -> Option<String> {
         "sha" | "sha1" => "SHA-1".to_string(),
         k if k.starts_with("sha3") => format!("SHA3-{}", &k[4..]),
         k if k.starts_with("sha") => format!("SHA-{}", &k[3..]),
-        k if k.starts_with("blake") => k.to_ascii_uppercase().replace("BLAKE", "BLAKE"),
         k => k.to_ascii_uppercase(),
     })
 }
@@ -441,7 +485,14 @@ const RS_DIGEST_TYPES: &[&str] = &[
 ];
 
 /// Methods that feed data to an incremental hasher.
-const FEED_METHODS: &[&str] = &["update", "input", "consume", "chain_update", "chain", "write"];
+const FEED_METHODS: &[&str] = &[
+    "update",
+    "input",
+    "consume",
+    "chain_update",
+    "chain",
+    "write",
+];
 
 /// The fast hash a call computes, if any: a one-shot digest of its argument, a hasher
 /// constructor, or `.update(x)` on a hasher built in the same chain or bound to a variable.
@@ -578,10 +629,7 @@ fn one_shot(ast: &Ast, imports: &Imports, call: NodeId) -> Option<FastHash> {
                 ("Sha1", "from") => "SHA-1".to_string(),
                 _ => return None,
             };
-            Some(FastHash {
-                algo,
-                input: first,
-            })
+            Some(FastHash { algo, input: first })
         }
     }
 }
@@ -680,9 +728,8 @@ pub fn unwrap_value(ast: &Ast, mut id: NodeId) -> NodeId {
                 // `new TextEncoder().encode(x)`
                 if ast.callee_name(c) == Some("encode")
                     && ast.receiver(c).is_some_and(|r| {
-                        ast.call(ast.unwrap_expr(r)).is_some_and(|rc| {
-                            ast.callee_name(rc) == Some("TextEncoder")
-                        })
+                        ast.call(ast.unwrap_expr(r))
+                            .is_some_and(|rc| ast.callee_name(rc) == Some("TextEncoder"))
                     })
                 {
                     if let Some(a) = ast.positional(c).next() {
@@ -837,7 +884,10 @@ fn param_binds(p: &str, name: &str) -> bool {
 fn param_owner(ast: &Ast, name: &str, at: NodeId) -> Option<(NodeId, usize)> {
     ast.function_ancestors(at).find_map(|f| {
         let func = ast.function(f)?;
-        let i = func.params.iter().position(|p| param_binds(&p.name, name))?;
+        let i = func
+            .params
+            .iter()
+            .position(|p| param_binds(&p.name, name))?;
         Some((f, i))
     })
 }
@@ -886,7 +936,10 @@ impl Scope<'_> {
         }
         // an imported module or constant: `constants.DEFAULT_PASSWORD`
         if segs.is_empty() && ast.import_binding(root_name).is_some()
-            || !segs.is_empty() && ast.import_binding(root_name).is_some_and(|(_, n)| n.is_empty())
+            || !segs.is_empty()
+                && ast
+                    .import_binding(root_name)
+                    .is_some_and(|(_, n)| n.is_empty())
         {
             return Holder::Other;
         }
@@ -992,13 +1045,11 @@ impl Scope<'_> {
             // WTForms: `form.password.data`
             Kind::Member { object, property } if property == "data" => {
                 let (obj, key) = keyed(ast, ast.unwrap_expr(*object))?;
-                (is_password_name(key) && self.holder(obj, v, depth) == Holder::Input)
-                    .then(shown)
+                (is_password_name(key) && self.holder(obj, v, depth) == Holder::Input).then(shown)
             }
             _ => {
                 let (obj, key) = keyed(ast, v)?;
-                (is_password_name(key) && self.holder(obj, v, depth) == Holder::Input)
-                    .then(shown)
+                (is_password_name(key) && self.holder(obj, v, depth) == Holder::Input).then(shown)
             }
         }
     }
@@ -1094,8 +1145,16 @@ impl Scope<'_> {
                     let row = words.iter().any(|w| {
                         matches!(
                             w.as_str(),
-                            "row" | "record" | "rec" | "doc" | "entry" | "found" | "existing"
-                                | "stored" | "instance" | "obj"
+                            "row"
+                                | "record"
+                                | "rec"
+                                | "doc"
+                                | "entry"
+                                | "found"
+                                | "existing"
+                                | "stored"
+                                | "instance"
+                                | "obj"
                         )
                     });
                     if row {
@@ -1105,9 +1164,12 @@ impl Scope<'_> {
                     let (_, segs) = chain_of(ast, assigned?);
                     let loaded = segs.iter().any(|s| {
                         let s = s.to_ascii_lowercase();
-                        ["fetch", "find", "get", "query", "select", "first", "one", "load", "lookup"]
-                            .iter()
-                            .any(|p| s.starts_with(p))
+                        [
+                            "fetch", "find", "get", "query", "select", "first", "one", "load",
+                            "lookup",
+                        ]
+                        .iter()
+                        .any(|p| s.starts_with(p))
                     });
                     return loaded.then(|| "?".to_string());
                 }
@@ -1127,7 +1189,11 @@ impl Scope<'_> {
         let c = ast.call(v)?;
         let mut names: Vec<String> = Vec::new();
         if let Some(p) = ast.path_of(c.callee) {
-            names.extend(p.split(['.', ':']).filter(|s| !s.is_empty()).map(str::to_string));
+            names.extend(
+                p.split(['.', ':'])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            );
         }
         let (root, segs) = chain_of(ast, v);
         if let Kind::Name(r) = ast.kind(root) {
@@ -1214,12 +1280,10 @@ impl Scope<'_> {
             match self.ast.kind(p) {
                 Kind::Binary { .. } | Kind::Str(_) => self.password_in(p, text),
                 Kind::Call(c) if c.is_macro => self.password_in(p, text),
-                _ => self
-                    .plaintext(p, text)
-                    .or_else(|| match self.ast.kind(p) {
-                        Kind::Name(n) if is_password_name(n) => Some(n.clone()),
-                        _ => None,
-                    }),
+                _ => self.plaintext(p, text).or_else(|| match self.ast.kind(p) {
+                    Kind::Name(n) if is_password_name(n) => Some(n.clone()),
+                    _ => None,
+                }),
             }
         })
     }
@@ -1262,9 +1326,16 @@ fn is_input_type(ty: &str) -> bool {
         return false;
     }
     let t = ty.trim_start_matches('&');
-    if ["Json<", "Form<", "Query<", "web::Json<", "web::Form<", "web::Query<"]
-        .iter()
-        .any(|p| t.starts_with(p))
+    if [
+        "Json<",
+        "Form<",
+        "Query<",
+        "web::Json<",
+        "web::Form<",
+        "web::Query<",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
     {
         return true;
     }
@@ -1272,9 +1343,22 @@ fn is_input_type(ty: &str) -> bool {
     words.last().is_some_and(|w| {
         matches!(
             w.as_str(),
-            "dto" | "input" | "request" | "form" | "payload" | "body" | "create" | "in"
-                | "credentials" | "schema" | "args" | "params" | "register" | "signup"
-                | "registration" | "login"
+            "dto"
+                | "input"
+                | "request"
+                | "form"
+                | "payload"
+                | "body"
+                | "create"
+                | "in"
+                | "credentials"
+                | "schema"
+                | "args"
+                | "params"
+                | "register"
+                | "signup"
+                | "registration"
+                | "login"
         )
     }) || words.iter().any(|w| w == "infer")
 }
@@ -1306,10 +1390,22 @@ pub fn is_hashing_call(ast: &Ast, call: NodeId) -> bool {
         return false;
     };
     let name = ast.callee_name(c).unwrap_or("").to_ascii_lowercase();
-    let path = ast.path_of(c.callee).unwrap_or_default().to_ascii_lowercase();
-    ["hash", "crypt", "kdf", "argon", "scrypt", "pbkdf", "digest", "make_password"]
-        .iter()
-        .any(|w| name.contains(w) || path.contains(w))
+    let path = ast
+        .path_of(c.callee)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "hash",
+        "crypt",
+        "kdf",
+        "argon",
+        "scrypt",
+        "pbkdf",
+        "digest",
+        "make_password",
+    ]
+    .iter()
+    .any(|w| name.contains(w) || path.contains(w))
 }
 
 // --- writes -----------------------------------------------------------------------------------
@@ -1386,7 +1482,15 @@ const TS_LOOKUP: &[&str] = &[
 ];
 /// Object keys whose value is the row written or matched (`data`, `where`, `$set`).
 const NESTED_KEYS: &[&str] = &[
-    "data", "where", "$set", "values", "create", "update", "defaults", "set", "$setOnInsert",
+    "data",
+    "where",
+    "$set",
+    "values",
+    "create",
+    "update",
+    "defaults",
+    "set",
+    "$setOnInsert",
 ];
 
 /// The user store a call writes to or reads from, and how, when it is an ORM or driver call
@@ -1477,7 +1581,10 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
     // (`user.update(..)` of a dict, `profile.get(..)`) are not writes
     if lang == Lang::Python {
         let root = ids.last().map(String::as_str).unwrap_or("");
-        let model_root = root.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+        let model_root = root
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_uppercase())
             || ids.iter().any(|i| i == "objects" || i == "query")
             || ids.len() >= 2 && store != root;
         if !model_root {
@@ -1488,7 +1595,10 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
         .path_of(ast.unwrap_expr(recv))
         .filter(|p| p.len() <= 40)
         .unwrap_or_else(|| store.clone());
-    let exact = store.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
+    let exact = store
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_ascii_uppercase())
         || ids.iter().any(|i| i == "objects" || i == "query")
         || ids.len() >= 2 && ids.last().is_some_and(|r| r == "prisma");
     let model = if exact {
@@ -1847,7 +1957,9 @@ pub fn collect_facts(ast: &Ast, imports: &Imports) -> PasswordFacts {
                         add_model(&mut facts, hook_model(ast, id));
                     } else if let Some(f) = ast.enclosing_function(id) {
                         let method = ast.function(f).and_then(|func| func.name.clone());
-                        let class = ast.parent(f).filter(|&p| matches!(ast.kind(p), Kind::Class(_)));
+                        let class = ast
+                            .parent(f)
+                            .filter(|&p| matches!(ast.kind(p), Kind::Class(_)));
                         if let (Some(m), Some(c)) = (method, class) {
                             hashing_methods.push((c, m));
                         }
@@ -1869,9 +1981,7 @@ pub fn collect_facts(ast: &Ast, imports: &Imports) -> PasswordFacts {
                                     .any(|a| ast.plain_str(a).is_some_and(is_password_name))
                             })
                         })
-                        || d.name
-                            .strip_suffix(".setter")
-                            .is_some_and(is_password_name)
+                        || d.name.strip_suffix(".setter").is_some_and(is_password_name)
                 });
                 let setter = f.name.as_deref().is_some_and(is_password_name)
                     && ast.lang == Lang::TypeScript
@@ -1934,15 +2044,28 @@ fn add_model(facts: &mut PasswordFacts, model: String) {
 /// A model, table, repository or collection name reduced to what they share: `User`,
 /// `UserModel`, `users`, `usersRepository`, `UserSchema`, `prisma.user` -> `user`.
 pub fn model_key(name: &str) -> String {
-    let last = name.rsplit(['.', ':']).find(|s| !s.is_empty()).unwrap_or(name);
+    let last = name
+        .rsplit(['.', ':'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(name);
     let mut s: String = last
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_ascii_lowercase();
     for suffix in [
-        "repository", "repo", "schema", "model", "entity", "collection", "table", "col", "doc",
-        "document", "service", "dao",
+        "repository",
+        "repo",
+        "schema",
+        "model",
+        "entity",
+        "collection",
+        "table",
+        "col",
+        "doc",
+        "document",
+        "service",
+        "dao",
     ] {
         if s.len() > suffix.len() + 2 {
             if let Some(r) = s.strip_suffix(suffix) {
@@ -1985,7 +2108,10 @@ fn hook_model(ast: &Ast, id: NodeId) -> String {
                     }
                 }
                 if name == "init" || HOOK_REGISTRATIONS.contains(&name) {
-                    if let Some(r) = ast.receiver(c).and_then(|r| ast.path_of(ast.unwrap_expr(r))) {
+                    if let Some(r) = ast
+                        .receiver(c)
+                        .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+                    {
                         if is_user_store_name(&r, ast.lang) || r.ends_with("Schema") {
                             return model_key(&r);
                         }
@@ -2018,11 +2144,9 @@ fn is_hook(ast: &Ast, f: NodeId) -> bool {
     let in_class = ast
         .ancestors(f)
         .any(|a| matches!(ast.kind(a), Kind::Class(_)));
-    if func
-        .name
-        .as_deref()
-        .is_some_and(|n| HOOK_METHODS.contains(&n) && (in_class || n == "set" || n.starts_with("before")))
-    {
+    if func.name.as_deref().is_some_and(|n| {
+        HOOK_METHODS.contains(&n) && (in_class || n == "set" || n.starts_with("before"))
+    }) {
         return true;
     }
     // a callback handed to `schema.pre("save", ..)`, `User.beforeCreate(..)`, or an entry
@@ -2032,10 +2156,7 @@ fn is_hook(ast: &Ast, f: NodeId) -> bool {
             .callee_name(c)
             .is_some_and(|n| HOOK_REGISTRATIONS.contains(&n)),
         Kind::Object { entries, .. } => entries.iter().any(|e| {
-            ast.contains(e.value, f)
-                && e.key
-                    .as_deref()
-                    .is_some_and(|k| HOOK_METHODS.contains(&k))
+            ast.contains(e.value, f) && e.key.as_deref().is_some_and(|k| HOOK_METHODS.contains(&k))
         }),
         _ => false,
     })
@@ -2124,7 +2245,8 @@ impl PasswordIndex {
         let mut i = 0;
         while i < seen.len() && i < 16 {
             let m = seen[i];
-            if self.hashing_models.contains(m) || constructor && self.ctor_hashing_models.contains(m)
+            if self.hashing_models.contains(m)
+                || constructor && self.ctor_hashing_models.contains(m)
             {
                 return true;
             }
@@ -2212,10 +2334,23 @@ mod tests {
 
     #[test]
     fn user_stores() {
-        for yes in ["User", "users", "AppUser", "prisma.user", "usersRepository", "CustomerModel"] {
+        for yes in [
+            "User",
+            "users",
+            "AppUser",
+            "prisma.user",
+            "usersRepository",
+            "CustomerModel",
+        ] {
             assert!(is_user_store_name(yes, Lang::TypeScript), "{yes}");
         }
-        for no in ["UserCreate", "LoginRequest", "UserDto", "Order", "UserResponse"] {
+        for no in [
+            "UserCreate",
+            "LoginRequest",
+            "UserDto",
+            "Order",
+            "UserResponse",
+        ] {
             assert!(!is_user_store_name(no, Lang::TypeScript), "{no}");
         }
         assert!(is_user_store_name("NewUser", Lang::Rust));

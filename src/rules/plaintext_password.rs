@@ -31,7 +31,12 @@ impl Rule for PlaintextPassword {
         "plaintext-password"
     }
     fn kinds(&self) -> &'static [KindTag] {
-        &[KindTag::Call, KindTag::Binary, KindTag::Assign, KindTag::Object]
+        &[
+            KindTag::Call,
+            KindTag::Binary,
+            KindTag::Assign,
+            KindTag::Object,
+        ]
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
         match cx.ast.kind(node) {
@@ -110,9 +115,10 @@ fn fast_hash(cx: &mut Ctx, node: NodeId) -> bool {
 /// that SHA-1 is the protocol, not storage.
 fn pwned_range_check(cx: &Ctx) -> bool {
     let text = &cx.file.text;
-    cx.ast.verdict("plaintext-password:pwned", crate::ast::ROOT, || {
-        text.contains("pwnedpasswords") || text.contains("haveibeenpwned")
-    })
+    cx.ast
+        .verdict("plaintext-password:pwned", crate::ast::ROOT, || {
+            text.contains("pwnedpasswords") || text.contains("haveibeenpwned")
+        })
 }
 
 /// A digest that is one step of a password hasher: inside a hasher class (a Django
@@ -123,7 +129,9 @@ fn part_of_kdf(cx: &Ctx, node: NodeId) -> bool {
     let in_hasher_class = ast.ancestors(node).any(|a| match ast.kind(a) {
         Kind::Class(c) => {
             c.name.ends_with("Hasher")
-                || c.bases.iter().any(|b| b.ends_with("Hasher") || b.ends_with("Handler"))
+                || c.bases
+                    .iter()
+                    .any(|b| b.ends_with("Hasher") || b.ends_with("Handler"))
         }
         _ => false,
     });
@@ -137,9 +145,17 @@ fn part_of_kdf(cx: &Ctx, node: NodeId) -> bool {
         ast.subtree(f).any(|n| {
             ast.call(n).is_some_and(|c| {
                 let name = ast.callee_name(c).unwrap_or("").to_ascii_lowercase();
-                ["pbkdf2", "scrypt", "argon2", "bcrypt", "hashpw", "hkdf", "hash_password"]
-                    .iter()
-                    .any(|k| name.contains(k))
+                [
+                    "pbkdf2",
+                    "scrypt",
+                    "argon2",
+                    "bcrypt",
+                    "hashpw",
+                    "hkdf",
+                    "hash_password",
+                ]
+                .iter()
+                .any(|k| name.contains(k))
             })
         })
     })
@@ -254,6 +270,11 @@ fn attribute_store(cx: &mut Ctx, node: NodeId) {
         let Some(model) = user_record(cx, obj) else {
             return;
         };
+        // a model's own setter or constructor (`self.password = password`): what its callers
+        // pass decides, and they usually pass a hash
+        if self_rooted(cx, obj) && own_param(cx, *value) {
+            return;
+        }
         let Some(plain) = sc.plaintext(*value, text) else {
             return;
         };
@@ -300,6 +321,30 @@ fn user_record(cx: &Ctx, obj: NodeId) -> Option<String> {
     scope(cx).record_model(obj).filter(|m| m != "?")
 }
 
+/// Whether an object is `self`/`this`.
+fn self_rooted(cx: &Ctx, obj: NodeId) -> bool {
+    matches!(cx.ast.kind(cx.ast.unwrap_expr(obj)), Kind::Name(n) if n == "self" || n == "this")
+}
+
+/// Whether a value is a parameter of the method around it, passed on as it is.
+fn own_param(cx: &Ctx, value: NodeId) -> bool {
+    let ast = cx.ast;
+    let v = passwords::unwrap_value(ast, value);
+    let Kind::Name(n) = ast.kind(v) else {
+        return false;
+    };
+    let Some(f) = ast.enclosing_function(v) else {
+        return false;
+    };
+    let in_class = ast
+        .ancestors(f)
+        .any(|a| matches!(ast.kind(a), Kind::Class(_)));
+    in_class
+        && ast
+            .function(f)
+            .is_some_and(|func| func.params.iter().any(|p| &p.name == n))
+}
+
 /// Rust: `NewUser { password: form.password.clone(), .. }`, sea-orm
 /// `user::ActiveModel { password: Set(..), .. }`.
 fn struct_literal(cx: &mut Ctx, node: NodeId) {
@@ -314,13 +359,22 @@ fn struct_literal(cx: &mut Ctx, node: NodeId) {
     else {
         return;
     };
-    if !passwords::is_user_store_name(ty, Lang::Rust) {
+    if !passwords::is_user_store_name(ty, Lang::Rust) && ty != "Self" {
         return;
     }
+    // the type's own constructor (`fn new(password: String) -> Self { Self { password } }`)
+    let own_type = ty == "Self"
+        || ast.ancestors(node).any(|a| match ast.kind(a) {
+            Kind::Class(c) => c.name == *ty,
+            _ => false,
+        });
     let sc = scope(cx);
     let mut found = Vec::new();
     for e in entries {
         if !e.key.as_deref().is_some_and(passwords::is_password_name) {
+            continue;
+        }
+        if own_type && own_param(cx, e.value) {
             continue;
         }
         if let Some(plain) = sc.plaintext(e.value, &cx.file.text) {
