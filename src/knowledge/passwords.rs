@@ -313,11 +313,50 @@ const SHAPE_WORDS: &[&str] = &[
     "event",
 ];
 
+/// Last words of layers above the store (`usersService`, `userApi`): a service method may hash
+/// before it writes.
+const LAYER_WORDS: &[&str] = &[
+    "service", "services", "controller", "handler", "client", "api", "manager", "helper",
+    "provider", "resolver", "gateway", "facade", "usecase", "sdk", "action", "actions",
+    "mutation", "mutations", "hook", "hooks", "util", "utils",
+];
+
+/// Identity providers and backends that hash what they are given (Auth0 management
+/// `users.create`, PocketBase `pb.collection("users").create`, Strapi, Directus, Supabase).
+const HASHING_BACKENDS: &[&str] = &[
+    "auth0",
+    "management",
+    "managementClient",
+    "clerk",
+    "clerkClient",
+    "supabase",
+    "firebase",
+    "firebaseAdmin",
+    "cognito",
+    "okta",
+    "keycloak",
+    "kcAdminClient",
+    "workos",
+    "stytch",
+    "kratos",
+    "ory",
+    "zitadel",
+    "logto",
+    "descope",
+    "appwrite",
+    "strapi",
+    "directus",
+    "pocketbase",
+    "pb",
+];
+
 /// Whether a model, table, repository or collection name holds user accounts: `User`,
 /// `auth_user`, `prisma.user`, `this.usersRepository`, `"users"`, `AppUser`, `CustomerModel`.
 pub fn is_user_store_name(name: &str, lang: Lang) -> bool {
     let words = name_words(name.trim_matches(|c: char| c == '"' || c == '\'' || c == '`'));
-    if !words.iter().any(|w| USER_WORDS.contains(&w.as_str())) {
+    if !words.iter().any(|w| USER_WORDS.contains(&w.as_str()))
+        || words.last().is_some_and(|w| LAYER_WORDS.contains(&w.as_str()))
+    {
         return false;
     }
     // Rust insertables are often named `CreateUser`/`UpdateUser`: only the shapes of a request
@@ -970,6 +1009,14 @@ impl Scope<'_> {
             if is_input_type(ty) {
                 return Holder::Input;
             }
+            // shared application state and injected services, not what the client sent
+            let t = ty.trim_start_matches('&');
+            if ["State<", "Data<", "web::Data<", "Extension<", "Arc<"]
+                .iter()
+                .any(|p| t.starts_with(p))
+            {
+                return Holder::Other;
+            }
             if is_user_store_name(ty, ast.lang) || is_user_store_name(root_name, ast.lang) {
                 return Holder::Record;
             }
@@ -1566,11 +1613,12 @@ pub fn user_write(ast: &Ast, imports: &Imports, call: NodeId) -> Option<UserWrit
             _ => break,
         }
     }
-    // `request.POST.get(..)`, `os.environ.get(..)`: not a store
-    if ids
-        .iter()
-        .any(|i| REQUEST_OBJECTS.contains(&i.as_str()) || is_config_root(i))
-    {
+    // `request.POST.get(..)`, `os.environ.get(..)`: not a store; an identity provider hashes
+    if ids.iter().any(|i| {
+        REQUEST_OBJECTS.contains(&i.as_str())
+            || is_config_root(i)
+            || HASHING_BACKENDS.contains(&i.as_str())
+    }) {
         return None;
     }
     let store = ids
@@ -2178,7 +2226,10 @@ fn fast_hasher(ast: &Ast, call: NodeId, h: &FastHash) -> Option<(String, usize, 
     if ast.function_ancestors(f).next().is_some() {
         return None; // nested: not callable from elsewhere
     }
-    let returned = func.expr_body.is_some_and(|b| ast.contains(b, call))
+    // Rust: the tail expression of the body is returned
+    let tail = ast.lang == Lang::Rust && func.body.last().is_some_and(|&t| ast.contains(t, call));
+    let returned = tail
+        || func.expr_body.is_some_and(|b| ast.contains(b, call))
         || ast
             .ancestors(call)
             .take_while(|&a| a != f)

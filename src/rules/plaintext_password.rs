@@ -209,7 +209,7 @@ fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
     if found.is_empty() {
         return false;
     }
-    if in_tests(cx, node) {
+    if in_tests(cx, node) || how == Use::Store && rehashed_after(cx, node) {
         return true;
     }
     let django_create = stack(cx) == Stack::Django
@@ -239,6 +239,37 @@ fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
         cx.emit(f);
     }
     true
+}
+
+/// `user = User.objects.create(.., password=raw); user.set_password(raw); user.save()`: the
+/// record built by the write gets a hashed password before the function ends.
+fn rehashed_after(cx: &Ctx, call: NodeId) -> bool {
+    let ast = cx.ast;
+    let Some(asg) = ast.ancestors(call).take(3).find(|&a| matches!(ast.kind(a), Kind::Assign { .. }))
+    else {
+        return false;
+    };
+    let Kind::Assign { target, .. } = ast.kind(asg) else {
+        return false;
+    };
+    let Kind::Name(var) = ast.kind(ast.unwrap_expr(*target)) else {
+        return false;
+    };
+    let Some(f) = ast.enclosing_function(call) else {
+        return false;
+    };
+    let end = ast.node(f).end;
+    ["set_password", "setPassword", "set_unusable_password"]
+        .iter()
+        .flat_map(|m| ast.calls_named(m).iter())
+        .any(|&c| {
+            c > call
+                && c < end
+                && ast
+                    .call(c)
+                    .and_then(|cc| ast.receiver(cc))
+                    .is_some_and(|r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Name(n) if n == var))
+        })
 }
 
 /// `user.password = request.form["password"]`, `self.password = password` in a model,
@@ -617,6 +648,17 @@ fn hashing_helper(cx: &mut Ctx, node: NodeId) -> bool {
                     _ => return false,
                 }
             }
+        }
+        // Rust: `util::sha256_hex(..)`, `crate::auth::digest(..)`
+        Kind::Name(n) => {
+            let q = cx.facts.imports.qualify_path(n);
+            let Some((m, f)) = q.rsplit_once("::") else {
+                return false;
+            };
+            if m == "Self" || m == "self" || f.chars().next().is_some_and(|c| c.is_uppercase()) {
+                return false;
+            }
+            (Some(m.to_string()), f.to_string())
         }
         Kind::Member { object, property } => {
             let Kind::Name(o) = ast.kind(ast.unwrap_expr(*object)) else {
