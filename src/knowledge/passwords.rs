@@ -316,9 +316,28 @@ const SHAPE_WORDS: &[&str] = &[
 /// Last words of layers above the store (`usersService`, `userApi`): a service method may hash
 /// before it writes.
 const LAYER_WORDS: &[&str] = &[
-    "service", "services", "controller", "handler", "client", "api", "manager", "helper",
-    "provider", "resolver", "gateway", "facade", "usecase", "sdk", "action", "actions",
-    "mutation", "mutations", "hook", "hooks", "util", "utils",
+    "service",
+    "services",
+    "controller",
+    "handler",
+    "client",
+    "api",
+    "manager",
+    "helper",
+    "provider",
+    "resolver",
+    "gateway",
+    "facade",
+    "usecase",
+    "sdk",
+    "action",
+    "actions",
+    "mutation",
+    "mutations",
+    "hook",
+    "hooks",
+    "util",
+    "utils",
 ];
 
 /// Identity providers and backends that hash what they are given (Auth0 management
@@ -355,7 +374,9 @@ const HASHING_BACKENDS: &[&str] = &[
 pub fn is_user_store_name(name: &str, lang: Lang) -> bool {
     let words = name_words(name.trim_matches(|c: char| c == '"' || c == '\'' || c == '`'));
     if !words.iter().any(|w| USER_WORDS.contains(&w.as_str()))
-        || words.last().is_some_and(|w| LAYER_WORDS.contains(&w.as_str()))
+        || words
+            .last()
+            .is_some_and(|w| LAYER_WORDS.contains(&w.as_str()))
     {
         return false;
     }
@@ -758,12 +779,6 @@ pub fn unwrap_value(ast: &Ast, mut id: NodeId) -> NodeId {
         id = ast.unwrap_expr(id);
         match ast.kind(id) {
             Kind::Call(c) => {
-                if let Kind::Member { object, property } = ast.kind(c.callee) {
-                    if PASS_THROUGH_METHODS.contains(&property.as_str()) && c.args.len() <= 1 {
-                        id = *object;
-                        continue;
-                    }
-                }
                 // `new TextEncoder().encode(x)`
                 if ast.callee_name(c) == Some("encode")
                     && ast.receiver(c).is_some_and(|r| {
@@ -773,6 +788,12 @@ pub fn unwrap_value(ast: &Ast, mut id: NodeId) -> NodeId {
                 {
                     if let Some(a) = ast.positional(c).next() {
                         id = a;
+                        continue;
+                    }
+                }
+                if let Kind::Member { object, property } = ast.kind(c.callee) {
+                    if PASS_THROUGH_METHODS.contains(&property.as_str()) && c.args.len() <= 1 {
+                        id = *object;
                         continue;
                     }
                 }

@@ -245,7 +245,10 @@ fn orm_write(cx: &mut Ctx, node: NodeId) -> bool {
 /// record built by the write gets a hashed password before the function ends.
 fn rehashed_after(cx: &Ctx, call: NodeId) -> bool {
     let ast = cx.ast;
-    let Some(asg) = ast.ancestors(call).take(3).find(|&a| matches!(ast.kind(a), Kind::Assign { .. }))
+    let Some(asg) = ast
+        .ancestors(call)
+        .take(3)
+        .find(|&a| matches!(ast.kind(a), Kind::Assign { .. }))
     else {
         return false;
     };
@@ -265,10 +268,9 @@ fn rehashed_after(cx: &Ctx, call: NodeId) -> bool {
         .any(|&c| {
             c > call
                 && c < end
-                && ast
-                    .call(c)
-                    .and_then(|cc| ast.receiver(cc))
-                    .is_some_and(|r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Name(n) if n == var))
+                && ast.call(c).and_then(|cc| ast.receiver(cc)).is_some_and(
+                    |r| matches!(ast.kind(ast.unwrap_expr(r)), Kind::Name(n) if n == var),
+                )
         })
 }
 
