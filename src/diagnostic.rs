@@ -142,6 +142,18 @@ pub enum Condition {
         params: Vec<(String, usize, String)>,
         validators: Vec<String>,
     },
+    /// Holds unless the project's model layer hashes the passwords of this model as they are
+    /// set (a validator, setter or save hook; [`crate::knowledge::passwords::PasswordFacts`]);
+    /// the model as a [`crate::knowledge::passwords::model_key`]; `constructor`: the password
+    /// is given to the model's constructor (a constructor that hashes counts).
+    UnlessModelHashesPasswords { model: String, constructor: bool },
+    /// Holds if the project function `name` (imported from `module`; `None`: defined in the
+    /// finding's file) returns a fast hash of its parameter `arg`. The engine fills `{algo}`.
+    FastHashHelper {
+        module: Option<String>,
+        name: String,
+        arg: usize,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

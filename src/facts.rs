@@ -93,6 +93,8 @@ pub struct FileFacts {
     /// Calls whose decoded token a function of this file uses to authorise without verifying
     /// it, for `jwt-verification-disabled`.
     pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
+    /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -327,6 +329,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
             facts.is_query_call(id)
         });
     facts.jwt_calls = jwt_calls;
+    facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
     facts
 }
 

@@ -69,6 +69,8 @@ pub struct ProjectIndex {
     pub cors: crate::knowledge::cors::CorsIndex,
     /// Python modules' settings and star imports, for `debug-mode-enabled`.
     pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
+    /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordIndex,
 }
 
 /// What one file contributes to the index.
@@ -103,6 +105,8 @@ pub struct IndexPart {
     pub cors: crate::knowledge::cors::CorsFacts,
     /// Python: the module's settings and star imports, for `debug-mode-enabled`.
     pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
+    /// Password facts, for `plaintext-password`.
+    pub passwords: crate::knowledge::passwords::PasswordFacts,
 }
 
 impl ProjectIndex {
@@ -145,6 +149,7 @@ impl ProjectIndex {
         }
         self.cors.add(&part.path, &part.module, part.cors);
         self.module_settings.extend(part.module_settings);
+        self.passwords.add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -536,6 +536,7 @@ fn analyse(
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
         prefetched: facts.prefetched.clone(),
+        passwords: facts.passwords.clone(),
         models: facts.models.clone(),
         paged_models: facts.paged_models.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
@@ -902,6 +903,21 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         Some(Condition::UnlessExternalWork(callees)) => !callees
             .iter()
             .any(|(m, n)| index.does_external_work(path, m.as_deref(), n)),
+        Some(Condition::UnlessModelHashesPasswords { model, constructor }) => {
+            !index.passwords.model_hashes(&model, constructor)
+        }
+        Some(Condition::FastHashHelper { module, name, arg }) => {
+            match index
+                .passwords
+                .fast_hasher(path, module.as_deref(), &name, arg)
+            {
+                Some(h) => {
+                    d.message = d.message.replace("{algo}", &h.algo);
+                    true
+                }
+                None => false,
+            }
+        }
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }

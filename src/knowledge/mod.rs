@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod loops;
 pub mod orm;
 pub mod pagination;
+pub mod passwords;
 pub mod relations;
 pub mod secrets;
 pub mod sql;

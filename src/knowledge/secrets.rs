@@ -661,7 +661,7 @@ const LEADING_NEGATE: &[&str] = &[
 ];
 
 /// Lowercase words of an identifier, key or argument name, across naming conventions.
-pub(crate) fn name_words(name: &str) -> Vec<String> {
+pub fn name_words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut raw: Vec<String> = Vec::new();
     let mut cur = String::new();

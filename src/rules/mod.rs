@@ -21,6 +21,7 @@ pub mod jwt_verification_disabled;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
+pub mod plaintext_password;
 pub mod sql_injection;
 pub mod unbounded_query;
 
@@ -37,6 +38,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
+        &plaintext_password::PlaintextPassword,
         &sql_injection::SqlInjection,
         &unbounded_query::UnboundedQuery,
     ]
