@@ -142,6 +142,19 @@ pub struct Call {
     pub is_tagged: bool,
 }
 
+impl Call {
+    /// A plain call `callee(args)`: not `new`, not a macro, not a tagged template.
+    pub fn plain(callee: NodeId, args: Vec<Arg>) -> Call {
+        Call {
+            callee,
+            args,
+            is_new: false,
+            is_macro: false,
+            is_tagged: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Arg {
     /// Keyword argument name (Python `timeout=`).
