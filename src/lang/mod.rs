@@ -89,6 +89,37 @@ pub fn parse_only(dialect: Dialect, text: &str) -> bool {
     }
 }
 
+/// The value of a Python or JavaScript number literal as written: `0`, `30_000`, `0x10`,
+/// `0o17`, `0b1`, `1e3`, `.5`, `30.0`, JavaScript `10n` and legacy octal `017`. `None` for an
+/// imaginary literal (`1j`) or text that is not a number.
+pub fn number_value(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_suffix(['n', 'l', 'L']).unwrap_or(t);
+    if t.ends_with(['j', 'J']) {
+        return None;
+    }
+    let digits: String = t.chars().filter(|&c| c != '_').collect();
+    let radix = |prefix: &[&str], radix: u32| {
+        prefix
+            .iter()
+            .find_map(|p| digits.strip_prefix(p))
+            .map(|d| u128::from_str_radix(d, radix).ok().map(|v| v as f64))
+    };
+    if let Some(v) = radix(&["0x", "0X"], 16)
+        .or_else(|| radix(&["0o", "0O"], 8))
+        .or_else(|| radix(&["0b", "0B"], 2))
+    {
+        return v;
+    }
+    // `017`: legacy JavaScript octal (decimal when it has an 8 or a 9)
+    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = u128::from_str_radix(&digits, 8) {
+            return Some(v as f64);
+        }
+    }
+    digits.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
 /// A child of a tree-sitter node with its field id (0: none).
 #[derive(Clone, Copy)]
 pub(crate) struct Kid<'t> {
@@ -304,6 +335,29 @@ mod tests {
         );
         let jsx = "export const A = () => <h3>Compliance & Legal</h3>;\n";
         assert_eq!(error_of(Dialect::Tsx, jsx), None);
+    }
+
+    #[test]
+    fn number_values() {
+        let cases = [
+            ("0", Some(0.0)),
+            ("30_000", Some(30000.0)),
+            ("0x10", Some(16.0)),
+            ("0o17", Some(15.0)),
+            ("0B101", Some(5.0)),
+            ("1e3", Some(1000.0)),
+            ("2.5E-1", Some(0.25)),
+            (".5", Some(0.5)),
+            ("30.0", Some(30.0)),
+            ("10n", Some(10.0)),
+            ("017", Some(15.0)),
+            ("019", Some(19.0)),
+            ("1j", None),
+            ("nope", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(number_value(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -11,10 +11,10 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Node as TsNode, Parser, Tree};
 
-use super::{FieldWalk, Kid, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, FieldWalk, Kid, Kids, ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -69,6 +69,7 @@ pub fn parse_only(text: &str) -> bool {
 struct Fields {
     alias: u16,
     alternative: u16,
+    argument: u16,
     arguments: u16,
     attribute: u16,
     body: u16,
@@ -101,6 +102,7 @@ fn fields() -> &'static Fields {
         Fields {
             alias: id("alias"),
             alternative: id("alternative"),
+            argument: id("argument"),
             arguments: id("arguments"),
             attribute: id("attribute"),
             body: id("body"),
@@ -260,12 +262,11 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Lowers one statement into a statement list: blocks and expression statements are
-    /// flattened, `pass`/`break`/`continue` dropped, `import a, b` gives one node per module,
-    /// and a loop's `else` body follows the loop.
+    /// flattened, `pass` dropped, `import a, b` gives one node per module, and a loop's `else`
+    /// body follows the loop.
     fn stmt(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
         match n.kind() {
-            "comment" | "line_continuation" | "pass_statement" | "break_statement"
-            | "continue_statement" => {}
+            "comment" | "line_continuation" | "pass_statement" => {}
             "expression_statement" | "block" | "module" => {
                 if self.enter() {
                     self.block_into(n, out);
@@ -317,7 +318,13 @@ impl<'t> Lowerer<'t> {
             "attribute" => self.member(n),
             "call" => self.call(n),
             "string" | "concatenated_string" => self.string(n),
-            "integer" | "float" => self.b.leaf(span(n), Kind::Number),
+            "integer" | "float" => {
+                let value = number_value(self.text(n));
+                self.b.leaf(span(n), Kind::Number(value))
+            }
+            "not_operator" | "unary_operator" => self.unary(n),
+            "break_statement" => self.b.leaf(span(n), Kind::Break(None)),
+            "continue_statement" => self.b.leaf(span(n), Kind::Continue),
             "true" => self.b.leaf(span(n), Kind::Bool(true)),
             "false" => self.b.leaf(span(n), Kind::Bool(false)),
             "none" => self.b.leaf(span(n), Kind::Null),
@@ -541,6 +548,26 @@ impl<'t> Lowerer<'t> {
                 rhs,
             },
         )
+    }
+
+    /// `not x`, `-x`, `+x`, `~x`.
+    fn unary(&mut self, n: TsNode<'t>) -> NodeId {
+        let id = self.b.open(span(n));
+        let f = self.f;
+        let mut op = UnOp::Not;
+        let mut operand = None;
+        self.each_field(n, |lw, k| {
+            if k.field == f.argument {
+                operand = Some(lw.expr(k.n));
+            } else if k.field == f.operator {
+                op = match k.n.kind() {
+                    "-" => UnOp::Neg,
+                    _ => UnOp::Other,
+                };
+            }
+        });
+        let operand = self.or_missing(operand, n);
+        self.b.close(id, Kind::Unary { op, operand })
     }
 
     fn await_expr(&mut self, n: TsNode<'t>) -> NodeId {
@@ -918,12 +945,15 @@ impl<'t> Lowerer<'t> {
             .map_or(n.end_byte(), |b| b.end_byte());
         let id = self.b.open(Span::new(n.start_byte(), loop_end));
         let is_for = n.kind() == "for_statement";
+        let mut is_async = false;
         let mut bindings = Vec::new();
         let mut iter = None;
         let mut else_clause = None;
-        let mut body = self.take_vec();
+        let mut body = Vec::new();
         self.each_field(n, |lw, k| {
-            if k.field == f.left {
+            if k.n.kind() == "async" {
+                is_async = true;
+            } else if k.field == f.left {
                 lw.bindings(k.n, &mut bindings);
             } else if k.field == f.right {
                 let x = lw.expr(k.n);
@@ -936,7 +966,6 @@ impl<'t> Lowerer<'t> {
                 else_clause = Some(k.n);
             }
         });
-        self.give_vec(body);
         let kind = if is_for {
             LoopKind::For
         } else {
@@ -948,6 +977,8 @@ impl<'t> Lowerer<'t> {
                 kind,
                 bindings,
                 iter,
+                body,
+                is_async,
             })),
         );
         out.push(id);
@@ -986,14 +1017,23 @@ impl<'t> Lowerer<'t> {
         let f = self.f;
         let mut bindings = Vec::new();
         let mut iter = None;
+        let mut body = Vec::new();
+        let mut is_async = false;
         self.each_field(n, |lw, k| {
             if k.field == f.body {
-                lw.expr(k.n);
+                // a dict comprehension's `key: value` pair is no node: both are the element
+                if k.n.kind() == "pair" {
+                    lw.each_kid(k.n, true, |lw, kv| body.push(lw.expr(kv.n)));
+                } else {
+                    body.push(lw.expr(k.n));
+                }
                 return;
             }
             match k.n.kind() {
                 "for_in_clause" => lw.each_kid(k.n, false, |lw, kk| {
-                    if kk.field == f.left {
+                    if kk.n.kind() == "async" {
+                        is_async = true;
+                    } else if kk.field == f.left {
                         lw.bindings(kk.n, &mut bindings);
                     } else if kk.field == f.right && kk.n.is_named() {
                         let x = lw.expr(kk.n);
@@ -1014,6 +1054,8 @@ impl<'t> Lowerer<'t> {
                 kind: LoopKind::Comprehension,
                 bindings,
                 iter,
+                body,
+                is_async,
             })),
         )
     }
@@ -1023,8 +1065,11 @@ impl<'t> Lowerer<'t> {
         let f = self.f;
         let mut items = Vec::new();
         let mut body = Vec::new();
+        let mut is_async = false;
         self.each_field(n, |lw, k| {
-            if k.field == f.body {
+            if k.n.kind() == "async" {
+                is_async = true;
+            } else if k.field == f.body {
                 lw.block_into(k.n, &mut body);
             } else if k.n.kind() == "with_clause" {
                 lw.each_kid(k.n, false, |lw, item| {
@@ -1044,7 +1089,14 @@ impl<'t> Lowerer<'t> {
                 });
             }
         });
-        self.b.close(id, Kind::With { items, body })
+        self.b.close(
+            id,
+            Kind::With {
+                items,
+                body,
+                is_async,
+            },
+        )
     }
 
     fn try_stmt(&mut self, n: TsNode<'t>) -> NodeId {
@@ -1277,8 +1329,8 @@ mod tests {
                 v.extend(c.decorators.iter().filter_map(|d| d.node));
                 v
             }
-            Kind::Loop(l) => l.iter.into_iter().collect(),
-            Kind::With { items, body } => items.iter().chain(body).copied().collect(),
+            Kind::Loop(l) => l.iter.into_iter().chain(l.body.iter().copied()).collect(),
+            Kind::With { items, body, .. } => items.iter().chain(body).copied().collect(),
             Kind::Try {
                 body,
                 handlers,
@@ -1305,16 +1357,19 @@ mod tests {
             Kind::Index { object, index } => vec![*object, *index],
             Kind::Str(s) => s.parts.clone(),
             Kind::Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
-            Kind::Await(x) => vec![*x],
+            Kind::Await(x) | Kind::Question(x) => vec![*x],
+            Kind::Unary { operand, .. } => vec![*operand],
+            Kind::Break(v) => v.iter().copied().collect(),
             Kind::Object { entries, .. } => entries
                 .iter()
                 .flat_map(|e| e.key_node.into_iter().chain(std::iter::once(e.value)))
                 .collect(),
             Kind::Name(_)
-            | Kind::Number
+            | Kind::Number(_)
             | Kind::Bool(_)
             | Kind::Null
             | Kind::Import(_)
+            | Kind::Continue
             | Kind::Other => {
                 vec![]
             }
@@ -1716,6 +1771,89 @@ pairs = {(a, b) for a, [b, *rest] in rows for c in a}
     }
 
     #[test]
+    fn loop_bodies_async_flags_unary_and_numbers() {
+        let src = r#"async def f(xs, rows, n):
+    async for x in xs:
+        if not x:
+            break
+        g(x)
+    for r in rows:
+        continue
+    while n < 10:
+        n += 1
+    ys = [y.id async for y in rows if -y.n]
+    d = {k: v for k, v in rows}
+    async with lock:
+        pass
+    with open(p) as fh:
+        pass
+    t = [30_000, 0x10, 1e3, 30.0, 0, 2j]
+"#;
+        let ast = lower_ok(src);
+        let loops = of_tag(&ast, KindTag::Loop);
+        assert_eq!(loops.len(), 5);
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+
+        let l = loop_of(&ast, loops[0]);
+        assert!(l.is_async);
+        assert_eq!(tags(&l.body), [KindTag::If, KindTag::Call]);
+        let Kind::If { cond, then, .. } = ast.kind(l.body[0]) else {
+            panic!()
+        };
+        let Kind::Unary { op, operand } = ast.kind(*cond) else {
+            panic!("{:?}", ast.kind(*cond))
+        };
+        assert_eq!(*op, UnOp::Not);
+        assert_eq!(ast.path_of(*operand).as_deref(), Some("x"));
+        assert_eq!(tags(then), [KindTag::Break]);
+
+        let l = loop_of(&ast, loops[1]);
+        assert!(!l.is_async);
+        assert_eq!(tags(&l.body), [KindTag::Continue]);
+        let l = loop_of(&ast, loops[2]);
+        assert_eq!(tags(&l.body), [KindTag::Assign]);
+        // the `while` condition is a child of the loop, not in its body
+        assert_eq!(ast.children(loops[2]).count(), 2);
+
+        let l = loop_of(&ast, loops[3]);
+        assert!(l.is_async && l.kind == LoopKind::Comprehension);
+        assert_eq!(ast.path_of(l.body[0]).as_deref(), Some("y.id"));
+        assert!(ast
+            .children(loops[3])
+            .any(|c| matches!(ast.kind(c), Kind::Unary { op: UnOp::Neg, .. })));
+        let l = loop_of(&ast, loops[4]);
+        assert!(!l.is_async);
+        let kv: Vec<_> = l.body.iter().map(|&b| ast.path_of(b).unwrap()).collect();
+        assert_eq!(kv, ["k", "v"]);
+
+        let withs: Vec<bool> = of_tag(&ast, KindTag::With)
+            .into_iter()
+            .map(|w| matches!(ast.kind(w), Kind::With { is_async: true, .. }))
+            .collect();
+        assert_eq!(withs, [true, false]);
+
+        let numbers: Vec<Option<f64>> = of_tag(&ast, KindTag::Number)
+            .into_iter()
+            .filter(|&i| ast.span(i).start as usize > src.find("t = ").unwrap())
+            .map(|i| match ast.kind(i) {
+                Kind::Number(v) => *v,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(30.0),
+                Some(0.0),
+                None
+            ]
+        );
+    }
+
+    #[test]
     fn imports_with_aliases() {
         let src = r#"import os
 import os.path as osp, json
@@ -1781,7 +1919,7 @@ async def f():
         let ast = lower_ok(src);
         let withs = of_tag(&ast, KindTag::With);
         assert_eq!(withs.len(), 3);
-        let Kind::With { items, body } = ast.kind(withs[0]) else {
+        let Kind::With { items, body, .. } = ast.kind(withs[0]) else {
             panic!()
         };
         assert_eq!(items.len(), 1);
@@ -1792,7 +1930,7 @@ async def f():
         assert_eq!(body.len(), 2);
         assert!(ast.contains(withs[0], calls_to(&ast, "Payment.objects.create")[0]));
 
-        let Kind::With { items, body } = ast.kind(withs[1]) else {
+        let Kind::With { items, body, .. } = ast.kind(withs[1]) else {
             panic!()
         };
         assert_eq!(items.len(), 2);

@@ -25,7 +25,7 @@ use syn::{
 use super::{ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -1301,17 +1301,19 @@ impl Lowerer<'_> {
                 if let Some(lb) = &b.label {
                     span.end = l.end(lb.ident.span()).max(span.start);
                 }
-                if let Some(v) = &b.expr {
-                    span.end = l.expr(v).1.end.max(span.start);
-                }
-                (span, Kind::Other)
+                let value = b.expr.as_ref().map(|v| {
+                    let (v, vs) = l.expr(v);
+                    span.end = vs.end.max(span.start);
+                    v
+                });
+                (span, Kind::Break(value))
             }),
             Expr::Continue(c) => {
                 let span = match &c.label {
                     Some(l) => self.sp2(c.continue_token.span, l.ident.span()),
                     None => self.sp(c.continue_token.span),
                 };
-                (self.leaf(span, Kind::Other), span)
+                (self.leaf(span, Kind::Continue), span)
             }
             Expr::Return(r) => self.node(|l| {
                 let mut span = l.sp(r.return_token.span);
@@ -1357,12 +1359,14 @@ impl Lowerer<'_> {
                     pat_idents(&lt.pat, &mut bindings);
                 }
                 l.expr(&w.cond);
-                l.stmts(&w.body.stmts);
+                let body = l.stmts(&w.body.stmts);
                 let span = l.sp2(kw, w.body.brace_token.span.close());
                 let lp = Loop {
                     kind: LoopKind::While,
                     bindings,
                     iter: None,
+                    body,
+                    is_async: false,
                 };
                 (span, Kind::Loop(Box::new(lp)))
             }),
@@ -1371,12 +1375,14 @@ impl Lowerer<'_> {
                     .label
                     .as_ref()
                     .map_or(lp.loop_token.span, |lb| lb.name.apostrophe);
-                l.stmts(&lp.body.stmts);
+                let body = l.stmts(&lp.body.stmts);
                 let span = l.sp2(kw, lp.body.brace_token.span.close());
                 let lp = Loop {
                     kind: LoopKind::While,
                     bindings: vec![],
                     iter: None,
+                    body,
+                    is_async: false,
                 };
                 (span, Kind::Loop(Box::new(lp)))
             }),
@@ -1406,8 +1412,11 @@ impl Lowerer<'_> {
             }
             Expr::Struct(s) => self.struct_lit(s),
             Expr::Try(t) => self.node(|l| {
-                let (_, is) = l.expr(&t.expr);
-                (l.to(is.start, t.question_token.spans[0]), Kind::Other)
+                let (inner, is) = l.expr(&t.expr);
+                (
+                    l.to(is.start, t.question_token.spans[0]),
+                    Kind::Question(inner),
+                )
             }),
             Expr::Range(r) => self.node(|l| {
                 let (lim_first, lim_last) = match &r.limits {
@@ -1430,30 +1439,29 @@ impl Lowerer<'_> {
                 (span, Kind::Other)
             }),
             Expr::Unary(u) => {
-                let op = match &u.op {
-                    syn::UnOp::Deref(t) => t.spans[0],
-                    syn::UnOp::Not(t) => t.spans[0],
-                    syn::UnOp::Neg(t) => t.spans[0],
+                let (op, token) = match &u.op {
+                    syn::UnOp::Deref(t) => (None, t.spans[0]),
+                    syn::UnOp::Not(t) => (Some(UnOp::Not), t.spans[0]),
+                    syn::UnOp::Neg(t) => (Some(UnOp::Neg), t.spans[0]),
                     _ => return self.expr(&u.expr),
                 };
-                if matches!(u.op, syn::UnOp::Deref(_)) {
+                let Some(op) = op else {
+                    // `*x` stands for `x`
                     let (id, is) = self.expr(&u.expr);
-                    return (
-                        id,
-                        Span {
-                            start: self.start(op),
-                            end: is.end,
-                        },
-                    );
-                }
+                    let span = Span {
+                        start: self.start(token),
+                        end: is.end,
+                    };
+                    return (id, span);
+                };
                 self.node(|l| {
-                    let (_, is) = l.expr(&u.expr);
-                    let start = l.start(op);
+                    let (operand, is) = l.expr(&u.expr);
+                    let start = l.start(token);
                     let span = Span {
                         start,
                         end: is.end.max(start),
                     };
-                    (span, Kind::Other)
+                    (span, Kind::Unary { op, operand })
                 })
             }
             // Transparent wrappers.
@@ -1677,12 +1685,14 @@ impl Lowerer<'_> {
             let mut bindings = Vec::new();
             pat_idents(&f.pat, &mut bindings);
             let (iter, _) = l.expr(&f.expr);
-            l.stmts(&f.body.stmts);
+            let body = l.stmts(&f.body.stmts);
             let span = l.sp2(kw, f.body.brace_token.span.close());
             let lp = Loop {
                 kind: LoopKind::For,
                 bindings,
                 iter: Some(iter),
+                body,
+                is_async: false,
             };
             (span, Kind::Loop(Box::new(lp)))
         })
@@ -1769,7 +1779,9 @@ impl Lowerer<'_> {
             Lit::Str(s) => plain(s.value()),
             Lit::ByteStr(b) => plain(String::from_utf8_lossy(&b.value()).into_owned()),
             Lit::CStr(c) => plain(c.value().to_string_lossy().into_owned()),
-            Lit::Int(_) | Lit::Float(_) | Lit::Byte(_) => Kind::Number,
+            Lit::Int(i) => Kind::Number(i.base10_digits().parse().ok()),
+            Lit::Float(f) => Kind::Number(f.base10_digits().parse().ok()),
+            Lit::Byte(b) => Kind::Number(Some(f64::from(b.value()))),
             Lit::Bool(b) => Kind::Bool(b.value),
             _ => Kind::Other,
         };
@@ -2144,7 +2156,7 @@ fn use_leaf(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ast::{NodeId, ROOT};
+    use crate::ast::{KindTag, NodeId, ROOT};
 
     fn lower_ok(src: &str) -> Ast {
         match lower(src) {
@@ -2207,6 +2219,74 @@ mod tests {
                 assert!(ast.contains(n.parent, i as NodeId));
             }
         }
+    }
+
+    #[test]
+    fn loop_bodies_question_unary_and_numbers() {
+        let src = r#"async fn f(ids: &[i64], mut rx: Rx) -> Result<(), E> {
+    for id in ids {
+        let row = q(id).await?;
+        if !row.ok { break; }
+        continue;
+    }
+    while let Some(x) = rx.recv().await { -x; }
+    let v = 'outer: loop { break 'outer 30u64; };
+    let t = [30_000, 0x10, 1e3, 2.5f32, b'a'];
+    Ok(())
+}
+"#;
+        let ast = lower_ok(src);
+        let loops = find(&ast, |k| matches!(k, Kind::Loop(_)));
+        let lp = |i: usize| match ast.kind(loops[i]) {
+            Kind::Loop(l) => &**l,
+            _ => unreachable!(),
+        };
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+        assert_eq!(loops.len(), 3);
+        assert!((0..3).all(|i| !lp(i).is_async));
+        assert_eq!(
+            tags(&lp(0).body),
+            [KindTag::Assign, KindTag::If, KindTag::Continue]
+        );
+        let Kind::Assign { value: Some(v), .. } = ast.kind(lp(0).body[0]) else {
+            panic!()
+        };
+        let Kind::Question(awaited) = ast.kind(*v) else {
+            panic!("{:?}", ast.kind(*v))
+        };
+        let Kind::Await(call) = ast.kind(*awaited) else {
+            panic!()
+        };
+        assert_eq!(calls_to(&ast, "q"), [*call]);
+        assert_eq!(ast.unwrap_expr(*v), *call);
+        let Kind::If { cond, then, .. } = ast.kind(lp(0).body[1]) else {
+            panic!()
+        };
+        assert!(matches!(ast.kind(*cond), Kind::Unary { op: UnOp::Not, .. }));
+        assert_eq!(tags(then), [KindTag::Break]);
+        assert_eq!(tags(&lp(1).body), [KindTag::Unary]);
+        let Kind::Break(Some(value)) = ast.kind(lp(2).body[0]) else {
+            panic!("{:?}", ast.kind(lp(2).body[0]))
+        };
+        assert!(matches!(ast.kind(*value), Kind::Number(Some(n)) if *n == 30.0));
+        let numbers: Vec<Option<f64>> = find(&ast, |k| matches!(k, Kind::Number(_)))
+            .into_iter()
+            .filter(|&i| ast.span(i).start as usize > src.find("let t").unwrap())
+            .map(|i| match ast.kind(i) {
+                Kind::Number(v) => *v,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(2.5),
+                Some(97.0)
+            ]
+        );
     }
 
     const AXUM: &str = r#"

@@ -21,10 +21,10 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Language, Node, Parser, Tree};
 
-use super::{Dialect, FieldWalk, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, Dialect, FieldWalk, Kids, ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -101,6 +101,7 @@ fields! {
     ty = "type",
     decorator = "decorator",
     left = "left",
+    argument = "argument",
     right = "right",
     operator = "operator",
     function = "function",
@@ -360,7 +361,13 @@ fn handler(kind: &str) -> Handler {
         | "super"
         | "import"
         | "meta_property" => |lx, n| Ok(Some(lx.name_leaf(n))),
-        "number" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Number))),
+        "number" => |lx, n| {
+            let value = number_value(lx.text(n));
+            Ok(Some(lx.b.leaf(span(n), Kind::Number(value))))
+        },
+        "unary_expression" | "update_expression" => |lx, n| lx.unary(n).map(Some),
+        "break_statement" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Break(None)))),
+        "continue_statement" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Continue))),
         "true" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Bool(true)))),
         "false" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Bool(false)))),
         "null" | "undefined" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Null))),
@@ -402,9 +409,7 @@ fn handler(kind: &str) -> Handler {
         "jsx_element" | "jsx_self_closing_element" => |lx, n| lx.jsx(n).map(Some),
         "internal_module" | "module" => |lx, n| lx.namespace(n).map(Some),
         "enum_declaration" => |lx, n| lx.enum_decl(n).map(Some),
-        "regex" | "break_statement" | "continue_statement" | "debugger_statement" => {
-            |lx, n| Ok(Some(lx.other_leaf(span(n))))
-        }
+        "regex" | "debugger_statement" => |lx, n| Ok(Some(lx.other_leaf(span(n)))),
         "lexical_declaration"
         | "variable_declaration"
         | "export_statement"
@@ -696,9 +701,10 @@ impl<'a> Lx<'a> {
         let id = self.b.open(span(n));
         let f = self.f;
         let mut sink = Vec::new();
+        let mut body = Vec::new();
         self.try_each_kid(n, false, |lx, k| {
             if k.field == f.body {
-                lx.body_of(k.n)?;
+                body = lx.body_of(k.n)?;
             } else if k.n.is_named() {
                 lx.stmt(k.n, &mut sink)?;
                 sink.clear();
@@ -709,6 +715,8 @@ impl<'a> Lx<'a> {
             kind: LoopKind::For,
             bindings: Vec::new(),
             iter: None,
+            body,
+            is_async: false,
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
     }
@@ -724,14 +732,17 @@ impl<'a> Lx<'a> {
             Some(r) => self.expr(r)?,
             None => None,
         };
-        if let Some(body) = n.child_by_field_id(self.f.body) {
-            self.body_of(body)?;
-        }
+        let body = match n.child_by_field_id(self.f.body) {
+            Some(b) => self.body_of(b)?,
+            None => Vec::new(),
+        };
         self.errors(n)?;
         let lp = Loop {
             kind: LoopKind::For,
             bindings,
             iter,
+            body,
+            is_async: self.for_await(n),
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
     }
@@ -767,9 +778,10 @@ impl<'a> Lx<'a> {
     fn while_stmt(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
         let f = self.f;
+        let mut body = Vec::new();
         self.try_each_kid(n, false, |lx, k| {
             if k.field == f.body {
-                lx.body_of(k.n)?;
+                body = lx.body_of(k.n)?;
             } else if k.field == f.condition || k.n.is_error() {
                 lx.expr(k.n)?;
             }
@@ -779,8 +791,46 @@ impl<'a> Lx<'a> {
             kind: LoopKind::While,
             bindings: Vec::new(),
             iter: None,
+            body,
+            is_async: false,
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
+    }
+
+    /// `for await (...)`: the `await` token before the header's `(`.
+    fn for_await(&mut self, n: Node<'a>) -> bool {
+        let cur = self.kids.cursor();
+        cur.reset(n);
+        if !cur.goto_first_child() {
+            return false;
+        }
+        while cur.goto_next_sibling() {
+            match cur.node().kind() {
+                "await" => return true,
+                "(" => return false,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// `!x`, `-x`, `typeof x`, `void x`, `x++`, `--x`.
+    fn unary(&mut self, n: Node<'a>) -> R<NodeId> {
+        let id = self.b.open(span(n));
+        let (s, e) = self.push_kids(n);
+        let argument = self.find(s, e, self.f.argument);
+        let op = match self.find(s, e, self.f.operator).map(|o| o.kind()) {
+            Some("!") => UnOp::Not,
+            Some("-") => UnOp::Neg,
+            Some("typeof") => UnOp::TypeOf,
+            Some("++") => UnOp::Incr,
+            Some("--") => UnOp::Decr,
+            _ => UnOp::Other,
+        };
+        self.kids.truncate(s);
+        let operand = self.req(argument, n)?;
+        self.errors(n)?;
+        Ok(self.b.close(id, Kind::Unary { op, operand }))
     }
 
     fn try_stmt(&mut self, n: Node<'a>) -> R<NodeId> {
@@ -1844,8 +1894,8 @@ mod tests {
                     refs.extend(&c.body);
                     refs.extend(c.decorators.iter().filter_map(|d| d.node));
                 }
-                Kind::Loop(l) => refs.extend(l.iter),
-                Kind::With { items, body } => refs.extend(items.iter().chain(body)),
+                Kind::Loop(l) => refs.extend(l.iter.iter().chain(&l.body)),
+                Kind::With { items, body, .. } => refs.extend(items.iter().chain(body)),
                 Kind::Try {
                     body,
                     handlers,
@@ -1869,7 +1919,9 @@ mod tests {
                 Kind::Index { object, index } => refs.extend([*object, *index]),
                 Kind::Str(s) => refs.extend(&s.parts),
                 Kind::Binary { lhs, rhs, .. } => refs.extend([*lhs, *rhs]),
-                Kind::Await(x) => refs.push(*x),
+                Kind::Await(x) | Kind::Question(x) => refs.push(*x),
+                Kind::Unary { operand, .. } => refs.push(*operand),
+                Kind::Break(v) => refs.extend(v),
                 Kind::Object { entries, .. } => {
                     for e in entries {
                         refs.push(e.value);
@@ -2098,7 +2150,7 @@ export class UsersController extends BaseController implements OnModuleInit {
         assert_eq!(create.params[1].name, "retries");
         assert!(matches!(
             ast.kind(create.params[1].default.unwrap()),
-            Kind::Number
+            Kind::Number(Some(3.0))
         ));
         assert!(callees(&ast).contains(&"this.usersService.create".to_string()));
         assert!(callees(&ast).contains(&"super".to_string()));
@@ -2258,6 +2310,81 @@ export * from './x';
         assert_eq!(f.name.as_deref(), Some("process"));
         assert_eq!(f.params[0].ty.as_deref(), Some("Order[]"));
         assert_eq!(f.body.len(), 6);
+    }
+
+    #[test]
+    fn loop_bodies_async_flags_unary_and_numbers() {
+        let src = "async function f(xs, n) {
+  for await (const x of xs) { if (!x) break; g(x); }
+  for (const x of xs) h(x);
+  for (let i = 0; i < 3; i++) { continue; }
+  while (n < 10) n--;
+  do { h(); } while (typeof y === 'undefined');
+  const t = [30_000, 0x10, 1e3, .5, 10n, 0, -1];
+}";
+        let ast = ts(src);
+        let loops = all(&ast, KindTag::Loop);
+        let lp = |i: usize| match ast.kind(loops[i]) {
+            Kind::Loop(l) => &**l,
+            _ => unreachable!(),
+        };
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+        assert_eq!(loops.len(), 5);
+        assert!(lp(0).is_async && !lp(1).is_async);
+        assert_eq!(tags(&lp(0).body), [KindTag::If, KindTag::Call]);
+        let Kind::If { cond, then, .. } = ast.kind(lp(0).body[0]) else {
+            panic!()
+        };
+        assert!(matches!(ast.kind(*cond), Kind::Unary { op: UnOp::Not, .. }));
+        assert_eq!(tags(then), [KindTag::Break]);
+        assert_eq!(tags(&lp(1).body), [KindTag::Call]);
+        assert_eq!(tags(&lp(2).body), [KindTag::Continue]);
+        // the header's `i++` is a child of the loop, not in its body
+        let incr = ast.children(loops[2]).find(|&c| {
+            !lp(2).body.contains(&c) && matches!(ast.kind(c), Kind::Unary { op: UnOp::Incr, .. })
+        });
+        assert!(incr.is_some());
+        let Kind::Unary {
+            op: UnOp::Decr,
+            operand,
+        } = ast.kind(lp(3).body[0])
+        else {
+            panic!("{:?}", ast.kind(lp(3).body[0]))
+        };
+        assert_eq!(ast.path_of(*operand).as_deref(), Some("n"));
+        // `do .. while`: the body first, then the condition
+        assert_eq!(tags(&lp(4).body), [KindTag::Call]);
+        let cond = ast.children(loops[4]).last().unwrap();
+        let Kind::Binary { lhs, .. } = ast.kind(cond) else {
+            panic!()
+        };
+        assert!(matches!(
+            ast.kind(*lhs),
+            Kind::Unary {
+                op: UnOp::TypeOf,
+                ..
+            }
+        ));
+        let numbers: Vec<Option<f64>> = all(&ast, KindTag::Number)
+            .into_iter()
+            .filter(|&i| ast.span(i).start as usize > src.find("const t").unwrap())
+            .map(|i| match ast.kind(i) {
+                Kind::Number(v) => *v,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(0.5),
+                Some(10.0),
+                Some(0.0),
+                Some(1.0)
+            ]
+        );
     }
 
     #[test]
