@@ -666,6 +666,21 @@ impl Builder {
 }
 
 #[cfg(test)]
+impl Ast {
+    /// The values of the number literals from byte `at` on, in order (for lowerer tests).
+    pub(crate) fn numbers_from(&self, at: usize) -> Vec<Option<f64>> {
+        self.nodes
+            .iter()
+            .filter(|n| n.span.start as usize >= at)
+            .filter_map(|n| match n.kind {
+                Kind::Number(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1832,14 +1832,7 @@ pairs = {(a, b) for a, [b, *rest] in rows for c in a}
             .collect();
         assert_eq!(withs, [true, false]);
 
-        let numbers: Vec<Option<f64>> = of_tag(&ast, KindTag::Number)
-            .into_iter()
-            .filter(|&i| ast.span(i).start as usize > src.find("t = ").unwrap())
-            .map(|i| match ast.kind(i) {
-                Kind::Number(v) => *v,
-                _ => unreachable!(),
-            })
-            .collect();
+        let numbers = ast.numbers_from(src.find("t = ").unwrap());
         assert_eq!(
             numbers,
             [

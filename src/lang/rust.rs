@@ -2269,14 +2269,7 @@ mod tests {
             panic!("{:?}", ast.kind(lp(2).body[0]))
         };
         assert!(matches!(ast.kind(*value), Kind::Number(Some(n)) if *n == 30.0));
-        let numbers: Vec<Option<f64>> = find(&ast, |k| matches!(k, Kind::Number(_)))
-            .into_iter()
-            .filter(|&i| ast.span(i).start as usize > src.find("let t").unwrap())
-            .map(|i| match ast.kind(i) {
-                Kind::Number(v) => *v,
-                _ => unreachable!(),
-            })
-            .collect();
+        let numbers = ast.numbers_from(src.find("let t").unwrap());
         assert_eq!(
             numbers,
             [

@@ -2365,14 +2365,7 @@ export * from './x';
                 ..
             }
         ));
-        let numbers: Vec<Option<f64>> = all(&ast, KindTag::Number)
-            .into_iter()
-            .filter(|&i| ast.span(i).start as usize > src.find("const t").unwrap())
-            .map(|i| match ast.kind(i) {
-                Kind::Number(v) => *v,
-                _ => unreachable!(),
-            })
-            .collect();
+        let numbers = ast.numbers_from(src.find("const t").unwrap());
         assert_eq!(
             numbers,
             [
