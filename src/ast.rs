@@ -6,6 +6,15 @@
 //! `id..node.end`, which makes "is inside" a range check and the engine's walk a plain loop.
 //! Anything a lowerer does not model becomes `Kind::Other` with its children still lowered, so
 //! calls and strings nested in unmodelled syntax are never lost.
+//!
+//! What rules need to know is a field or a kind, the same in every language, so no rule reads
+//! it back from the source text: a loop's `body` (for a comprehension its element) and whether
+//! it is `async for`/`for await` (`Loop::is_async`, also on `With`); unary operators
+//! (`Kind::Unary`: `!x`, `not x`, `-x`, `typeof x`, `x++`), Rust's `x?` (`Kind::Question`),
+//! `await` in all three languages (`Kind::Await`), `break`/`continue` (`Kind::Break`,
+//! `Kind::Continue`, Python's included) and a number literal's value (`Kind::Number`, so
+//! `timeout: 0` is visible). [`Ast::wrapped`] names the nodes that only wrap one expression
+//! (`await`, `?`, one-child unmodelled nodes) for the walks that step over them.
 
 use crate::source::Span;
 
@@ -110,6 +119,12 @@ pub struct Loop {
     pub bindings: Vec<String>,
     /// What is iterated (`for` loops and comprehensions).
     pub iter: Option<NodeId>,
+    /// What runs every round: the body's statements; for a comprehension the element
+    /// expression (a dict comprehension's key and value). A `while` condition and a C-style
+    /// `for`'s header are children of the loop but not in `body`.
+    pub body: Vec<NodeId>,
+    /// `async for` (Python), `for await` (TypeScript).
+    pub is_async: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,6 +157,19 @@ pub struct Call {
     pub is_tagged: bool,
 }
 
+impl Call {
+    /// A plain call `callee(args)`: not `new`, not a macro, not a tagged template.
+    pub fn plain(callee: NodeId, args: Vec<Arg>) -> Call {
+        Call {
+            callee,
+            args,
+            is_new: false,
+            is_macro: false,
+            is_tagged: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Arg {
     /// Keyword argument name (Python `timeout=`).
@@ -170,6 +198,23 @@ pub struct Import {
     pub names: Vec<(String, String)>,
 }
 
+/// A unary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// `!x`, `not x`.
+    Not,
+    /// `-x`.
+    Neg,
+    /// `typeof x`.
+    TypeOf,
+    /// `x++`, `++x`.
+    Incr,
+    /// `x--`, `--x`.
+    Decr,
+    /// `+x`, `~x`, `void x`, `delete x`.
+    Other,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Add,
@@ -191,6 +236,7 @@ pub enum Kind {
     With {
         items: Vec<NodeId>,
         body: Vec<NodeId>,
+        is_async: bool,
     },
     /// `try`/`catch`/`except`: body, handlers (each a `Catch`), finally body.
     Try {
@@ -210,6 +256,9 @@ pub enum Kind {
         els: Vec<NodeId>,
     },
     Return(Option<NodeId>),
+    /// `break`; Rust `break value` has the value.
+    Break(Option<NodeId>),
+    Continue,
     /// `x = v`, `let x = v`, `const {a} = v`, `x += v`; target is the lowered left side.
     Assign {
         target: NodeId,
@@ -230,7 +279,9 @@ pub enum Kind {
     /// An identifier or a path as written (`requests`, `std::fs::read`, `Order`).
     Name(String),
     Str(Box<Str>),
-    Number,
+    /// A number literal's value (`0`, `30_000`, `0x10`, `1e3`, `30.0`, Rust `30u64`); `None`
+    /// when it has none as an `f64` (Python `1j`).
+    Number(Option<f64>),
     Bool(bool),
     /// `None`, `null`, `undefined`.
     Null,
@@ -241,6 +292,14 @@ pub enum Kind {
     },
     /// `await x`, Rust `x.await`.
     Await(NodeId),
+    /// `!x`, `not x`, `-x`, `typeof x`, `x++`. Rust's `*x` and `&x` are not nodes: they
+    /// stand for `x`.
+    Unary {
+        op: UnOp,
+        operand: NodeId,
+    },
+    /// Rust `x?`.
+    Question(NodeId),
     /// Object literal, dict, Rust struct literal (`Foo { a: 1 }`, name in `ty`).
     Object {
         ty: Option<String>,
@@ -288,6 +347,8 @@ pub enum KindTag {
     Catch,
     If,
     Return,
+    Break,
+    Continue,
     Assign,
     Call,
     Member,
@@ -299,6 +360,8 @@ pub enum KindTag {
     Null,
     Binary,
     Await,
+    Unary,
+    Question,
     Object,
     Array,
     Import,
@@ -307,7 +370,7 @@ pub enum KindTag {
 }
 
 impl KindTag {
-    pub const COUNT: usize = 25;
+    pub const COUNT: usize = 29;
 }
 
 impl Kind {
@@ -322,17 +385,21 @@ impl Kind {
             Kind::Catch { .. } => KindTag::Catch,
             Kind::If { .. } => KindTag::If,
             Kind::Return(_) => KindTag::Return,
+            Kind::Break(_) => KindTag::Break,
+            Kind::Continue => KindTag::Continue,
             Kind::Assign { .. } => KindTag::Assign,
             Kind::Call(_) => KindTag::Call,
             Kind::Member { .. } => KindTag::Member,
             Kind::Index { .. } => KindTag::Index,
             Kind::Name(_) => KindTag::Name,
             Kind::Str(_) => KindTag::Str,
-            Kind::Number => KindTag::Number,
+            Kind::Number(_) => KindTag::Number,
             Kind::Bool(_) => KindTag::Bool,
             Kind::Null => KindTag::Null,
             Kind::Binary { .. } => KindTag::Binary,
             Kind::Await(_) => KindTag::Await,
+            Kind::Unary { .. } => KindTag::Unary,
+            Kind::Question(_) => KindTag::Question,
             Kind::Object { .. } => KindTag::Object,
             Kind::Array(_) => KindTag::Array,
             Kind::Import(_) => KindTag::Import,
@@ -412,21 +479,28 @@ impl Ast {
             _ => None,
         }
     }
-    /// Strips `await`, parentheses-like wrappers and Rust `?` (lowered as `Other` with one child).
-    pub fn unwrap_expr(&self, mut id: NodeId) -> NodeId {
-        loop {
-            match self.kind(id) {
-                Kind::Await(inner) => id = *inner,
-                Kind::Other => {
-                    let mut ch = self.children(id);
-                    match (ch.next(), ch.next()) {
-                        (Some(only), None) => id = only,
-                        _ => return id,
-                    }
+    /// The expression a wrapper node stands around: `await x`, Rust `x?`, or an unmodelled
+    /// node with exactly one child (`raise x`, `yield x`, a spread, a recovery node).
+    pub fn wrapped(&self, id: NodeId) -> Option<NodeId> {
+        match self.kind(id) {
+            Kind::Await(inner) | Kind::Question(inner) => Some(*inner),
+            Kind::Other => {
+                let mut ch = self.children(id);
+                match (ch.next(), ch.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
                 }
-                _ => return id,
             }
+            _ => None,
         }
+    }
+    /// Strips the wrappers of [`Ast::wrapped`] (`await`, Rust `?`, one-child unmodelled
+    /// nodes); parentheses are no nodes of their own.
+    pub fn unwrap_expr(&self, mut id: NodeId) -> NodeId {
+        while let Some(inner) = self.wrapped(id) {
+            id = inner;
+        }
+        id
     }
     /// The dotted/`::` path of a name or member chain as written: `app.get`, `std::fs::read`,
     /// `self.session.query`. `None` when the chain contains a call or other expression.
@@ -592,6 +666,21 @@ impl Builder {
 }
 
 #[cfg(test)]
+impl Ast {
+    /// The values of the number literals from byte `at` on, in order (for lowerer tests).
+    pub(crate) fn numbers_from(&self, at: usize) -> Vec<Option<f64>> {
+        self.nodes
+            .iter()
+            .filter(|n| n.span.start as usize >= at)
+            .filter_map(|n| match n.kind {
+                Kind::Number(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -611,7 +700,7 @@ mod tests {
                 is_tagged: false,
             })),
         );
-        let s = b.leaf(Span::new(6, 8), Kind::Number);
+        let s = b.leaf(Span::new(6, 8), Kind::Number(Some(1.0)));
         b.close(m, Kind::Module(vec![c, s]));
         let ast = b.finish(Lang::Python, false);
         assert_eq!(ast.children(m).collect::<Vec<_>>(), vec![c, s]);

@@ -959,9 +959,13 @@ fn awaited_somehow(ast: &Ast, call: NodeId) -> bool {
                 });
             }
             // `async with db.execute(..) as cursor:` (aiosqlite, asyncpg transactions)
-            Kind::With { items, .. } if items.contains(&cur) => return true,
-            // `?`, parentheses, comprehensions and lists (then handed to `gather`)
-            Kind::Other | Kind::Member { .. } | Kind::Array(_) => {}
+            Kind::With {
+                items,
+                is_async: true,
+                ..
+            } if items.contains(&cur) => return true,
+            // `?`, unmodelled wrappers, comprehensions and lists (then handed to `gather`)
+            Kind::Question(_) | Kind::Other | Kind::Member { .. } | Kind::Array(_) => {}
             Kind::Loop(l) if l.kind == crate::ast::LoopKind::Comprehension => {}
             _ => return false,
         }
@@ -977,7 +981,7 @@ fn awaited_name(ast: &Ast, scope: NodeId, name: &str) -> bool {
         while let Some(up) = ast.parent(cur).filter(|&up| ast.contains(scope, up)) {
             match ast.kind(up) {
                 Kind::Await(inner) if *inner == cur => return true,
-                Kind::Other if ast.children(up).count() == 1 => cur = up,
+                _ if ast.wrapped(up).is_some() => cur = up,
                 _ => return false,
             }
         }

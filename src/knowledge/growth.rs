@@ -876,7 +876,7 @@ pub fn appended_uncapped(ast: &Ast, func: NodeId, model: &str) -> bool {
                 _ => false,
             })
         };
-        let constant = |side: NodeId| matches!(ast.kind(ast.unwrap_expr(side)), Kind::Number);
+        let constant = |side: NodeId| matches!(ast.kind(ast.unwrap_expr(side)), Kind::Number(_));
         (counts(*lhs) && constant(*rhs)) || (counts(*rhs) && constant(*lhs))
     });
     !capped

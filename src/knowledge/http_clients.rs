@@ -816,12 +816,7 @@ pub fn chain_timeout(ast: &Ast, start: NodeId, lib: &Library) -> Chain {
         // step over `.await`, `?` and parentheses
         let mut p = ast.parent(cur);
         while let Some(q) = p {
-            let wraps = match ast.kind(q) {
-                Kind::Await(_) => true,
-                Kind::Other => ast.children(q).count() == 1,
-                _ => false,
-            };
-            if !wraps {
+            if ast.wrapped(q).is_none() {
                 break;
             }
             cur = q;

@@ -2,7 +2,7 @@
 //! per-item callbacks (`.map`, `.forEach`, `Promise.all(xs.map(...))`, Rust iterator and
 //! stream closures, Python `map(lambda ...)`).
 
-use crate::ast::{Ast, Kind, Lang, LoopKind, NodeId};
+use crate::ast::{Ast, Kind, Lang, LoopKind, NodeId, UnOp};
 use crate::source::Span;
 
 /// Methods whose callback runs once per element.
@@ -312,7 +312,7 @@ fn small_literal(ast: &Ast, it: NodeId) -> bool {
                     matches!(
                         ast.kind(i),
                         Kind::Str(_)
-                            | Kind::Number
+                            | Kind::Number(_)
                             | Kind::Bool(_)
                             | Kind::Name(_)
                             | Kind::Member { .. }
@@ -402,20 +402,20 @@ pub const ELEMENT_TAKERS: &[&str] = &[
 /// The loop takes elements out of a collection, one per round: it calls one of
 /// [`ELEMENT_TAKERS`], or indexes a collection with a counter it moves (`ids[i]` with `i += 1`
 /// or `i++` in the loop).
-pub fn takes_elements(ast: &Ast, text: &str, lp: NodeId) -> bool {
+pub fn takes_elements(ast: &Ast, lp: NodeId) -> bool {
     ast.subtree(lp).any(|i| match ast.kind(i) {
         Kind::Call(c) => ast
             .callee_name(c)
             .is_some_and(|m| ELEMENT_TAKERS.contains(&m)),
         Kind::Index { index, .. } => ast
             .subtree(*index)
-            .any(|x| matches!(ast.kind(x), Kind::Name(n) if counter(ast, text, lp, n))),
+            .any(|x| matches!(ast.kind(x), Kind::Name(n) if counter(ast, lp, n))),
         _ => false,
     })
 }
 
 /// `n` is a counter the loop moves: `n += 1`, `n++`, `n = n + 1`.
-pub fn counter(ast: &Ast, text: &str, lp: NodeId, n: &str) -> bool {
+pub fn counter(ast: &Ast, lp: NodeId, n: &str) -> bool {
     let is_n = |id: NodeId| matches!(ast.kind(ast.unwrap_expr(id)), Kind::Name(t) if t == n);
     ast.subtree(lp).any(|i| match ast.kind(i) {
         Kind::Assign {
@@ -430,10 +430,10 @@ pub fn counter(ast: &Ast, text: &str, lp: NodeId, n: &str) -> bool {
                         matches!(ast.kind(v), Kind::Binary { lhs, rhs, .. } if is_n(*lhs) || is_n(*rhs))
                     }))
         }
-        Kind::Other => {
-            let t = text.get(ast.span(i).range()).unwrap_or("").trim();
-            (t.contains("++") || t.contains("--")) && t.trim_matches(['+', '-', ' ']) == n
-        }
+        Kind::Unary {
+            op: UnOp::Incr | UnOp::Decr,
+            operand,
+        } => matches!(ast.kind(*operand), Kind::Name(t) if t == n),
         _ => false,
     })
 }

@@ -706,11 +706,11 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
                 return None;
             }
         }
-        if let Kind::Other | Kind::Await(_) = ast.kind(p) {
+        if let Kind::Question(_) | Kind::Await(_) = ast.kind(p) {
             // Rust `x?.method()`, `x.await.method()`, `x.await?.method()`: wrappers sit between
             // the call and the member.
             let mut m = ast.parent(p);
-            if let Some(w) = m.filter(|&w| matches!(ast.kind(w), Kind::Other)) {
+            if let Some(w) = m.filter(|&w| matches!(ast.kind(w), Kind::Question(_))) {
                 if matches!(ast.kind(p), Kind::Await(_)) {
                     m = ast.parent(w);
                 }

@@ -628,13 +628,7 @@ impl Flow<'_> {
         let ast = self.ast;
         let Some(p) = ast.parent(v) else { return };
         match ast.kind(p) {
-            Kind::Await(_) => self.work.push(p),
-            Kind::Other => {
-                let mut ch = ast.children(p);
-                if let (Some(_), None) = (ch.next(), ch.next()) {
-                    self.work.push(p);
-                }
-            }
+            _ if ast.wrapped(p).is_some() => self.work.push(p),
             Kind::Member { object, property } if *object == v => {
                 let method_call = ast
                     .parent(p)

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use crate::ast::{Ast, BinOp, Kind, Lang, NodeId, StrKind};
+use crate::ast::{Ast, BinOp, Kind, Lang, NodeId, StrKind, UnOp};
 use crate::imports::Imports;
 
 /// A call that runs raw SQL text.
@@ -592,7 +592,7 @@ impl<'a> Trace<'a> {
             }
             Kind::Array(items) => items.iter().find_map(|&i| self.dynamic(i, at, depth + 1)),
             // `match`/`if`/ternary/block choosing the text: any branch built from runtime data
-            Kind::If { .. } | Kind::Other | Kind::Block(_) => {
+            Kind::If { .. } | Kind::Other | Kind::Block(_) | Kind::Unary { .. } => {
                 ast.children(e).find_map(|k| self.dynamic(k, at, depth + 1))
             }
             Kind::Name(n) => {
@@ -754,7 +754,9 @@ impl<'a> Trace<'a> {
                 s.kind == StrKind::Plain
                     || s.parts.iter().all(|&p| self.is_constant(p, at, depth + 1))
             }
-            Kind::Number | Kind::Bool(_) | Kind::Null => true,
+            Kind::Number(_) | Kind::Bool(_) | Kind::Null => true,
+            // `-1`, `!flag`
+            Kind::Unary { operand, .. } => self.is_constant(*operand, at, depth),
             Kind::Name(n) => {
                 let last = last(n);
                 if is_const_name(last) {
@@ -1197,9 +1199,9 @@ impl<'a> Trace<'a> {
                                 && t.get(1..t.len() - 1)
                                     .is_some_and(|i| i.trim_start_matches('\\') == q)
                         });
-                        let negated = ast
-                            .parent(c)
-                            .is_some_and(|p| self.src(p).trim_start().starts_with('!'));
+                        let negated = ast.parent(c).is_some_and(|p| {
+                            matches!(ast.kind(p), Kind::Unary { op: UnOp::Not, .. })
+                        });
                         on_n && quote && negated
                     }
                     _ => false,
@@ -1236,9 +1238,7 @@ impl<'a> Trace<'a> {
             let Kind::If { cond, then, .. } = ast.kind(id) else {
                 return false;
             };
-            let text = self.src(*cond).trim_start_matches('(').trim_start();
-            let negated = text.starts_with('!') || text.starts_with("not ");
-            let applies = if negated {
+            let applies = if starts_negated(ast, *cond) {
                 !ast.contains(id, at) && then.iter().any(|&s| self.exits(s))
             } else {
                 then.iter().any(|&t| ast.contains(t, at))
@@ -1574,6 +1574,15 @@ fn last_run_on<'t>(
     before.last().and_then(|&c| ast.call(c))
 }
 
+/// A condition that opens with a negation: `!ok(n)`, `not ok(n)`, `!a || !b`.
+fn starts_negated(ast: &Ast, cond: NodeId) -> bool {
+    let mut first = cond;
+    while let Kind::Binary { lhs, .. } = ast.kind(first) {
+        first = *lhs;
+    }
+    matches!(ast.kind(first), Kind::Unary { op: UnOp::Not, .. })
+}
+
 /// The `.execute(..)`/`.query(..)` call whose receiver is `x` (through wrappers).
 fn run_on(ast: &Ast, x: NodeId) -> Option<NodeId> {
     // up through wrappers to the receiver of a method call
@@ -1581,8 +1590,7 @@ fn run_on(ast: &Ast, x: NodeId) -> Option<NodeId> {
     let member = loop {
         let up = ast.parent(obj)?;
         match ast.kind(up) {
-            Kind::Await(inner) if *inner == obj => obj = up,
-            Kind::Other if ast.children(up).count() == 1 => obj = up,
+            _ if ast.wrapped(up) == Some(obj) => obj = up,
             Kind::Member { object, .. } if *object == obj => break up,
             _ => return None,
         }

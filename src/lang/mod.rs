@@ -89,6 +89,171 @@ pub fn parse_only(dialect: Dialect, text: &str) -> bool {
     }
 }
 
+/// The value of a Python or JavaScript number literal as written: `0`, `30_000`, `0x10`,
+/// `0o17`, `0b1`, `1e3`, `.5`, `30.0`, JavaScript `10n` and legacy octal `017`. `None` for an
+/// imaginary literal (`1j`) or text that is not a number.
+pub fn number_value(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_suffix(['n', 'l', 'L']).unwrap_or(t);
+    if t.ends_with(['j', 'J']) {
+        return None;
+    }
+    let digits: String = t.chars().filter(|&c| c != '_').collect();
+    let radix = |prefix: &[&str], radix: u32| {
+        prefix
+            .iter()
+            .find_map(|p| digits.strip_prefix(p))
+            .map(|d| u128::from_str_radix(d, radix).ok().map(|v| v as f64))
+    };
+    if let Some(v) = radix(&["0x", "0X"], 16)
+        .or_else(|| radix(&["0o", "0O"], 8))
+        .or_else(|| radix(&["0b", "0B"], 2))
+    {
+        return v;
+    }
+    // `017`: legacy JavaScript octal (decimal when it has an 8 or a 9)
+    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = u128::from_str_radix(&digits, 8) {
+            return Some(v as f64);
+        }
+    }
+    digits.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// A child of a tree-sitter node with its field id (0: none).
+#[derive(Clone, Copy)]
+pub(crate) struct Kid<'t> {
+    pub n: tree_sitter::Node<'t>,
+    pub field: u16,
+}
+
+/// The children of the nodes being lowered, on one scratch stack for the whole walk of a
+/// tree-sitter tree: a node pushes its children, reads them while its own children push above
+/// them, and truncates back when done, so the walk allocates nothing per node. One reusable
+/// cursor reads the children.
+pub(crate) struct Kids<'t> {
+    cursor: tree_sitter::TreeCursor<'t>,
+    stack: Vec<Kid<'t>>,
+}
+
+impl<'t> Kids<'t> {
+    pub fn new(root: tree_sitter::Node<'t>) -> Self {
+        Kids {
+            cursor: root.walk(),
+            stack: Vec::with_capacity(256),
+        }
+    }
+
+    /// Pushes the children of `n` (only the named ones when `named`, then without field ids);
+    /// comments and other extras are skipped, ERROR nodes kept. Returns the start index.
+    pub fn push(&mut self, n: tree_sitter::Node<'t>, named: bool) -> usize {
+        let start = self.stack.len();
+        self.cursor.reset(n);
+        if self.cursor.goto_first_child() {
+            loop {
+                let c = self.cursor.node();
+                if (!c.is_extra() || c.is_error()) && (!named || c.is_named()) {
+                    let field = match named {
+                        true => 0,
+                        false => self.cursor.field_id().map_or(0, |f| f.get()),
+                    };
+                    self.stack.push(Kid { n: c, field });
+                }
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        start
+    }
+
+    pub fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    pub fn get(&self, i: usize) -> Kid<'t> {
+        self.stack[i]
+    }
+
+    pub fn range(&self, r: std::ops::Range<usize>) -> &[Kid<'t>] {
+        &self.stack[r]
+    }
+
+    pub fn truncate(&mut self, start: usize) {
+        self.stack.truncate(start);
+    }
+
+    /// The cursor, for walks of their own (it is reset before every use).
+    pub fn cursor(&mut self) -> &mut tree_sitter::TreeCursor<'t> {
+        &mut self.cursor
+    }
+}
+
+/// The field-by-field walk shared by the tree-sitter lowerers: visit each child of a node in
+/// source order, with its field id, and lower the ones the node's kind keeps.
+pub(crate) trait FieldWalk<'t>: Sized {
+    fn kids(&mut self) -> &mut Kids<'t>;
+
+    /// Calls `visit` on each child of `n` in order (comments skipped; only the named children,
+    /// without field ids, when `named`).
+    fn each_kid(
+        &mut self,
+        n: tree_sitter::Node<'t>,
+        named: bool,
+        mut visit: impl FnMut(&mut Self, Kid<'t>),
+    ) {
+        let s = self.kids().push(n, named);
+        let e = self.kids().len();
+        for i in s..e {
+            let k = self.kids().get(i);
+            visit(self, k);
+        }
+        self.kids().truncate(s);
+    }
+
+    /// [`FieldWalk::each_kid`] over all the children, then [`FieldWalk::stray`] on each ERROR
+    /// child without a field (recovery leftovers that no field lowering looks at).
+    fn each_field(&mut self, n: tree_sitter::Node<'t>, mut visit: impl FnMut(&mut Self, Kid<'t>)) {
+        let s = self.kids().push(n, false);
+        let e = self.kids().len();
+        for i in s..e {
+            let k = self.kids().get(i);
+            visit(self, k);
+        }
+        for i in s..e {
+            let k = self.kids().get(i);
+            if k.field == 0 && k.n.is_error() {
+                self.stray(k);
+            }
+        }
+        self.kids().truncate(s);
+    }
+
+    /// Lowers a recovery leftover found by [`FieldWalk::each_field`] (nothing by default).
+    fn stray(&mut self, _k: Kid<'t>) {}
+
+    /// [`FieldWalk::each_kid`] for a lowering that can fail: stops at the first error.
+    fn try_each_kid<E>(
+        &mut self,
+        n: tree_sitter::Node<'t>,
+        named: bool,
+        mut visit: impl FnMut(&mut Self, Kid<'t>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let s = self.kids().push(n, named);
+        let e = self.kids().len();
+        let mut r = Ok(());
+        for i in s..e {
+            let k = self.kids().get(i);
+            r = visit(self, k);
+            if r.is_err() {
+                break;
+            }
+        }
+        self.kids().truncate(s);
+        r
+    }
+}
+
 /// The first ERROR or MISSING node of a tree-sitter tree, in source order, that is not a known
 /// gap of the grammar (see [`grammar_lag`]). Only subtrees that hold an error are entered, so a
 /// clean tree costs nothing.
@@ -170,6 +335,29 @@ mod tests {
         );
         let jsx = "export const A = () => <h3>Compliance & Legal</h3>;\n";
         assert_eq!(error_of(Dialect::Tsx, jsx), None);
+    }
+
+    #[test]
+    fn number_values() {
+        let cases = [
+            ("0", Some(0.0)),
+            ("30_000", Some(30000.0)),
+            ("0x10", Some(16.0)),
+            ("0o17", Some(15.0)),
+            ("0B101", Some(5.0)),
+            ("1e3", Some(1000.0)),
+            ("2.5E-1", Some(0.25)),
+            (".5", Some(0.5)),
+            ("30.0", Some(30.0)),
+            ("10n", Some(10.0)),
+            ("017", Some(15.0)),
+            ("019", Some(19.0)),
+            ("1j", None),
+            ("nope", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(number_value(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -9,12 +9,12 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use tree_sitter::{Node as TsNode, Parser, Tree, TreeCursor};
+use tree_sitter::{Node as TsNode, Parser, Tree};
 
-use super::{ParseError, MAX_DEPTH};
+use super::{number_value, FieldWalk, Kid, Kids, ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -43,8 +43,7 @@ pub fn lower(text: &str) -> Result<Ast, ParseError> {
         text,
         f: fields(),
         b: Builder::new(),
-        cursor: root.walk(),
-        kids: Vec::with_capacity(256),
+        kids: Kids::new(root),
         pool: Vec::new(),
         depth: 0,
         too_deep: false,
@@ -70,6 +69,7 @@ pub fn parse_only(text: &str) -> bool {
 struct Fields {
     alias: u16,
     alternative: u16,
+    argument: u16,
     arguments: u16,
     attribute: u16,
     body: u16,
@@ -102,6 +102,7 @@ fn fields() -> &'static Fields {
         Fields {
             alias: id("alias"),
             alternative: id("alternative"),
+            argument: id("argument"),
             arguments: id("arguments"),
             attribute: id("attribute"),
             body: id("body"),
@@ -125,13 +126,6 @@ fn fields() -> &'static Fields {
             value: id("value"),
         }
     })
-}
-
-/// A child of the node being lowered, with its field id (0: none).
-#[derive(Clone, Copy)]
-struct Kid<'t> {
-    n: TsNode<'t>,
-    field: u16,
 }
 
 fn span(n: TsNode) -> Span {
@@ -213,13 +207,23 @@ struct Lowerer<'t> {
     text: &'t str,
     f: &'static Fields,
     b: Builder,
-    cursor: TreeCursor<'t>,
-    /// Scratch stack of children; each node pushes its children and truncates them when done.
-    kids: Vec<Kid<'t>>,
+    kids: Kids<'t>,
     /// Reusable id vectors for children that no kind field keeps.
     pool: Vec<Vec<NodeId>>,
     depth: usize,
     too_deep: bool,
+}
+
+impl<'t> FieldWalk<'t> for Lowerer<'t> {
+    fn kids(&mut self) -> &mut Kids<'t> {
+        &mut self.kids
+    }
+
+    /// Recovery `ERROR` children a specific lowering does not look at are lowered, so their
+    /// contents are not lost.
+    fn stray(&mut self, k: Kid<'t>) {
+        self.expr(k.n);
+    }
 }
 
 impl<'t> Lowerer<'t> {
@@ -227,43 +231,19 @@ impl<'t> Lowerer<'t> {
         self.text.get(n.byte_range()).unwrap_or("")
     }
 
-    /// Pushes `n`'s children (comments and other extras skipped) onto `kids`; returns the
-    /// start index. The caller truncates back to it when done.
-    fn kids(&mut self, n: TsNode<'t>) -> usize {
-        let start = self.kids.len();
-        self.cursor.reset(n);
-        if self.cursor.goto_first_child() {
-            loop {
-                let c = self.cursor.node();
-                // Comments are extras; so can be ERROR nodes of skipped input, which are kept.
-                if !c.is_extra() || c.is_error() {
-                    let field = self.cursor.field_id().map_or(0, |f| f.get());
-                    self.kids.push(Kid { n: c, field });
-                }
-                if !self.cursor.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
-        start
-    }
-
     /// The first named, non-extra child.
     fn first_named(&mut self, n: TsNode<'t>) -> Option<TsNode<'t>> {
-        let s = self.kids(n);
-        let found = self.kids[s..].iter().find(|k| k.n.is_named()).map(|k| k.n);
+        let s = self.kids.push(n, true);
+        let found = (self.kids.len() > s).then(|| self.kids.get(s).n);
         self.kids.truncate(s);
         found
     }
 
-    /// Lowers recovery `ERROR` children a specific lowering does not look at, so their
-    /// contents are not lost.
-    fn strays(&mut self, s: usize, e: usize) {
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field == 0 && k.n.is_error() {
-                self.expr(k.n);
-            }
+    /// `id`, or an empty `Other` leaf at the end of `n` for a child the parser did not find.
+    fn or_missing(&mut self, id: Option<NodeId>, n: TsNode<'t>) -> NodeId {
+        match id {
+            Some(id) => id,
+            None => self.missing(n),
         }
     }
 
@@ -278,24 +258,15 @@ impl<'t> Lowerer<'t> {
 
     /// Lowers the statements (or any named children) of `n` into `out`.
     fn block_into(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
-        let s = self.kids(n);
-        let e = self.kids.len();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.n.is_named() {
-                self.stmt(k.n, out);
-            }
-        }
-        self.kids.truncate(s);
+        self.each_kid(n, true, |lw, k| lw.stmt(k.n, out));
     }
 
     /// Lowers one statement into a statement list: blocks and expression statements are
-    /// flattened, `pass`/`break`/`continue` dropped, `import a, b` gives one node per module,
-    /// and a loop's `else` body follows the loop.
+    /// flattened, `pass` dropped, `import a, b` gives one node per module, and a loop's `else`
+    /// body follows the loop.
     fn stmt(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
         match n.kind() {
-            "comment" | "line_continuation" | "pass_statement" | "break_statement"
-            | "continue_statement" => {}
+            "comment" | "line_continuation" | "pass_statement" => {}
             "expression_statement" | "block" | "module" => {
                 if self.enter() {
                     self.block_into(n, out);
@@ -347,7 +318,13 @@ impl<'t> Lowerer<'t> {
             "attribute" => self.member(n),
             "call" => self.call(n),
             "string" | "concatenated_string" => self.string(n),
-            "integer" | "float" => self.b.leaf(span(n), Kind::Number),
+            "integer" | "float" => {
+                let value = number_value(self.text(n));
+                self.b.leaf(span(n), Kind::Number(value))
+            }
+            "not_operator" | "unary_operator" => self.unary(n),
+            "break_statement" => self.b.leaf(span(n), Kind::Break(None)),
+            "continue_statement" => self.b.leaf(span(n), Kind::Continue),
             "true" => self.b.leaf(span(n), Kind::Bool(true)),
             "false" => self.b.leaf(span(n), Kind::Bool(false)),
             "none" => self.b.leaf(span(n), Kind::Null),
@@ -413,44 +390,33 @@ impl<'t> Lowerer<'t> {
     fn member(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut object = None;
         let mut property = String::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.object {
-                object = Some(self.expr(k.n));
+                object = Some(lw.expr(k.n));
             } else if k.field == f.attribute {
-                property = self.text(k.n).to_string();
+                property = lw.text(k.n).to_string();
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let object = match object {
-            Some(o) => o,
-            None => self.missing(n),
-        };
+        });
+        let object = self.or_missing(object, n);
         self.b.close(id, Kind::Member { object, property })
     }
 
     fn call(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut callee = None;
         let mut args = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.function {
-                callee = Some(self.expr(k.n));
+                callee = Some(lw.expr(k.n));
             } else if k.field == f.arguments {
                 if k.n.kind() == "argument_list" {
-                    self.args(k.n, &mut args);
+                    lw.args(k.n, &mut args);
                 } else {
                     // `sum(x for x in y)`: the generator is the one argument.
-                    let value = self.expr(k.n);
+                    let value = lw.expr(k.n);
                     args.push(Arg {
                         name: None,
                         value,
@@ -458,13 +424,8 @@ impl<'t> Lowerer<'t> {
                     });
                 }
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let callee = match callee {
-            Some(c) => c,
-            None => self.missing(n),
-        };
+        });
+        let callee = self.or_missing(callee, n);
         self.b.close(
             id,
             Kind::Call(Box::new(Call {
@@ -479,106 +440,76 @@ impl<'t> Lowerer<'t> {
 
     fn args(&mut self, list: TsNode<'t>, args: &mut Vec<Arg>) {
         let f = self.f;
-        let s = self.kids(list);
-        let e = self.kids.len();
-        for i in s..e {
-            let k = self.kids[i];
-            if !k.n.is_named() {
-                continue;
-            }
-            match k.n.kind() {
-                "keyword_argument" => {
-                    let ks = self.kids(k.n);
-                    let ke = self.kids.len();
-                    let mut name = None;
-                    let mut value = None;
-                    for j in ks..ke {
-                        let kk = self.kids[j];
-                        if kk.field == f.name {
-                            name = Some(self.text(kk.n).to_string());
-                        } else if kk.field == f.value {
-                            value = Some(self.expr(kk.n));
-                        }
+        self.each_kid(list, true, |lw, k| match k.n.kind() {
+            "keyword_argument" => {
+                let mut name = None;
+                let mut value = None;
+                lw.each_kid(k.n, false, |lw, kk| {
+                    if kk.field == f.name {
+                        name = Some(lw.text(kk.n).to_string());
+                    } else if kk.field == f.value {
+                        value = Some(lw.expr(kk.n));
                     }
-                    self.kids.truncate(ks);
-                    let value = match value {
-                        Some(v) => v,
-                        None => self.missing(k.n),
-                    };
-                    args.push(Arg {
-                        name,
-                        value,
-                        spread: false,
-                    });
-                }
-                "list_splat" | "dictionary_splat" => {
-                    let value = match self.first_named(k.n) {
-                        Some(inner) => self.expr(inner),
-                        None => self.missing(k.n),
-                    };
-                    args.push(Arg {
-                        name: None,
-                        value,
-                        spread: true,
-                    });
-                }
-                _ => {
-                    let value = self.expr(k.n);
-                    args.push(Arg {
-                        name: None,
-                        value,
-                        spread: false,
-                    });
-                }
+                });
+                let value = lw.or_missing(value, k.n);
+                args.push(Arg {
+                    name,
+                    value,
+                    spread: false,
+                });
             }
-        }
-        self.kids.truncate(s);
+            "list_splat" | "dictionary_splat" => {
+                let value = match lw.first_named(k.n) {
+                    Some(inner) => lw.expr(inner),
+                    None => lw.missing(k.n),
+                };
+                args.push(Arg {
+                    name: None,
+                    value,
+                    spread: true,
+                });
+            }
+            _ => {
+                let value = lw.expr(k.n);
+                args.push(Arg {
+                    name: None,
+                    value,
+                    spread: false,
+                });
+            }
+        });
     }
 
     fn index(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut object = None;
         let mut index = None;
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.value {
-                object = Some(self.expr(k.n));
+                object = Some(lw.expr(k.n));
             } else if k.field == f.subscript {
                 // `a[x, y]`: the first subscript is the index, the others are extra children.
-                let sub = self.expr(k.n);
+                let sub = lw.expr(k.n);
                 index.get_or_insert(sub);
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let object = match object {
-            Some(o) => o,
-            None => self.missing(n),
-        };
-        let index = match index {
-            Some(x) => x,
-            None => self.missing(n),
-        };
+        });
+        let object = self.or_missing(object, n);
+        let index = self.or_missing(index, n);
         self.b.close(id, Kind::Index { object, index })
     }
 
     fn binary(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut lhs = None;
         let mut rhs = None;
         let mut op = BinOp::Other;
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.left {
-                lhs = Some(self.expr(k.n));
+                lhs = Some(lw.expr(k.n));
             } else if k.field == f.right {
-                rhs = Some(self.expr(k.n));
+                rhs = Some(lw.expr(k.n));
             } else if k.field == f.operator {
                 op = match k.n.kind() {
                     "+" => BinOp::Add,
@@ -588,47 +519,27 @@ impl<'t> Lowerer<'t> {
                     _ => BinOp::Other,
                 };
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let lhs = match lhs {
-            Some(x) => x,
-            None => self.missing(n),
-        };
-        let rhs = match rhs {
-            Some(x) => x,
-            None => self.missing(n),
-        };
+        });
+        let lhs = self.or_missing(lhs, n);
+        let rhs = self.or_missing(rhs, n);
         self.b.close(id, Kind::Binary { op, lhs, rhs })
     }
 
     /// `a < b < c`: lhs is the first operand, rhs the second, further operands extra children.
     fn compare(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut lhs = None;
         let mut rhs = None;
-        for i in s..e {
-            let k = self.kids[i];
-            if k.n.is_named() {
-                let x = self.expr(k.n);
-                if lhs.is_none() {
-                    lhs = Some(x);
-                } else if rhs.is_none() {
-                    rhs = Some(x);
-                }
+        self.each_kid(n, true, |lw, k| {
+            let x = lw.expr(k.n);
+            if lhs.is_none() {
+                lhs = Some(x);
+            } else if rhs.is_none() {
+                rhs = Some(x);
             }
-        }
-        self.kids.truncate(s);
-        let lhs = match lhs {
-            Some(x) => x,
-            None => self.missing(n),
-        };
-        let rhs = match rhs {
-            Some(x) => x,
-            None => self.missing(n),
-        };
+        });
+        let lhs = self.or_missing(lhs, n);
+        let rhs = self.or_missing(rhs, n);
         self.b.close(
             id,
             Kind::Binary {
@@ -637,6 +548,26 @@ impl<'t> Lowerer<'t> {
                 rhs,
             },
         )
+    }
+
+    /// `not x`, `-x`, `+x`, `~x`.
+    fn unary(&mut self, n: TsNode<'t>) -> NodeId {
+        let id = self.b.open(span(n));
+        let f = self.f;
+        let mut op = UnOp::Not;
+        let mut operand = None;
+        self.each_field(n, |lw, k| {
+            if k.field == f.argument {
+                operand = Some(lw.expr(k.n));
+            } else if k.field == f.operator {
+                op = match k.n.kind() {
+                    "-" => UnOp::Neg,
+                    _ => UnOp::Other,
+                };
+            }
+        });
+        let operand = self.or_missing(operand, n);
+        self.b.close(id, Kind::Unary { op, operand })
     }
 
     fn await_expr(&mut self, n: TsNode<'t>) -> NodeId {
@@ -650,144 +581,87 @@ impl<'t> Lowerer<'t> {
 
     fn array(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut items = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.n.is_named() {
-                items.push(self.expr(k.n));
-            }
-        }
-        self.kids.truncate(s);
+        self.each_kid(n, true, |lw, k| items.push(lw.expr(k.n)));
         self.b.close(id, Kind::Array(items))
     }
 
     fn dict(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut entries = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
-            if !k.n.is_named() {
-                continue;
-            }
-            match k.n.kind() {
-                "pair" => {
-                    let ps = self.kids(k.n);
-                    let pe = self.kids.len();
-                    let mut key_node = None;
-                    let mut value = None;
-                    for j in ps..pe {
-                        let kk = self.kids[j];
-                        if kk.field == f.key {
-                            key_node = Some(self.expr(kk.n));
-                        } else if kk.field == f.value {
-                            value = Some(self.expr(kk.n));
-                        }
+        self.each_kid(n, true, |lw, k| match k.n.kind() {
+            "pair" => {
+                let mut key_node = None;
+                let mut value = None;
+                lw.each_kid(k.n, false, |lw, kk| {
+                    if kk.field == f.key {
+                        key_node = Some(lw.expr(kk.n));
+                    } else if kk.field == f.value {
+                        value = Some(lw.expr(kk.n));
                     }
-                    self.kids.truncate(ps);
-                    let value = match value {
-                        Some(v) => v,
-                        None => self.missing(k.n),
-                    };
-                    let key = key_node.and_then(|kn| match self.b.kind(kn) {
-                        Kind::Str(st) if st.kind == StrKind::Plain => Some(st.value.clone()),
-                        _ => None,
-                    });
-                    entries.push(Entry {
-                        key,
-                        key_node,
-                        value,
-                        span: span(k.n),
-                    });
-                }
-                "dictionary_splat" => {
-                    let value = match self.first_named(k.n) {
-                        Some(inner) => self.expr(inner),
-                        None => self.missing(k.n),
-                    };
-                    entries.push(Entry {
-                        key: None,
-                        key_node: None,
-                        value,
-                        span: span(k.n),
-                    });
-                }
-                _ => {
-                    // Recovery leftovers: keep them as children.
-                    self.expr(k.n);
-                }
+                });
+                let value = lw.or_missing(value, k.n);
+                let key = key_node.and_then(|kn| match lw.b.kind(kn) {
+                    Kind::Str(st) if st.kind == StrKind::Plain => Some(st.value.clone()),
+                    _ => None,
+                });
+                entries.push(Entry {
+                    key,
+                    key_node,
+                    value,
+                    span: span(k.n),
+                });
             }
-        }
-        self.kids.truncate(s);
+            "dictionary_splat" => {
+                let value = match lw.first_named(k.n) {
+                    Some(inner) => lw.expr(inner),
+                    None => lw.missing(k.n),
+                };
+                entries.push(Entry {
+                    key: None,
+                    key_node: None,
+                    value,
+                    span: span(k.n),
+                });
+            }
+            _ => {
+                // Recovery leftovers: keep them as children.
+                lw.expr(k.n);
+            }
+        });
         self.b.close(id, Kind::Object { ty: None, entries })
     }
 
     fn assign(&mut self, n: TsNode<'t>) -> NodeId {
-        let id = self.b.open(span(n));
-        let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        let mut target = None;
-        let mut value = None;
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field == f.left {
-                target = Some(self.expr(k.n));
-            } else if k.field == f.right {
-                value = Some(self.expr(k.n));
-            }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let target = match target {
-            Some(t) => t,
-            None => self.missing(n),
-        };
         let augmented = n.kind() == "augmented_assignment";
-        self.b.close(
-            id,
-            Kind::Assign {
-                target,
-                value,
-                declared: false,
-                augmented,
-            },
-        )
+        self.assign_of(n, self.f.left, self.f.right, augmented)
     }
 
     /// `(name := value)`
     fn walrus(&mut self, n: TsNode<'t>) -> NodeId {
+        self.assign_of(n, self.f.name, self.f.value, false)
+    }
+
+    /// An `Assign` of the child in field `target` and the one in field `value`.
+    fn assign_of(&mut self, n: TsNode<'t>, target: u16, value: u16, augmented: bool) -> NodeId {
         let id = self.b.open(span(n));
-        let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        let mut target = None;
-        let mut value = None;
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field == f.name {
-                target = Some(self.expr(k.n));
-            } else if k.field == f.value {
-                value = Some(self.expr(k.n));
+        let (mut t, mut v) = (None, None);
+        self.each_field(n, |lw, k| {
+            if k.field == target {
+                t = Some(lw.expr(k.n));
+            } else if k.field == value {
+                v = Some(lw.expr(k.n));
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        let target = match target {
-            Some(t) => t,
-            None => self.missing(n),
-        };
+        });
+        let target = self.or_missing(t, n);
         self.b.close(
             id,
             Kind::Assign {
                 target,
-                value,
+                value: v,
                 declared: false,
-                augmented: false,
+                augmented,
             },
         )
     }
@@ -797,15 +671,11 @@ impl<'t> Lowerer<'t> {
         let mut value = String::new();
         let mut parts = Vec::new();
         if n.kind() == "concatenated_string" {
-            let s = self.kids(n);
-            let e = self.kids.len();
-            for i in s..e {
-                let k = self.kids[i];
+            self.each_kid(n, false, |lw, k| {
                 if k.n.kind() == "string" {
-                    self.string_part(k.n, &mut value, &mut parts);
+                    lw.string_part(k.n, &mut value, &mut parts);
                 }
-            }
-            self.kids.truncate(s);
+            });
         } else {
             self.string_part(n, &mut value, &mut parts);
         }
@@ -822,78 +692,58 @@ impl<'t> Lowerer<'t> {
     /// One `string` node: appends its value, lowers its interpolations into `parts`.
     fn string_part(&mut self, n: TsNode<'t>, value: &mut String, parts: &mut Vec<NodeId>) {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut raw = false;
         let mut fstr = false;
-        for i in s..e {
-            let k = self.kids[i];
-            match k.n.kind() {
-                "string_start" => {
-                    for c in self.text(k.n).bytes() {
-                        match c {
-                            b'r' | b'R' => raw = true,
-                            b'f' | b'F' | b't' | b'T' => fstr = true,
-                            _ => {}
-                        }
+        self.each_kid(n, false, |lw, k| match k.n.kind() {
+            "string_start" => {
+                for c in lw.text(k.n).bytes() {
+                    match c {
+                        b'r' | b'R' => raw = true,
+                        b'f' | b'F' | b't' | b'T' => fstr = true,
+                        _ => {}
                     }
                 }
-                "string_content" => push_content(value, self.text(k.n), raw, fstr),
-                "interpolation" => {
-                    value.push_str("{}");
-                    let is = self.kids(k.n);
-                    let ie = self.kids.len();
-                    for j in is..ie {
-                        let kk = self.kids[j];
-                        if kk.field == f.expression {
-                            parts.push(self.expr(kk.n));
-                        } else if kk.n.kind() == "format_specifier" {
-                            // `{x:>{width}}`: nested values are children, not parts.
-                            self.format_spec(kk.n);
-                        }
-                    }
-                    self.kids.truncate(is);
-                }
-                _ => {}
             }
-        }
-        self.kids.truncate(s);
+            "string_content" => push_content(value, lw.text(k.n), raw, fstr),
+            "interpolation" => {
+                value.push_str("{}");
+                lw.each_kid(k.n, false, |lw, kk| {
+                    if kk.field == f.expression {
+                        parts.push(lw.expr(kk.n));
+                    } else if kk.n.kind() == "format_specifier" {
+                        // `{x:>{width}}`: nested values are children, not parts.
+                        lw.format_spec(kk.n);
+                    }
+                });
+            }
+            _ => {}
+        });
     }
 
     fn format_spec(&mut self, n: TsNode<'t>) {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_kid(n, false, |lw, k| {
             if k.n.kind() == "format_expression" {
-                let fs = self.kids(k.n);
-                let fe = self.kids.len();
-                for j in fs..fe {
-                    let kk = self.kids[j];
+                lw.each_kid(k.n, false, |lw, kk| {
                     if kk.field == f.expression {
-                        self.expr(kk.n);
+                        lw.expr(kk.n);
                     }
-                }
-                self.kids.truncate(fs);
+                });
             }
-        }
-        self.kids.truncate(s);
+        });
     }
 
     fn decorated(&mut self, n: TsNode<'t>) -> NodeId {
         let f = self.f;
-        let s = self.kids(n);
         let mut decos = Vec::new();
         let mut def = None;
-        for k in &self.kids[s..] {
+        self.each_kid(n, false, |_, k| {
             if k.field == f.definition {
                 def = Some(k.n);
             } else if k.n.kind() == "decorator" {
                 decos.push(k.n);
             }
-        }
-        self.kids.truncate(s);
+        });
         match def {
             Some(d) if d.kind() == "function_definition" => self.function(d, &decos),
             Some(d) if d.kind() == "class_definition" => self.class(d, &decos),
@@ -910,12 +760,12 @@ impl<'t> Lowerer<'t> {
                 continue;
             };
             let name = if expr.kind() == "call" {
-                let s = self.kids(expr);
-                let callee = self.kids[s..]
-                    .iter()
-                    .find(|k| k.field == f.function)
-                    .map(|k| k.n);
-                self.kids.truncate(s);
+                let mut callee = None;
+                self.each_kid(expr, false, |_, k| {
+                    if k.field == f.function && callee.is_none() {
+                        callee = Some(k.n);
+                    }
+                });
                 callee.map_or_else(String::new, |c| no_space(self.text(c)))
             } else {
                 no_space(self.text(expr))
@@ -935,31 +785,30 @@ impl<'t> Lowerer<'t> {
         let id = self.b.open(span(n));
         let decorators = self.decorators(decos);
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        let is_async = self.kids.get(s).is_some_and(|k| k.n.kind() == "async");
+        let mut first = true;
+        let mut is_async = false;
         let mut name = None;
         let mut params = Vec::new();
         let mut returns = None;
         let mut body = Vec::new();
         let mut head_end = n.start_byte();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
+            if std::mem::take(&mut first) {
+                is_async = k.n.kind() == "async";
+            }
             if k.field == f.name {
-                name = Some(self.text(k.n).to_string());
+                name = Some(lw.text(k.n).to_string());
                 head_end = head_end.max(k.n.end_byte());
             } else if k.field == f.parameters {
-                self.params(k.n, &mut params);
+                lw.params(k.n, &mut params);
                 head_end = head_end.max(k.n.end_byte());
             } else if k.field == f.return_type {
-                returns = Some(one_line(self.text(k.n)));
+                returns = Some(one_line(lw.text(k.n)));
                 head_end = head_end.max(k.n.end_byte());
             } else if k.field == f.body {
-                self.block_into(k.n, &mut body);
+                lw.block_into(k.n, &mut body);
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         let exported = name.as_deref().is_some_and(|n| !n.starts_with('_'));
         self.b.close(
             id,
@@ -980,22 +829,17 @@ impl<'t> Lowerer<'t> {
     fn lambda(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut params = Vec::new();
         let mut expr_body = None;
         let mut head_end = n.start_byte() + "lambda".len().min(n.end_byte() - n.start_byte());
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.parameters {
-                self.params(k.n, &mut params);
+                lw.params(k.n, &mut params);
                 head_end = head_end.max(k.n.end_byte());
             } else if k.field == f.body {
-                expr_body = Some(self.expr(k.n));
+                expr_body = Some(lw.expr(k.n));
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         self.b.close(
             id,
             Kind::Function(Box::new(Function {
@@ -1015,17 +859,14 @@ impl<'t> Lowerer<'t> {
     /// `parameters` / `lambda_parameters`; defaults are lowered as children of the function.
     fn params(&mut self, n: TsNode<'t>, out: &mut Vec<Param>) {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_kid(n, false, |lw, k| {
             let p = k.n;
             match p.kind() {
                 "identifier"
                 | "list_splat_pattern"
                 | "dictionary_splat_pattern"
                 | "tuple_pattern" => out.push(Param {
-                    name: self.param_name(p),
+                    name: lw.param_name(p),
                     span: span(p),
                     ..Param::default()
                 }),
@@ -1034,28 +875,23 @@ impl<'t> Lowerer<'t> {
                         span: span(p),
                         ..Param::default()
                     };
-                    let ps = self.kids(p);
-                    let pe = self.kids.len();
-                    for j in ps..pe {
-                        let kk = self.kids[j];
+                    lw.each_kid(p, false, |lw, kk| {
                         if kk.field == f.type_ {
-                            param.ty = Some(one_line(self.text(kk.n)));
+                            param.ty = Some(one_line(lw.text(kk.n)));
                         } else if kk.field == f.value {
-                            param.default = Some(self.expr(kk.n));
+                            param.default = Some(lw.expr(kk.n));
                         } else if (kk.field == f.name || kk.field == 0)
                             && kk.n.is_named()
                             && param.name.is_empty()
                         {
-                            param.name = self.param_name(kk.n);
+                            param.name = lw.param_name(kk.n);
                         }
-                    }
-                    self.kids.truncate(ps);
+                    });
                     out.push(param);
                 }
                 _ => {}
             }
-        }
-        self.kids.truncate(s);
+        });
     }
 
     /// `x`, `*args` -> `args`, `**kw` -> `kw`.
@@ -1069,38 +905,26 @@ impl<'t> Lowerer<'t> {
         let id = self.b.open(span(n));
         let decorators = self.decorators(decos);
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut name = String::new();
         let mut bases = Vec::new();
         let mut body = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.name {
-                name = self.text(k.n).to_string();
+                name = lw.text(k.n).to_string();
             } else if k.field == f.superclasses {
                 // Bases as written; keyword arguments (`metaclass=`) and splats are lowered as
                 // children but are not bases.
-                let bs = self.kids(k.n);
-                let be = self.kids.len();
-                for j in bs..be {
-                    let b = self.kids[j];
-                    if !b.n.is_named() {
-                        continue;
-                    }
+                lw.each_kid(k.n, true, |lw, b| {
                     match b.n.kind() {
                         "keyword_argument" | "list_splat" | "dictionary_splat" => {}
-                        _ => bases.push(one_line(self.text(b.n))),
+                        _ => bases.push(one_line(lw.text(b.n))),
                     }
-                    self.expr(b.n);
-                }
-                self.kids.truncate(bs);
+                    lw.expr(b.n);
+                });
             } else if k.field == f.body {
-                self.block_into(k.n, &mut body);
+                lw.block_into(k.n, &mut body);
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         self.b.close(
             id,
             Kind::Class(Box::new(Class {
@@ -1116,36 +940,32 @@ impl<'t> Lowerer<'t> {
     /// runs once, after the loop, so its statements follow the loop node in `out`.
     fn loop_stmt(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        let loop_end = self.kids[s..e]
-            .iter()
-            .find(|k| k.field == f.body)
-            .map_or(n.end_byte(), |k| k.n.end_byte());
+        let loop_end = n
+            .child_by_field_id(f.body)
+            .map_or(n.end_byte(), |b| b.end_byte());
         let id = self.b.open(Span::new(n.start_byte(), loop_end));
         let is_for = n.kind() == "for_statement";
+        let mut is_async = false;
         let mut bindings = Vec::new();
         let mut iter = None;
         let mut else_clause = None;
-        let mut body = self.take_vec();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field == f.left {
-                self.bindings(k.n, &mut bindings);
+        let mut body = Vec::new();
+        self.each_field(n, |lw, k| {
+            if k.n.kind() == "async" {
+                is_async = true;
+            } else if k.field == f.left {
+                lw.bindings(k.n, &mut bindings);
             } else if k.field == f.right {
-                let x = self.expr(k.n);
+                let x = lw.expr(k.n);
                 iter.get_or_insert(x);
             } else if k.field == f.condition {
-                self.expr(k.n);
+                lw.expr(k.n);
             } else if k.field == f.body {
-                self.block_into(k.n, &mut body);
+                lw.block_into(k.n, &mut body);
             } else if k.field == f.alternative {
                 else_clause = Some(k.n);
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        self.give_vec(body);
+        });
         let kind = if is_for {
             LoopKind::For
         } else {
@@ -1157,6 +977,8 @@ impl<'t> Lowerer<'t> {
                 kind,
                 bindings,
                 iter,
+                body,
+                is_async,
             })),
         );
         out.push(id);
@@ -1181,15 +1003,9 @@ impl<'t> Lowerer<'t> {
                 | "list"
                 | "expression_list"
                 | "list_splat" => {
-                    let s = self.kids(p);
-                    stack.extend(
-                        self.kids[s..]
-                            .iter()
-                            .rev()
-                            .filter(|k| k.n.is_named())
-                            .map(|k| k.n),
-                    );
-                    self.kids.truncate(s);
+                    let at = stack.len();
+                    self.each_kid(p, true, |_, k| stack.push(k.n));
+                    stack[at..].reverse();
                 }
                 _ => {}
             }
@@ -1199,47 +1015,47 @@ impl<'t> Lowerer<'t> {
     fn comprehension(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut bindings = Vec::new();
         let mut iter = None;
-        for i in s..e {
-            let k = self.kids[i];
+        let mut body = Vec::new();
+        let mut is_async = false;
+        self.each_field(n, |lw, k| {
             if k.field == f.body {
-                self.expr(k.n);
-                continue;
+                // a dict comprehension's `key: value` pair is no node: both are the element
+                if k.n.kind() == "pair" {
+                    lw.each_kid(k.n, true, |lw, kv| body.push(lw.expr(kv.n)));
+                } else {
+                    body.push(lw.expr(k.n));
+                }
+                return;
             }
             match k.n.kind() {
-                "for_in_clause" => {
-                    let cs = self.kids(k.n);
-                    let ce = self.kids.len();
-                    for j in cs..ce {
-                        let kk = self.kids[j];
-                        if kk.field == f.left {
-                            self.bindings(kk.n, &mut bindings);
-                        } else if kk.field == f.right && kk.n.is_named() {
-                            let x = self.expr(kk.n);
-                            iter.get_or_insert(x);
-                        }
+                "for_in_clause" => lw.each_kid(k.n, false, |lw, kk| {
+                    if kk.n.kind() == "async" {
+                        is_async = true;
+                    } else if kk.field == f.left {
+                        lw.bindings(kk.n, &mut bindings);
+                    } else if kk.field == f.right && kk.n.is_named() {
+                        let x = lw.expr(kk.n);
+                        iter.get_or_insert(x);
                     }
-                    self.kids.truncate(cs);
-                }
+                }),
                 "if_clause" => {
-                    if let Some(cond) = self.first_named(k.n) {
-                        self.expr(cond);
+                    if let Some(cond) = lw.first_named(k.n) {
+                        lw.expr(cond);
                     }
                 }
                 _ => {}
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         self.b.close(
             id,
             Kind::Loop(Box::new(Loop {
                 kind: LoopKind::Comprehension,
                 bindings,
                 iter,
+                body,
+                is_async,
             })),
         )
     }
@@ -1247,65 +1063,61 @@ impl<'t> Lowerer<'t> {
     fn with(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut items = Vec::new();
         let mut body = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field == f.body {
-                self.block_into(k.n, &mut body);
+        let mut is_async = false;
+        self.each_field(n, |lw, k| {
+            if k.n.kind() == "async" {
+                is_async = true;
+            } else if k.field == f.body {
+                lw.block_into(k.n, &mut body);
             } else if k.n.kind() == "with_clause" {
-                let cs = self.kids(k.n);
-                let ce = self.kids.len();
-                for j in cs..ce {
-                    let item = self.kids[j];
+                lw.each_kid(k.n, false, |lw, item| {
                     if item.n.kind() != "with_item" {
-                        continue;
+                        return;
                     }
-                    let Some(mut value) = self.first_named(item.n) else {
-                        continue;
+                    let Some(mut value) = lw.first_named(item.n) else {
+                        return;
                     };
                     // `with a() as b`: the context expression is `a()`.
                     if value.kind() == "as_pattern" {
-                        if let Some(ctx) = self.first_named(value) {
+                        if let Some(ctx) = lw.first_named(value) {
                             value = ctx;
                         }
                     }
-                    items.push(self.expr(value));
-                }
-                self.kids.truncate(cs);
+                    items.push(lw.expr(value));
+                });
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
-        self.b.close(id, Kind::With { items, body })
+        });
+        self.b.close(
+            id,
+            Kind::With {
+                items,
+                body,
+                is_async,
+            },
+        )
     }
 
     fn try_stmt(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut body = Vec::new();
         let mut handlers = Vec::new();
         let mut finally = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.body {
-                self.block_into(k.n, &mut body);
-                continue;
+                lw.block_into(k.n, &mut body);
+                return;
             }
             match k.n.kind() {
-                "except_clause" | "except_group_clause" => handlers.push(self.catch(k.n)),
+                "except_clause" | "except_group_clause" => handlers.push(lw.catch(k.n)),
                 // `else:` runs after the body when nothing was raised.
-                "else_clause" => self.block_into(k.n, &mut body),
-                "finally_clause" => self.block_into(k.n, &mut finally),
+                "else_clause" => lw.block_into(k.n, &mut body),
+                "finally_clause" => lw.block_into(k.n, &mut finally),
                 _ => {}
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         self.b.close(
             id,
             Kind::Try {
@@ -1319,50 +1131,36 @@ impl<'t> Lowerer<'t> {
     fn catch(&mut self, n: TsNode<'t>) -> NodeId {
         let id = self.b.open(span(n));
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut types = Vec::new();
         let mut binding = None;
         let mut body = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_field(n, |lw, k| {
             if k.field == f.alias {
-                binding = Some(self.text(k.n).to_string());
+                binding = Some(lw.text(k.n).to_string());
             } else if k.field == f.value {
                 let mut t = k.n;
                 // `except (A, B) as e` parses as an `as_pattern` value.
                 if t.kind() == "as_pattern" {
-                    let ps = self.kids(t);
-                    for pk in &self.kids[ps..] {
+                    lw.each_kid(k.n, false, |lw, pk| {
                         if pk.field == f.alias {
-                            binding =
-                                Some(self.text.get(pk.n.byte_range()).unwrap_or("").to_string());
+                            binding = Some(lw.text(pk.n).to_string());
                         } else if pk.n.is_named() && pk.field == 0 {
                             t = pk.n;
                         }
-                    }
-                    self.kids.truncate(ps);
+                    });
                 }
                 if t.kind() == "parenthesized_expression" {
-                    t = self.first_named(t).unwrap_or(t);
+                    t = lw.first_named(t).unwrap_or(t);
                 }
                 if t.kind() == "tuple" {
-                    let ts = self.kids(t);
-                    for tk in &self.kids[ts..] {
-                        if tk.n.is_named() {
-                            types.push(one_line(self.text(tk.n)));
-                        }
-                    }
-                    self.kids.truncate(ts);
+                    lw.each_kid(t, true, |lw, tk| types.push(one_line(lw.text(tk.n))));
                 } else {
-                    types.push(one_line(self.text(t)));
+                    types.push(one_line(lw.text(t)));
                 }
             } else if k.n.kind() == "block" {
-                self.block_into(k.n, &mut body);
+                lw.block_into(k.n, &mut body);
             }
-        }
-        self.strays(s, e);
-        self.kids.truncate(s);
+        });
         self.b.close(
             id,
             Kind::Catch {
@@ -1382,34 +1180,25 @@ impl<'t> Lowerer<'t> {
         let mut els = Vec::new();
         let mut clause = n;
         let mut id = outer;
-        let s = self.kids(n);
-        let alternatives: Vec<TsNode<'t>> = self.kids[s..]
-            .iter()
-            .filter(|k| k.field == f.alternative)
-            .map(|k| k.n)
-            .collect();
-        self.kids.truncate(s);
+        let mut alternatives: Vec<TsNode<'t>> = Vec::new();
+        self.each_kid(n, false, |_, k| {
+            if k.field == f.alternative {
+                alternatives.push(k.n);
+            }
+        });
         let mut alts = alternatives.into_iter();
         loop {
             // `clause` is the `if_statement` or an `elif_clause`: condition and consequence.
-            let cs = self.kids(clause);
-            let ce = self.kids.len();
             let mut cond = None;
             let mut then = Vec::new();
-            for j in cs..ce {
-                let k = self.kids[j];
+            self.each_field(clause, |lw, k| {
                 if k.field == f.condition {
-                    cond = Some(self.expr(k.n));
+                    cond = Some(lw.expr(k.n));
                 } else if k.field == f.consequence {
-                    self.block_into(k.n, &mut then);
+                    lw.block_into(k.n, &mut then);
                 }
-            }
-            self.strays(cs, ce);
-            self.kids.truncate(cs);
-            let cond = match cond {
-                Some(c) => c,
-                None => self.missing(clause),
-            };
+            });
+            let cond = self.or_missing(cond, clause);
             chain.push((id, cond, then));
             match alts.next() {
                 Some(alt) if alt.kind() == "elif_clause" => {
@@ -1443,16 +1232,15 @@ impl<'t> Lowerer<'t> {
     /// `import a.b as c, d`: one `Import` per module.
     fn import(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
-        let count = self.kids[s..e].iter().filter(|k| k.field == f.name).count();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.field != f.name {
-                continue;
+        let mut modules = Vec::new();
+        self.each_kid(n, false, |_, k| {
+            if k.field == f.name {
+                modules.push(k.n);
             }
-            let (module, alias) = self.import_name(k.n);
-            let sp = if count == 1 { span(n) } else { span(k.n) };
+        });
+        for &k in &modules {
+            let (module, alias) = self.import_name(k);
+            let sp = if modules.len() == 1 { span(n) } else { span(k) };
             let alias = if alias.is_empty() {
                 module.clone()
             } else {
@@ -1464,7 +1252,6 @@ impl<'t> Lowerer<'t> {
                     .leaf(sp, Kind::Import(Box::new(Import { module, names }))),
             );
         }
-        self.kids.truncate(s);
     }
 
     /// `a.b` -> ("a.b", ""); `a.b as c` -> ("a.b", "c").
@@ -1473,17 +1260,15 @@ impl<'t> Lowerer<'t> {
             return (no_space(self.text(n)), String::new());
         }
         let f = self.f;
-        let s = self.kids(n);
         let mut name = String::new();
         let mut alias = String::new();
-        for k in &self.kids[s..] {
+        self.each_kid(n, false, |lw, k| {
             if k.field == f.name {
-                name = no_space(self.text(k.n));
+                name = no_space(lw.text(k.n));
             } else if k.field == f.alias {
-                alias = self.text(k.n).to_string();
+                alias = lw.text(k.n).to_string();
             }
-        }
-        self.kids.truncate(s);
+        });
         (name, alias)
     }
 
@@ -1491,20 +1276,17 @@ impl<'t> Lowerer<'t> {
     /// `from __future__ import annotations`.
     fn import_from(&mut self, n: TsNode<'t>) -> NodeId {
         let f = self.f;
-        let s = self.kids(n);
-        let e = self.kids.len();
         let mut module = if n.kind() == "future_import_statement" {
             "__future__".to_string()
         } else {
             String::new()
         };
         let mut names = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.each_kid(n, false, |lw, k| {
             if k.field == f.module_name {
-                module = no_space(self.text(k.n));
+                module = no_space(lw.text(k.n));
             } else if k.field == f.name {
-                let (name, alias) = self.import_name(k.n);
+                let (name, alias) = lw.import_name(k.n);
                 let alias = if alias.is_empty() {
                     name.clone()
                 } else {
@@ -1514,8 +1296,7 @@ impl<'t> Lowerer<'t> {
             } else if k.n.kind() == "wildcard_import" {
                 names.push(("*".to_string(), "*".to_string()));
             }
-        }
-        self.kids.truncate(s);
+        });
         self.b
             .leaf(span(n), Kind::Import(Box::new(Import { module, names })))
     }
@@ -1548,8 +1329,8 @@ mod tests {
                 v.extend(c.decorators.iter().filter_map(|d| d.node));
                 v
             }
-            Kind::Loop(l) => l.iter.into_iter().collect(),
-            Kind::With { items, body } => items.iter().chain(body).copied().collect(),
+            Kind::Loop(l) => l.iter.into_iter().chain(l.body.iter().copied()).collect(),
+            Kind::With { items, body, .. } => items.iter().chain(body).copied().collect(),
             Kind::Try {
                 body,
                 handlers,
@@ -1576,16 +1357,19 @@ mod tests {
             Kind::Index { object, index } => vec![*object, *index],
             Kind::Str(s) => s.parts.clone(),
             Kind::Binary { lhs, rhs, .. } => vec![*lhs, *rhs],
-            Kind::Await(x) => vec![*x],
+            Kind::Await(x) | Kind::Question(x) => vec![*x],
+            Kind::Unary { operand, .. } => vec![*operand],
+            Kind::Break(v) => v.iter().copied().collect(),
             Kind::Object { entries, .. } => entries
                 .iter()
                 .flat_map(|e| e.key_node.into_iter().chain(std::iter::once(e.value)))
                 .collect(),
             Kind::Name(_)
-            | Kind::Number
+            | Kind::Number(_)
             | Kind::Bool(_)
             | Kind::Null
             | Kind::Import(_)
+            | Kind::Continue
             | Kind::Other => {
                 vec![]
             }
@@ -1987,6 +1771,82 @@ pairs = {(a, b) for a, [b, *rest] in rows for c in a}
     }
 
     #[test]
+    fn loop_bodies_async_flags_unary_and_numbers() {
+        let src = r#"async def f(xs, rows, n):
+    async for x in xs:
+        if not x:
+            break
+        g(x)
+    for r in rows:
+        continue
+    while n < 10:
+        n += 1
+    ys = [y.id async for y in rows if -y.n]
+    d = {k: v for k, v in rows}
+    async with lock:
+        pass
+    with open(p) as fh:
+        pass
+    t = [30_000, 0x10, 1e3, 30.0, 0, 2j]
+"#;
+        let ast = lower_ok(src);
+        let loops = of_tag(&ast, KindTag::Loop);
+        assert_eq!(loops.len(), 5);
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+
+        let l = loop_of(&ast, loops[0]);
+        assert!(l.is_async);
+        assert_eq!(tags(&l.body), [KindTag::If, KindTag::Call]);
+        let Kind::If { cond, then, .. } = ast.kind(l.body[0]) else {
+            panic!()
+        };
+        let Kind::Unary { op, operand } = ast.kind(*cond) else {
+            panic!("{:?}", ast.kind(*cond))
+        };
+        assert_eq!(*op, UnOp::Not);
+        assert_eq!(ast.path_of(*operand).as_deref(), Some("x"));
+        assert_eq!(tags(then), [KindTag::Break]);
+
+        let l = loop_of(&ast, loops[1]);
+        assert!(!l.is_async);
+        assert_eq!(tags(&l.body), [KindTag::Continue]);
+        let l = loop_of(&ast, loops[2]);
+        assert_eq!(tags(&l.body), [KindTag::Assign]);
+        // the `while` condition is a child of the loop, not in its body
+        assert_eq!(ast.children(loops[2]).count(), 2);
+
+        let l = loop_of(&ast, loops[3]);
+        assert!(l.is_async && l.kind == LoopKind::Comprehension);
+        assert_eq!(ast.path_of(l.body[0]).as_deref(), Some("y.id"));
+        assert!(ast
+            .children(loops[3])
+            .any(|c| matches!(ast.kind(c), Kind::Unary { op: UnOp::Neg, .. })));
+        let l = loop_of(&ast, loops[4]);
+        assert!(!l.is_async);
+        let kv: Vec<_> = l.body.iter().map(|&b| ast.path_of(b).unwrap()).collect();
+        assert_eq!(kv, ["k", "v"]);
+
+        let withs: Vec<bool> = of_tag(&ast, KindTag::With)
+            .into_iter()
+            .map(|w| matches!(ast.kind(w), Kind::With { is_async: true, .. }))
+            .collect();
+        assert_eq!(withs, [true, false]);
+
+        let numbers = ast.numbers_from(src.find("t = ").unwrap());
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(30.0),
+                Some(0.0),
+                None
+            ]
+        );
+    }
+
+    #[test]
     fn imports_with_aliases() {
         let src = r#"import os
 import os.path as osp, json
@@ -2052,7 +1912,7 @@ async def f():
         let ast = lower_ok(src);
         let withs = of_tag(&ast, KindTag::With);
         assert_eq!(withs.len(), 3);
-        let Kind::With { items, body } = ast.kind(withs[0]) else {
+        let Kind::With { items, body, .. } = ast.kind(withs[0]) else {
             panic!()
         };
         assert_eq!(items.len(), 1);
@@ -2063,7 +1923,7 @@ async def f():
         assert_eq!(body.len(), 2);
         assert!(ast.contains(withs[0], calls_to(&ast, "Payment.objects.create")[0]));
 
-        let Kind::With { items, body } = ast.kind(withs[1]) else {
+        let Kind::With { items, body, .. } = ast.kind(withs[1]) else {
             panic!()
         };
         assert_eq!(items.len(), 2);

@@ -25,7 +25,7 @@ use syn::{
 use super::{ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -755,6 +755,13 @@ impl Lowerer<'_> {
     fn leaf(&mut self, span: Span, kind: Kind) -> NodeId {
         self.b.leaf(span, kind)
     }
+    /// A node with children: `build` lowers them (they land inside the node) and returns the
+    /// node's span and kind, known only then.
+    fn node(&mut self, build: impl FnOnce(&mut Self) -> (Span, Kind)) -> (NodeId, Span) {
+        let id = self.open();
+        let (span, kind) = build(self);
+        (self.close(id, span, kind), span)
+    }
 
     /// Enters one level of recursion; false (and the file is rejected) past the depth limit or
     /// the stack budget.
@@ -793,25 +800,20 @@ impl Lowerer<'_> {
             Item::Impl(i) => out.push(self.impl_block(i)),
             Item::Mod(m) => {
                 if let Some((brace, items)) = &m.content {
-                    let id = self.open();
-                    let decorators = self.decorators(&m.attrs);
-                    let start = self.item_start(&m.attrs, Some(&m.vis), m.mod_token.span);
-                    let mut body = Vec::with_capacity(items.len());
-                    for it in items {
-                        self.item(it, &mut body);
-                    }
-                    let span = self.to(start, brace.span.close());
-                    let name = m.ident.to_string();
-                    out.push(self.close(
-                        id,
-                        span,
-                        Kind::Class(Box::new(Class {
-                            name,
-                            bases: vec![],
-                            decorators,
-                            body,
-                        })),
-                    ));
+                    let (id, _) = self.node(|l| {
+                        let decorators = l.decorators(&m.attrs);
+                        let start = l.item_start(&m.attrs, Some(&m.vis), m.mod_token.span);
+                        let mut body = Vec::with_capacity(items.len());
+                        for it in items {
+                            l.item(it, &mut body);
+                        }
+                        let span = l.to(start, brace.span.close());
+                        (
+                            span,
+                            class_kind(m.ident.to_string(), vec![], decorators, body),
+                        )
+                    });
+                    out.push(id);
                 }
             }
             Item::Struct(s) => {
@@ -836,40 +838,35 @@ impl Lowerer<'_> {
                 out.push(self.plain_class(&u.attrs, &u.ident, span));
             }
             Item::Trait(t) => {
-                let id = self.open();
-                let decorators = self.decorators(&t.attrs);
-                let start = self.item_start(&t.attrs, Some(&t.vis), t.trait_token.span);
-                let mut body = Vec::new();
-                for ti in &t.items {
-                    match ti {
-                        TraitItem::Fn(f) => {
-                            if let Some(block) = &f.default {
-                                body.push(self.function(&f.attrs, Some(&t.vis), &f.sig, block));
+                let (id, _) = self.node(|l| {
+                    let decorators = l.decorators(&t.attrs);
+                    let start = l.item_start(&t.attrs, Some(&t.vis), t.trait_token.span);
+                    let mut body = Vec::new();
+                    for ti in &t.items {
+                        match ti {
+                            TraitItem::Fn(f) => {
+                                if let Some(block) = &f.default {
+                                    body.push(l.function(&f.attrs, Some(&t.vis), &f.sig, block));
+                                }
                             }
-                        }
-                        TraitItem::Const(c) => {
-                            if let Some((_, e)) = &c.default {
-                                let start = self.item_start(&c.attrs, None, c.const_token.span);
-                                let span = self.to(start, c.semi_token.spans[0]);
-                                body.push(self.const_assign(&c.ident, e, span));
+                            TraitItem::Const(c) => {
+                                if let Some((_, e)) = &c.default {
+                                    let start = l.item_start(&c.attrs, None, c.const_token.span);
+                                    let span = l.to(start, c.semi_token.spans[0]);
+                                    body.push(l.const_assign(&c.ident, e, span));
+                                }
                             }
+                            TraitItem::Macro(m) => body.push(l.mac(&m.mac).0),
+                            _ => {}
                         }
-                        TraitItem::Macro(m) => body.push(self.mac(&m.mac).0),
-                        _ => {}
                     }
-                }
-                let span = self.to(start, t.brace_token.span.close());
-                let name = t.ident.to_string();
-                out.push(self.close(
-                    id,
-                    span,
-                    Kind::Class(Box::new(Class {
-                        name,
-                        bases: vec![],
-                        decorators,
-                        body,
-                    })),
-                ));
+                    let span = l.to(start, t.brace_token.span.close());
+                    (
+                        span,
+                        class_kind(t.ident.to_string(), vec![], decorators, body),
+                    )
+                });
+                out.push(id);
             }
             Item::Use(u) => self.use_item(u, out),
             Item::Const(c) => {
@@ -951,60 +948,54 @@ impl Lowerer<'_> {
     }
 
     fn const_assign(&mut self, ident: &syn::Ident, e: &Expr, span: Span) -> NodeId {
-        let id = self.open();
-        let target = self.leaf(self.sp(ident.span()), Kind::Name(ident.to_string()));
-        let (value, _) = self.expr(e);
-        self.close(
-            id,
-            span,
-            Kind::Assign {
-                target,
-                value: Some(value),
-                declared: true,
-                augmented: false,
-            },
-        )
+        self.node(|l| {
+            let target = l.leaf(l.sp(ident.span()), Kind::Name(ident.to_string()));
+            let (value, _) = l.expr(e);
+            (
+                span,
+                Kind::Assign {
+                    target,
+                    value: Some(value),
+                    declared: true,
+                    augmented: false,
+                },
+            )
+        })
+        .0
     }
 
     fn impl_block(&mut self, i: &ItemImpl) -> NodeId {
-        let id = self.open();
-        let decorators = self.decorators(&i.attrs);
-        let kw = i.unsafety.as_ref().map_or(i.impl_token.span, |u| u.span);
-        let start = self.item_start(&i.attrs, None, kw);
-        let name = match &*i.self_ty {
-            Type::Path(tp) if tp.qself.is_none() => path_text(&tp.path),
-            other => self.type_text(other).0,
-        };
-        let bases = match &i.trait_ {
-            Some((path, _)) => vec![self.tokens_text(path.to_token_stream()).0],
-            None => vec![],
-        };
-        let mut body = Vec::with_capacity(i.items.len());
-        for ii in &i.items {
-            match ii {
-                ImplItem::Fn(f) => {
-                    body.push(self.function(&f.attrs, Some(&f.vis), &f.sig, &f.block))
+        self.node(|l| {
+            let decorators = l.decorators(&i.attrs);
+            let kw = i.unsafety.as_ref().map_or(i.impl_token.span, |u| u.span);
+            let start = l.item_start(&i.attrs, None, kw);
+            let name = match &*i.self_ty {
+                Type::Path(tp) if tp.qself.is_none() => path_text(&tp.path),
+                other => l.type_text(other).0,
+            };
+            let bases = match &i.trait_ {
+                Some((path, _)) => vec![l.tokens_text(path.to_token_stream()).0],
+                None => vec![],
+            };
+            let mut body = Vec::with_capacity(i.items.len());
+            for ii in &i.items {
+                match ii {
+                    ImplItem::Fn(f) => {
+                        body.push(l.function(&f.attrs, Some(&f.vis), &f.sig, &f.block))
+                    }
+                    ImplItem::Const(c) => {
+                        let start = l.item_start(&c.attrs, Some(&c.vis), c.const_token.span);
+                        let span = l.to(start, c.semi_token.spans[0]);
+                        body.push(l.const_assign(&c.ident, &c.expr, span));
+                    }
+                    ImplItem::Macro(m) => body.push(l.mac(&m.mac).0),
+                    _ => {}
                 }
-                ImplItem::Const(c) => {
-                    let start = self.item_start(&c.attrs, Some(&c.vis), c.const_token.span);
-                    let span = self.to(start, c.semi_token.spans[0]);
-                    body.push(self.const_assign(&c.ident, &c.expr, span));
-                }
-                ImplItem::Macro(m) => body.push(self.mac(&m.mac).0),
-                _ => {}
             }
-        }
-        let span = self.to(start, i.brace_token.span.close());
-        self.close(
-            id,
-            span,
-            Kind::Class(Box::new(Class {
-                name,
-                bases,
-                decorators,
-                body,
-            })),
-        )
+            let span = l.to(start, i.brace_token.span.close());
+            (span, class_kind(name, bases, decorators, body))
+        })
+        .0
     }
 
     fn function(
@@ -1014,47 +1005,49 @@ impl Lowerer<'_> {
         sig: &Signature,
         block: &Block,
     ) -> NodeId {
-        let id = self.open();
-        let decorators = self.decorators(attrs);
-        let sig_start = sig
-            .constness
-            .as_ref()
-            .map(|t| t.span)
-            .or_else(|| sig.asyncness.as_ref().map(|t| t.span))
-            .or(match &sig.safety {
-                syn::Safety::Unsafe(t) => Some(t.span),
-                syn::Safety::Safe(t) => Some(t.span),
-                _ => None,
-            })
-            .or_else(|| sig.abi.as_ref().map(|a| a.extern_token.span))
-            .unwrap_or(sig.fn_token.span);
-        let head_start = self.start(vis.and_then(vis_span).unwrap_or(sig_start));
-        let params = sig.inputs.iter().map(|a| self.fn_arg(a)).collect();
-        let (returns, head_end) = match &sig.output {
-            ReturnType::Default => (None, self.end(sig.paren_token.span.close())),
-            ReturnType::Type(_, ty) => {
-                let (t, s) = self.type_text(ty);
-                (Some(t), s.end)
-            }
-        };
-        let body = self.stmts(&block.stmts);
-        let start = self.item_start(attrs, None, vis.and_then(vis_span).unwrap_or(sig_start));
-        let span = self.to(start, block.brace_token.span.close());
-        let f = Function {
-            name: Some(sig.ident.to_string()),
-            is_async: sig.asyncness.is_some(),
-            params,
-            decorators,
-            returns,
-            body,
-            expr_body: None,
-            exported: vis.is_some_and(is_exported),
-            head: Span {
-                start: head_start,
-                end: head_end.max(head_start),
-            },
-        };
-        self.close(id, span, Kind::Function(Box::new(f)))
+        self.node(|l| {
+            let decorators = l.decorators(attrs);
+            let sig_start = sig
+                .constness
+                .as_ref()
+                .map(|t| t.span)
+                .or_else(|| sig.asyncness.as_ref().map(|t| t.span))
+                .or(match &sig.safety {
+                    syn::Safety::Unsafe(t) => Some(t.span),
+                    syn::Safety::Safe(t) => Some(t.span),
+                    _ => None,
+                })
+                .or_else(|| sig.abi.as_ref().map(|a| a.extern_token.span))
+                .unwrap_or(sig.fn_token.span);
+            let head_start = l.start(vis.and_then(vis_span).unwrap_or(sig_start));
+            let params = sig.inputs.iter().map(|a| l.fn_arg(a)).collect();
+            let (returns, head_end) = match &sig.output {
+                ReturnType::Default => (None, l.end(sig.paren_token.span.close())),
+                ReturnType::Type(_, ty) => {
+                    let (t, s) = l.type_text(ty);
+                    (Some(t), s.end)
+                }
+            };
+            let body = l.stmts(&block.stmts);
+            let start = l.item_start(attrs, None, vis.and_then(vis_span).unwrap_or(sig_start));
+            let span = l.to(start, block.brace_token.span.close());
+            let f = Function {
+                name: Some(sig.ident.to_string()),
+                is_async: sig.asyncness.is_some(),
+                params,
+                decorators,
+                returns,
+                body,
+                expr_body: None,
+                exported: vis.is_some_and(is_exported),
+                head: Span {
+                    start: head_start,
+                    end: head_end.max(head_start),
+                },
+            };
+            (span, Kind::Function(Box::new(f)))
+        })
+        .0
     }
 
     fn fn_arg(&self, a: &FnArg) -> Param {
@@ -1147,27 +1140,26 @@ impl Lowerer<'_> {
         out
     }
 
-    fn local(&mut self, l: &Local) -> NodeId {
-        let id = self.open();
-        let target = self.pat(&l.pat);
-        let value = l.init.as_ref().map(|init| {
-            let (v, _) = self.expr(&init.expr);
-            if let Some((_, diverge)) = &init.diverge {
-                self.expr(diverge);
-            }
-            v
-        });
-        let span = self.sp2(l.let_token.span, l.semi_token.spans[0]);
-        self.close(
-            id,
-            span,
-            Kind::Assign {
+    fn local(&mut self, loc: &Local) -> NodeId {
+        self.node(|l| {
+            let target = l.pat(&loc.pat);
+            let value = loc.init.as_ref().map(|init| {
+                let (v, _) = l.expr(&init.expr);
+                if let Some((_, diverge)) = &init.diverge {
+                    l.expr(diverge);
+                }
+                v
+            });
+            let span = l.sp2(loc.let_token.span, loc.semi_token.spans[0]);
+            let kind = Kind::Assign {
                 target,
                 value,
                 declared: true,
                 augmented: false,
-            },
-        )
+            };
+            (span, kind)
+        })
+        .0
     }
 
     /// A binding pattern: identifiers become `Name`, tuples and slices `Array`, destructuring
@@ -1188,35 +1180,45 @@ impl Lowerer<'_> {
             Pat::Paren(p) => self.pat(&p.pat),
             Pat::Reference(r) => self.pat(&r.pat),
             Pat::Tuple(t) => {
-                let id = self.open();
-                let elems = t.elems.iter().map(|e| self.pat(e)).collect();
                 let span = self.sp2(t.paren_token.span.open(), t.paren_token.span.close());
-                self.close(id, span, Kind::Array(elems))
+                self.node(|l| {
+                    (
+                        span,
+                        Kind::Array(t.elems.iter().map(|e| l.pat(e)).collect()),
+                    )
+                })
+                .0
             }
             Pat::Slice(s) => {
-                let id = self.open();
-                let elems = s.elems.iter().map(|e| self.pat(e)).collect();
                 let span = self.sp2(s.bracket_token.span.open(), s.bracket_token.span.close());
-                self.close(id, span, Kind::Array(elems))
+                self.node(|l| {
+                    (
+                        span,
+                        Kind::Array(s.elems.iter().map(|e| l.pat(e)).collect()),
+                    )
+                })
+                .0
             }
             Pat::TupleStruct(ts) => {
-                let id = self.open();
-                for e in &ts.elems {
-                    self.pat(e);
-                }
-                let span = cover(
-                    self.path_span(&ts.path),
-                    self.sp(ts.paren_token.span.close()),
-                );
-                self.close(id, span, Kind::Other)
+                let close = ts.paren_token.span.close();
+                let span = cover(self.path_span(&ts.path), self.sp(close));
+                self.node(|l| {
+                    for e in &ts.elems {
+                        l.pat(e);
+                    }
+                    (span, Kind::Other)
+                })
+                .0
             }
             Pat::Struct(s) => {
-                let id = self.open();
-                for f in &s.fields {
-                    self.pat(&f.pat);
-                }
                 let span = cover(self.path_span(&s.path), self.sp(s.brace_token.span.close()));
-                self.close(id, span, Kind::Other)
+                self.node(|l| {
+                    for f in &s.fields {
+                        l.pat(&f.pat);
+                    }
+                    (span, Kind::Other)
+                })
+                .0
             }
             Pat::Path(p) => self.leaf(self.path_span(&p.path), Kind::Name(path_text(&p.path))),
             Pat::Wild(w) => self.leaf(self.sp(w.underscore_token.spans[0]), Kind::Other),
@@ -1250,31 +1252,22 @@ impl Lowerer<'_> {
                 let span = self.sp2(t.paren_token.span.open(), t.paren_token.span.close());
                 self.seq(t.elems.iter(), span, Kind::Array)
             }
-            Expr::Assign(a) => {
-                let id = self.open();
-                let (target, ls) = self.expr(&a.left);
-                let (value, rs) = self.expr(&a.right);
-                let span = cover(ls, rs);
-                (
-                    self.close(
-                        id,
-                        span,
-                        Kind::Assign {
-                            target,
-                            value: Some(value),
-                            declared: false,
-                            augmented: false,
-                        },
-                    ),
-                    span,
-                )
-            }
-            Expr::Async(a) => {
-                let id = self.open();
+            Expr::Assign(a) => self.node(|l| {
+                let (target, ls) = l.expr(&a.left);
+                let (value, rs) = l.expr(&a.right);
+                let kind = Kind::Assign {
+                    target,
+                    value: Some(value),
+                    declared: false,
+                    augmented: false,
+                };
+                (cover(ls, rs), kind)
+            }),
+            Expr::Async(a) => self.node(|l| {
                 let head_end = a.capture.as_ref().map_or(a.async_token.span, |m| m.span);
-                let head = self.sp2(a.async_token.span, head_end);
-                let body = self.stmts(&a.block.stmts);
-                let span = self.sp2(a.async_token.span, a.block.brace_token.span.close());
+                let head = l.sp2(a.async_token.span, head_end);
+                let body = l.stmts(&a.block.stmts);
+                let span = l.sp2(a.async_token.span, a.block.brace_token.span.close());
                 let f = Function {
                     name: None,
                     is_async: true,
@@ -1286,14 +1279,12 @@ impl Lowerer<'_> {
                     exported: false,
                     head,
                 };
-                (self.close(id, span, Kind::Function(Box::new(f))), span)
-            }
-            Expr::Await(a) => {
-                let id = self.open();
-                let (inner, is) = self.expr(&a.base);
-                let span = self.to(is.start, a.await_token.span);
-                (self.close(id, span, Kind::Await(inner)), span)
-            }
+                (span, Kind::Function(Box::new(f)))
+            }),
+            Expr::Await(a) => self.node(|l| {
+                let (inner, is) = l.expr(&a.base);
+                (l.to(is.start, a.await_token.span), Kind::Await(inner))
+            }),
             Expr::Binary(b) => self.binary(b),
             Expr::Block(b) => {
                 let start = b
@@ -1305,126 +1296,110 @@ impl Lowerer<'_> {
             Expr::Unsafe(u) => self.block(u.unsafe_token.span, &u.block),
             Expr::Const(c) => self.block(c.const_token.span, &c.block),
             Expr::TryBlock(t) => self.block(t.try_token.span, &t.block),
-            Expr::Break(b) => {
-                let id = self.open();
-                let mut span = self.sp(b.break_token.span);
-                if let Some(l) = &b.label {
-                    span.end = self.end(l.ident.span()).max(span.start);
+            Expr::Break(b) => self.node(|l| {
+                let mut span = l.sp(b.break_token.span);
+                if let Some(lb) = &b.label {
+                    span.end = l.end(lb.ident.span()).max(span.start);
                 }
-                if let Some(v) = &b.expr {
-                    span.end = self.expr(v).1.end.max(span.start);
-                }
-                (self.close(id, span, Kind::Other), span)
-            }
+                let value = b.expr.as_ref().map(|v| {
+                    let (v, vs) = l.expr(v);
+                    span.end = vs.end.max(span.start);
+                    v
+                });
+                (span, Kind::Break(value))
+            }),
             Expr::Continue(c) => {
                 let span = match &c.label {
                     Some(l) => self.sp2(c.continue_token.span, l.ident.span()),
                     None => self.sp(c.continue_token.span),
                 };
-                (self.leaf(span, Kind::Other), span)
+                (self.leaf(span, Kind::Continue), span)
             }
-            Expr::Return(r) => {
-                let id = self.open();
-                let mut span = self.sp(r.return_token.span);
+            Expr::Return(r) => self.node(|l| {
+                let mut span = l.sp(r.return_token.span);
                 let value = r.expr.as_ref().map(|v| {
-                    let (v, vs) = self.expr(v);
+                    let (v, vs) = l.expr(v);
                     span.end = vs.end.max(span.start);
                     v
                 });
-                (self.close(id, span, Kind::Return(value)), span)
-            }
-            Expr::Yield(y) => {
-                let id = self.open();
-                let mut span = self.sp(y.yield_token.span);
+                (span, Kind::Return(value))
+            }),
+            Expr::Yield(y) => self.node(|l| {
+                let mut span = l.sp(y.yield_token.span);
                 if let Some(v) = &y.expr {
-                    span.end = self.expr(v).1.end.max(span.start);
+                    span.end = l.expr(v).1.end.max(span.start);
                 }
-                (self.close(id, span, Kind::Other), span)
-            }
+                (span, Kind::Other)
+            }),
             Expr::Call(c) => self.call(c),
             Expr::MethodCall(m) => self.method_call(m),
             Expr::Closure(c) => self.closure(c),
-            Expr::Field(f) => {
-                let id = self.open();
-                let (object, os) = self.expr(&f.base);
+            Expr::Field(f) => self.node(|l| {
+                let (object, os) = l.expr(&f.base);
                 let (property, end) = match &f.member {
                     Member::Named(i) => (i.to_string(), i.span()),
                     Member::Unnamed(ix) => (ix.index.to_string(), ix.span),
                 };
-                let span = self.to(os.start, end);
-                (
-                    self.close(id, span, Kind::Member { object, property }),
-                    span,
-                )
-            }
-            Expr::Index(ix) => {
-                let id = self.open();
-                let (object, os) = self.expr(&ix.expr);
-                let (index, _) = self.expr(&ix.index);
-                let span = self.to(os.start, ix.bracket_token.span.close());
-                (self.close(id, span, Kind::Index { object, index }), span)
-            }
+                (l.to(os.start, end), Kind::Member { object, property })
+            }),
+            Expr::Index(ix) => self.node(|l| {
+                let (object, os) = l.expr(&ix.expr);
+                let (index, _) = l.expr(&ix.index);
+                let span = l.to(os.start, ix.bracket_token.span.close());
+                (span, Kind::Index { object, index })
+            }),
             Expr::ForLoop(f) => self.for_loop(f),
-            Expr::While(w) => {
-                let id = self.open();
+            Expr::While(w) => self.node(|l| {
                 let kw = w
                     .label
                     .as_ref()
-                    .map_or(w.while_token.span, |l| l.name.apostrophe);
+                    .map_or(w.while_token.span, |lb| lb.name.apostrophe);
                 let mut bindings = Vec::new();
-                if let Expr::Let(l) = &*w.cond {
-                    pat_idents(&l.pat, &mut bindings);
+                if let Expr::Let(lt) = &*w.cond {
+                    pat_idents(&lt.pat, &mut bindings);
                 }
-                self.expr(&w.cond);
-                self.stmts(&w.body.stmts);
-                let span = self.sp2(kw, w.body.brace_token.span.close());
-                (
-                    self.close(
-                        id,
-                        span,
-                        Kind::Loop(Box::new(Loop {
-                            kind: LoopKind::While,
-                            bindings,
-                            iter: None,
-                        })),
-                    ),
-                    span,
-                )
-            }
-            Expr::Loop(l) => {
-                let id = self.open();
-                let kw = l
+                l.expr(&w.cond);
+                let body = l.stmts(&w.body.stmts);
+                let span = l.sp2(kw, w.body.brace_token.span.close());
+                let lp = Loop {
+                    kind: LoopKind::While,
+                    bindings,
+                    iter: None,
+                    body,
+                    is_async: false,
+                };
+                (span, Kind::Loop(Box::new(lp)))
+            }),
+            Expr::Loop(lp) => self.node(|l| {
+                let kw = lp
                     .label
                     .as_ref()
-                    .map_or(l.loop_token.span, |l| l.name.apostrophe);
-                self.stmts(&l.body.stmts);
-                let span = self.sp2(kw, l.body.brace_token.span.close());
-                (
-                    self.close(
-                        id,
-                        span,
-                        Kind::Loop(Box::new(Loop {
-                            kind: LoopKind::While,
-                            bindings: vec![],
-                            iter: None,
-                        })),
-                    ),
-                    span,
-                )
-            }
+                    .map_or(lp.loop_token.span, |lb| lb.name.apostrophe);
+                let body = l.stmts(&lp.body.stmts);
+                let span = l.sp2(kw, lp.body.brace_token.span.close());
+                let lp = Loop {
+                    kind: LoopKind::While,
+                    bindings: vec![],
+                    iter: None,
+                    body,
+                    is_async: false,
+                };
+                (span, Kind::Loop(Box::new(lp)))
+            }),
             Expr::If(i) => self.if_expr(i),
-            Expr::Match(m) => {
-                let id = self.open();
-                self.expr(&m.expr);
+            Expr::Match(m) => self.node(|l| {
+                l.expr(&m.expr);
                 for arm in &m.arms {
                     if let Pat::Guard(g) = &arm.pat {
-                        self.expr(&g.guard);
+                        l.expr(&g.guard);
                     }
-                    self.expr(&arm.body);
+                    l.expr(&arm.body);
                 }
-                let span = self.sp2(m.match_token.span, m.brace_token.span.close());
-                (self.close(id, span, Kind::Other), span)
-            }
+                (
+                    l.sp2(m.match_token.span, m.brace_token.span.close()),
+                    Kind::Other,
+                )
+            }),
             Expr::Lit(l) => self.lit(&l.lit),
             Expr::Macro(m) => self.mac(&m.mac),
             Expr::Path(p) => {
@@ -1436,59 +1411,58 @@ impl Lowerer<'_> {
                 (self.leaf(span, kind), span)
             }
             Expr::Struct(s) => self.struct_lit(s),
-            Expr::Try(t) => {
-                let id = self.open();
-                let (_, is) = self.expr(&t.expr);
-                let span = self.to(is.start, t.question_token.spans[0]);
-                (self.close(id, span, Kind::Other), span)
-            }
-            Expr::Range(r) => {
-                let id = self.open();
+            Expr::Try(t) => self.node(|l| {
+                let (inner, is) = l.expr(&t.expr);
+                (
+                    l.to(is.start, t.question_token.spans[0]),
+                    Kind::Question(inner),
+                )
+            }),
+            Expr::Range(r) => self.node(|l| {
                 let (lim_first, lim_last) = match &r.limits {
                     syn::RangeLimits::HalfOpen(t) => (t.spans[0], t.spans[1]),
                     syn::RangeLimits::Closed(t) => (t.spans[0], t.spans[2]),
                 };
-                let mut span = self.sp2(lim_first, lim_last);
+                let mut span = l.sp2(lim_first, lim_last);
                 if let Some(s) = &r.start {
-                    span.start = self.expr(s).1.start;
+                    span.start = l.expr(s).1.start;
                 }
                 if let Some(e) = &r.end {
-                    span.end = self.expr(e).1.end.max(span.start);
+                    span.end = l.expr(e).1.end.max(span.start);
                 }
-                (self.close(id, span, Kind::Other), span)
-            }
-            Expr::Repeat(r) => {
-                let id = self.open();
-                self.expr(&r.expr);
-                self.expr(&r.len);
-                let span = self.sp2(r.bracket_token.span.open(), r.bracket_token.span.close());
-                (self.close(id, span, Kind::Other), span)
-            }
+                (span, Kind::Other)
+            }),
+            Expr::Repeat(r) => self.node(|l| {
+                l.expr(&r.expr);
+                l.expr(&r.len);
+                let span = l.sp2(r.bracket_token.span.open(), r.bracket_token.span.close());
+                (span, Kind::Other)
+            }),
             Expr::Unary(u) => {
-                let op = match &u.op {
-                    syn::UnOp::Deref(t) => t.spans[0],
-                    syn::UnOp::Not(t) => t.spans[0],
-                    syn::UnOp::Neg(t) => t.spans[0],
+                let (op, token) = match &u.op {
+                    syn::UnOp::Deref(t) => (None, t.spans[0]),
+                    syn::UnOp::Not(t) => (Some(UnOp::Not), t.spans[0]),
+                    syn::UnOp::Neg(t) => (Some(UnOp::Neg), t.spans[0]),
                     _ => return self.expr(&u.expr),
                 };
-                if matches!(u.op, syn::UnOp::Deref(_)) {
+                let Some(op) = op else {
+                    // `*x` stands for `x`
                     let (id, is) = self.expr(&u.expr);
-                    return (
-                        id,
-                        Span {
-                            start: self.start(op),
-                            end: is.end,
-                        },
-                    );
-                }
-                let id = self.open();
-                let (_, is) = self.expr(&u.expr);
-                let start = self.start(op);
-                let span = Span {
-                    start,
-                    end: is.end.max(start),
+                    let span = Span {
+                        start: self.start(token),
+                        end: is.end,
+                    };
+                    return (id, span);
                 };
-                (self.close(id, span, Kind::Other), span)
+                self.node(|l| {
+                    let (operand, is) = l.expr(&u.expr);
+                    let start = l.start(token);
+                    let span = Span {
+                        start,
+                        end: is.end.max(start),
+                    };
+                    (span, Kind::Unary { op, operand })
+                })
             }
             // Transparent wrappers.
             Expr::Paren(p) => {
@@ -1551,265 +1525,245 @@ impl Lowerer<'_> {
         span: Span,
         kind: fn(Vec<NodeId>) -> Kind,
     ) -> (NodeId, Span) {
-        let id = self.open();
-        let ids = elems.map(|e| self.expr(e).0).collect();
-        (self.close(id, span, kind(ids)), span)
+        self.node(|l| (span, kind(elems.map(|e| l.expr(e).0).collect())))
     }
 
     fn block(&mut self, start: P2Span, b: &Block) -> (NodeId, Span) {
-        let id = self.open();
-        let stmts = self.stmts(&b.stmts);
-        let span = self.sp2(start, b.brace_token.span.close());
-        (self.close(id, span, Kind::Block(stmts)), span)
+        self.node(|l| {
+            let stmts = l.stmts(&b.stmts);
+            (l.sp2(start, b.brace_token.span.close()), Kind::Block(stmts))
+        })
     }
 
     fn binary(&mut self, b: &ExprBinary) -> (NodeId, Span) {
         use syn::BinOp as B;
-        let id = self.open();
-        let (lhs, ls) = self.expr(&b.left);
-        let (rhs, rs) = self.expr(&b.right);
-        let span = cover(ls, rs);
-        let op = match b.op {
-            B::AddAssign(_)
-            | B::SubAssign(_)
-            | B::MulAssign(_)
-            | B::DivAssign(_)
-            | B::RemAssign(_)
-            | B::BitXorAssign(_)
-            | B::BitAndAssign(_)
-            | B::BitOrAssign(_)
-            | B::ShlAssign(_)
-            | B::ShrAssign(_) => {
-                let kind = Kind::Assign {
-                    target: lhs,
-                    value: Some(rhs),
-                    declared: false,
-                    augmented: true,
-                };
-                return (self.close(id, span, kind), span);
-            }
-            B::Add(_) => BinOp::Add,
-            B::Rem(_) => BinOp::Mod,
-            B::And(_) => BinOp::And,
-            B::Or(_) => BinOp::Or,
-            B::Eq(_) | B::Lt(_) | B::Le(_) | B::Ne(_) | B::Ge(_) | B::Gt(_) => BinOp::Compare,
-            _ => BinOp::Other,
-        };
-        (self.close(id, span, Kind::Binary { op, lhs, rhs }), span)
+        self.node(|l| {
+            let (lhs, ls) = l.expr(&b.left);
+            let (rhs, rs) = l.expr(&b.right);
+            let span = cover(ls, rs);
+            let op = match b.op {
+                B::AddAssign(_)
+                | B::SubAssign(_)
+                | B::MulAssign(_)
+                | B::DivAssign(_)
+                | B::RemAssign(_)
+                | B::BitXorAssign(_)
+                | B::BitAndAssign(_)
+                | B::BitOrAssign(_)
+                | B::ShlAssign(_)
+                | B::ShrAssign(_) => {
+                    let kind = Kind::Assign {
+                        target: lhs,
+                        value: Some(rhs),
+                        declared: false,
+                        augmented: true,
+                    };
+                    return (span, kind);
+                }
+                B::Add(_) => BinOp::Add,
+                B::Rem(_) => BinOp::Mod,
+                B::And(_) => BinOp::And,
+                B::Or(_) => BinOp::Or,
+                B::Eq(_) | B::Lt(_) | B::Le(_) | B::Ne(_) | B::Ge(_) | B::Gt(_) => BinOp::Compare,
+                _ => BinOp::Other,
+            };
+            (span, Kind::Binary { op, lhs, rhs })
+        })
     }
 
     fn call(&mut self, c: &ExprCall) -> (NodeId, Span) {
-        let id = self.open();
-        let (callee, cs) = self.expr(&c.func);
-        let args = c
-            .args
-            .iter()
-            .map(|a| Arg {
-                name: None,
-                value: self.expr(a).0,
-                spread: false,
-            })
-            .collect();
-        let span = self.to(cs.start, c.paren_token.span.close());
-        let call = Call {
-            callee,
-            args,
-            is_new: false,
-            is_macro: false,
-            is_tagged: false,
-        };
-        (self.close(id, span, Kind::Call(Box::new(call))), span)
+        self.node(|l| {
+            let (callee, cs) = l.expr(&c.func);
+            let args = l.args(&c.args);
+            let span = l.to(cs.start, c.paren_token.span.close());
+            (span, Kind::Call(Box::new(Call::plain(callee, args))))
+        })
     }
 
     fn method_call(&mut self, m: &ExprMethodCall) -> (NodeId, Span) {
-        let id = self.open();
-        let member = self.open();
-        let (object, rs) = self.expr(&m.receiver);
-        let mspan = self.to(rs.start, m.method.span());
-        let callee = self.close(
-            member,
-            mspan,
-            Kind::Member {
-                object,
-                property: m.method.to_string(),
-            },
-        );
-        let args = m
-            .args
-            .iter()
+        self.node(|l| {
+            let (callee, ms) = l.node(|l| {
+                let (object, rs) = l.expr(&m.receiver);
+                let property = m.method.to_string();
+                (
+                    l.to(rs.start, m.method.span()),
+                    Kind::Member { object, property },
+                )
+            });
+            let args = l.args(&m.args);
+            let span = l.to(ms.start, m.paren_token.span.close());
+            (span, Kind::Call(Box::new(Call::plain(callee, args))))
+        })
+    }
+
+    fn args(&mut self, args: &Punctuated<Expr, syn::Token![,]>) -> Vec<Arg> {
+        args.iter()
             .map(|a| Arg {
                 name: None,
                 value: self.expr(a).0,
                 spread: false,
             })
-            .collect();
-        let span = self.to(rs.start, m.paren_token.span.close());
-        let call = Call {
-            callee,
-            args,
-            is_new: false,
-            is_macro: false,
-            is_tagged: false,
-        };
-        (self.close(id, span, Kind::Call(Box::new(call))), span)
+            .collect()
     }
 
     fn closure(&mut self, c: &ExprClosure) -> (NodeId, Span) {
-        let id = self.open();
-        let first = c
-            .lifetimes
-            .as_ref()
-            .map(|l| l.for_token.span)
-            .or_else(|| c.constness.as_ref().map(|t| t.span))
-            .or_else(|| c.asyncness.as_ref().map(|t| t.span))
-            .or_else(|| c.capture.as_ref().map(|t| t.span))
-            .unwrap_or(c.inputs_begin.spans[0]);
-        let start = self.start(first);
-        let params = c
-            .inputs
-            .iter()
-            .map(|p| match p {
-                Pat::Type(pt) => self.pat_type_param(pt),
-                other => {
-                    let (name, span) = self.pat_text(other);
-                    Param {
-                        name,
-                        ty: None,
-                        default: None,
-                        decorators: vec![],
-                        span,
+        self.node(|l| {
+            let first = c
+                .lifetimes
+                .as_ref()
+                .map(|l| l.for_token.span)
+                .or_else(|| c.constness.as_ref().map(|t| t.span))
+                .or_else(|| c.asyncness.as_ref().map(|t| t.span))
+                .or_else(|| c.capture.as_ref().map(|t| t.span))
+                .unwrap_or(c.inputs_begin.spans[0]);
+            let start = l.start(first);
+            let params = c
+                .inputs
+                .iter()
+                .map(|p| match p {
+                    Pat::Type(pt) => l.pat_type_param(pt),
+                    other => {
+                        let (name, span) = l.pat_text(other);
+                        Param {
+                            name,
+                            ty: None,
+                            default: None,
+                            decorators: vec![],
+                            span,
+                        }
                     }
+                })
+                .collect();
+            let (returns, head) = match &c.output {
+                ReturnType::Type(_, ty) => {
+                    let (t, s) = l.type_text(ty);
+                    (
+                        Some(t),
+                        Span {
+                            start,
+                            end: s.end.max(start),
+                        },
+                    )
                 }
-            })
-            .collect();
-        let (returns, head) = match &c.output {
-            ReturnType::Type(_, ty) => {
-                let (t, s) = self.type_text(ty);
-                (
-                    Some(t),
-                    Span {
-                        start,
-                        end: s.end.max(start),
-                    },
-                )
-            }
-            ReturnType::Default => (None, self.to(start, c.inputs_end.spans[0])),
-        };
-        let (body, expr_body, end) = match &*c.body {
-            Expr::Block(b) if b.label.is_none() => {
-                let body = self.stmts(&b.block.stmts);
-                (body, None, self.end(b.block.brace_token.span.close()))
-            }
-            other => {
-                let (e, es) = self.expr(other);
-                (vec![], Some(e), es.end)
-            }
-        };
-        let span = Span {
-            start,
-            end: end.max(start),
-        };
-        let f = Function {
-            name: None,
-            is_async: c.asyncness.is_some(),
-            params,
-            decorators: vec![],
-            returns,
-            body,
-            expr_body,
-            exported: false,
-            head,
-        };
-        (self.close(id, span, Kind::Function(Box::new(f))), span)
+                ReturnType::Default => (None, l.to(start, c.inputs_end.spans[0])),
+            };
+            let (body, expr_body, end) = match &*c.body {
+                Expr::Block(b) if b.label.is_none() => {
+                    let body = l.stmts(&b.block.stmts);
+                    (body, None, l.end(b.block.brace_token.span.close()))
+                }
+                other => {
+                    let (e, es) = l.expr(other);
+                    (vec![], Some(e), es.end)
+                }
+            };
+            let span = Span {
+                start,
+                end: end.max(start),
+            };
+            let f = Function {
+                name: None,
+                is_async: c.asyncness.is_some(),
+                params,
+                decorators: vec![],
+                returns,
+                body,
+                expr_body,
+                exported: false,
+                head,
+            };
+            (span, Kind::Function(Box::new(f)))
+        })
     }
 
     fn for_loop(&mut self, f: &ExprForLoop) -> (NodeId, Span) {
-        let id = self.open();
-        let kw = f
-            .label
-            .as_ref()
-            .map_or(f.for_token.span, |l| l.name.apostrophe);
-        let mut bindings = Vec::new();
-        pat_idents(&f.pat, &mut bindings);
-        let (iter, _) = self.expr(&f.expr);
-        self.stmts(&f.body.stmts);
-        let span = self.sp2(kw, f.body.brace_token.span.close());
-        let l = Loop {
-            kind: LoopKind::For,
-            bindings,
-            iter: Some(iter),
-        };
-        (self.close(id, span, Kind::Loop(Box::new(l))), span)
+        self.node(|l| {
+            let kw = f
+                .label
+                .as_ref()
+                .map_or(f.for_token.span, |l| l.name.apostrophe);
+            let mut bindings = Vec::new();
+            pat_idents(&f.pat, &mut bindings);
+            let (iter, _) = l.expr(&f.expr);
+            let body = l.stmts(&f.body.stmts);
+            let span = l.sp2(kw, f.body.brace_token.span.close());
+            let lp = Loop {
+                kind: LoopKind::For,
+                bindings,
+                iter: Some(iter),
+                body,
+                is_async: false,
+            };
+            (span, Kind::Loop(Box::new(lp)))
+        })
     }
 
     fn if_expr(&mut self, i: &ExprIf) -> (NodeId, Span) {
-        let id = self.open();
-        let (cond, _) = self.expr(&i.cond);
-        let then = self.stmts(&i.then_branch.stmts);
-        let mut end = self.end(i.then_branch.brace_token.span.close());
-        let els = match &i.else_branch {
-            None => vec![],
-            Some((_, e)) => match &**e {
-                Expr::Block(b) if b.label.is_none() => {
-                    end = self.end(b.block.brace_token.span.close());
-                    self.stmts(&b.block.stmts)
-                }
-                other => {
-                    let (e, es) = self.expr(other);
-                    end = es.end;
-                    vec![e]
-                }
-            },
-        };
-        let start = self.start(i.if_token.span);
-        let span = Span {
-            start,
-            end: end.max(start),
-        };
-        (self.close(id, span, Kind::If { cond, then, els }), span)
+        self.node(|l| {
+            let (cond, _) = l.expr(&i.cond);
+            let then = l.stmts(&i.then_branch.stmts);
+            let mut end = l.end(i.then_branch.brace_token.span.close());
+            let els = match &i.else_branch {
+                None => vec![],
+                Some((_, e)) => match &**e {
+                    Expr::Block(b) if b.label.is_none() => {
+                        end = l.end(b.block.brace_token.span.close());
+                        l.stmts(&b.block.stmts)
+                    }
+                    other => {
+                        let (e, es) = l.expr(other);
+                        end = es.end;
+                        vec![e]
+                    }
+                },
+            };
+            let start = l.start(i.if_token.span);
+            let span = Span {
+                start,
+                end: end.max(start),
+            };
+            (span, Kind::If { cond, then, els })
+        })
     }
 
     fn struct_lit(&mut self, s: &ExprStruct) -> (NodeId, Span) {
-        let id = self.open();
-        let mut entries = Vec::with_capacity(s.fields.len() + 1);
-        for fv in &s.fields {
-            let (key, kspan) = match &fv.member {
-                Member::Named(i) => (i.to_string(), i.span()),
-                Member::Unnamed(ix) => (ix.index.to_string(), ix.span),
-            };
-            let kstart = self.start(kspan);
-            let (value, vs) = self.expr(&fv.expr);
-            entries.push(Entry {
-                key: Some(key),
-                key_node: None,
-                value,
-                span: Span {
-                    start: kstart,
-                    end: vs.end.max(kstart),
-                },
-            });
-        }
-        if let Some(rest) = &s.rest {
-            let (value, vs) = self.expr(rest);
-            entries.push(Entry {
-                key: None,
-                key_node: None,
-                value,
-                span: vs,
-            });
-        }
-        let span = cover(self.path_span(&s.path), self.sp(s.brace_token.span.close()));
-        (
-            self.close(
-                id,
+        self.node(|l| {
+            let mut entries = Vec::with_capacity(s.fields.len() + 1);
+            for fv in &s.fields {
+                let (key, kspan) = match &fv.member {
+                    Member::Named(i) => (i.to_string(), i.span()),
+                    Member::Unnamed(ix) => (ix.index.to_string(), ix.span),
+                };
+                let kstart = l.start(kspan);
+                let (value, vs) = l.expr(&fv.expr);
+                entries.push(Entry {
+                    key: Some(key),
+                    key_node: None,
+                    value,
+                    span: Span {
+                        start: kstart,
+                        end: vs.end.max(kstart),
+                    },
+                });
+            }
+            if let Some(rest) = &s.rest {
+                let (value, vs) = l.expr(rest);
+                entries.push(Entry {
+                    key: None,
+                    key_node: None,
+                    value,
+                    span: vs,
+                });
+            }
+            let span = cover(l.path_span(&s.path), l.sp(s.brace_token.span.close()));
+            (
                 span,
                 Kind::Object {
                     ty: Some(path_text(&s.path)),
                     entries,
                 },
-            ),
-            span,
-        )
+            )
+        })
     }
 
     fn lit(&mut self, l: &Lit) -> (NodeId, Span) {
@@ -1825,7 +1779,9 @@ impl Lowerer<'_> {
             Lit::Str(s) => plain(s.value()),
             Lit::ByteStr(b) => plain(String::from_utf8_lossy(&b.value()).into_owned()),
             Lit::CStr(c) => plain(c.value().to_string_lossy().into_owned()),
-            Lit::Int(_) | Lit::Float(_) | Lit::Byte(_) => Kind::Number,
+            Lit::Int(i) => Kind::Number(i.base10_digits().parse().ok()),
+            Lit::Float(f) => Kind::Number(f.base10_digits().parse().ok()),
+            Lit::Byte(b) => Kind::Number(Some(f64::from(b.value()))),
             Lit::Bool(b) => Kind::Bool(b.value),
             _ => Kind::Other,
         };
@@ -1848,38 +1804,36 @@ impl Lowerer<'_> {
     fn mac_inner(&mut self, m: &Macro, pspan: Span, span: Span) -> (NodeId, Span) {
         let last = last_segment(&m.path);
         if last == "vec" {
-            let id = self.open();
-            let elems = self
-                .macro_pieces(m)
-                .into_iter()
-                .map(|(_, e)| self.expr(&e).0)
-                .collect();
-            return (self.close(id, span, Kind::Array(elems)), span);
+            return self.node(|l| {
+                let pieces = l.macro_pieces(m);
+                (
+                    span,
+                    Kind::Array(pieces.into_iter().map(|(_, e)| l.expr(&e).0).collect()),
+                )
+            });
         }
-        let id = self.open();
-        let callee = self.leaf(pspan, Kind::Name(path_text(&m.path)));
-        let args = if last == "json" {
-            let toks: Vec<TokenTree> = m.tokens.clone().into_iter().collect();
-            if toks.is_empty() {
-                vec![]
+        self.node(|l| {
+            let callee = l.leaf(pspan, Kind::Name(path_text(&m.path)));
+            let args = if last == "json" {
+                let toks: Vec<TokenTree> = m.tokens.clone().into_iter().collect();
+                if toks.is_empty() {
+                    vec![]
+                } else {
+                    vec![Arg {
+                        name: None,
+                        value: l.json_value(&toks),
+                        spread: false,
+                    }]
+                }
             } else {
-                vec![Arg {
-                    name: None,
-                    value: self.json_value(&toks),
-                    spread: false,
-                }]
-            }
-        } else {
-            self.macro_args(m, &last)
-        };
-        let call = Call {
-            callee,
-            args,
-            is_new: false,
-            is_macro: true,
-            is_tagged: false,
-        };
-        (self.close(id, span, Kind::Call(Box::new(call))), span)
+                l.macro_args(m, &last)
+            };
+            let call = Call {
+                is_macro: true,
+                ..Call::plain(callee, args)
+            };
+            (span, Kind::Call(Box::new(call)))
+        })
     }
 
     /// The macro body as comma-separated expressions (`name = value` pairs named); when it does
@@ -2049,40 +2003,36 @@ impl Lowerer<'_> {
         if let [tt] = toks {
             match tt {
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
-                    let id = self.open();
-                    let mut entries = Vec::new();
-                    for piece in split_top(g.stream(), false) {
-                        let Some(at) = find_sep(&piece, ':') else {
-                            continue;
-                        };
-                        let key = match &piece[..at] {
-                            [TokenTree::Literal(l)] => {
-                                match syn::parse2::<Lit>(TokenTree::Literal(l.clone()).into()) {
-                                    Ok(Lit::Str(s)) => Some(s.value()),
-                                    _ => None,
-                                }
+                    let span = self.sp(g.span());
+                    return self
+                        .node(|l| {
+                            let mut entries = Vec::new();
+                            for piece in split_top(g.stream(), false) {
+                                let Some(at) = find_sep(&piece, ':') else {
+                                    continue;
+                                };
+                                entries.push(Entry {
+                                    key: json_key(&piece[..at]),
+                                    key_node: None,
+                                    value: l.json_value(&piece[at + 1..]),
+                                    span: l.toks_span(&piece),
+                                });
                             }
-                            [TokenTree::Ident(i)] => Some(i.to_string()),
-                            _ => None,
-                        };
-                        let value = self.json_value(&piece[at + 1..]);
-                        let span = self.toks_span(&piece);
-                        entries.push(Entry {
-                            key,
-                            key_node: None,
-                            value,
-                            span,
-                        });
-                    }
-                    return self.close(id, self.sp(g.span()), Kind::Object { ty: None, entries });
+                            (span, Kind::Object { ty: None, entries })
+                        })
+                        .0;
                 }
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
-                    let id = self.open();
-                    let elems = split_top(g.stream(), false)
-                        .iter()
-                        .map(|p| self.json_value(p))
-                        .collect();
-                    return self.close(id, self.sp(g.span()), Kind::Array(elems));
+                    let span = self.sp(g.span());
+                    let pieces = split_top(g.stream(), false);
+                    return self
+                        .node(|l| {
+                            (
+                                span,
+                                Kind::Array(pieces.iter().map(|p| l.json_value(p)).collect()),
+                            )
+                        })
+                        .0;
                 }
                 TokenTree::Ident(i) if i == "null" => {
                     return self.leaf(self.sp(i.span()), Kind::Null)
@@ -2095,6 +2045,32 @@ impl Lowerer<'_> {
             None => self.leaf(self.toks_span(toks), Kind::Other),
         }
     }
+}
+
+/// A `json!` object key: a string literal or a bare identifier.
+fn json_key(toks: &[TokenTree]) -> Option<String> {
+    match toks {
+        [TokenTree::Literal(l)] => match syn::parse2::<Lit>(TokenTree::Literal(l.clone()).into()) {
+            Ok(Lit::Str(s)) => Some(s.value()),
+            _ => None,
+        },
+        [TokenTree::Ident(i)] => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn class_kind(
+    name: String,
+    bases: Vec<String>,
+    decorators: Vec<Decorator>,
+    body: Vec<NodeId>,
+) -> Kind {
+    Kind::Class(Box::new(Class {
+        name,
+        bases,
+        decorators,
+        body,
+    }))
 }
 
 /// Identifiers bound by a pattern (`_` and paths skipped).
@@ -2180,7 +2156,7 @@ fn use_leaf(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ast::{NodeId, ROOT};
+    use crate::ast::{KindTag, NodeId, ROOT};
 
     fn lower_ok(src: &str) -> Ast {
         match lower(src) {
@@ -2243,6 +2219,67 @@ mod tests {
                 assert!(ast.contains(n.parent, i as NodeId));
             }
         }
+    }
+
+    #[test]
+    fn loop_bodies_question_unary_and_numbers() {
+        let src = r#"async fn f(ids: &[i64], mut rx: Rx) -> Result<(), E> {
+    for id in ids {
+        let row = q(id).await?;
+        if !row.ok { break; }
+        continue;
+    }
+    while let Some(x) = rx.recv().await { -x; }
+    let v = 'outer: loop { break 'outer 30u64; };
+    let t = [30_000, 0x10, 1e3, 2.5f32, b'a'];
+    Ok(())
+}
+"#;
+        let ast = lower_ok(src);
+        let loops = find(&ast, |k| matches!(k, Kind::Loop(_)));
+        let lp = |i: usize| match ast.kind(loops[i]) {
+            Kind::Loop(l) => &**l,
+            _ => unreachable!(),
+        };
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+        assert_eq!(loops.len(), 3);
+        assert!((0..3).all(|i| !lp(i).is_async));
+        assert_eq!(
+            tags(&lp(0).body),
+            [KindTag::Assign, KindTag::If, KindTag::Continue]
+        );
+        let Kind::Assign { value: Some(v), .. } = ast.kind(lp(0).body[0]) else {
+            panic!()
+        };
+        let Kind::Question(awaited) = ast.kind(*v) else {
+            panic!("{:?}", ast.kind(*v))
+        };
+        let Kind::Await(call) = ast.kind(*awaited) else {
+            panic!()
+        };
+        assert_eq!(calls_to(&ast, "q"), [*call]);
+        assert_eq!(ast.unwrap_expr(*v), *call);
+        let Kind::If { cond, then, .. } = ast.kind(lp(0).body[1]) else {
+            panic!()
+        };
+        assert!(matches!(ast.kind(*cond), Kind::Unary { op: UnOp::Not, .. }));
+        assert_eq!(tags(then), [KindTag::Break]);
+        assert_eq!(tags(&lp(1).body), [KindTag::Unary]);
+        let Kind::Break(Some(value)) = ast.kind(lp(2).body[0]) else {
+            panic!("{:?}", ast.kind(lp(2).body[0]))
+        };
+        assert!(matches!(ast.kind(*value), Kind::Number(Some(n)) if *n == 30.0));
+        let numbers = ast.numbers_from(src.find("let t").unwrap());
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(2.5),
+                Some(97.0)
+            ]
+        );
     }
 
     const AXUM: &str = r#"

@@ -19,12 +19,12 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use tree_sitter::{Language, Node, Parser, Tree, TreeCursor};
+use tree_sitter::{Language, Node, Parser, Tree};
 
-use super::{Dialect, ParseError, MAX_DEPTH};
+use super::{number_value, Dialect, FieldWalk, Kids, ParseError, MAX_DEPTH};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
-    LoopKind, NodeId, Param, Str, StrKind,
+    LoopKind, NodeId, Param, Str, StrKind, UnOp,
 };
 use crate::source::Span;
 
@@ -101,6 +101,7 @@ fields! {
     ty = "type",
     decorator = "decorator",
     left = "left",
+    argument = "argument",
     right = "right",
     operator = "operator",
     function = "function",
@@ -205,8 +206,7 @@ fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast,
         handlers: &grammar.handlers,
         b: Builder::new(),
         depth: 0,
-        cur: root.walk(),
-        kids: Vec::with_capacity(256),
+        kids: Kids::new(root),
     };
     let id = lx.b.open(Span::new(0, text.len()));
     let body = lx.stmts_of(root)?;
@@ -219,13 +219,6 @@ fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast,
 /// Parses without lowering (the parse-floor benchmark). `false` when no tree was produced.
 pub fn parse_only(text: &str, dialect: Dialect) -> bool {
     parse_tree(text, dialect).is_ok()
-}
-
-/// A child on the scratch stack: the node and its field id (0 when it has none).
-#[derive(Clone, Copy)]
-struct Kid<'a> {
-    n: Node<'a>,
-    f: u16,
 }
 
 fn span(n: Node) -> Span {
@@ -368,7 +361,13 @@ fn handler(kind: &str) -> Handler {
         | "super"
         | "import"
         | "meta_property" => |lx, n| Ok(Some(lx.name_leaf(n))),
-        "number" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Number))),
+        "number" => |lx, n| {
+            let value = number_value(lx.text(n));
+            Ok(Some(lx.b.leaf(span(n), Kind::Number(value))))
+        },
+        "unary_expression" | "update_expression" => |lx, n| lx.unary(n).map(Some),
+        "break_statement" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Break(None)))),
+        "continue_statement" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Continue))),
         "true" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Bool(true)))),
         "false" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Bool(false)))),
         "null" | "undefined" => |lx, n| Ok(Some(lx.b.leaf(span(n), Kind::Null))),
@@ -410,9 +409,7 @@ fn handler(kind: &str) -> Handler {
         "jsx_element" | "jsx_self_closing_element" => |lx, n| lx.jsx(n).map(Some),
         "internal_module" | "module" => |lx, n| lx.namespace(n).map(Some),
         "enum_declaration" => |lx, n| lx.enum_decl(n).map(Some),
-        "regex" | "break_statement" | "continue_statement" | "debugger_statement" => {
-            |lx, n| Ok(Some(lx.other_leaf(span(n))))
-        }
+        "regex" | "debugger_statement" => |lx, n| Ok(Some(lx.other_leaf(span(n)))),
         "lexical_declaration"
         | "variable_declaration"
         | "export_statement"
@@ -451,10 +448,15 @@ struct Lx<'a> {
     handlers: &'static [Handler],
     b: Builder,
     depth: usize,
-    cur: TreeCursor<'a>,
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
-    kids: Vec<Kid<'a>>,
+    kids: Kids<'a>,
+}
+
+impl<'a> FieldWalk<'a> for Lx<'a> {
+    fn kids(&mut self) -> &mut Kids<'a> {
+        &mut self.kids
+    }
 }
 
 impl<'a> Lx<'a> {
@@ -463,57 +465,36 @@ impl<'a> Lx<'a> {
     }
 
     /// Pushes the children of `n` (comments skipped) with their field ids and returns their
-    /// index range.
+    /// index range, for lowerings that hand a range of them on (decorators).
     fn push_kids(&mut self, n: Node<'a>) -> (usize, usize) {
-        let start = self.kids.len();
-        self.cur.reset(n);
-        if self.cur.goto_first_child() {
-            loop {
-                let c = self.cur.node();
-                if !is_comment(c) {
-                    let f = self.cur.field_id().map_or(0, |f| f.get());
-                    self.kids.push(Kid { n: c, f });
-                }
-                if !self.cur.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        let start = self.kids.push(n, false);
         (start, self.kids.len())
     }
 
-    /// Pushes the named children of `n` (comments skipped, no field ids) and returns their
-    /// index range.
+    /// [`Lx::push_kids`] for the named children only (no field ids).
     fn push_named(&mut self, n: Node<'a>) -> (usize, usize) {
-        let start = self.kids.len();
-        self.cur.reset(n);
-        if self.cur.goto_first_child() {
-            loop {
-                let c = self.cur.node();
-                if c.is_named() && !is_comment(c) {
-                    self.kids.push(Kid { n: c, f: 0 });
-                }
-                if !self.cur.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
+        let start = self.kids.push(n, true);
         (start, self.kids.len())
     }
 
     fn find(&self, s: usize, e: usize, field: u16) -> Option<Node<'a>> {
-        self.kids[s..e].iter().find(|k| k.f == field).map(|k| k.n)
+        self.kids
+            .range(s..e)
+            .iter()
+            .find(|k| k.field == field)
+            .map(|k| k.n)
     }
 
     /// The first named child that is not a comment, a type or an ERROR (the expression inside
     /// a parenthesis, `as`, `!`, `<T>x`, `satisfies`, spread, `await`, `${}`...).
     fn inner(&mut self, n: Node<'a>) -> Option<Node<'a>> {
-        self.cur.reset(n);
-        if !self.cur.goto_first_child() {
+        let cur = self.kids.cursor();
+        cur.reset(n);
+        if !cur.goto_first_child() {
             return None;
         }
         loop {
-            let c = self.cur.node();
+            let c = cur.node();
             let kind = c.kind_id();
             if c.is_named()
                 && !is_comment(c)
@@ -523,7 +504,7 @@ impl<'a> Lx<'a> {
             {
                 return Some(c);
             }
-            if !self.cur.goto_next_sibling() {
+            if !cur.goto_next_sibling() {
                 return None;
             }
         }
@@ -535,15 +516,12 @@ impl<'a> Lx<'a> {
         if !n.has_error() {
             return Ok(());
         }
-        let (s, e) = self.push_named(n);
-        for i in s..e {
-            let k = self.kids[i].n;
-            if k.is_error() {
-                self.expr(k)?;
+        self.try_each_kid(n, true, |lx, k| {
+            if k.n.is_error() {
+                lx.expr(k.n)?;
             }
-        }
-        self.kids.truncate(s);
-        Ok(())
+            Ok(())
+        })
     }
 
     fn name_leaf(&mut self, n: Node<'a>) -> NodeId {
@@ -572,15 +550,8 @@ impl<'a> Lx<'a> {
 
     /// The statements of a block-like node (program, statement_block).
     fn stmts_of(&mut self, n: Node<'a>) -> R<Vec<NodeId>> {
-        let (s, e) = self.push_named(n);
         let mut out = Vec::new();
-        for i in s..e {
-            let k = self.kids[i].n;
-            if k.is_named() {
-                self.stmt(k, &mut out)?;
-            }
-        }
-        self.kids.truncate(s);
+        self.try_each_kid(n, true, |lx, k| lx.stmt(k.n, &mut out))?;
         Ok(out)
     }
 
@@ -601,14 +572,10 @@ impl<'a> Lx<'a> {
         let kind = n.kind_id();
         match kind {
             _ if kind == self.k.expression_statement => {
-                let (s, e) = self.push_named(n);
-                for i in s..e {
-                    let k = self.kids[i].n;
-                    if k.is_named() {
-                        out.extend(self.expr(k)?);
-                    }
-                }
-                self.kids.truncate(s);
+                self.try_each_kid(n, true, |lx, k| {
+                    out.extend(lx.expr(k.n)?);
+                    Ok(())
+                })?;
             }
             _ if kind == self.k.lexical_declaration || kind == self.k.variable_declaration => {
                 self.enter()?;
@@ -653,16 +620,12 @@ impl<'a> Lx<'a> {
     /// Anything not modelled: `Other` with its named children lowered.
     fn generic(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_named(n);
         let mut sink = Vec::new();
-        for i in s..e {
-            let k = self.kids[i].n;
-            if k.is_named() {
-                self.stmt(k, &mut sink)?;
-                sink.clear();
-            }
-        }
-        self.kids.truncate(s);
+        self.try_each_kid(n, true, |lx, k| {
+            lx.stmt(k.n, &mut sink)?;
+            sink.clear();
+            Ok(())
+        })?;
         Ok(self.b.close(id, Kind::Other))
     }
 
@@ -693,14 +656,13 @@ impl<'a> Lx<'a> {
     fn enum_decl(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
         if let Some(body) = n.child_by_field_id(self.f.body) {
-            let (s, e) = self.push_named(body);
-            for i in s..e {
-                let k = self.kids[i].n;
-                if let Some(v) = k.child_by_field_id(self.f.value) {
-                    self.expr(v)?;
+            let value = self.f.value;
+            self.try_each_kid(body, true, |lx, k| {
+                if let Some(v) = k.n.child_by_field_id(value) {
+                    lx.expr(v)?;
                 }
-            }
-            self.kids.truncate(s);
+                Ok(())
+            })?;
         }
         Ok(self.b.close(id, Kind::Other))
     }
@@ -737,22 +699,24 @@ impl<'a> Lx<'a> {
     /// `for (init; cond; update)`: init, condition, update and body lowered as children.
     fn for_stmt(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_kids(n);
+        let f = self.f;
         let mut sink = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
-            if k.f == self.f.body {
-                self.body_of(k.n)?;
+        let mut body = Vec::new();
+        self.try_each_kid(n, false, |lx, k| {
+            if k.field == f.body {
+                body = lx.body_of(k.n)?;
             } else if k.n.is_named() {
-                self.stmt(k.n, &mut sink)?;
+                lx.stmt(k.n, &mut sink)?;
                 sink.clear();
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         let lp = Loop {
             kind: LoopKind::For,
             bindings: Vec::new(),
             iter: None,
+            body,
+            is_async: false,
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
     }
@@ -768,14 +732,17 @@ impl<'a> Lx<'a> {
             Some(r) => self.expr(r)?,
             None => None,
         };
-        if let Some(body) = n.child_by_field_id(self.f.body) {
-            self.body_of(body)?;
-        }
+        let body = match n.child_by_field_id(self.f.body) {
+            Some(b) => self.body_of(b)?,
+            None => Vec::new(),
+        };
         self.errors(n)?;
         let lp = Loop {
             kind: LoopKind::For,
             bindings,
             iter,
+            body,
+            is_async: self.for_await(n),
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
     }
@@ -790,14 +757,7 @@ impl<'a> Lx<'a> {
                 out.push(self.text(n).to_owned())
             }
             "object_pattern" | "array_pattern" | "rest_pattern" | "parenthesized_expression" => {
-                let (s, e) = self.push_named(n);
-                for i in s..e {
-                    let k = self.kids[i].n;
-                    if k.is_named() {
-                        self.bindings(k, out, depth + 1)?;
-                    }
-                }
-                self.kids.truncate(s);
+                self.try_each_kid(n, true, |lx, k| lx.bindings(k.n, out, depth + 1))?;
             }
             "pair_pattern" => {
                 if let Some(v) = n.child_by_field_id(self.f.value) {
@@ -817,22 +777,60 @@ impl<'a> Lx<'a> {
     /// `while (c) body` and `do body while (c)`, children in source order.
     fn while_stmt(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_kids(n);
-        for i in s..e {
-            let k = self.kids[i];
-            if k.f == self.f.body {
-                self.body_of(k.n)?;
-            } else if k.f == self.f.condition || k.n.is_error() {
-                self.expr(k.n)?;
+        let f = self.f;
+        let mut body = Vec::new();
+        self.try_each_kid(n, false, |lx, k| {
+            if k.field == f.body {
+                body = lx.body_of(k.n)?;
+            } else if k.field == f.condition || k.n.is_error() {
+                lx.expr(k.n)?;
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         let lp = Loop {
             kind: LoopKind::While,
             bindings: Vec::new(),
             iter: None,
+            body,
+            is_async: false,
         };
         Ok(self.b.close(id, Kind::Loop(Box::new(lp))))
+    }
+
+    /// `for await (...)`: the `await` token before the header's `(`.
+    fn for_await(&mut self, n: Node<'a>) -> bool {
+        let cur = self.kids.cursor();
+        cur.reset(n);
+        if !cur.goto_first_child() {
+            return false;
+        }
+        while cur.goto_next_sibling() {
+            match cur.node().kind() {
+                "await" => return true,
+                "(" => return false,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// `!x`, `-x`, `typeof x`, `void x`, `x++`, `--x`.
+    fn unary(&mut self, n: Node<'a>) -> R<NodeId> {
+        let id = self.b.open(span(n));
+        let (s, e) = self.push_kids(n);
+        let argument = self.find(s, e, self.f.argument);
+        let op = match self.find(s, e, self.f.operator).map(|o| o.kind()) {
+            Some("!") => UnOp::Not,
+            Some("-") => UnOp::Neg,
+            Some("typeof") => UnOp::TypeOf,
+            Some("++") => UnOp::Incr,
+            Some("--") => UnOp::Decr,
+            _ => UnOp::Other,
+        };
+        self.kids.truncate(s);
+        let operand = self.req(argument, n)?;
+        self.errors(n)?;
+        Ok(self.b.close(id, Kind::Unary { op, operand }))
     }
 
     fn try_stmt(&mut self, n: Node<'a>) -> R<NodeId> {
@@ -884,16 +882,18 @@ impl<'a> Lx<'a> {
     /// `const|let|var` with one `Assign` per declarator (plus an `Import` before a `require`).
     fn declaration(&mut self, n: Node<'a>, exported: bool, out: &mut Vec<NodeId>) -> R<()> {
         let (s, e) = self.push_named(n);
-        let count = self.kids[s..e]
+        let count = self
+            .kids
+            .range(s..e)
             .iter()
             .filter(|k| k.n.kind() == "variable_declarator")
             .count();
         for i in s..e {
-            let k = self.kids[i].n;
+            let k = self.kids.get(i).n;
             if k.kind() == "variable_declarator" {
                 let at = if count == 1 { span(n) } else { span(k) };
                 self.declarator(k, at, exported, out)?;
-            } else if k.is_named() {
+            } else {
                 out.extend(self.expr(k)?);
             }
         }
@@ -976,35 +976,34 @@ impl<'a> Lx<'a> {
             ("identifier", Some(m)) => names.push((m.to_owned(), self.text(name).to_owned())),
             ("identifier", None) => names.push((String::new(), self.text(name).to_owned())),
             ("object_pattern", None) => {
-                let (s, e) = self.push_named(name);
-                for i in s..e {
-                    let k = self.kids[i].n;
+                let f = self.f;
+                self.each_kid(name, true, |lx, k| {
+                    let k = k.n;
                     match k.kind() {
                         "shorthand_property_identifier_pattern" => {
-                            let t = self.text(k).to_owned();
+                            let t = lx.text(k).to_owned();
                             names.push((t.clone(), t));
                         }
                         "pair_pattern" => {
-                            let key = k.child_by_field_id(self.f.key);
-                            let val = k.child_by_field_id(self.f.value);
+                            let key = k.child_by_field_id(f.key);
+                            let val = k.child_by_field_id(f.value);
                             if let (Some(key), Some(val)) = (key, val) {
                                 let key = match key.kind() {
-                                    "string" => string_value(self.text(key)),
-                                    _ => self.text(key).to_owned(),
+                                    "string" => string_value(lx.text(key)),
+                                    _ => lx.text(key).to_owned(),
                                 };
-                                names.push((key, self.text(val).to_owned()));
+                                names.push((key, lx.text(val).to_owned()));
                             }
                         }
                         "object_assignment_pattern" => {
-                            if let Some(l) = k.child_by_field_id(self.f.left) {
-                                let t = self.text(l).to_owned();
+                            if let Some(l) = k.child_by_field_id(f.left) {
+                                let t = lx.text(l).to_owned();
                                 names.push((t.clone(), t));
                             }
                         }
                         _ => {}
                     }
-                }
-                self.kids.truncate(s);
+                });
             }
             _ => {}
         }
@@ -1020,15 +1019,11 @@ impl<'a> Lx<'a> {
             "object_pattern" => self.object_pattern(n)?,
             "array_pattern" => {
                 let id = self.b.open(span(n));
-                let (s, e) = self.push_named(n);
                 let mut items = Vec::new();
-                for i in s..e {
-                    let k = self.kids[i].n;
-                    if k.is_named() {
-                        items.push(self.pattern(k)?);
-                    }
-                }
-                self.kids.truncate(s);
+                self.try_each_kid(n, true, |lx, k| {
+                    items.push(lx.pattern(k.n)?);
+                    Ok(())
+                })?;
                 self.b.close(id, Kind::Array(items))
             }
             // `a = 1`: the target; the default is lowered right after it (an extra child of
@@ -1056,15 +1051,15 @@ impl<'a> Lx<'a> {
 
     fn object_pattern(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_named(n);
+        let f = self.f;
         let mut entries = Vec::new();
-        for i in s..e {
-            let k = self.kids[i].n;
+        self.try_each_kid(n, true, |lx, k| {
+            let k = k.n;
             let at = span(k);
             match k.kind() {
                 "shorthand_property_identifier_pattern" => {
-                    let value = self.name_leaf(k);
-                    let key = Some(self.text(k).to_owned());
+                    let value = lx.name_leaf(k);
+                    let key = Some(lx.text(k).to_owned());
                     entries.push(Entry {
                         key,
                         key_node: None,
@@ -1073,10 +1068,8 @@ impl<'a> Lx<'a> {
                     });
                 }
                 "object_assignment_pattern" => {
-                    let key = k
-                        .child_by_field_id(self.f.left)
-                        .map(|l| self.text(l).to_owned());
-                    let value = self.pattern(k)?;
+                    let key = k.child_by_field_id(f.left).map(|l| lx.text(l).to_owned());
+                    let value = lx.pattern(k)?;
                     entries.push(Entry {
                         key,
                         key_node: None,
@@ -1085,13 +1078,13 @@ impl<'a> Lx<'a> {
                     });
                 }
                 "pair_pattern" => {
-                    let (key, key_node) = match k.child_by_field_id(self.f.key) {
-                        Some(key) => self.prop_key(key)?,
+                    let (key, key_node) = match k.child_by_field_id(f.key) {
+                        Some(key) => lx.prop_key(key)?,
                         None => (None, None),
                     };
-                    let value = match k.child_by_field_id(self.f.value) {
-                        Some(v) => self.pattern(v)?,
-                        None => self.other_leaf(at),
+                    let value = match k.child_by_field_id(f.value) {
+                        Some(v) => lx.pattern(v)?,
+                        None => lx.other_leaf(at),
                     };
                     entries.push(Entry {
                         key,
@@ -1101,7 +1094,7 @@ impl<'a> Lx<'a> {
                     });
                 }
                 "rest_pattern" => {
-                    let value = self.pattern(k)?;
+                    let value = lx.pattern(k)?;
                     entries.push(Entry {
                         key: None,
                         key_node: None,
@@ -1109,13 +1102,12 @@ impl<'a> Lx<'a> {
                         span: at,
                     });
                 }
-                _ if k.is_named() => {
-                    self.expr(k)?;
+                _ => {
+                    lx.expr(k)?;
                 }
-                _ => {}
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         Ok(self.b.close(id, Kind::Object { ty: None, entries }))
     }
 
@@ -1152,9 +1144,11 @@ impl<'a> Lx<'a> {
             Some(d) => out.extend(self.expr(d)?),
             None => {
                 // `export = x` has its expression as an unnamed-field child.
-                let inner = self.kids[s..e]
+                let inner = self
+                    .kids
+                    .range(s..e)
                     .iter()
-                    .find(|k| k.n.is_named() && k.f != f.decorator && k.f != f.source)
+                    .find(|k| k.n.is_named() && k.field != f.decorator && k.field != f.source)
                     .map(|k| k.n);
                 match inner {
                     Some(x) if x.kind() != "export_clause" && x.kind() != "namespace_export" => {
@@ -1173,7 +1167,7 @@ impl<'a> Lx<'a> {
         let mut first = None;
         let mut last = s;
         for i in s..e {
-            if self.kids[i].n.kind() == "decorator" {
+            if self.kids.get(i).n.kind() == "decorator" {
                 first.get_or_insert(i);
                 last = i + 1;
             }
@@ -1184,28 +1178,26 @@ impl<'a> Lx<'a> {
     fn import(&mut self, n: Node<'a>) -> NodeId {
         let mut module = None;
         let mut names = Vec::new();
-        let (s, e) = self.push_kids(n);
-        for i in s..e {
-            let k = self.kids[i];
-            if k.f == self.f.source {
-                module = Some(string_value(self.text(k.n)));
-                continue;
+        let source = self.f.source;
+        self.each_kid(n, false, |lx, k| {
+            if k.field == source {
+                module = Some(string_value(lx.text(k.n)));
+                return;
             }
             match k.n.kind() {
-                "import_clause" => self.import_clause(k.n, &mut names),
+                "import_clause" => lx.import_clause(k.n, &mut names),
                 // TS `import fs = require('fs')`.
                 "import_require_clause" => {
-                    if let Some(src) = k.n.child_by_field_id(self.f.source) {
-                        module = Some(string_value(self.text(src)));
+                    if let Some(src) = k.n.child_by_field_id(source) {
+                        module = Some(string_value(lx.text(src)));
                     }
-                    if let Some(id) = self.inner(k.n).filter(|c| c.kind() == "identifier") {
-                        names.push((String::new(), self.text(id).to_owned()));
+                    if let Some(id) = lx.inner(k.n).filter(|c| c.kind() == "identifier") {
+                        names.push((String::new(), lx.text(id).to_owned()));
                     }
                 }
                 _ => {}
             }
-        }
-        self.kids.truncate(s);
+        });
         match module {
             Some(module) => self
                 .b
@@ -1215,42 +1207,34 @@ impl<'a> Lx<'a> {
     }
 
     fn import_clause(&mut self, n: Node<'a>, names: &mut Vec<(String, String)>) {
-        let (s, e) = self.push_named(n);
-        for i in s..e {
-            let k = self.kids[i].n;
-            match k.kind() {
-                "identifier" => names.push(("default".to_owned(), self.text(k).to_owned())),
-                "namespace_import" => {
-                    if let Some(id) = self.inner(k) {
-                        names.push((String::new(), self.text(id).to_owned()));
-                    }
+        let f = self.f;
+        self.each_kid(n, true, |lx, k| match k.n.kind() {
+            "identifier" => names.push(("default".to_owned(), lx.text(k.n).to_owned())),
+            "namespace_import" => {
+                if let Some(id) = lx.inner(k.n) {
+                    names.push((String::new(), lx.text(id).to_owned()));
                 }
-                "named_imports" => {
-                    let (s2, e2) = self.push_named(k);
-                    for j in s2..e2 {
-                        let spec = self.kids[j].n;
-                        if spec.kind() != "import_specifier" {
-                            continue;
-                        }
-                        let Some(name) = spec.child_by_field_id(self.f.name) else {
-                            continue;
-                        };
-                        let name = match name.kind() {
-                            "string" => string_value(self.text(name)),
-                            _ => self.text(name).to_owned(),
-                        };
-                        let alias = match spec.child_by_field_id(self.f.alias) {
-                            Some(a) => self.text(a).to_owned(),
-                            None => name.clone(),
-                        };
-                        names.push((name, alias));
-                    }
-                    self.kids.truncate(s2);
-                }
-                _ => {}
             }
-        }
-        self.kids.truncate(s);
+            "named_imports" => lx.each_kid(k.n, true, |lx, spec| {
+                let spec = spec.n;
+                if spec.kind() != "import_specifier" {
+                    return;
+                }
+                let Some(name) = spec.child_by_field_id(f.name) else {
+                    return;
+                };
+                let name = match name.kind() {
+                    "string" => string_value(lx.text(name)),
+                    _ => lx.text(name).to_owned(),
+                };
+                let alias = match spec.child_by_field_id(f.alias) {
+                    Some(a) => lx.text(a).to_owned(),
+                    None => name.clone(),
+                };
+                names.push((name, alias));
+            }),
+            _ => {}
+        });
     }
 
     // ---- functions and classes ----
@@ -1287,42 +1271,42 @@ impl<'a> Lx<'a> {
         self.enter()?;
         let f = self.f;
         let start = match decos.clone().next() {
-            Some(d) => self.kids[d].n.start_byte().min(n.start_byte()),
+            Some(d) => self.kids.get(d).n.start_byte().min(n.start_byte()),
             None => n.start_byte(),
         };
         let id = self.b.open(Span::new(start, n.end_byte()));
-        let (s, e) = self.push_kids(n);
         let (mut name, mut params, mut ret, mut body) = (None, None, None, None);
         let mut is_async = false;
         let mut head_start = None;
         let mut decorators = Vec::new();
         for i in decos {
-            let d = self.kids[i].n;
+            let d = self.kids.get(i).n;
             if d.kind() == "decorator" {
                 decorators.push(self.decorator(d)?);
             }
         }
-        for i in s..e {
-            let k = self.kids[i];
-            if k.n.kind_id() == self.k.decorator {
-                decorators.push(self.decorator(k.n)?);
-                continue;
+        let k_ = self.k;
+        self.try_each_kid(n, false, |lx, k| {
+            if k.n.kind_id() == k_.decorator {
+                decorators.push(lx.decorator(k.n)?);
+                return Ok(());
             }
             head_start.get_or_insert(k.n.start_byte());
-            if k.f == f.name {
+            if k.field == f.name {
                 name = Some(k.n);
-            } else if k.f == f.parameters || k.f == f.parameter {
+            } else if k.field == f.parameters || k.field == f.parameter {
                 params = Some(k.n);
-            } else if k.f == f.return_type {
+            } else if k.field == f.return_type {
                 ret = Some(k.n);
-            } else if k.f == f.body {
+            } else if k.field == f.body {
                 body = Some(k.n);
-            } else if k.n.kind_id() == self.k.async_kw {
+            } else if k.n.kind_id() == k_.async_kw {
                 is_async = true;
             } else if k.n.is_error() {
-                self.expr(k.n)?;
+                lx.expr(k.n)?;
             }
-        }
+            Ok(())
+        })?;
         let params_v = match params {
             Some(p) => self.params(p)?,
             None => Vec::new(),
@@ -1332,7 +1316,6 @@ impl<'a> Lx<'a> {
             Some(b) => (Vec::new(), self.expr(b)?),
             None => (Vec::new(), None),
         };
-        self.kids.truncate(s);
         let head_end = ret.or(params).map_or(n.end_byte(), |x| x.end_byte());
         self.depth -= 1;
         let func = Function {
@@ -1362,16 +1345,13 @@ impl<'a> Lx<'a> {
                 ..Param::default()
             }]);
         }
-        let (s, e) = self.push_named(p);
-        let mut out = Vec::with_capacity(e - s);
-        for i in s..e {
-            let k = self.kids[i].n;
-            if !k.is_named() {
-                continue;
-            }
+        let f = self.f;
+        let mut out = Vec::with_capacity(p.named_child_count());
+        self.try_each_kid(p, true, |lx, k| {
+            let k = k.n;
             if k.is_error() {
-                self.expr(k)?;
-                continue;
+                lx.expr(k)?;
+                return Ok(());
             }
             let mut param = Param {
                 span: span(k),
@@ -1379,35 +1359,33 @@ impl<'a> Lx<'a> {
             };
             match k.kind() {
                 "required_parameter" | "optional_parameter" => {
-                    let (s2, e2) = self.push_kids(k);
-                    for j in s2..e2 {
-                        let c = self.kids[j];
-                        if c.f == self.f.pattern || c.f == self.f.name {
-                            param.name = self.pattern_name(c.n);
-                        } else if c.f == self.f.ty {
-                            param.ty = Some(type_text(self.text(c.n)));
-                        } else if c.f == self.f.value {
-                            param.default = self.expr(c.n)?;
+                    lx.try_each_kid(k, false, |lx, c| {
+                        if c.field == f.pattern || c.field == f.name {
+                            param.name = lx.pattern_name(c.n);
+                        } else if c.field == f.ty {
+                            param.ty = Some(type_text(lx.text(c.n)));
+                        } else if c.field == f.value {
+                            param.default = lx.expr(c.n)?;
                         } else if c.n.kind() == "decorator" {
-                            let inner = self.inner(c.n);
-                            param.decorators.push(self.decorator_name(inner).to_owned());
+                            let inner = lx.inner(c.n);
+                            param.decorators.push(lx.decorator_name(inner).to_owned());
                         }
-                    }
-                    self.kids.truncate(s2);
+                        Ok(())
+                    })?;
                 }
                 "assignment_pattern" => {
-                    if let Some(l) = k.child_by_field_id(self.f.left) {
-                        param.name = self.pattern_name(l);
+                    if let Some(l) = k.child_by_field_id(f.left) {
+                        param.name = lx.pattern_name(l);
                     }
-                    if let Some(r) = k.child_by_field_id(self.f.right) {
-                        param.default = self.expr(r)?;
+                    if let Some(r) = k.child_by_field_id(f.right) {
+                        param.default = lx.expr(r)?;
                     }
                 }
-                _ => param.name = self.pattern_name(k),
+                _ => param.name = lx.pattern_name(k),
             }
             out.push(param);
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -1423,35 +1401,34 @@ impl<'a> Lx<'a> {
     fn class(&mut self, n: Node<'a>, decos: Range<usize>) -> R<NodeId> {
         self.enter()?;
         let start = match decos.clone().next() {
-            Some(d) => self.kids[d].n.start_byte().min(n.start_byte()),
+            Some(d) => self.kids.get(d).n.start_byte().min(n.start_byte()),
             None => n.start_byte(),
         };
         let id = self.b.open(Span::new(start, n.end_byte()));
         let mut decorators = Vec::new();
         for i in decos {
-            let d = self.kids[i].n;
+            let d = self.kids.get(i).n;
             if d.kind() == "decorator" {
                 decorators.push(self.decorator(d)?);
             }
         }
-        let (s, e) = self.push_kids(n);
+        let name_field = self.f.name;
         let mut name = String::new();
         let mut bases = Vec::new();
         let mut body = Vec::new();
-        for i in s..e {
-            let k = self.kids[i];
+        self.try_each_kid(n, false, |lx, k| {
             match k.n.kind() {
-                "decorator" => decorators.push(self.decorator(k.n)?),
-                "class_heritage" => self.heritage(k.n, &mut bases),
-                "class_body" => body = self.class_body(k.n)?,
-                _ if k.f == self.f.name => name = self.text(k.n).to_owned(),
+                "decorator" => decorators.push(lx.decorator(k.n)?),
+                "class_heritage" => lx.heritage(k.n, &mut bases),
+                "class_body" => body = lx.class_body(k.n)?,
+                _ if k.field == name_field => name = lx.text(k.n).to_owned(),
                 _ if k.n.is_error() => {
-                    self.expr(k.n)?;
+                    lx.expr(k.n)?;
                 }
                 _ => {}
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         self.depth -= 1;
         let class = Class {
             name,
@@ -1464,34 +1441,18 @@ impl<'a> Lx<'a> {
 
     /// `extends A implements B, C` (TS) or `extends expr` (JS).
     fn heritage(&mut self, h: Node<'a>, out: &mut Vec<String>) {
-        let (s, e) = self.push_named(h);
-        for i in s..e {
-            let k = self.kids[i].n;
-            match k.kind() {
-                "extends_clause" => {
-                    let (s2, e2) = self.push_kids(k);
-                    for j in s2..e2 {
-                        if self.kids[j].f == self.f.value {
-                            out.push(self.text(self.kids[j].n).to_owned());
-                        }
-                    }
-                    self.kids.truncate(s2);
+        let value = self.f.value;
+        self.each_kid(h, true, |lx, k| match k.n.kind() {
+            "extends_clause" => lx.each_kid(k.n, false, |lx, c| {
+                if c.field == value {
+                    out.push(lx.text(c.n).to_owned());
                 }
-                "implements_clause" => {
-                    let (s2, e2) = self.push_named(k);
-                    for j in s2..e2 {
-                        let t = self.kids[j].n;
-                        if t.is_named() {
-                            out.push(self.text(t).to_owned());
-                        }
-                    }
-                    self.kids.truncate(s2);
-                }
-                _ if k.is_named() => out.push(self.text(k).to_owned()),
-                _ => {}
+            }),
+            "implements_clause" => {
+                lx.each_kid(k.n, true, |lx, t| out.push(lx.text(t.n).to_owned()))
             }
-        }
-        self.kids.truncate(s);
+            _ => out.push(lx.text(k.n).to_owned()),
+        });
     }
 
     fn class_body(&mut self, n: Node<'a>) -> R<Vec<NodeId>> {
@@ -1500,10 +1461,7 @@ impl<'a> Lx<'a> {
         // TS puts member decorators before the member, as children of the class body.
         let mut pending: Option<usize> = None;
         for i in s..e {
-            let k = self.kids[i].n;
-            if !k.is_named() {
-                continue;
-            }
+            let k = self.kids.get(i).n;
             if k.kind() == "decorator" {
                 pending.get_or_insert(i);
                 continue;
@@ -1524,27 +1482,27 @@ impl<'a> Lx<'a> {
     fn field(&mut self, n: Node<'a>, decos: Range<usize>) -> R<NodeId> {
         let id = self.b.open(span(n));
         for i in decos {
-            let d = self.kids[i].n;
+            let d = self.kids.get(i).n;
             if let Some(inner) = self.inner(d) {
                 self.expr(inner)?;
             }
         }
-        let (s, e) = self.push_kids(n);
+        let f = self.f;
         let (mut name, mut value) = (None, None);
-        for i in s..e {
-            let k = self.kids[i];
+        self.try_each_kid(n, false, |lx, k| {
             if k.n.kind() == "decorator" {
-                if let Some(inner) = self.inner(k.n) {
-                    self.expr(inner)?;
+                if let Some(inner) = lx.inner(k.n) {
+                    lx.expr(inner)?;
                 }
-            } else if k.f == self.f.name || k.f == self.f.property {
+            } else if k.field == f.name || k.field == f.property {
                 name = Some(k.n);
-            } else if k.f == self.f.value {
+            } else if k.field == f.value {
                 value = Some(k.n);
             } else if k.n.is_error() {
-                self.expr(k.n)?;
+                lx.expr(k.n)?;
             }
-        }
+            Ok(())
+        })?;
         let target = match name {
             Some(nm) => self.name_leaf(nm),
             None => self.other_leaf(span(n)),
@@ -1553,7 +1511,6 @@ impl<'a> Lx<'a> {
             Some(v) => self.expr(v)?,
             None => None,
         };
-        self.kids.truncate(s);
         Ok(self.b.close(
             id,
             Kind::Assign {
@@ -1580,7 +1537,6 @@ impl<'a> Lx<'a> {
     /// A template literal: static text with `{}` for each `${...}`, the substitutions lowered.
     fn template(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_named(n);
         let text = self.text;
         let end = if n.end_byte() > n.start_byte() + 1 && text[..n.end_byte()].ends_with('`') {
             n.end_byte() - 1
@@ -1591,21 +1547,22 @@ impl<'a> Lx<'a> {
         let mut value = String::with_capacity(end - pos);
         let mut parts = Vec::new();
         let mut interpolated = false;
-        for i in s..e {
-            let k = self.kids[i].n;
-            if k.kind_id() != self.k.template_substitution {
-                continue;
+        let substitution = self.k.template_substitution;
+        self.try_each_kid(n, true, |lx, k| {
+            let k = k.n;
+            if k.kind_id() != substitution {
+                return Ok(());
             }
             interpolated = true;
             decode_into(&text[pos..k.start_byte().max(pos)], &mut value);
             value.push_str("{}");
             pos = k.end_byte().min(end).max(pos);
-            if let Some(inner) = self.inner(k) {
-                parts.extend(self.expr(inner)?);
+            if let Some(inner) = lx.inner(k) {
+                parts.extend(lx.expr(inner)?);
             }
-        }
+            Ok(())
+        })?;
         decode_into(&text[pos..end], &mut value);
-        self.kids.truncate(s);
         let kind = if interpolated {
             StrKind::Interpolated
         } else {
@@ -1684,30 +1641,27 @@ impl<'a> Lx<'a> {
     }
 
     fn args(&mut self, a: Node<'a>) -> R<Vec<Arg>> {
-        let (s, e) = self.push_named(a);
-        let mut out = Vec::with_capacity(e - s);
-        for i in s..e {
-            let k = self.kids[i].n;
-            if !k.is_named() {
-                continue;
-            }
-            if k.kind_id() == self.k.spread_element {
-                let inner = self.inner(k);
-                let value = self.req(inner, k)?;
+        let mut out = Vec::with_capacity(a.named_child_count());
+        let spread = self.k.spread_element;
+        self.try_each_kid(a, true, |lx, k| {
+            let k = k.n;
+            if k.kind_id() == spread {
+                let inner = lx.inner(k);
+                let value = lx.req(inner, k)?;
                 out.push(Arg {
                     name: None,
                     value,
                     spread: true,
                 });
-            } else if let Some(value) = self.expr(k)? {
+            } else if let Some(value) = lx.expr(k)? {
                 out.push(Arg {
                     name: None,
                     value,
                     spread: false,
                 });
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -1795,20 +1749,20 @@ impl<'a> Lx<'a> {
 
     fn object(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_named(n);
-        let mut entries = Vec::with_capacity((e - s) / 2);
-        for i in s..e {
-            let k = self.kids[i].n;
+        let mut entries = Vec::with_capacity(n.named_child_count() / 2);
+        let (f, kinds) = (self.f, self.k);
+        self.try_each_kid(n, true, |lx, k| {
+            let k = k.n;
             let at = span(k);
             let kind = k.kind_id();
             match kind {
-                _ if kind == self.k.pair => {
-                    let (key, key_node) = match k.child_by_field_id(self.f.key) {
-                        Some(key) => self.prop_key(key)?,
+                _ if kind == kinds.pair => {
+                    let (key, key_node) = match k.child_by_field_id(f.key) {
+                        Some(key) => lx.prop_key(key)?,
                         None => (None, None),
                     };
-                    let value = k.child_by_field_id(self.f.value);
-                    let value = self.req(value, k)?;
+                    let value = k.child_by_field_id(f.value);
+                    let value = lx.req(value, k)?;
                     entries.push(Entry {
                         key,
                         key_node,
@@ -1816,9 +1770,9 @@ impl<'a> Lx<'a> {
                         span: at,
                     });
                 }
-                _ if kind == self.k.shorthand_property_identifier => {
-                    let value = self.name_leaf(k);
-                    let key = Some(self.text(k).to_owned());
+                _ if kind == kinds.shorthand_property_identifier => {
+                    let value = lx.name_leaf(k);
+                    let key = Some(lx.text(k).to_owned());
                     entries.push(Entry {
                         key,
                         key_node: None,
@@ -1826,15 +1780,13 @@ impl<'a> Lx<'a> {
                         span: at,
                     });
                 }
-                _ if kind == self.k.method_definition => {
-                    let key = k
-                        .child_by_field_id(self.f.name)
-                        .and_then(|nm| match nm.kind() {
-                            "computed_property_name" => None,
-                            "string" => Some(string_value(self.text(nm))),
-                            _ => Some(self.text(nm).to_owned()),
-                        });
-                    let value = self.function(k, false, 0..0)?;
+                _ if kind == kinds.method_definition => {
+                    let key = k.child_by_field_id(f.name).and_then(|nm| match nm.kind() {
+                        "computed_property_name" => None,
+                        "string" => Some(string_value(lx.text(nm))),
+                        _ => Some(lx.text(nm).to_owned()),
+                    });
+                    let value = lx.function(k, false, 0..0)?;
                     entries.push(Entry {
                         key,
                         key_node: None,
@@ -1842,9 +1794,9 @@ impl<'a> Lx<'a> {
                         span: at,
                     });
                 }
-                _ if kind == self.k.spread_element => {
-                    let inner = self.inner(k);
-                    let value = self.req(inner, k)?;
+                _ if kind == kinds.spread_element => {
+                    let inner = lx.inner(k);
+                    let value = lx.req(inner, k)?;
                     entries.push(Entry {
                         key: None,
                         key_node: None,
@@ -1853,25 +1805,21 @@ impl<'a> Lx<'a> {
                     });
                 }
                 _ => {
-                    self.expr(k)?;
+                    lx.expr(k)?;
                 }
             }
-        }
-        self.kids.truncate(s);
+            Ok(())
+        })?;
         Ok(self.b.close(id, Kind::Object { ty: None, entries }))
     }
 
     fn array(&mut self, n: Node<'a>) -> R<NodeId> {
         let id = self.b.open(span(n));
-        let (s, e) = self.push_named(n);
-        let mut items = Vec::with_capacity(e - s);
-        for i in s..e {
-            let k = self.kids[i].n;
-            if k.is_named() {
-                items.extend(self.expr(k)?);
-            }
-        }
-        self.kids.truncate(s);
+        let mut items = Vec::with_capacity(n.named_child_count());
+        self.try_each_kid(n, true, |lx, k| {
+            items.extend(lx.expr(k.n)?);
+            Ok(())
+        })?;
         Ok(self.b.close(id, Kind::Array(items)))
     }
 
@@ -1883,14 +1831,13 @@ impl<'a> Lx<'a> {
     }
 
     fn jsx_parts(&mut self, n: Node<'a>) -> R<()> {
-        let (s, e) = self.push_kids(n);
-        for i in s..e {
-            let k = self.kids[i];
-            if !k.n.is_named() || k.f == self.f.name {
-                continue;
+        let name = self.f.name;
+        self.try_each_kid(n, false, |lx, k| {
+            if !k.n.is_named() || k.field == name {
+                return Ok(());
             }
             match k.n.kind() {
-                "jsx_opening_element" | "jsx_attribute" => self.jsx_parts(k.n)?,
+                "jsx_opening_element" | "jsx_attribute" => lx.jsx_parts(k.n)?,
                 "jsx_closing_element"
                 | "jsx_text"
                 | "html_character_reference"
@@ -1900,12 +1847,11 @@ impl<'a> Lx<'a> {
                 | "member_expression"
                 | "nested_identifier" => {}
                 _ => {
-                    self.expr(k.n)?;
+                    lx.expr(k.n)?;
                 }
             }
-        }
-        self.kids.truncate(s);
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -1948,8 +1894,8 @@ mod tests {
                     refs.extend(&c.body);
                     refs.extend(c.decorators.iter().filter_map(|d| d.node));
                 }
-                Kind::Loop(l) => refs.extend(l.iter),
-                Kind::With { items, body } => refs.extend(items.iter().chain(body)),
+                Kind::Loop(l) => refs.extend(l.iter.iter().chain(&l.body)),
+                Kind::With { items, body, .. } => refs.extend(items.iter().chain(body)),
                 Kind::Try {
                     body,
                     handlers,
@@ -1973,7 +1919,9 @@ mod tests {
                 Kind::Index { object, index } => refs.extend([*object, *index]),
                 Kind::Str(s) => refs.extend(&s.parts),
                 Kind::Binary { lhs, rhs, .. } => refs.extend([*lhs, *rhs]),
-                Kind::Await(x) => refs.push(*x),
+                Kind::Await(x) | Kind::Question(x) => refs.push(*x),
+                Kind::Unary { operand, .. } => refs.push(*operand),
+                Kind::Break(v) => refs.extend(v),
                 Kind::Object { entries, .. } => {
                     for e in entries {
                         refs.push(e.value);
@@ -2202,7 +2150,7 @@ export class UsersController extends BaseController implements OnModuleInit {
         assert_eq!(create.params[1].name, "retries");
         assert!(matches!(
             ast.kind(create.params[1].default.unwrap()),
-            Kind::Number
+            Kind::Number(Some(3.0))
         ));
         assert!(callees(&ast).contains(&"this.usersService.create".to_string()));
         assert!(callees(&ast).contains(&"super".to_string()));
@@ -2362,6 +2310,74 @@ export * from './x';
         assert_eq!(f.name.as_deref(), Some("process"));
         assert_eq!(f.params[0].ty.as_deref(), Some("Order[]"));
         assert_eq!(f.body.len(), 6);
+    }
+
+    #[test]
+    fn loop_bodies_async_flags_unary_and_numbers() {
+        let src = "async function f(xs, n) {
+  for await (const x of xs) { if (!x) break; g(x); }
+  for (const x of xs) h(x);
+  for (let i = 0; i < 3; i++) { continue; }
+  while (n < 10) n--;
+  do { h(); } while (typeof y === 'undefined');
+  const t = [30_000, 0x10, 1e3, .5, 10n, 0, -1];
+}";
+        let ast = ts(src);
+        let loops = all(&ast, KindTag::Loop);
+        let lp = |i: usize| match ast.kind(loops[i]) {
+            Kind::Loop(l) => &**l,
+            _ => unreachable!(),
+        };
+        let tags = |ids: &[NodeId]| ids.iter().map(|&i| ast.kind(i).tag()).collect::<Vec<_>>();
+        assert_eq!(loops.len(), 5);
+        assert!(lp(0).is_async && !lp(1).is_async);
+        assert_eq!(tags(&lp(0).body), [KindTag::If, KindTag::Call]);
+        let Kind::If { cond, then, .. } = ast.kind(lp(0).body[0]) else {
+            panic!()
+        };
+        assert!(matches!(ast.kind(*cond), Kind::Unary { op: UnOp::Not, .. }));
+        assert_eq!(tags(then), [KindTag::Break]);
+        assert_eq!(tags(&lp(1).body), [KindTag::Call]);
+        assert_eq!(tags(&lp(2).body), [KindTag::Continue]);
+        // the header's `i++` is a child of the loop, not in its body
+        let incr = ast.children(loops[2]).find(|&c| {
+            !lp(2).body.contains(&c) && matches!(ast.kind(c), Kind::Unary { op: UnOp::Incr, .. })
+        });
+        assert!(incr.is_some());
+        let Kind::Unary {
+            op: UnOp::Decr,
+            operand,
+        } = ast.kind(lp(3).body[0])
+        else {
+            panic!("{:?}", ast.kind(lp(3).body[0]))
+        };
+        assert_eq!(ast.path_of(*operand).as_deref(), Some("n"));
+        // `do .. while`: the body first, then the condition
+        assert_eq!(tags(&lp(4).body), [KindTag::Call]);
+        let cond = ast.children(loops[4]).last().unwrap();
+        let Kind::Binary { lhs, .. } = ast.kind(cond) else {
+            panic!()
+        };
+        assert!(matches!(
+            ast.kind(*lhs),
+            Kind::Unary {
+                op: UnOp::TypeOf,
+                ..
+            }
+        ));
+        let numbers = ast.numbers_from(src.find("const t").unwrap());
+        assert_eq!(
+            numbers,
+            [
+                Some(30000.0),
+                Some(16.0),
+                Some(1000.0),
+                Some(0.5),
+                Some(10.0),
+                Some(0.0),
+                Some(1.0)
+            ]
+        );
     }
 
     #[test]

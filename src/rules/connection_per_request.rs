@@ -247,7 +247,11 @@ fn destination(cx: &Ctx, node: NodeId) -> Dest {
     let mut cur = node;
     while let Some(p) = ast.parent(cur) {
         match ast.kind(p) {
-            Kind::Await(_) | Kind::Other | Kind::Member { .. } | Kind::Array(_) => {}
+            Kind::Await(_)
+            | Kind::Question(_)
+            | Kind::Other
+            | Kind::Member { .. }
+            | Kind::Array(_) => {}
             Kind::Call(c) => {
                 if c.callee != cur && connections::is_app_state_call(ast, p) {
                     return Dest::Escapes;

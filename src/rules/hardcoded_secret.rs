@@ -152,7 +152,7 @@ fn secret_name_of(cx: &Ctx, node: NodeId) -> Option<(String, String)> {
             }
             Kind::Function(f) if f.name.is_none() && f.expr_body == Some(cur) => cur = p,
             Kind::Member { .. } => cur = p,
-            Kind::Other if ast.children(p).count() == 1 => cur = p,
+            _ if ast.wrapped(p) == Some(cur) => cur = p,
             _ => break,
         }
     }

@@ -401,11 +401,7 @@ struct Bound {
 }
 
 fn is_wrapper(ast: &Ast, id: NodeId) -> bool {
-    match ast.kind(id) {
-        Kind::Await(_) => true,
-        Kind::Other => ast.children(id).count() == 1,
-        _ => false,
-    }
+    ast.wrapped(id).is_some()
 }
 
 /// Follows a construction to the name it is bound to.

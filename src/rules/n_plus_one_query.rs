@@ -140,10 +140,7 @@ fn is_per_item(cx: &Ctx, per: &PerItem) -> bool {
     // TS `for (let i = 0; i < 3; i++)`
     if l.kind == LoopKind::For && per.iter.is_none() {
         let small = ast.children(per.node).any(|c| match ast.kind(c) {
-            Kind::Binary { rhs, .. } => {
-                matches!(ast.kind(*rhs), Kind::Number)
-                    && cx.text(*rhs).parse::<u64>().is_ok_and(|n| n <= 10)
-            }
+            Kind::Binary { rhs, .. } => small_count(ast, *rhs),
             _ => false,
         });
         if small {
@@ -287,7 +284,7 @@ fn literal_variable(ast: &Ast, it: NodeId, before: NodeId) -> bool {
             items.len() <= 10
                 && items
                     .iter()
-                    .all(|&i| matches!(ast.kind(i), Kind::Str(_) | Kind::Number | Kind::Bool(_)))
+                    .all(|&i| matches!(ast.kind(i), Kind::Str(_) | Kind::Number(_) | Kind::Bool(_)))
         }
         _ => false,
     }
@@ -301,47 +298,23 @@ fn small_range(cx: &Ctx, it: NodeId) -> bool {
     };
     ast.path_of(c.callee).as_deref() == Some("range")
         && !c.args.is_empty()
-        && c.args.iter().all(|a| {
-            matches!(ast.kind(a.value), Kind::Number)
-                && cx.text(a.value).parse::<u64>().is_ok_and(|n| n <= 10)
-        })
+        && c.args.iter().all(|a| small_count(ast, a.value))
+}
+
+/// A whole number literal from 0 to 10.
+fn small_count(ast: &Ast, id: NodeId) -> bool {
+    matches!(ast.kind(id), Kind::Number(Some(n)) if n.fract() == 0.0 && (0.0..=10.0).contains(n))
 }
 
 /// The loop body ends every round with a `break` or `return` at its top level.
 fn runs_once(cx: &Ctx, per: &PerItem) -> bool {
     let ast = cx.ast;
-    let header_line = cx.file.line_of(ast.span(per.node).start);
-    let body: Vec<NodeId> = ast
-        .children(per.node)
-        .filter(|&c| Some(c) != per.iter && !ast.contains(per.iter.unwrap_or(c), c))
-        .filter(|&c| {
-            cx.file.line_of(ast.span(c).start) > header_line || ast.kind(c).tag() == KindTag::Other
-        })
-        .collect();
-    let leaves = body.iter().any(|&c| match ast.kind(c) {
-        Kind::Return(_) => true,
-        Kind::Other => {
-            let t = cx.text(c).trim_start();
-            t.starts_with("break") || t.starts_with("return")
-        }
-        _ => false,
-    });
-    if leaves || ast.lang != Lang::Python {
-        return leaves;
-    }
-    // Python drops `break` from the tree: look for it at the body's indentation.
-    let Some(&first) = body.first() else {
+    let Kind::Loop(l) = ast.kind(per.node) else {
         return false;
     };
-    let indent = cx.file.position(ast.span(first).start).column;
-    let start = cx.file.line_of(ast.span(first).start);
-    let end = cx.file.line_of(ast.span(per.node).end.saturating_sub(1));
-    (start..=end).any(|line| {
-        let text = cx.file.line_text(line as usize - 1);
-        let t = text.trim_start();
-        let col = (text.len() - t.len()) as u32 + 1;
-        col == indent && (t == "break" || t.starts_with("break ") || t.starts_with("break#"))
-    })
+    l.body
+        .iter()
+        .any(|&s| matches!(ast.kind(s), Kind::Return(_) | Kind::Break(_)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -632,12 +605,10 @@ fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let exits = |stmts: &[NodeId]| {
         stmts.last().is_some_and(|&l| {
             let t = cx.text(l).trim_start();
-            matches!(ast.kind(l), Kind::Return(_))
-                || [
-                    "raise", "throw", "break", "return", "err!", "bail!", "panic!",
-                ]
-                .iter()
-                .any(|k| t.starts_with(k))
+            matches!(ast.kind(l), Kind::Return(_) | Kind::Break(_))
+                || ["raise", "throw", "err!", "bail!", "panic!"]
+                    .iter()
+                    .any(|k| t.starts_with(k))
         })
     };
     for a in ast.ancestors(node) {
@@ -721,7 +692,8 @@ fn misses_of_batch(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
         if l.kind == LoopKind::Comprehension {
             tests.extend(
                 ast.children(per.node)
-                    .filter(|&c| Some(c) != l.iter && !ast.contains(c, node))
+                    .filter(|&c| Some(c) != l.iter && !l.body.contains(&c))
+                    .filter(|&c| !ast.contains(c, node))
                     .filter(|&c| matches!(ast.kind(c), Kind::Binary { .. } | Kind::Call(_)))
                     .map(normal),
             );
@@ -922,14 +894,9 @@ fn memo_checks(cx: &Ctx, block: NodeId) -> std::sync::Arc<Vec<(NodeId, String)>>
             if !els.is_empty() {
                 continue;
             }
-            // Python's bare `continue` has no node of its own: read the branch's last line
-            let last_line = cx.text(sib).lines().last().unwrap_or("").trim();
-            let leaves = then.last().map_or(last_line == "continue", |&l| {
-                let t = cx.text(l).trim_start();
-                matches!(ast.kind(l), Kind::Return(_))
-                    || t.starts_with("return")
-                    || t.starts_with("continue")
-            });
+            let leaves = then
+                .last()
+                .is_some_and(|&l| matches!(ast.kind(l), Kind::Return(_) | Kind::Continue));
             let c = cx
                 .text(*cond)
                 .split_whitespace()
@@ -1263,7 +1230,7 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
                     }) && matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. })
                 });
             }
-            Kind::Await(_) | Kind::Other => cur = p,
+            Kind::Await(_) | Kind::Question(_) | Kind::Other => cur = p,
             Kind::Call(c) if c.callee != cur => cur = p,
             Kind::Member { .. } => cur = p,
             _ => return false,
@@ -1504,11 +1471,7 @@ fn page_fetch(cx: &Ctx, node: NodeId, per: &PerItem, q: &Query) -> bool {
         return false;
     }
     // the query is the `while` condition itself: a worker draining a queue
-    let header_line = cx.file.line_of(ast.span(per.node).start);
-    let in_condition = l.kind == LoopKind::While
-        && ast.children(per.node).next().is_some_and(|c| {
-            ast.contains(c, node) && cx.file.line_of(ast.span(c).start) == header_line
-        });
+    let in_condition = loop_condition(cx, per).is_some_and(|c| ast.contains(c, node));
     let sliced = ast
         .ancestors(node)
         .take(3)
@@ -2129,23 +2092,23 @@ fn unbounded_loop(cx: &Ctx, per: &PerItem) -> bool {
     }
 }
 
-/// The test of a `while`/`do…while` loop (none for Rust `loop` and `for (;;)`).
+/// The test of a `while`/`do…while` loop (none for Rust `loop` and `for (;;)`): its child that
+/// is not in the body, before it or after it.
 fn loop_condition(cx: &Ctx, per: &PerItem) -> Option<NodeId> {
     let ast = cx.ast;
-    let text = cx.text(per.node).trim_start();
-    if text.starts_with("for") || ast.lang == Lang::Rust && !text.starts_with("while") {
+    let Kind::Loop(l) = ast.kind(per.node) else {
+        return None;
+    };
+    if l.kind != LoopKind::While {
         return None;
     }
-    let do_while = text
-        .strip_prefix("do")
-        .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '{'));
-    if do_while {
-        return ast.children(per.node).last();
+    let mut kids = ast.children(per.node);
+    let first = kids.next()?;
+    if l.body.first() != Some(&first) {
+        return Some(first);
     }
-    let header_line = cx.file.line_of(ast.span(per.node).start);
-    ast.children(per.node)
-        .next()
-        .filter(|&c| cx.file.line_of(ast.span(c).start) == header_line)
+    let last = kids.last().unwrap_or(first);
+    (l.body.last() != Some(&last)).then_some(last)
 }
 
 /// A loop with no collection runs once per hop, probe or wake-up, not once per item: a walk
@@ -2163,15 +2126,11 @@ fn keyless_rounds(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let keyless = per.iter.is_none() && per.bindings.is_empty();
     // `deliver(pool, last_id)` with `last_id += 1`: a walk over ids, one row per round
     let counted = || {
-        ast.subtree(node).any(
-            |i| matches!(ast.kind(i), Kind::Name(n) if loops::counter(ast, &cx.file.text, per.node, n)),
-        )
+        ast.subtree(node)
+            .any(|i| matches!(ast.kind(i), Kind::Name(n) if loops::counter(ast, per.node, n)))
     };
     hop_traversal(cx, per)
-        || keyless
-            && !loops::takes_elements(ast, &cx.file.text, per.node)
-            && !worklist(cx, per)
-            && !counted()
+        || keyless && !loops::takes_elements(ast, per.node) && !worklist(cx, per) && !counted()
 }
 
 /// The variables the loop's test reads, as paths (`queue`, `folder.parent_id`).
@@ -2286,7 +2245,7 @@ fn is_inner_chain_call(ast: &Ast, node: NodeId) -> bool {
             return false;
         };
         match ast.kind(p) {
-            Kind::Await(_) | Kind::Other if ast.children(p).count() == 1 => cur = p,
+            _ if ast.wrapped(p).is_some() => cur = p,
             Kind::Member { object, .. } if *object == cur => {
                 return ast.parent(p).and_then(|g| ast.call(g)).is_some_and(|g| {
                     g.callee == p
