@@ -1134,7 +1134,11 @@ fn climb(
                 negated |= t.starts_with('!') || t.starts_with("not ");
                 cur = p;
             }
-            Kind::Await(_) | Kind::Array(_) | Kind::Str(_) => cur = p,
+            Kind::Unary { op, .. } => {
+                negated |= *op == crate::ast::UnOp::Not;
+                cur = p;
+            }
+            Kind::Await(_) | Kind::Question(_) | Kind::Array(_) | Kind::Str(_) => cur = p,
             Kind::Object { .. } => cur = p,
             Kind::Member { object, property } if *object == cur => {
                 let call_parent = ast
