@@ -2,7 +2,8 @@
 //! whether the helper only builds a lazy Django queryset for its caller, and which parameter
 //! tests guard its queries (`if lines is None: lines = order.lines.all()`). Recorded per function
 //! in the file facts and carried to the project index, so a call in another file is judged the
-//! same way as a call of a helper in the same file.
+//! same way as a call of a helper in the same file. Also which method calls on a receiver of
+//! unknown type may reach a project function ([`GENERIC_METHODS`], [`service_like`]).
 
 use crate::ast::{Ast, Kind, NodeId};
 pub use crate::diagnostic::CallArgs;
@@ -332,6 +333,149 @@ pub fn evaluated(ast: &Ast, facts: &dyn FileView, expr: NodeId, scope: Scope, de
         }
         _ => false,
     }
+}
+
+// Resolving a method call on a receiver of unknown type (`svc.load(x)`) to a project function.
+
+/// Method names too common to resolve by name alone on an unknown receiver.
+pub const GENERIC_METHODS: &[&str] = &[
+    "get",
+    "set",
+    "put",
+    "add",
+    "append",
+    "push",
+    "pop",
+    "insert",
+    "remove",
+    "delete",
+    "update",
+    "save",
+    "create",
+    "find",
+    "findOne",
+    "all",
+    "filter",
+    "map",
+    "count",
+    "first",
+    "last",
+    "keys",
+    "values",
+    "items",
+    "has",
+    "contains",
+    "send",
+    "emit",
+    "log",
+    "info",
+    "debug",
+    "warn",
+    "warning",
+    "error",
+    "format",
+    "join",
+    "split",
+    "clone",
+    "len",
+    "extend",
+    "write",
+    "read",
+    "load",
+    "fetch",
+    "run",
+    "call",
+    "execute",
+    "process",
+    "handle",
+    "apply",
+    "validate",
+    "serialize",
+    "to_dict",
+    "dict",
+    "json",
+    "parse",
+    "render",
+    "next",
+    "close",
+    "open",
+    "lock",
+    "unlock",
+    "wait",
+    "then",
+    "catch",
+    "finally",
+    "exists",
+    "query",
+    "toString",
+    "to_string",
+    "unwrap",
+    "expect",
+    "into",
+    "as_str",
+    "iter",
+    "collect",
+    "setdefault",
+    "discard",
+    "sort",
+    "reverse",
+    "copy",
+    "encode",
+    "decode",
+    "strip",
+    "lower",
+    "upper",
+    "replace",
+    "startswith",
+    "endswith",
+    "is_valid",
+    "build",
+    "new",
+    "default",
+    "from",
+    "of",
+    "resolve",
+    "reject",
+    "trim",
+];
+
+/// Receivers that are containers, loggers or request objects, never a project service.
+pub const NOT_SERVICES: &[&str] = &[
+    "cache", "map", "dict", "set", "list", "seen", "logger", "log", "console", "res", "req",
+    "request", "response", "json", "math", "path", "os", "sys", "result", "results", "out",
+    "output", "buffer", "counter", "counts", "totals", "queue", "stack", "params", "args",
+    "kwargs", "headers", "context", "ctx", "config", "settings", "env", "metrics", "tracer",
+    "span", "redis", "http", "axios", "fs", "stdout", "stderr", "writer", "reader", "promise",
+];
+
+/// A receiver named like a project service, repository or store (`orderService`, `repo`).
+pub fn service_like(recv: &str) -> bool {
+    let last = recv
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(recv)
+        .to_ascii_lowercase();
+    let last = last.trim_start_matches('_');
+    [
+        "service",
+        "services",
+        "svc",
+        "repo",
+        "repository",
+        "repositories",
+        "dao",
+        "store",
+        "manager",
+        "gateway",
+        "model",
+        "models",
+        "queries",
+        "db",
+        "database",
+        "storage",
+    ]
+    .iter()
+    .any(|s| last.ends_with(s))
 }
 
 #[cfg(test)]

@@ -767,11 +767,14 @@ fn local_object(ast: &Ast, name: &str, at: NodeId, lib: &Library) -> Local {
     Local::Unknown
 }
 
-/// A timeout value: `None`/`null`/`undefined`/`false` and all-`None` timeout objects disable it.
+/// A timeout value: `None`/`null`/`undefined`/`false`, JS `0` and all-`None` timeout objects
+/// disable it.
 fn value_given(ast: &Ast, imports: &Imports, v: NodeId) -> Given {
     match ast.kind(v) {
         Kind::Null | Kind::Bool(false) => Given::Disabled,
         Kind::Name(n) if n == "undefined" => Given::Disabled,
+        // JS clients (axios, node-fetch, `http.request`) read a timeout of 0 as "never".
+        Kind::Number(Some(n)) if *n == 0.0 && ast.lang == Lang::TypeScript => Given::Disabled,
         Kind::Call(c) => {
             let is_timeout_object = imports
                 .qualify(ast, c.callee)

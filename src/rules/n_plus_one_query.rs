@@ -2258,146 +2258,6 @@ fn is_inner_chain_call(ast: &Ast, node: NodeId) -> bool {
     }
 }
 
-/// Method names too common to resolve by name alone on an unknown receiver.
-const GENERIC_METHODS: &[&str] = &[
-    "get",
-    "set",
-    "put",
-    "add",
-    "append",
-    "push",
-    "pop",
-    "insert",
-    "remove",
-    "delete",
-    "update",
-    "save",
-    "create",
-    "find",
-    "findOne",
-    "all",
-    "filter",
-    "map",
-    "count",
-    "first",
-    "last",
-    "keys",
-    "values",
-    "items",
-    "has",
-    "contains",
-    "send",
-    "emit",
-    "log",
-    "info",
-    "debug",
-    "warn",
-    "warning",
-    "error",
-    "format",
-    "join",
-    "split",
-    "clone",
-    "len",
-    "extend",
-    "write",
-    "read",
-    "load",
-    "fetch",
-    "run",
-    "call",
-    "execute",
-    "process",
-    "handle",
-    "apply",
-    "validate",
-    "serialize",
-    "to_dict",
-    "dict",
-    "json",
-    "parse",
-    "render",
-    "next",
-    "close",
-    "open",
-    "lock",
-    "unlock",
-    "wait",
-    "then",
-    "catch",
-    "finally",
-    "exists",
-    "query",
-    "toString",
-    "to_string",
-    "unwrap",
-    "expect",
-    "into",
-    "as_str",
-    "iter",
-    "collect",
-    "setdefault",
-    "discard",
-    "sort",
-    "reverse",
-    "copy",
-    "encode",
-    "decode",
-    "strip",
-    "lower",
-    "upper",
-    "replace",
-    "startswith",
-    "endswith",
-    "is_valid",
-    "build",
-    "new",
-    "default",
-    "from",
-    "of",
-    "resolve",
-    "reject",
-    "trim",
-];
-
-/// Receivers that are containers, loggers or request objects, never a project service.
-const NOT_SERVICES: &[&str] = &[
-    "cache", "map", "dict", "set", "list", "seen", "logger", "log", "console", "res", "req",
-    "request", "response", "json", "math", "path", "os", "sys", "result", "results", "out",
-    "output", "buffer", "counter", "counts", "totals", "queue", "stack", "params", "args",
-    "kwargs", "headers", "context", "ctx", "config", "settings", "env", "metrics", "tracer",
-    "span", "redis", "http", "axios", "fs", "stdout", "stderr", "writer", "reader", "promise",
-];
-
-fn service_like(recv: &str) -> bool {
-    let last = recv
-        .rsplit(['.', ':'])
-        .next()
-        .unwrap_or(recv)
-        .to_ascii_lowercase();
-    let last = last.trim_start_matches('_');
-    [
-        "service",
-        "services",
-        "svc",
-        "repo",
-        "repository",
-        "repositories",
-        "dao",
-        "store",
-        "manager",
-        "gateway",
-        "model",
-        "models",
-        "queries",
-        "db",
-        "database",
-        "storage",
-    ]
-    .iter()
-    .any(|s| last.ends_with(s))
-}
-
 fn helper_call(cx: &mut Ctx, node: NodeId, per: &PerItem) {
     let ast = cx.ast;
     let Some(call) = ast.call(node) else {
@@ -2607,7 +2467,7 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                 if facts.functions_named(property).any(|f| f.class == class) {
                     return None; // defined here, does not query
                 }
-                if GENERIC_METHODS.contains(&property.as_str()) {
+                if helpers::GENERIC_METHODS.contains(&property.as_str()) {
                     return None;
                 }
                 return Some(Callee::Elsewhere {
@@ -2645,10 +2505,12 @@ fn resolve_callee<'a>(cx: &Ctx<'a>, callee: NodeId, per: &PerItem) -> Option<Cal
                 .next()
                 .unwrap_or(&recv)
                 .to_ascii_lowercase();
-            if NOT_SERVICES.contains(&last.trim_start_matches('_')) {
+            if helpers::NOT_SERVICES.contains(&last.trim_start_matches('_')) {
                 return None;
             }
-            if GENERIC_METHODS.contains(&property.as_str()) && !service_like(&recv) {
+            if helpers::GENERIC_METHODS.contains(&property.as_str())
+                && !helpers::service_like(&recv)
+            {
                 return None;
             }
             Some(Callee::Elsewhere {
