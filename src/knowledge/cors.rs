@@ -43,6 +43,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ast::{Ast, Kind, Lang, NodeId, ROOT};
 use crate::imports::Imports;
+use crate::knowledge::environments::{dev_function, Switches};
 use crate::source::{Position, SourceFile};
 
 /// What a CORS configuration sends when credentials are allowed.
@@ -813,7 +814,7 @@ fn settings_level(ast: &Ast, id: NodeId) -> bool {
     match ast.parent(id) {
         Some(ROOT) => true,
         Some(p) => match ast.kind(p) {
-            Kind::Class(c) => ast.parent(p) == Some(ROOT) && !dev_word(&c.name),
+            Kind::Class(c) => ast.parent(p) == Some(ROOT) && !dev_function(&c.name),
             _ => false,
         },
         None => false,
@@ -1782,141 +1783,10 @@ fn checks(ast: &Ast, mut u: NodeId) -> bool {
 
 // --- development-only code -------------------------------------------------------------------
 
-/// The words of an identifier or expression, lower case: `isDevMode` -> is, dev, mode;
-/// `settings.DEBUG` -> settings, debug.
-fn words(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for ch in s.chars() {
-        if !ch.is_ascii_alphanumeric() {
-            prev_lower = false;
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        if ch.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
-        cur.push(ch.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// Names and tests of development or test environments.
-const DEV_WORDS: &[&str] = &["debug", "dev", "development", "local", "test", "testing"];
-const PROD_WORDS: &[&str] = &["production", "prod"];
-
-fn dev_word(s: &str) -> bool {
-    words(s).iter().any(|w| DEV_WORDS.contains(&w.as_str()))
-}
-
-fn prod_word(s: &str) -> bool {
-    words(s).iter().any(|w| PROD_WORDS.contains(&w.as_str()))
-}
-
-/// Whether `cond` selects development when true (`Some(true)`), production (`Some(false)`), or
-/// neither.
-fn env_test(cond: &str) -> Option<bool> {
-    let lower = cond.trim().to_ascii_lowercase();
-    let negated = lower.starts_with('!') || lower.starts_with("not ") || lower.contains("!=");
-    let dev = dev_word(cond);
-    let prod = prod_word(cond);
-    match (dev, prod) {
-        (true, false) => Some(!negated),
-        (false, true) => Some(negated),
-        _ => None,
-    }
-}
-
-/// Whether `id` only runs in development: under `if settings.DEBUG:`, `if (process.env.NODE_ENV
-/// === 'development')`, the `else` of a production test, a `isDev ? .. : ..` branch, or Rust
-/// `cfg!(debug_assertions)` / `#[cfg(debug_assertions)]`.
+/// Whether `id` only runs in development ([`crate::knowledge::environments::guarded`]); an
+/// operator's switch (`if settings.CORS_ENABLED:`) does not count: production may set it.
 pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
-    let snippet = |n: NodeId| text.get(ast.span(n).range()).unwrap_or("");
-    let mut child = id;
-    for a in ast.ancestors(id) {
-        match ast.kind(a) {
-            Kind::If { cond, then, els } => {
-                if let Some(dev_when_true) = env_test(snippet(*cond)) {
-                    let in_then = ast.contains_any(then, child);
-                    let in_else = ast.contains_any(els, child);
-                    if in_then && dev_when_true || in_else && !dev_when_true {
-                        return true;
-                    }
-                }
-            }
-            Kind::Other => {
-                let kids: Vec<NodeId> = ast.children(a).collect();
-                if let [x, y, z] = kids[..] {
-                    // `c ? a : b` (children c, a, b) or Python `a if c else b` (a, c, b)
-                    let gap = |l: NodeId, r: NodeId| {
-                        text.get(ast.span(l).end as usize..ast.span(r).start as usize)
-                            .unwrap_or("")
-                    };
-                    let between = gap(x, y).trim_start();
-                    let (cond, then, els) = if between.starts_with('?') {
-                        (x, y, z)
-                    } else if between.starts_with("if")
-                        && between[2..].starts_with(char::is_whitespace)
-                    {
-                        (y, x, z)
-                    } else {
-                        (NodeId::MAX, NodeId::MAX, NodeId::MAX)
-                    };
-                    if cond != NodeId::MAX {
-                        if let Some(dev_when_true) = env_test(snippet(cond)) {
-                            if child == then && dev_when_true || child == els && !dev_when_true {
-                                return true;
-                            }
-                        }
-                    }
-                }
-            }
-            Kind::Function(f) => {
-                let cfg_debug = f.decorators.iter().any(|d| {
-                    d.name == "cfg"
-                        && d.args.contains("debug_assertions")
-                        && !d.args.contains("not(")
-                });
-                if cfg_debug {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-        child = a;
-    }
-    // a Rust statement under `#[cfg(debug_assertions)]`
-    if ast.lang == Lang::Rust {
-        let start = ast.span(child_statement(ast, id)).start as usize;
-        let before = text.get(..start).unwrap_or("");
-        let prev = before.trim_end().rsplit('\n').next().unwrap_or("");
-        if prev.trim_start().starts_with("#[cfg(debug_assertions)]") {
-            return true;
-        }
-    }
-    false
-}
-
-/// The statement holding `id`: its ancestor whose parent is a function, block or the module.
-fn child_statement(ast: &Ast, id: NodeId) -> NodeId {
-    let mut cur = id;
-    for a in ast.ancestors(id) {
-        if matches!(
-            ast.kind(a),
-            Kind::Function(_) | Kind::Block(_) | Kind::Module(_)
-        ) {
-            return cur;
-        }
-        cur = a;
-    }
-    cur
+    crate::knowledge::environments::guarded(ast, text, id, Switches::Ignore)
 }
 
 // --- facts, index and conditions --------------------------------------------------------------
@@ -1976,7 +1846,9 @@ pub fn collect_facts(ast: &Ast, file: &SourceFile) -> CorsFacts {
             let mut stmts: Vec<NodeId> = Vec::new();
             for s in ast.children(ROOT) {
                 match ast.kind(s) {
-                    Kind::Class(c) if !dev_word(&c.name) => stmts.extend(c.body.iter().copied()),
+                    Kind::Class(c) if !dev_function(&c.name) => {
+                        stmts.extend(c.body.iter().copied())
+                    }
                     _ => stmts.push(s),
                 }
             }
@@ -2264,31 +2136,6 @@ mod tests {
         ] {
             assert!(!regex_matches_all(re), "{re}");
         }
-    }
-
-    #[test]
-    fn environment_tests() {
-        assert_eq!(env_test("settings.DEBUG"), Some(true));
-        assert_eq!(
-            env_test("process.env.NODE_ENV === 'development'"),
-            Some(true)
-        );
-        assert_eq!(
-            env_test("process.env.NODE_ENV !== 'production'"),
-            Some(true)
-        );
-        assert_eq!(
-            env_test("process.env.NODE_ENV === 'production'"),
-            Some(false)
-        );
-        assert_eq!(env_test("not settings.DEBUG"), Some(false));
-        assert_eq!(env_test("cfg!(debug_assertions)"), Some(true));
-        assert_eq!(env_test("req.method === 'OPTIONS'"), None);
-        assert_eq!(env_test("settings.CORS_ENABLED"), None);
-        assert_eq!(env_test("config.isDevMode"), Some(true));
-        assert_eq!(env_test("!isProduction"), Some(true));
-        assert_eq!(env_test("devices.length > 0"), None);
-        assert_eq!(env_test("localhost_only"), None);
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Rule for DebugModeEnabled {
             return;
         };
         if debug_mode::is_dev_only_file(&cx.file.path)
-            || debug_mode::guarded(cx.ast, &cx.file.text, node)
+            || debug_mode::guarded(cx.ast, &cx.file.text, node, debug_mode::Switches::Guard)
         {
             return;
         }
