@@ -502,14 +502,7 @@ fn analyse(
             .returned_calls
             .iter()
             .map(|r| {
-                let site = ReturnedCallSite {
-                    path: file.path.clone(),
-                    module: r.module.clone(),
-                    receiver: r.receiver.clone(),
-                    start: file.position(r.span.start),
-                    end: file.position(r.span.end),
-                    handler: r.handler.clone(),
-                };
+                let site = call_site(file, &r.module, &r.receiver, r.span, &r.handler);
                 (r.name.clone(), site)
             })
             .collect(),
@@ -518,14 +511,7 @@ fn analyse(
                 .jwt_calls
                 .iter()
                 .map(|r| {
-                    let site = ReturnedCallSite {
-                        path: file.path.clone(),
-                        module: r.module.clone(),
-                        receiver: r.receiver.clone(),
-                        start: file.position(r.span.start),
-                        end: file.position(r.span.end),
-                        handler: r.caller.clone(),
-                    };
+                    let site = call_site(file, &r.module, &r.receiver, r.span, &r.caller);
                     (r.name.clone(), site)
                 })
                 .collect()
@@ -564,6 +550,24 @@ fn analyse(
         (p, s) => p.or(s),
     };
     Ok((findings, suppressions, index, role, note))
+}
+
+/// Where a function of this file calls a project function, for the index.
+fn call_site(
+    file: &SourceFile,
+    module: &Option<String>,
+    receiver: &Option<String>,
+    span: crate::source::Span,
+    caller: &str,
+) -> ReturnedCallSite {
+    ReturnedCallSite {
+        path: file.path.clone(),
+        module: module.clone(),
+        receiver: receiver.clone(),
+        start: file.position(span.start),
+        end: file.position(span.end),
+        handler: caller.to_string(),
+    }
 }
 
 /// The notice for a file tree-sitter parsed with errors: its rules ran on what parsed.
