@@ -235,6 +235,9 @@ pub enum Kind {
     /// Python `with`, also `async with`: the context expressions and the body.
     With {
         items: Vec<NodeId>,
+        /// The name each item is bound to (`s` in `with Session() as s`), `None` without `as`
+        /// or for a pattern.
+        names: Vec<Option<String>>,
         body: Vec<NodeId>,
         is_async: bool,
     },

@@ -1064,6 +1064,7 @@ impl<'t> Lowerer<'t> {
         let id = self.b.open(span(n));
         let f = self.f;
         let mut items = Vec::new();
+        let mut names = Vec::new();
         let mut body = Vec::new();
         let mut is_async = false;
         self.each_field(n, |lw, k| {
@@ -1079,13 +1080,20 @@ impl<'t> Lowerer<'t> {
                     let Some(mut value) = lw.first_named(item.n) else {
                         return;
                     };
-                    // `with a() as b`: the context expression is `a()`.
+                    // `with a() as b`: the context expression is `a()`, bound to `b`.
+                    let mut name = None;
                     if value.kind() == "as_pattern" {
+                        let alias = value
+                            .child_by_field_name("alias")
+                            .map(|a| lw.text(a).trim())
+                            .filter(|a| a.chars().all(|c| c.is_alphanumeric() || c == '_'));
+                        name = alias.filter(|a| !a.is_empty()).map(str::to_string);
                         if let Some(ctx) = lw.first_named(value) {
                             value = ctx;
                         }
                     }
                     items.push(lw.expr(value));
+                    names.push(name);
                 });
             }
         });
@@ -1093,6 +1101,7 @@ impl<'t> Lowerer<'t> {
             id,
             Kind::With {
                 items,
+                names,
                 body,
                 is_async,
             },
@@ -1932,6 +1941,10 @@ async def f():
             Some("session.begin")
         );
         assert_eq!(ast.path_of(items[1]).as_deref(), Some("lock"));
+        let Kind::With { names, .. } = ast.kind(withs[1]) else {
+            panic!()
+        };
+        assert_eq!(names, &[Some("s".to_string()), None]);
         assert!(matches!(ast.kind(body[0]), Kind::Await(_)));
 
         let Kind::With { items, .. } = ast.kind(withs[2]) else {
@@ -1939,6 +1952,10 @@ async def f():
         };
         assert_eq!(items.len(), 2);
         assert!(items.iter().all(|&i| ast.call(i).is_some()));
+        let Kind::With { names, .. } = ast.kind(withs[2]) else {
+            panic!()
+        };
+        assert_eq!(names, &[Some("fa".to_string()), Some("fb".to_string())]);
     }
 
     #[test]

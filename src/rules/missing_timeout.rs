@@ -490,20 +490,16 @@ fn bind(cx: &Ctx, expr: NodeId) -> Bound {
     bound
 }
 
-/// The name a `with` item is bound to: `s` in `with requests.Session() as s:` (the lowering
-/// keeps no `as` name, so it is read from the text after the item).
+/// The name a `with` item is bound to: `s` in `with requests.Session() as s:`.
 fn with_as_name(cx: &Ctx, item: NodeId) -> Option<String> {
-    let rest = cx.file.text.get(cx.ast.span(item).end as usize..)?;
-    rest.trim_start()
-        .strip_prefix("as")
-        .filter(|r| r.starts_with(char::is_whitespace))
-        .map(|r| {
-            r.trim_start()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<String>()
-        })
-        .filter(|n| !n.is_empty())
+    let parent = cx.ast.parent(item)?;
+    match cx.ast.kind(parent) {
+        Kind::With { items, names, .. } => {
+            let i = items.iter().position(|&x| x == item)?;
+            names.get(i).cloned().flatten()
+        }
+        _ => None,
+    }
 }
 
 /// `export const api = axios.create(..)`: the declaration's line starts with `export`.
