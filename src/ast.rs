@@ -323,8 +323,8 @@ pub struct Ast {
     pub nodes: Vec<Node>,
     /// Set when the parser had to recover from syntax errors.
     pub has_errors: bool,
-    /// Lookup tables built on first use ([`crate::lookup`]).
-    pub(crate) lookup: crate::lookup::Lookup,
+    /// Lookup tables built on first use (kept opaque here; see `lookup.rs`).
+    pub(crate) tables: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
     /// The first syntax error the parser recovered from (tree-sitter ERROR or MISSING node).
     pub syntax_error: Option<SyntaxError>,
 }
@@ -451,11 +451,6 @@ impl Ast {
     }
     pub fn contains(&self, outer: NodeId, inner: NodeId) -> bool {
         inner >= outer && inner < self.nodes[outer as usize].end
-    }
-    /// The innermost enclosing function (lambdas and closures included).
-    pub fn enclosing_function(&self, id: NodeId) -> Option<NodeId> {
-        let f = self.lookup.function_of(self)[id as usize];
-        (f != NodeId::MAX).then_some(f)
     }
     pub fn function(&self, id: NodeId) -> Option<&Function> {
         match self.kind(id) {
@@ -663,7 +658,7 @@ impl Builder {
             nodes: self.nodes,
             has_errors,
             syntax_error: None,
-            lookup: Default::default(),
+            tables: Default::default(),
         }
     }
 }

@@ -6,33 +6,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use crate::knowledge::helpers::CallArgs;
+pub use crate::severity::Severity;
 use crate::source::{Position, Span};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "info" | "note" => Some(Severity::Info),
-            "warning" | "warn" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
 
 /// A secondary location: in the same file (`path` is `None`) or in another file of the project.
 #[derive(Clone, Debug, Serialize)]
@@ -273,21 +249,6 @@ pub fn redact_in(text: &mut String, span: Span) {
         })
         .collect();
     text.replace_range(span.range(), &masked);
-}
-
-/// What a call site hands the helper and does with its result.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CallArgs {
-    /// Positional arguments in order: whether each is a value (not `None`/`null`).
-    pub positional: Vec<bool>,
-    /// Keyword arguments: name, and whether it is a value.
-    pub named: Vec<(String, bool)>,
-    /// A spread argument (`*args`, `...rest`): what is passed is not in sight.
-    pub spread: bool,
-    /// The caller never evaluates the result in the loop (`q |= helper(..)`, `Exists(..)`).
-    pub result_unevaluated: bool,
-    /// An argument is a one-element list (`allocate([line])`): a batch of one per item.
-    pub single_item: bool,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! below `knowledge/`, which reads it, and `facts`, which stores it.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use crate::ast::{Ast, Kind, NodeId};
 
@@ -179,4 +180,104 @@ pub fn function_name(ast: &Ast, id: NodeId) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// Turns an import's module text into `/`-separated path segments relative to the project.
+pub(crate) fn normalise_module(from: &Path, m: &str) -> String {
+    let from_dir = from
+        .parent()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    if m.starts_with("./") || m.starts_with("../") {
+        return join_relative(&from_dir, m);
+    }
+    if let Some(rest) = m.strip_prefix("crate::") {
+        return rest.replace("::", "/");
+    }
+    if m.starts_with("super::") || m.starts_with("self::") {
+        // `super` of `src/a/b.rs` is the module `a`, the file's own directory.
+        let mut dir = from_dir;
+        let mut rest = m;
+        let mut first = !from.ends_with("mod.rs");
+        loop {
+            if let Some(r) = rest.strip_prefix("super::") {
+                if !first {
+                    dir = dir
+                        .rsplit_once('/')
+                        .map(|(d, _)| d.to_string())
+                        .unwrap_or_default();
+                }
+                first = false;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("self::") {
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        return format!("{dir}/{}", rest.replace("::", "/"));
+    }
+    if m.starts_with('.') {
+        // Python relative import: one dot is the current package.
+        let dots = m.chars().take_while(|&c| c == '.').count();
+        let mut dir = from_dir;
+        for _ in 1..dots {
+            dir = dir
+                .rsplit_once('/')
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default();
+        }
+        let rest = m[dots..].replace('.', "/");
+        return if rest.is_empty() {
+            dir
+        } else {
+            format!("{dir}/{rest}")
+        };
+    }
+    let m = m
+        .strip_prefix("@/")
+        .or_else(|| m.strip_prefix("~/"))
+        .unwrap_or(m);
+    if m.contains('/') {
+        m.to_string()
+    } else {
+        m.replace("::", "/").replace('.', "/")
+    }
+}
+
+fn join_relative(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    for seg in rel.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    // `./services/orders.js` in ESM imports of a TS file
+    for ext in [".js", ".ts", ".mjs", ".cjs"] {
+        if let Some(s) = joined.strip_suffix(ext) {
+            return s.to_string();
+        }
+    }
+    joined
+}
+
+/// `a/b/c` ends with `b/c` on segment boundaries (a trailing `/index` or `/__init__` was
+/// already dropped from module paths).
+pub(crate) fn ends_with_segments(module: &str, want: &str) -> bool {
+    let want = want.trim_matches('/');
+    if want.is_empty() {
+        return false;
+    }
+    let module = module.trim_start_matches("./");
+    module == want
+        || module.ends_with(&format!("/{want}"))
+        || module.strip_prefix("src/").is_some_and(|m| m == want)
 }

@@ -18,6 +18,7 @@ pub mod registry;
 pub mod report;
 pub mod roles;
 pub mod rules;
+pub mod severity;
 pub mod source;
 pub mod suppress;
 

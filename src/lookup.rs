@@ -89,6 +89,23 @@ struct ModuleItems {
     names: HashSet<String>,
 }
 
+/// The tables of `ast`, made on first use. [`Ast`] keeps them as an opaque box so that the tree
+/// does not depend on this module.
+fn tables(ast: &Ast) -> &Lookup {
+    ast.tables
+        .get_or_init(|| Box::new(Lookup::default()))
+        .downcast_ref::<Lookup>()
+        .expect("the lookup box holds the lookup tables")
+}
+
+impl Ast {
+    /// The innermost enclosing function (lambdas and closures included).
+    pub fn enclosing_function(&self, id: NodeId) -> Option<NodeId> {
+        let f = tables(self).function_of(self)[id as usize];
+        (f != NodeId::MAX).then_some(f)
+    }
+}
+
 impl Lookup {
     /// For each node, its innermost enclosing function (`NodeId::MAX`: none).
     pub(crate) fn function_of(&self, ast: &Ast) -> &[NodeId] {
@@ -108,12 +125,12 @@ impl Lookup {
 impl Ast {
     /// The enclosing functions of `id`, innermost first.
     pub fn function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        chain(self.lookup.function_of(self), id)
+        chain(tables(self).function_of(self), id)
     }
 
     /// The enclosing loops and functions of `id`, innermost first.
     pub fn loop_and_function_ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        chain(self.lookup.frame_of(self), id)
+        chain(tables(self).frame_of(self), id)
     }
 }
 
@@ -158,7 +175,7 @@ impl Ast {
 
     /// The `Name` nodes spelt `name` within `root`'s subtree.
     pub fn names_in(&self, name: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.names.get_or_init(|| {
+        let table = tables(self).names.get_or_init(|| {
             index(self, |_, k| match k {
                 Kind::Name(n) => Some(n.clone()),
                 _ => None,
@@ -170,7 +187,7 @@ impl Ast {
     /// The names and member chains within `root`'s subtree whose path ([`Ast::path_of`]) is
     /// `path`.
     pub fn paths_in(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.paths.get_or_init(|| {
+        let table = tables(self).paths.get_or_init(|| {
             index(self, |id, k| match k {
                 Kind::Name(_) | Kind::Member { .. } => self.path_of(id),
                 _ => None,
@@ -181,7 +198,7 @@ impl Ast {
 
     /// The members `self.property`, `this.property`, `cls.property` within `root`'s subtree.
     pub fn self_members_in(&self, property: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.self_members.get_or_init(|| {
+        let table = tables(self).self_members.get_or_init(|| {
             index(self, |_, k| match k {
                 Kind::Member { object, property }
                     if matches!(self.kind(*object), Kind::Name(o) if o == "self" || o == "this" || o == "cls") =>
@@ -218,7 +235,7 @@ impl Ast {
     /// Calls whose callee is the name `name` (as written, `a::b` included; a dotted name also
     /// under its last segment) or a member `..name`, in source order.
     pub fn calls_named(&self, name: &str) -> &[NodeId] {
-        let table = self.lookup.calls.get_or_init(|| {
+        let table = tables(self).calls.get_or_init(|| {
             let mut t = Table::new();
             for (id, n) in self.nodes.iter().enumerate() {
                 let Kind::Call(c) = &n.kind else { continue };
@@ -242,7 +259,7 @@ impl Ast {
     /// The first `Depends(..)`/`Security(..)`/`before_request(..)` call whose first argument
     /// names `name` (its last segment): the called name.
     pub fn dependency_call(&self, name: &str) -> Option<&str> {
-        let table = self.lookup.depends.get_or_init(|| {
+        let table = tables(self).depends.get_or_init(|| {
             let mut t = HashMap::new();
             for n in &self.nodes {
                 let Kind::Call(c) = &n.kind else { continue };
@@ -277,7 +294,7 @@ impl Ast {
         at: NodeId,
         direct: bool,
     ) -> Option<(NodeId, NodeId)> {
-        let table = self.lookup.assigned.get_or_init(|| assigned(self));
+        let table = tables(self).assigned.get_or_init(|| assigned(self));
         let list = table.get(name)?;
         let end = list.partition_point(|a| a.node < at);
         list[..end]
@@ -291,7 +308,7 @@ impl Ast {
     /// The last assignment to the plain name `name` among the module's direct children
     /// (augmented ones too unless `plain`).
     pub fn top_level_assignment(&self, name: &str, plain: bool) -> Option<(NodeId, NodeId)> {
-        let table = self.lookup.top_assigned.get_or_init(|| top_assigned(self));
+        let table = tables(self).top_assigned.get_or_init(|| top_assigned(self));
         table
             .get(name)?
             .iter()
@@ -303,7 +320,7 @@ impl Ast {
     /// Assignments (with or without a value) within `root`'s subtree whose target is the path
     /// `path` as [`Ast::path_of`] writes it.
     pub fn assignments_to_path_in(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.targets.get_or_init(|| {
+        let table = tables(self).targets.get_or_init(|| {
             index(self, |_, k| match k {
                 Kind::Assign { target, .. } => self.path_of(*target),
                 _ => None,
@@ -315,7 +332,7 @@ impl Ast {
     /// Assignments within `root`'s subtree whose target, unwrapped ([`Ast::unwrap_expr`]), is
     /// the path `path`.
     pub fn assigns_unwrapped(&self, path: &str, root: NodeId) -> &[NodeId] {
-        let table = self.lookup.unwrapped_targets.get_or_init(|| {
+        let table = tables(self).unwrapped_targets.get_or_init(|| {
             index(self, |_, k| match k {
                 Kind::Assign { target, .. } => self.path_of(self.unwrap_expr(*target)),
                 _ => None,
@@ -326,7 +343,7 @@ impl Ast {
 
     /// Whether `name` is declared (`const`, `let`, `var`, Rust `let`) anywhere in `scope`.
     pub fn declared_in(&self, name: &str, scope: NodeId) -> bool {
-        let table = self.lookup.declared.get_or_init(|| {
+        let table = tables(self).declared.get_or_init(|| {
             index(self, |_, k| match k {
                 Kind::Assign {
                     target,
@@ -356,7 +373,7 @@ impl Ast {
     }
 
     fn module_items(&self) -> &ModuleItems {
-        self.lookup.module_items.get_or_init(|| {
+        tables(self).module_items.get_or_init(|| {
             let mut m = ModuleItems::default();
             if let Kind::Module(items) = self.kind(ROOT) {
                 for &i in items {
@@ -423,13 +440,13 @@ impl Ast {
     }
 
     fn bindings_table(&self, text: &str) -> &HashMap<String, Bindings> {
-        self.lookup.bindings.get_or_init(|| bindings(self, text))
+        tables(self).bindings.get_or_init(|| bindings(self, text))
     }
 
     /// Whether a Python `global` statement of this file declares `name` (`global a, b`), read
     /// from the statement's text. `text` is the file's text.
     pub fn declared_global(&self, text: &str, name: &str) -> bool {
-        let set = self.lookup.globals.get_or_init(|| {
+        let set = tables(self).globals.get_or_init(|| {
             let mut s = HashSet::new();
             for (id, n) in self.nodes.iter().enumerate() {
                 if !matches!(n.kind, Kind::Other) {
@@ -450,7 +467,7 @@ impl Ast {
 
     /// The module-level import that binds `local`: (module, imported name as written).
     pub fn import_binding(&self, local: &str) -> Option<(&str, &str)> {
-        let table = self.lookup.imports.get_or_init(|| {
+        let table = tables(self).imports.get_or_init(|| {
             let mut t = HashMap::new();
             for s in self.children(ROOT) {
                 if let Kind::Import(imp) = self.kind(s) {
@@ -472,8 +489,7 @@ impl Ast {
     /// The nodes for which `pred` holds, in source order; computed once per file and `key`
     /// (one key per predicate).
     pub fn nodes_where(&self, key: &'static str, pred: fn(&Ast, NodeId) -> bool) -> Arc<[NodeId]> {
-        let known = self
-            .lookup
+        let known = tables(self)
             .marked
             .lock()
             .ok()
@@ -484,7 +500,7 @@ impl Ast {
         let v: Arc<[NodeId]> = (0..self.nodes.len() as NodeId)
             .filter(|&id| pred(self, id))
             .collect();
-        if let Ok(mut m) = self.lookup.marked.lock() {
+        if let Ok(mut m) = tables(self).marked.lock() {
             m.insert(key, v.clone());
         }
         v
@@ -510,8 +526,7 @@ impl Ast {
         text: &str,
         f: impl FnOnce() -> T,
     ) -> Arc<T> {
-        let known = self
-            .lookup
+        let known = tables(self)
             .memos
             .lock()
             .ok()
@@ -521,7 +536,7 @@ impl Ast {
             return v;
         }
         let v = Arc::new(f());
-        if let Ok(mut m) = self.lookup.memos.lock() {
+        if let Ok(mut m) = tables(self).memos.lock() {
             m.entry((key, node))
                 .or_default()
                 .insert(text.to_string(), v.clone());
@@ -549,7 +564,7 @@ impl Ast {
     /// visit nodes in source order use it to act once for many nodes that would all do the
     /// same thing.
     pub fn first_of(&self, key: &'static str, text: String, node: NodeId) -> NodeId {
-        match self.lookup.firsts.lock() {
+        match tables(self).firsts.lock() {
             Ok(mut m) => *m.entry((key, text)).or_insert(node),
             Err(_) => node,
         }
@@ -557,7 +572,7 @@ impl Ast {
 
     /// The node [`Ast::first_of`] recorded for `key` and `text`, if any.
     pub fn first_known(&self, key: &'static str, text: &str) -> Option<NodeId> {
-        self.lookup
+        tables(self)
             .firsts
             .lock()
             .ok()

@@ -13,8 +13,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::Config;
-use crate::diagnostic::Severity;
 use crate::registry;
+use crate::severity::Severity;
 
 /// Dedicated config file names, in order of precedence (before `pyproject.toml`).
 pub const FILE_NAMES: &[&str] = &["backlint.toml", ".backlint.toml"];

@@ -5,7 +5,7 @@ pub mod load;
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Severity;
+use crate::severity::Severity;
 
 /// The resolved settings the engine runs with.
 #[derive(Clone, Debug)]

@@ -421,7 +421,7 @@ fn js_setup(ast: &Ast, text: &str, imports: &Imports, path: &Path, id: NodeId) -
             })
         }
         JsOptions::Imported(module, export, local) => {
-            let want = crate::index::normalise_module(path, &module);
+            let want = crate::imports::normalise_module(path, &module);
             Some(Setup {
                 library,
                 node: id,
@@ -1978,7 +1978,7 @@ pub enum CorsCheck {
         dir: PathBuf,
     },
     /// Holds if the options object exported as `name` by the module `module` (normalised,
-    /// see [`crate::index::normalise_module`]) allows credentials and has `library` send
+    /// see [`crate::imports::normalise_module`]) allows credentials and has `library` send
     /// `effect`.
     SharedOptions {
         module: String,
@@ -2095,7 +2095,7 @@ impl CorsIndex {
                     .options
                     .get(name)?
                     .iter()
-                    .find(|s| crate::index::ends_with_segments(&s.module, module))?;
+                    .find(|s| crate::imports::ends_with_segments(&s.module, module))?;
                 let o = &site.options;
                 let creds = o.credentials.unwrap_or(library.default_credentials);
                 if !creds || library.effect(o.origin) != Some(*effect) {

@@ -811,7 +811,7 @@ impl SettingsPart {
             star_imports: facts
                 .star_imports
                 .iter()
-                .map(|(_, m)| crate::index::normalise_module(path, m))
+                .map(|(_, m)| crate::imports::normalise_module(path, m))
                 .collect(),
             assigns: facts
                 .assigns
@@ -829,7 +829,7 @@ impl SettingsPart {
 /// star-imports after the line (`later`) may set it: one outside the project (a
 /// `local_settings` kept out of git) or one that sets it.
 pub fn overridden(parts: &[SettingsPart], module: &str, name: &str, later: &[String]) -> bool {
-    use crate::index::ends_with_segments;
+    use crate::imports::ends_with_segments;
     let resets = |p: &SettingsPart| p.assigns.iter().any(|(n, t)| n == name && !t);
     let by_importer = parts.iter().any(|p| {
         !p.dev

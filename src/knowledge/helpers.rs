@@ -6,7 +6,6 @@
 //! unknown type may reach a project function ([`GENERIC_METHODS`], [`service_like`]).
 
 use crate::ast::{Ast, Kind, NodeId};
-pub use crate::diagnostic::CallArgs;
 use crate::imports::Imports;
 use crate::knowledge::orm;
 
@@ -18,6 +17,21 @@ pub trait FileView {
     fn query(&self, call: NodeId) -> Option<&orm::Query>;
     /// The node of the function of this file with that name.
     fn function_node(&self, name: &str) -> Option<NodeId>;
+}
+
+/// What a call site hands the helper and does with its result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallArgs {
+    /// Positional arguments in order: whether each is a value (not `None`/`null`).
+    pub positional: Vec<bool>,
+    /// Keyword arguments: name, and whether it is a value.
+    pub named: Vec<(String, bool)>,
+    /// A spread argument (`*args`, `...rest`): what is passed is not in sight.
+    pub spread: bool,
+    /// The caller never evaluates the result in the loop (`q |= helper(..)`, `Exists(..)`).
+    pub result_unevaluated: bool,
+    /// An argument is a one-element list (`allocate([line])`): a batch of one per item.
+    pub single_item: bool,
 }
 
 /// A test of a parameter around a query of the helper.

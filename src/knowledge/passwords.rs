@@ -2347,9 +2347,9 @@ impl PasswordIndex {
             h.param == arg
                 && match module {
                     None => h.path == from,
-                    Some(m) => crate::index::ends_with_segments(
+                    Some(m) => crate::imports::ends_with_segments(
                         &h.module,
-                        &crate::index::normalise_module(from, m),
+                        &crate::imports::normalise_module(from, m),
                     ),
                 }
         })

@@ -119,7 +119,7 @@ fn settings_verdict(cx: &Ctx, node: NodeId, settings_like: bool) -> Option<Verdi
             .star_imports
             .iter()
             .filter(|(id, _)| *id > node)
-            .map(|(_, m)| crate::index::normalise_module(&cx.file.path, m))
+            .map(|(_, m)| crate::imports::normalise_module(&cx.file.path, m))
             .collect();
         let condition = Condition::UnlessSettingOverridden {
             module: cx.facts.module.clone(),
