@@ -821,30 +821,10 @@ fn settings_level(ast: &Ast, id: NodeId) -> bool {
     }
 }
 
-/// Words of a settings file name for an environment other than production.
-const NON_PRODUCTION: &[&str] = &[
-    "test",
-    "tests",
-    "testing",
-    "e2e",
-    "ci",
-    "dev",
-    "development",
-    "local",
-];
-
-/// Settings files that are not for local development or tests.
+/// Settings files that are not for local development or tests
+/// ([`crate::knowledge::environments::is_dev_only_file`]).
 pub fn production_settings(path: &Path) -> bool {
-    if crate::roles::is_dev_config(path) {
-        return false;
-    }
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    !stem
-        .split(['_', '-', '.'])
-        .any(|w| NON_PRODUCTION.contains(&w))
+    !crate::knowledge::environments::is_dev_only_file(path)
 }
 
 /// A settings file other settings files of its folder build on and override (`base.py`,

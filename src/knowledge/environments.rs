@@ -258,10 +258,16 @@ pub fn is_dev_only_file(path: &Path) -> bool {
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
     let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(s, _)| s);
-    // `settings/ci.py`: the settings of the CI test run
-    if words(stem)
-        .iter()
-        .any(|w| DEV_WORDS.contains(&w.as_str()) || w == "ci")
+    // `settings/ci.py`, `settings/e2e.py`: the settings of automated test runs
+    // (`e2e` is split by the word splitter, so the file name's own parts are read for it)
+    let e2e = stem
+        .to_ascii_lowercase()
+        .split(['_', '-', '.'])
+        .any(|w| w == "e2e");
+    if e2e
+        || words(stem)
+            .iter()
+            .any(|w| DEV_WORDS.contains(&w.as_str()) || w == "ci")
     {
         return true;
     }
@@ -318,6 +324,8 @@ mod tests {
             "dev_server.py",
             "src/server.dev.ts",
             "tools/dev/app.py",
+            "config/settings/e2e.py",
+            "proj/settings_ci.py",
         ] {
             assert!(is_dev_only_file(Path::new(p)), "{p}");
         }

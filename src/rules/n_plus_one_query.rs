@@ -636,21 +636,7 @@ fn leaves_loop(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 /// It runs once, or once per distinct key, not once per item.
 fn memoised(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let ast = cx.ast;
-    for a in ast.ancestors(node) {
-        if a == per.node {
-            return false;
-        }
-        let Kind::If { cond, then, .. } = ast.kind(a) else {
-            continue;
-        };
-        if !ast.contains_any(then, node) {
-            continue;
-        }
-        let c = cx
-            .text(*cond)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+    for (c, then) in guards_within(cx, node, per) {
         let Some(memo) = empty_memo(&c) else {
             continue;
         };
@@ -1678,21 +1664,7 @@ fn single_element(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 /// never runs again for that row: a lazy backfill, not a per-request cost.
 fn backfill(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
     let ast = cx.ast;
-    for a in ast.ancestors(node) {
-        if a == per.node {
-            return false;
-        }
-        let Kind::If { cond, then, .. } = ast.kind(a) else {
-            continue;
-        };
-        if !ast.contains_any(then, node) {
-            continue;
-        }
-        let c = cx
-            .text(*cond)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+    for (c, then) in guards_within(cx, node, per) {
         let Some(field) = empty_memo(&c) else {
             continue;
         };
@@ -1718,25 +1690,26 @@ fn backfill(cx: &Ctx, node: NodeId, per: &PerItem) -> bool {
 /// Whether an `if` between the node and the loop holds the node in its `then` branch and its
 /// condition (whitespace folded) passes `test`.
 fn guarded_by(cx: &Ctx, node: NodeId, per: &PerItem, test: impl Fn(&str) -> bool) -> bool {
+    guards_within(cx, node, per).iter().any(|(c, _)| test(c))
+}
+
+/// The `if`s between the node and the loop that hold the node in their `then` branch, innermost
+/// first: each condition's text (whitespace folded) and that branch.
+fn guards_within<'a>(cx: &Ctx<'a>, node: NodeId, per: &PerItem) -> Vec<(String, &'a [NodeId])> {
     let ast = cx.ast;
+    let mut out = Vec::new();
     for a in ast.ancestors(node) {
         if a == per.node {
-            return false;
+            break;
         }
         if let Kind::If { cond, then, .. } = ast.kind(a) {
             if ast.contains_any(then, node) {
-                let c = cx
-                    .text(*cond)
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if test(&c) {
-                    return true;
-                }
+                let c = cx.text(*cond).split_whitespace().collect::<Vec<_>>();
+                out.push((c.join(" "), then.as_slice()));
             }
         }
     }
-    false
+    out
 }
 
 /// The iterated collection is held in memory by the process, not rows of a request: a
