@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod facts;
+pub mod flow;
 pub mod imports;
 pub mod index;
 pub mod knowledge;
