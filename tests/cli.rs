@@ -9,7 +9,10 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 const SQLI: &str = "def get_user(cursor, user_id):\n    cursor.execute(f\"SELECT * FROM users WHERE id = {user_id}\")\n";
-const SECRET: &str = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+/// A Stripe-shaped key generated at test time (no credential-shaped literal in the repository).
+fn secret() -> String {
+    backlint::knowledge::secrets::fake_secret("stripe-live-key", 7)
+}
 const CLEAN: &str = "def add(a, b):\n    return a + b\n";
 
 fn project(files: &[(&str, &[u8])]) -> TempDir {
@@ -214,9 +217,9 @@ fn sarif_uris_are_relative_to_the_repository_root() {
 
 #[test]
 fn secrets_are_masked_in_every_format() {
-    let src = format!("STRIPE_KEY = \"{SECRET}\"\n");
+    let src = format!("STRIPE_KEY = \"{}\"\n", secret());
     let dir = project(&[("settings.py", src.as_bytes())]);
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "gitlab", "junit"] {
         let r = run(dir.path(), &["check", "--format", format]);
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         assert!(
@@ -225,11 +228,84 @@ fn secrets_are_masked_in_every_format() {
             r.stdout
         );
         assert!(
-            !r.stdout.contains(SECRET),
+            !r.stdout.contains(&secret()),
             "{format} shows the secret:\n{}",
             r.stdout
         );
     }
+}
+
+#[test]
+fn gitlab_report_has_the_fields_gitlab_reads() {
+    let src = format!("{SQLI}\ndef other(cursor, user_id):\n    cursor.execute(f\"DELETE FROM t WHERE id = {{user_id}}\")\n");
+    let dir = project(&[
+        ("app/views.py", src.as_bytes()),
+        ("app/more.py", SQLI.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check", "--format", "gitlab"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let issues: Value = serde_json::from_str(&r.stdout).expect("a JSON array");
+    let issues = issues.as_array().expect("an array");
+    assert_eq!(issues.len(), 3, "{}", r.stdout);
+    let mut prints = std::collections::HashSet::new();
+    for i in issues {
+        assert_eq!(i["type"], "issue");
+        assert_eq!(i["check_name"], "sql-injection");
+        assert!(i["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(["info", "minor", "major", "critical", "blocker"]
+            .contains(&i["severity"].as_str().unwrap()));
+        let path = i["location"]["path"].as_str().unwrap();
+        assert!(path.starts_with("app/"), "relative path: {path}");
+        assert!(i["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        // GitLab drops issues whose fingerprints repeat: the same line in two files differs
+        assert!(prints.insert(i["fingerprint"].as_str().unwrap().to_string()));
+    }
+}
+
+#[test]
+fn junit_report_is_well_formed_with_one_failed_case_per_finding() {
+    use quick_xml::events::Event;
+    // a control character in a message must not break the XML
+    let src = format!("{SQLI}\n# \u{1b}[31m\n");
+    let dir = project(&[
+        ("app/views.py", src.as_bytes()),
+        ("lib/db.py", SQLI.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check", "--format", "junit"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut reader = quick_xml::Reader::from_str(&r.stdout);
+    let (mut suites, mut cases, mut failures) = (Vec::new(), 0, 0);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) if e.name().as_ref() == "testsuite" => {
+                let name = e.try_get_attribute("name").unwrap().unwrap();
+                suites.push(name.value.to_string());
+            }
+            Event::Start(e) if e.name().as_ref() == "testcase" => {
+                cases += 1;
+                assert!(e.try_get_attribute("classname").unwrap().is_some());
+                assert!(e.try_get_attribute("line").unwrap().is_some());
+            }
+            Event::Start(e) if e.name().as_ref() == "failure" => {
+                failures += 1;
+                let t = e.try_get_attribute("type").unwrap().unwrap();
+                assert_eq!(t.value.as_ref(), "sql-injection");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(suites, ["app/views.py", "lib/db.py"]);
+    assert_eq!((cases, failures), (2, 2));
+
+    let clean = project(&[("ok.py", CLEAN.as_bytes())]);
+    let r = run(clean.path(), &["check", "--format", "junit"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains(r#"tests="1" failures="0""#),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -312,7 +388,7 @@ fn pyproject_tool_table_is_read() {
 
 #[test]
 fn pyproject_select_limits_the_rules() {
-    let src = format!("{SQLI}\nSTRIPE_KEY = \"{SECRET}\"\n");
+    let src = format!("{SQLI}\nSTRIPE_KEY = \"{}\"\n", secret());
     let dir = project(&[("app.py", src.as_bytes())]);
     let (_, report) = json(dir.path(), &[]);
     let mut rules: Vec<_> = findings(&report).into_iter().map(|(r, _)| r).collect();
@@ -361,7 +437,7 @@ fn severity_overrides_and_minimum() {
 
 #[test]
 fn per_path_ignores_apply() {
-    let src = format!("TOKEN = \"{SECRET}\"\n");
+    let src = format!("TOKEN = \"{}\"\n", secret());
     let dir = project(&[
         (
             "backlint.toml",

@@ -390,6 +390,8 @@ fn render(report: &Report, args: &Check, color: bool, out: &mut dyn Write) -> an
         Format::Json => report::json::render(report, out)?,
         Format::Sarif => report::sarif::render(report, out)?,
         Format::Github => report::github::render(report, out)?,
+        Format::Gitlab => report::gitlab::render(report, out)?,
+        Format::Junit => report::junit::render(report, out)?,
     }
     Ok(())
 }
