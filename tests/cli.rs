@@ -308,6 +308,76 @@ fn junit_report_is_well_formed_with_one_failed_case_per_finding() {
     );
 }
 
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn diff_reports_only_findings_on_changed_lines() {
+    let old = "def a(cursor, x):\n    cursor.execute(f\"SELECT {x}\")\n";
+    let dir = project(&[
+        ("svc/old.py", old.as_bytes()),
+        ("svc/other.py", old.as_bytes()),
+    ]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    // a new finding below the old one, a moved-but-unchanged one, and an untracked file
+    let edited = format!("{old}\ndef b(cursor, y):\n    cursor.execute(f\"DELETE {{y}}\")\n");
+    std::fs::write(dir.path().join("svc/old.py"), edited).unwrap();
+    std::fs::write(
+        dir.path().join("svc/other.py"),
+        format!("# moved down\n{old}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("svc/new.py"), old).unwrap();
+    let (code, report) = json(dir.path(), &["--diff", "HEAD"]);
+    assert_eq!(code, 1);
+    let lines: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [("svc/new.py".to_string(), 2), ("svc/old.py".to_string(), 5)]
+    );
+    // the same run from a subdirectory, naming it
+    let r = run(
+        &dir.path().join("svc"),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--changed-since",
+            "HEAD",
+            ".",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("sql-injection").count(), 3, "{}", r.stdout);
+
+    let r = run(dir.path(), &["check", "--diff", "no-such-branch"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no such commit"), "{}", r.stderr);
+}
+
 #[test]
 fn paths_are_relative_to_the_current_directory() {
     let dir = project(&[
