@@ -17,6 +17,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod progress;
+
 use crate::config::{load, Config};
 use crate::diagnostic::Severity;
 use crate::registry::{self, RuleMeta};
@@ -219,11 +221,14 @@ fn check(args: Check) -> anyhow::Result<i32> {
         let abs = crate::paths::absolute(name);
         crate::paths::project_root(&[abs], config.base.as_deref())
     });
+    let bar = (args.stdin_filename.is_none() && progress::wanted_here(args.quiet))
+        .then(|| Arc::new(progress::Bar::new()));
     let options = engine::Options {
         config,
         jobs: args.jobs.unwrap_or(0),
         root,
         uri_root: None,
+        progress: engine::ProgressHook(bar.clone().map(|b| b as Arc<dyn engine::Progress>)),
     };
 
     let mut report = match &args.stdin_filename {
@@ -245,7 +250,11 @@ fn check(args: Check) -> anyhow::Result<i32> {
                 }
                 paths.push(relative(p, &cwd));
             }
-            engine::lint_paths(&paths, &options)
+            let report = engine::lint_paths(&paths, &options);
+            if let Some(b) = &bar {
+                b.finish();
+            }
+            report
         }
     };
     if args.explain_roles {

@@ -12,7 +12,7 @@ mod pipeline;
 pub(crate) mod testing;
 
 pub use context::{Ctx, Finding};
-pub use pipeline::{lint_paths, lint_source, FileOutcome, Options};
+pub use pipeline::{lint_paths, lint_source, FileOutcome, Options, Progress, ProgressHook};
 
 use crate::ast::KindTag;
 

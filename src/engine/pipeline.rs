@@ -37,6 +37,28 @@ pub struct Options {
     /// Directory SARIF URIs are relative to. Default: the repository root above the project
     /// root, else the project root (else the current directory).
     pub uri_root: Option<PathBuf>,
+    /// Told as files are checked (the CLI's progress bar).
+    pub progress: ProgressHook,
+}
+
+/// Hears how far a run is: the number of files, then each file checked (from worker threads).
+pub trait Progress: Send + Sync {
+    fn start(&self, files: usize);
+    fn file_done(&self);
+}
+
+/// An optional [`Progress`] listener.
+#[derive(Clone, Default)]
+pub struct ProgressHook(pub Option<std::sync::Arc<dyn Progress>>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "ProgressHook(on)"
+        } else {
+            "ProgressHook(off)"
+        })
+    }
 }
 
 /// The spellings of one file's path.
@@ -257,10 +279,20 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         })
         .filter(|f| seen.insert(f.abs.clone()))
         .collect();
+    let progress = options.progress.0.as_deref();
+    if let Some(p) = progress {
+        p.start(files.len());
+    }
     let run = || {
         files
             .par_iter()
-            .map(|f| check_path(f, config, &dispatch, &globs))
+            .map(|f| {
+                let out = check_path(f, config, &dispatch, &globs);
+                if let Some(p) = progress {
+                    p.file_done();
+                }
+                out
+            })
             .collect::<Vec<_>>()
     };
     let outcomes = if options.jobs > 0 {
