@@ -41,6 +41,34 @@ impl Finding {
     }
 }
 
+/// What a rule sees while checking a manifest or configuration file.
+pub struct ManifestCtx<'a> {
+    pub file: &'a SourceFile,
+    pub manifest: &'a crate::manifest::Manifest,
+    pub config: &'a Config,
+    pub role: Role,
+    pub(crate) rule: &'static str,
+    pub(crate) out: Vec<Finding>,
+}
+
+impl ManifestCtx<'_> {
+    /// Starts a finding for the current rule; pass it to [`ManifestCtx::emit`].
+    pub fn finding(&self, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.rule,
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            secret: None,
+            condition: None,
+        }
+    }
+    pub fn emit(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+}
+
 pub struct Ctx<'a> {
     pub ast: &'a Ast,
     pub file: &'a SourceFile,
