@@ -441,12 +441,25 @@ impl Classifier {
     /// `testdata/`: sample projects that tests read), else the role its folder gives, with test
     /// folders giving `tooling` (the manifest of a test suite, `e2e/package.json`, declares
     /// real dependencies), else `service`. File names do not count: `requirements-test.txt`
-    /// is a real manifest.
-    pub fn for_manifest(&self, rel: &Path, config_rel: &Path) -> FileRole {
+    /// is a real manifest. A requirements file compiled by a resolver (`pip-compile`, `uv
+    /// export`) is generated: it lists the whole tree, and its source is read instead.
+    pub fn for_manifest(
+        &self,
+        rel: &Path,
+        config_rel: &Path,
+        kind: crate::manifest::Kind,
+        text: &str,
+    ) -> FileRole {
         for (set, role, glob) in &self.overrides {
             if matches(set, config_rel) {
                 return FileRole::new(*role, format!("configured: `{glob}` in [roles]"));
             }
+        }
+        if let Some(tool) = crate::manifest::compiled_by(kind, text) {
+            return FileRole::new(
+                Role::Generated,
+                format!("a requirements file compiled by {tool} (its source manifest is checked)"),
+            );
         }
         let dirs: Vec<String> = rel
             .parent()

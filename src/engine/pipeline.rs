@@ -574,7 +574,9 @@ fn analyse_manifest(
             e.message, at.line, at.column
         )
     })?;
-    let role = globs.roles.for_manifest(&paths.rel, &paths.config_rel);
+    let role = globs
+        .roles
+        .for_manifest(&paths.rel, &paths.config_rel, kind, &file.text);
     let mut cx = super::ManifestCtx {
         file,
         manifest: &manifest,
