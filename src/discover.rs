@@ -49,6 +49,11 @@ pub fn is_generated_name(path: &Path) -> bool {
         || name.ends_with(".generated.ts")
 }
 
+/// Source files and dependency manifests ([`crate::manifest`]) are checked.
+pub fn is_checked(path: &Path) -> bool {
+    Dialect::from_path(path).is_some() || crate::manifest::Kind::from_path(path).is_some()
+}
+
 /// Collects the files to check, sorted. Paths named explicitly are checked even when an
 /// ignore file would skip them (as ruff and eslint do), but must have a supported extension.
 /// `exclude` globs are gitignore-style and relative to the configuration file's directory.
@@ -68,7 +73,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
             }
         };
         if meta.is_file() {
-            if Dialect::from_path(root).is_some() {
+            if is_checked(root) {
                 files.push(root.clone());
             } else {
                 notices.push(Notice {
@@ -107,7 +112,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
                         continue;
                     }
                     let p = e.into_path();
-                    if Dialect::from_path(&p).is_some() && !is_generated_name(&p) {
+                    if is_checked(&p) && !is_generated_name(&p) {
                         files.push(p);
                     }
                 }

@@ -140,6 +140,18 @@ const DIRS: &[(&str, Role)] = &[
     ("cron", Role::Worker),
 ];
 
+/// Folders holding sample projects that tests read: a manifest there is a test fixture.
+const MANIFEST_FIXTURE_DIRS: &[&str] = &[
+    "fixtures",
+    "fixture",
+    "__fixtures__",
+    "test-fixtures",
+    "test_fixtures",
+    "testdata",
+    "test-data",
+    "test_data",
+];
+
 /// Words of a file name (split on `_`, `-`, `.`) and the role they give.
 const NAME_WORDS: &[(&str, Role)] = &[
     ("test", Role::Test),
@@ -422,6 +434,57 @@ impl Classifier {
             }
         }
         self.by_manifest(path)
+    }
+
+    /// The role of a dependency manifest or configuration file ([`crate::manifest`]): a
+    /// `[roles]` glob, else test fixture when it sits in a fixture folder (`fixtures/`,
+    /// `testdata/`: sample projects that tests read), else the role its folder gives, with test
+    /// folders giving `tooling` (the manifest of a test suite, `e2e/package.json`, declares
+    /// real dependencies), else `service`. File names do not count: `requirements-test.txt`
+    /// is a real manifest. A requirements file compiled by a resolver (`pip-compile`, `uv
+    /// export`) is generated: it lists the whole tree, and its source is read instead.
+    pub fn for_manifest(
+        &self,
+        rel: &Path,
+        config_rel: &Path,
+        kind: crate::manifest::Kind,
+        text: &str,
+    ) -> FileRole {
+        for (set, role, glob) in &self.overrides {
+            if matches(set, config_rel) {
+                return FileRole::new(*role, format!("configured: `{glob}` in [roles]"));
+            }
+        }
+        if let Some(tool) = crate::manifest::compiled_by(kind, text) {
+            return FileRole::new(
+                Role::Generated,
+                format!("a requirements file compiled by {tool} (its source manifest is checked)"),
+            );
+        }
+        let dirs: Vec<String> = rel
+            .parent()
+            .map(|p| p.components().filter_map(lower_name).collect())
+            .unwrap_or_default();
+        if let Some(d) = dirs
+            .iter()
+            .find(|d| MANIFEST_FIXTURE_DIRS.contains(&d.as_str()))
+        {
+            return FileRole::new(
+                Role::Test,
+                format!("a manifest in a `{d}/` folder (a test fixture)"),
+            );
+        }
+        let by_dir = dirs
+            .iter()
+            .find_map(|d| DIRS.iter().find(|(n, _)| n == d).map(|(_, r)| (*r, d)));
+        match by_dir {
+            Some((Role::Test, d)) => FileRole::new(
+                Role::Tooling,
+                format!("the manifest of test tooling (in a `{d}/` folder)"),
+            ),
+            Some((role, d)) => FileRole::new(role, format!("in a `{d}/` folder")),
+            None => FileRole::new(Role::Service, "a dependency manifest"),
+        }
     }
 
     /// A TypeScript/JavaScript file that the nearest `tsconfig.json` leaves out of the program

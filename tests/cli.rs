@@ -856,3 +856,44 @@ fn roles_decide_where_rules_report_and_can_be_explained_and_overridden() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("roles"), "{}", r.stderr);
 }
+
+#[test]
+fn manifests_are_checked_beside_source_and_a_broken_one_is_a_notice() {
+    let dir = project(&[
+        ("app.py", SQLI.as_bytes()),
+        (
+            "package.json",
+            b"{\n  \"dependencies\": {\n    \"express\": \"^4\",\n    \"request\": \"^2.88.2\"\n  }\n}\n",
+        ),
+        (
+            "Cargo.toml",
+            b"[package]\nname = \"x\"\n\n[dependencies]\n# backlint: ignore[deprecated-dependency] leaving in June\nfailure = \"0.1\"\n",
+        ),
+        ("api/Pipfile", b"[packages\nnose = \"*\"\n"),
+    ]);
+    let (code, report) = json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let found = findings(&report);
+    assert!(
+        found.contains(&("deprecated-dependency".into(), "package.json".into())),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(r, _)| r == "sql-injection"), "{found:?}");
+    assert!(
+        !found.iter().any(|(_, p)| p == "Cargo.toml"),
+        "suppressed: {found:?}"
+    );
+    let d = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "deprecated-dependency")
+        .unwrap();
+    assert_eq!(d["start"]["line"], 4, "{d}");
+    let n = notices(&report);
+    assert!(
+        n.iter()
+            .any(|(p, m)| p.ends_with("Pipfile") && m.contains("could not be parsed")),
+        "{n:?}"
+    );
+}

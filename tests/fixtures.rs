@@ -5,7 +5,8 @@
 //! n-plus-one-query/python/` runs one folder). Each `fixtures/<rule>/<lang>/` folder is linted
 //! as one project (so cross-file cases work), once, after copying it to a temporary folder with
 //! `{{fake:KIND}}` placeholders replaced by generated credential-shaped values: no real-looking
-//! secret is committed.
+//! secret is committed. JSON files, which have no comments, carry annotations as `"//"` entries
+//! (`"//": "expect: deprecated-dependency",` on the line above).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -70,9 +71,7 @@ fn expectations(root: &Path, dir: &Path, out: &mut BTreeSet<(String, u32, String
             .replace('\\', "/");
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
-            let t = line.trim_start();
-            let body = t.strip_prefix('#').or_else(|| t.strip_prefix("//"));
-            let Some(body) = body.map(str::trim_start) else {
+            let Some(body) = annotation_text(line) else {
                 continue;
             };
             let Some(ids) = body.strip_prefix("expect:") else {
@@ -94,12 +93,30 @@ fn expectations(root: &Path, dir: &Path, out: &mut BTreeSet<(String, u32, String
 }
 
 fn is_annotation(line: &str) -> bool {
+    annotation_text(line).is_some_and(|b| b.starts_with("expect:") || b.starts_with("ok:"))
+}
+
+/// The text of a comment line (`# ..`, `// ..`), or of a JSON comment entry
+/// (`"//": "expect: rule-id",`): JSON manifests have no comments, and npm ignores `"//"` keys.
+fn annotation_text(line: &str) -> Option<&str> {
     let t = line.trim_start();
-    let body = t
-        .strip_prefix('#')
+    if let Some(rest) = t.strip_prefix("\"//\"") {
+        let value = rest
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start()
+            .strip_prefix('"')?;
+        return Some(
+            value
+                .trim_end()
+                .trim_end_matches(',')
+                .trim_end_matches('"')
+                .trim_start(),
+        );
+    }
+    t.strip_prefix('#')
         .or_else(|| t.strip_prefix("//"))
-        .map(str::trim_start);
-    body.is_some_and(|b| b.starts_with("expect:") || b.starts_with("ok:"))
+        .map(str::trim_start)
 }
 
 /// Lints one fixture folder; returns every mismatch by file (relative to the folder).

@@ -25,6 +25,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            steps: Vec::new(),
+            secret: None,
+            condition: None,
+        }
+    }
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -49,6 +61,26 @@ impl Finding {
     }
 }
 
+/// What a rule sees while checking a manifest or configuration file.
+pub struct ManifestCtx<'a> {
+    pub file: &'a SourceFile,
+    pub manifest: &'a crate::manifest::Manifest,
+    pub config: &'a Config,
+    pub role: Role,
+    pub(crate) rule: &'static str,
+    pub(crate) out: Vec<Finding>,
+}
+
+impl ManifestCtx<'_> {
+    /// Starts a finding for the current rule; pass it to [`ManifestCtx::emit`].
+    pub fn finding(&self, span: Span, message: impl Into<String>) -> Finding {
+        Finding::new(self.rule, span, message)
+    }
+    pub fn emit(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+}
+
 pub struct Ctx<'a> {
     pub ast: &'a Ast,
     pub file: &'a SourceFile,
@@ -67,16 +99,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Starts a finding for the current rule; pass it to [`Ctx::emit`].
     pub fn finding(&self, span: Span, message: impl Into<String>) -> Finding {
-        Finding {
-            rule: self.rule,
-            span,
-            message: message.into(),
-            help: None,
-            labels: Vec::new(),
-            steps: Vec::new(),
-            secret: None,
-            condition: None,
-        }
+        Finding::new(self.rule, span, message)
     }
     /// Adds a finding, unless the same rule already reported the same message with the same
     /// condition at the same place (two constructions bound to one name both reaching a use).

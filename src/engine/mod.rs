@@ -11,7 +11,7 @@ mod pipeline;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use context::{Ctx, Finding};
+pub use context::{Ctx, Finding, ManifestCtx};
 pub use pipeline::{lint_paths, lint_source, FileOutcome, Options, Progress, ProgressHook};
 
 use crate::ast::KindTag;
@@ -24,6 +24,10 @@ pub trait Rule: Send + Sync {
     fn kinds(&self) -> &'static [KindTag];
     /// Called for every node of a declared kind, in pre-order.
     fn check(&self, cx: &mut Ctx, node: crate::ast::NodeId);
+    /// Called once for every dependency manifest or configuration file
+    /// ([`crate::manifest`]) of a role the rule reports in. Rules about source code leave it
+    /// empty.
+    fn check_manifest(&self, _cx: &mut ManifestCtx) {}
 }
 
 /// Rules bucketed by node kind, built once per run.

@@ -391,14 +391,18 @@ fn check_text(
         lines: 0,
         role: FileRole::default(),
     };
-    let Some(dialect) = Dialect::from_path(path) else {
+    let manifest = crate::manifest::Kind::from_path(path);
+    let dialect = Dialect::from_path(path);
+    if manifest.is_none() && dialect.is_none() {
         outcome.notice = Some(lang::unsupported_notice(path));
         return outcome;
-    };
+    }
     let file = SourceFile::new(&paths.rel, text);
     outcome.lines = file.line_count();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        analyse(&file, paths, dialect, config, dispatch, globs)
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
+        (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
+        (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
+        (None, None) => Err(lang::unsupported_notice(path)),
     }));
     match result {
         Ok(Ok((findings, suppressions, index, role, note))) => {
@@ -582,6 +586,58 @@ fn analyse(
         (p, s) => p.or(s),
     };
     Ok((findings, suppressions, index, role, note))
+}
+
+/// A dependency manifest or configuration file: parsed once, handed to the rules that read
+/// manifests, suppression comments read where the format has comments (JSON has none: use
+/// `per-path-ignores`). A file that does not parse is a notice.
+fn analyse_manifest(
+    file: &SourceFile,
+    paths: &FilePaths,
+    kind: crate::manifest::Kind,
+    config: &Config,
+    dispatch: &Dispatch,
+    globs: &Globs,
+) -> Result<Analysed, String> {
+    let manifest = crate::manifest::Manifest::parse(kind, &file.text).map_err(|e| {
+        let at = file.position(e.offset.min(file.text.len()) as u32);
+        format!(
+            "could not be parsed: {} (at {}:{}); its dependencies were not checked",
+            e.message, at.line, at.column
+        )
+    })?;
+    let role = globs
+        .roles
+        .for_manifest(&paths.rel, &paths.config_rel, kind, &file.text);
+    let mut cx = super::ManifestCtx {
+        file,
+        manifest: &manifest,
+        config,
+        role: role.role,
+        rule: "",
+        out: Vec::new(),
+    };
+    for rule in &dispatch.rules {
+        if registry::reports_in(rule.id(), role.role) {
+            cx.rule = rule.id();
+            rule.check_manifest(&mut cx);
+        }
+    }
+    let suppressions = if kind.has_comments() {
+        let strings = manifest.string_spans();
+        let ends = manifest.value_ends(|o| file.line_of(o));
+        // `#` comments, as in Python
+        suppress::parse(file, crate::ast::Lang::Python, &strings, |line| {
+            ends.get(&line).copied().unwrap_or(line)
+        })
+    } else {
+        Vec::new()
+    };
+    let index = IndexPart {
+        path: file.path.clone(),
+        ..IndexPart::default()
+    };
+    Ok((cx.out, suppressions, index, role, None))
 }
 
 /// Where a function of this file calls a project function, for the index.

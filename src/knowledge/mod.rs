@@ -6,6 +6,7 @@ pub mod blocking;
 pub mod connections;
 pub mod cors;
 pub mod debug_mode;
+pub mod deprecated;
 pub mod environments;
 pub mod external;
 pub mod growth;

@@ -31,7 +31,11 @@ pub fn unsupported_notice(path: &Path) -> String {
         None => "no file extension".to_string(),
     };
     let known: Vec<String> = EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
-    format!("not checked: {what} (backlint checks {})", known.join(" "))
+    format!(
+        "not checked: {what} (backlint checks {} and the manifests {})",
+        known.join(" "),
+        crate::manifest::NAMES
+    )
 }
 
 impl Dialect {

@@ -307,9 +307,10 @@ pub fn nothing_checked(report: &Report) -> String {
             .map(|e| format!(".{e}"))
             .collect();
         format!(
-            "nothing to check under the given paths (backlint checks {}; excluded and \
-             git-ignored files are skipped)",
-            known.join(" ")
+            "nothing to check under the given paths (backlint checks {} and the manifests {}; \
+             excluded and git-ignored files are skipped)",
+            known.join(" "),
+            crate::manifest::NAMES
         )
     } else {
         let mut paths: Vec<String> = report

@@ -16,6 +16,7 @@
 pub mod blocking_call_in_async;
 pub mod connection_per_request;
 pub mod debug_mode_enabled;
+pub mod deprecated_dependency;
 pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
 pub mod missing_timeout;
@@ -33,6 +34,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &blocking_call_in_async::BlockingCallInAsync,
         &connection_per_request::ConnectionPerRequest,
         &debug_mode_enabled::DebugModeEnabled,
+        &deprecated_dependency::DeprecatedDependency,
         &hardcoded_secret::HardcodedSecret,
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_timeout::MissingTimeout,
