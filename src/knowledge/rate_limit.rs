@@ -116,72 +116,29 @@ const CODE_CHECKS: &[&str] = &[
     "validate",
     "check",
     "confirm",
-    "challenge",
     "login",
     "signin",
     "authenticate",
     "submit",
 ];
-/// Words of routes that manage a signed-in user's settings, or are no credential check.
+/// Words of routes that are no credential check whatever else they say (logout, a signed-in
+/// user's settings, listings, test and preview endpoints).
 const NOT_AUTH: &[&str] = &[
-    "logout",
-    "signout",
-    "logoff",
-    "status",
-    "callback",
-    "providers",
-    "provider",
-    "required",
-    "change",
-    "update",
-    "edit",
-    "setup",
-    "enable",
-    "disable",
-    "qr",
-    "qrcode",
-    "generate",
-    "backup",
-    "recovery",
-    "codes",
-    "settings",
-    "config",
-    "list",
-    "history",
-    "attempts",
-    "logs",
-    "delete",
-    "remove",
-    "revoke",
-    "prelogin",
-    "options",
-    "me",
-    "whoami",
-    "info",
-    "device",
-    "devices",
-    "push",
-    "webhook",
-    "webhooks",
-    "plugin",
-    "service",
-    "worker",
-    "runner",
-    "agent",
-    "node",
-    "hook",
-    "hooks",
-    "model",
-    "models",
-    "route",
-    "routes",
-    "handler",
-    "handlers",
-    "component",
-    "components",
-    "schema",
-    "type",
-    "types",
+    "logout", "signout", "logoff", "status", "callback", "required", "change", "update", "edit",
+    "settings", "config", "list", "history", "attempts", "logs", "delete", "remove", "revoke",
+    "options", "me", "whoami", "info", "test", "html", "content", "preview", "template",
+];
+/// Words of two-factor management (setup, status, recovery codes), not a check of a code.
+const NOT_CODE_CHECK: &[&str] = &[
+    "setup", "enable", "disable", "qr", "qrcode", "generate", "backup", "recovery", "codes",
+    "prelogin", "providers", "provider",
+];
+/// Things that are registered but are no accounts (`register_device`, `registerWebhook`).
+const NOT_ACCOUNT: &[&str] = &[
+    "device", "devices", "push", "webhook", "webhooks", "plugin", "plugins", "service", "worker",
+    "runner", "agent", "node", "hook", "hooks", "model", "models", "route", "routes", "handler",
+    "handlers", "component", "components", "schema", "type", "types", "client", "app", "key",
+    "keys", "domain", "interest",
 ];
 
 /// The authentication endpoint a route path or handler name names, if any.
@@ -214,13 +171,13 @@ fn classify(w: &[String]) -> Option<AuthKind> {
                     .is_some_and(|r| !r.is_empty() && PASSWORD_WORDS.contains(&r))
             })
     });
-    if (password && w.iter().any(|t| reset_word(t)) || single_reset)
-        && !has("change")
-        && !has("update")
-    {
+    if w.iter().any(|t| NOT_AUTH.contains(&t.as_str())) {
+        return None;
+    }
+    if password && w.iter().any(|t| reset_word(t)) || single_reset {
         return Some(AuthKind::PasswordReset);
     }
-    if w.iter().any(|t| NOT_AUTH.contains(&t.as_str())) {
+    if w.iter().any(|t| NOT_CODE_CHECK.contains(&t.as_str())) {
         return None;
     }
     if ["login", "signin", "logon", "authenticate", "authentication"]
@@ -232,7 +189,9 @@ fn classify(w: &[String]) -> Option<AuthKind> {
     {
         return Some(AuthKind::Login);
     }
-    if has("signup") || pair("sign", "up") || has("register") || has("registration") {
+    if (has("signup") || pair("sign", "up") || has("register") || has("registration"))
+        && !w.iter().any(|t| NOT_ACCOUNT.contains(&t.as_str()))
+    {
         return Some(AuthKind::Register);
     }
     if has("magiclink") || pair("magic", "link") || has("passwordless") {
@@ -248,7 +207,7 @@ fn classify(w: &[String]) -> Option<AuthKind> {
         return None;
     }
     let token = has("token") || has("jwt");
-    if token && !pair("api", "token") && !has("personal")
+    if token && !has("personal")
         && [
             "obtain", "refresh", "issue", "grant", "exchange", "provision", "access", "create",
             "auth", "oauth", "jwt",
@@ -261,10 +220,12 @@ fn classify(w: &[String]) -> Option<AuthKind> {
     if has("refresh") && ["auth", "session"].iter().any(|x| has(x)) {
         return Some(AuthKind::Token);
     }
-    if ["verify", "verification"].iter().any(|x| has(x))
-        && ["email", "phone", "sms", "code", "account", "mobile"]
-            .iter()
-            .any(|x| has(x))
+    // a short code sent by text or mail can be guessed; a link's signed token cannot, but
+    // sending the mail again can flood an inbox
+    let verify = ["verify", "verification", "verified"].iter().any(|x| has(x));
+    if verify
+        && (["phone", "sms", "code", "mobile"].iter().any(|x| has(x))
+            || ["send", "resend"].iter().any(|x| has(x)))
     {
         return Some(AuthKind::Verification);
     }
@@ -278,14 +239,59 @@ pub fn path_auth_kind(path: &str) -> Option<AuthKind> {
         return Some(k);
     }
     let w = words(path);
-    if w.iter().any(|t| NOT_AUTH.contains(&t.as_str())) {
+    if w
+        .iter()
+        .any(|t| NOT_AUTH.contains(&t.as_str()) || NOT_CODE_CHECK.contains(&t.as_str()))
+    {
         return None;
     }
-    match w.last().map(String::as_str) {
-        Some("token") => Some(AuthKind::Token),
-        Some("auth") => Some(AuthKind::Login),
+    // only prefixes before it: `/api/v1/oauth/token`, not `/accounts/verify-email-token`
+    let (last, before) = w.split_last()?;
+    let prefixes = before.iter().all(|t| {
+        [
+            "api", "auth", "oauth", "oauth2", "o", "connect", "identity", "jwt", "account",
+            "accounts", "user", "users", "rest", "session", "sessions",
+        ]
+        .contains(&t.as_str())
+            || t.starts_with('v') && t[1..].chars().all(|c| c.is_ascii_digit())
+    });
+    match last.as_str() {
+        "token" if prefixes => Some(AuthKind::Token),
+        "auth" if prefixes => Some(AuthKind::Login),
         _ => None,
     }
+}
+
+/// Whether a decorator, middleware, guard, dependency or parameter type as written requires a
+/// signed-in user (`@login_required`, `isAuthenticated`, `security.isAuthorized()`,
+/// `Depends(get_current_active_superuser)`, `current_user: CurrentUser`, `JwtAuthGuard`,
+/// `AuthGuard('jwt')`, Rust `headers: Headers` / `user: AuthUser`): such a route is used by
+/// someone already signed in, so it is no login, sign-up or reset (`passport.authenticate('local')`
+/// and `LocalAuthGuard` are the login itself and do not count).
+pub fn requires_signed_in(text: &str) -> bool {
+    let w = words(text);
+    let has = |x: &str| w.iter().any(|t| t == x);
+    if ["not", "anonymous", "unauthenticated", "guest", "local", "optional", "maybe"]
+        .iter()
+        .any(|x| has(x))
+    {
+        return false;
+    }
+    let who = ["auth", "authenticated", "authed", "authorized", "logged", "login", "signed", "user", "admin", "admins", "staff", "superuser", "jwt", "token", "session", "permission", "member"];
+    let guard_word = ["required", "only", "is", "require", "requires", "ensure", "must"];
+    if guard_word.iter().any(|g| has(g)) && who.iter().any(|x| has(x)) {
+        // `is_superuser`, `login_required`, `isAuthenticated`, `requireUser`, `admins_only`
+        return !has("login") || has("required") || has("ensure") || has("is");
+    }
+    has("superuser")
+        || has("claims")
+        || has("principal")
+        || has("user") && ["current", "auth", "authenticated", "logged", "admin", "active", "signed"].iter().any(|x| has(x))
+        || has("jwt") && (has("guard") || has("auth") || has("verify") || has("authenticate"))
+        || has("authenticated") && (has("guard") || has("user"))
+        || (has("verify") || has("authenticate")) && (has("token") || has("jwt"))
+        // request guards that load the signed-in user (`Headers`, `AdminHeaders`)
+        || w.last().is_some_and(|t| t == "headers") && !has("http") && !has("request")
 }
 
 // --- limiters --------------------------------------------------------------------------------
@@ -855,7 +861,9 @@ mod tests {
             ("Otp", AuthKind::OneTimeCode),
             ("/rest/2fa/verify", AuthKind::OneTimeCode),
             ("/auth/magic-link", AuthKind::MagicLink),
-            ("/verify-email", AuthKind::Verification),
+            ("/auth/resend-verification-email", AuthKind::Verification),
+            ("/verify-phone-code", AuthKind::Verification),
+            ("verify_otp", AuthKind::OneTimeCode),
             ("TokenProvisionView", AuthKind::Token),
         ] {
             assert_eq!(path_auth_kind(t), Some(k), "{t}");
@@ -874,8 +882,44 @@ mod tests {
             "authenticatedUsers",
             "/login/list",
             "/auth/google/callback",
+            "/accounts/verify-email-token",
+            "/login/test-token",
+            "/password-recovery-html-content/{email}",
+            "/two-factor/get-webauthn-challenge",
         ] {
             assert_eq!(path_auth_kind(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn signed_in_requirements() {
+        for t in [
+            "login_required",
+            "security.isAuthorized()",
+            "authHandler.isAuthenticated",
+            "Depends(get_current_active_superuser)",
+            "CurrentUser",
+            "JwtAuthGuard",
+            "AuthGuard('jwt')",
+            "Headers",
+            "AdminHeaders",
+            "OrgMemberHeaders",
+            "IsAuthenticated",
+            "authed_only",
+        ] {
+            assert!(requires_signed_in(t), "{t}");
+        }
+        for t in [
+            "passport.authenticate('login')",
+            "LocalAuthGuard",
+            "AuthGuard('local')",
+            "authHandler.isNotAuthenticated",
+            "SessionDep",
+            "AllowAny",
+            "HeaderMap",
+            "anonymous_required",
+        ] {
+            assert!(!requires_signed_in(t), "{t}");
         }
     }
 

@@ -20,7 +20,7 @@ use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::rate_limit::{
     self as rl, auth_kind, body_limits, checks_password, is_limiter_expr, names_limiter,
-    path_auth_kind, skips_limiter, subtree_limits, AuthKind, RouteCheck,
+    path_auth_kind, requires_signed_in, skips_limiter, subtree_limits, AuthKind, RouteCheck,
 };
 use crate::source::Span;
 
@@ -95,6 +95,34 @@ fn check(cx: &Ctx, path: Option<&str>, on_app: bool) -> RouteCheck {
         drf: false,
         opted_out: false,
     }
+}
+
+/// Whether a handler's parameters say a signed-in user calls it (`current_user: CurrentUser`,
+/// `Depends(get_current_user)`, Rust `headers: Headers`, `user: AuthUser`).
+fn params_signed_in(cx: &Ctx, func: NodeId) -> bool {
+    let Some(f) = cx.ast.function(func) else {
+        return false;
+    };
+    f.params.iter().any(|p| {
+        p.ty.as_deref().is_some_and(requires_signed_in)
+            || p.default.is_some_and(|d| short_text(cx, d).is_some_and(requires_signed_in))
+            || p.decorators.iter().any(|d| requires_signed_in(d))
+    })
+}
+
+/// The source text of a short expression (a middleware, a decorator, a dependency).
+fn short_text<'a>(cx: &Ctx<'a>, id: NodeId) -> Option<&'a str> {
+    let t = cx.text(id);
+    (t.len() <= 160).then_some(t)
+}
+
+/// Whether a decorator (other than the route's own) says a signed-in user calls the handler.
+fn decorator_signed_in(cx: &Ctx, d: &crate::ast::Decorator) -> bool {
+    requires_signed_in(&d.name)
+        || d.node
+            .and_then(|n| short_text(cx, n))
+            .is_some_and(requires_signed_in)
+        || requires_signed_in(&d.args)
 }
 
 /// Functions of this file whose body calls a limiter, worked out once per file.
@@ -311,8 +339,23 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
                 .filter(|&f| checks_password(ast, f))
                 .map(|_| AuthKind::Login)
         })?;
+    let middleware = &rest[..rest.len() - 1];
+    if middleware
+        .iter()
+        .any(|&a| cx.ast.function(cx.ast.unwrap_expr(a)).is_none() && short_text(cx, a).is_some_and(requires_signed_in))
+        || local.is_some_and(|f| params_signed_in(cx, f))
+    {
+        return None;
+    }
     if args_limit(cx, rest) || chain_limits(cx, node) {
         return None;
+    }
+    // one finding per route: `app.post('/api/Users', check1); app.post('/api/Users', check2)`
+    // is one route, limited if any of its registrations is
+    if let Some(first) = same_route(cx, name, &path, recv, node) {
+        if first != node {
+            return None;
+        }
     }
     let framework = js_framework(cx);
     Some(Route {
@@ -322,6 +365,38 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
         fix: ts_fix(framework),
         check: check(cx, Some(&path), on_app(ast, recv)),
     })
+}
+
+/// The first registration of the same method and path on the same receiver in this file, or
+/// `None` when one of them is limited.
+fn same_route(cx: &Ctx, method: &str, path: &str, recv: NodeId, node: NodeId) -> Option<NodeId> {
+    let ast = cx.ast;
+    let recv_path = ast.path_of(ast.unwrap_expr(recv));
+    let mut first = node;
+    for &other in ast.calls_named(method) {
+        if other == node {
+            continue;
+        }
+        let Some(oc) = ast.call(other) else { continue };
+        let same = ast.receiver(oc).and_then(|r| ast.path_of(ast.unwrap_expr(r))) == recv_path
+            && ast.positional(oc).next().and_then(|a| ast.plain_str(ast.unwrap_expr(a))) == Some(path);
+        if !same {
+            continue;
+        }
+        let rest: Vec<NodeId> = ast.positional(oc).skip(1).collect();
+        if args_limit(cx, &rest) {
+            return None;
+        }
+        let auth = path_auth_kind(path).is_some()
+            || rest
+                .last()
+                .and_then(|&h| handler_name(ast, h))
+                .is_some_and(|n| auth_kind(&n).is_some());
+        if auth {
+            first = first.min(other);
+        }
+    }
+    Some(first)
 }
 
 const NEST_WRITE: &[&str] = &["Post", "Put", "Patch", "All"];
@@ -365,6 +440,11 @@ fn ts_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
                 .iter()
                 .chain(class.into_iter().flat_map(|k| k.decorators.iter()));
             let mut skipped = false;
+            for d in decorators.clone() {
+                if !NEST_WRITE.contains(&d.name.as_str()) && decorator_signed_in(cx, d) {
+                    return None;
+                }
+            }
             for d in decorators {
                 if skips_limiter(&d.name) {
                     skipped = true;
@@ -574,13 +654,14 @@ fn django_library_route(cx: &Ctx, node: NodeId, c: &crate::ast::Call, args: &[No
         return None;
     }
     let drf = drf && !library.starts_with("django.contrib");
+    let shown = if route.is_empty() { "/".to_string() } else { route.to_string() };
     let mut ch = check(cx, Some(route), false);
     ch.drf = drf;
     let _ = c;
     Some(Route {
         at: cx.call_site(node),
         kind,
-        what: format!("`{route}` (`{last}` of `{library}`)"),
+        what: format!("`{shown}` (`{last}` of `{library}`)"),
         fix: py_fix(if drf { "drf" } else { "django-urls" }),
         check: ch,
     })
@@ -692,8 +773,10 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
         .as_deref()
         .and_then(path_auth_kind)
         .or_else(|| auth_kind(name))
-        .or_else(|| checks_password(ast, node).then_some(AuthKind::Login))?;
-    if py_function_limited(cx, node) {
+        .or_else(|| {
+            (checks_password(ast, node) && names_no_management(name)).then_some(AuthKind::Login)
+        })?;
+    if py_signed_in(cx, node) || py_function_limited(cx, node) {
         return None;
     }
     let mut c = check(cx, path.as_deref(), false);
@@ -708,6 +791,39 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
         },
         fix: py_fix(fw),
         check: c,
+    })
+}
+
+/// Whether a Python view is only for signed-in users: a decorator (`@login_required`, a route's
+/// `dependencies=[Depends(get_current_active_superuser)]`) or a parameter says so.
+fn py_signed_in(cx: &Ctx, func: NodeId) -> bool {
+    let Some(f) = cx.ast.function(func) else {
+        return false;
+    };
+    params_signed_in(cx, func)
+        || f.decorators.iter().any(|d| {
+            let last = d.name.rsplit('.').next().unwrap_or(&d.name);
+            let route = d.name.contains('.')
+                && ["route", "get", "post", "put", "patch", "api_route", "delete"].contains(&last);
+            if route {
+                d.node
+                    .and_then(|n| cx.ast.call(n))
+                    .and_then(|c| cx.ast.kwarg(c, "dependencies"))
+                    .and_then(|v| short_text(cx, v))
+                    .is_some_and(requires_signed_in)
+            } else {
+                decorator_signed_in(cx, d)
+            }
+        })
+}
+
+/// A handler name that is no account management (`update_password_me`, `change_password`):
+/// a password check there confirms a signed-in user, it is no login.
+fn names_no_management(name: &str) -> bool {
+    let w = rl::words(name);
+    !w.iter().any(|t| {
+        ["change", "update", "edit", "set", "delete", "remove", "me", "profile", "settings", "confirm"]
+            .contains(&t.as_str())
     })
 }
 
@@ -742,6 +858,13 @@ fn viewset_action(cx: &Ctx, node: NodeId, f: &crate::ast::Function) -> Option<Ro
     let path = ast.kwarg(call, "url_path").and_then(|p| ast.plain_str(p));
     let name = f.name.as_deref()?;
     let kind = path.and_then(path_auth_kind).or_else(|| auth_kind(name))?;
+    let permission = ast
+        .kwarg(call, "permission_classes")
+        .and_then(|v| short_text(cx, v))
+        .is_some_and(requires_signed_in);
+    if permission || py_signed_in(cx, node) || class_signed_in(cx, class) {
+        return None;
+    }
     if py_function_limited(cx, node) || class_limited(cx, class) {
         return None;
     }
@@ -790,6 +913,28 @@ fn class_limited(cx: &Ctx, class: NodeId) -> bool {
         }
         _ => false,
     })
+}
+
+/// A view class only for signed-in users: `permission_classes = [IsAuthenticated]`, a
+/// `LoginRequiredMixin` base, `@method_decorator(login_required, ..)`.
+fn class_signed_in(cx: &Ctx, class: NodeId) -> bool {
+    let ast = cx.ast;
+    let Kind::Class(k) = ast.kind(class) else {
+        return false;
+    };
+    k.bases.iter().any(|b| requires_signed_in(b))
+        || k.decorators.iter().any(|d| decorator_signed_in(cx, d))
+        || k.body.iter().any(|&s| match ast.kind(s) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } => {
+                ast.path_of(*target).as_deref() == Some("permission_classes")
+                    && short_text(cx, *v).is_some_and(requires_signed_in)
+            }
+            _ => false,
+        })
 }
 
 /// `throttle_classes = []`: the project's default throttles do not apply to the view.
@@ -843,7 +988,7 @@ fn py_class_view(cx: &Ctx, node: NodeId) -> Option<Route> {
     if !(submits || auth_base) {
         return None;
     }
-    if class_limited(cx, node) {
+    if class_limited(cx, node) || class_signed_in(cx, node) {
         return None;
     }
     let drf = k.bases.iter().any(|b| drf_base(b));
@@ -917,6 +1062,12 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
     }
     let kind = path_auth_kind(&path)
         .or_else(|| handler.and_then(|h| ast.path_of(h)).and_then(|n| auth_kind(&n)))?;
+    if handler
+        .and_then(|h| local_function(cx, h))
+        .is_some_and(|f| params_signed_in(cx, f))
+    {
+        return None;
+    }
     if subtree_limits(ast, &cx.facts.imports, router)
         || chain_limits(cx, node)
         || handler
@@ -962,6 +1113,9 @@ fn rs_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
         .decorators
         .iter()
         .any(|d| names_limiter(&d.name) || rl::words(&d.args).iter().any(|_| names_limiter(&d.args)));
+    if params_signed_in(cx, node) {
+        return None;
+    }
     if attr_limits || handler_limits(cx, node) {
         return None;
     }
