@@ -152,7 +152,7 @@ impl ProjectIndex {
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
-        self.rate_limit.add(part.rate_limit);
+        self.rate_limit.add(&part.module, part.rate_limit);
         self.settings.extend(part.settings);
         for (model, fields) in part.model_relations {
             self.model_relations

@@ -375,6 +375,14 @@ fn limiter_expr(ast: &Ast, imports: &Imports, expr: NodeId, depth: u8) -> bool {
         _ => e,
     };
     let target = ast.unwrap_expr(target);
+    // `attempts.consume(ip)` where `attempts = new RateLimiterRedis(..)`
+    if let Kind::Member { object, .. } = ast.kind(target) {
+        if matches!(ast.kind(ast.unwrap_expr(*object)), Kind::Name(_))
+            && limiter_expr(ast, imports, *object, depth + 1)
+        {
+            return true;
+        }
+    }
     if let Some(p) = ast.path_of(target) {
         if names_limiter(&p) || from_limiter_module(&imports.qualify_path(&p)) {
             return true;
@@ -545,6 +553,8 @@ pub struct RateLimitFacts {
     pub prefixes: Vec<String>,
     /// Routers mounted under a prefix: (prefix, module of the router, normalised).
     pub mounts: Vec<(String, String)>,
+    /// Functions of the file whose body calls a limiter ([`limiting_functions`]).
+    pub limiting: HashSet<String>,
 }
 
 /// Calls that apply middleware to an app, router or scope.
@@ -564,7 +574,15 @@ const APPLY_METHODS: &[&str] = &[
 
 /// Collects a file's app-wide limiter facts in one pass.
 pub fn collect_facts(ast: &Ast, imports: &Imports, path: &Path) -> RateLimitFacts {
-    let mut out = RateLimitFacts::default();
+    let mut out = RateLimitFacts {
+        limiting: limiting_functions(ast, imports),
+        ..RateLimitFacts::default()
+    };
+    // Next.js `middleware.ts` runs before every route
+    let next_middleware = ast.lang == Lang::TypeScript
+        && path.file_stem().is_some_and(|s| s == "middleware")
+        && subtree_calls_limiter(ast, imports, crate::ast::ROOT);
+    out.global |= next_middleware;
     for id in 0..ast.nodes.len() as NodeId {
         match ast.kind(id) {
             Kind::Call(c) => {
@@ -776,7 +794,13 @@ pub struct RouteCheck {
     pub drf: bool,
     /// The view sets `throttle_classes = []`: project defaults do not apply.
     pub opted_out: bool,
+    /// The handler, when it is a function of another module: (module, name). A limiter its
+    /// body checks covers the route.
+    pub handler: Option<(String, String)>,
 }
+
+/// Prefixes a limiter on which plausibly covers every route mounted below it.
+const GENERIC_PREFIXES: &[&str] = &["api", "rest", "auth", "public", "graphql", "rpc"];
 
 /// Every file's [`RateLimitFacts`], merged.
 #[derive(Debug, Default)]
@@ -785,10 +809,15 @@ pub struct RateLimitIndex {
     pub drf_default: bool,
     pub prefixes: Vec<String>,
     pub mounts: Vec<(String, String)>,
+    /// Function name -> modules where a function of that name calls a limiter.
+    pub limiting: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl RateLimitIndex {
-    pub fn add(&mut self, part: RateLimitFacts) {
+    pub fn add(&mut self, module: &str, part: RateLimitFacts) {
+        for name in part.limiting {
+            self.limiting.entry(name).or_default().push(module.to_string());
+        }
         self.global |= part.global;
         self.drf_default |= part.drf_default;
         self.prefixes.extend(part.prefixes);
@@ -802,6 +831,15 @@ impl RateLimitIndex {
         }
         if self.global || check.drf && self.drf_default {
             return true;
+        }
+        if let Some((module, name)) = &check.handler {
+            let limits = self.limiting.get(name).is_some_and(|ms| {
+                ms.iter()
+                    .any(|m| ends_with_segments(m, module) || ends_with_segments(module, m))
+            });
+            if limits {
+                return true;
+            }
         }
         if self.prefixes.is_empty() {
             return false;
@@ -820,8 +858,17 @@ impl RateLimitIndex {
             .map(|(p, _)| p)
             .collect();
         if mounts.is_empty() {
-            // mounted where the index cannot see: a path-scoped limiter may well cover it
-            return true;
+            // mounted where the index cannot see: a limiter on a generic prefix (`/api`,
+            // `/auth`) or on a prefix naming the route's own segment may well cover it
+            let segs = words(path);
+            return self.prefixes.iter().any(|p| {
+                let pw = words(p);
+                pw.iter().all(|t| GENERIC_PREFIXES.contains(&t.as_str()) || t.starts_with('v') && t[1..].chars().all(|c| c.is_ascii_digit()))
+                    || p.rsplit('/').next().is_some_and(|last| {
+                        let lw = words(last);
+                        !lw.is_empty() && segs.windows(lw.len()).any(|w| w == lw.as_slice())
+                    })
+            });
         }
         mounts.iter().any(|m| {
             let full = format!("{m}{}", normalise_prefix(path));

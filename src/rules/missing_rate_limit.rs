@@ -13,8 +13,6 @@
 //! outside the code (a reverse proxy, an API gateway) cannot be seen, so the message says "no
 //! rate limit is visible in the code".
 
-use std::collections::HashSet;
-
 use crate::ast::{Ast, Kind, KindTag, Lang, NodeId};
 use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
@@ -94,6 +92,7 @@ fn check(cx: &Ctx, path: Option<&str>, on_app: bool) -> RouteCheck {
         on_app,
         drf: false,
         opted_out: false,
+        handler: None,
     }
 }
 
@@ -125,15 +124,40 @@ fn decorator_signed_in(cx: &Ctx, d: &crate::ast::Decorator) -> bool {
         || requires_signed_in(&d.args)
 }
 
-/// Functions of this file whose body calls a limiter, worked out once per file.
-fn limiting(cx: &Ctx) -> std::sync::Arc<HashSet<String>> {
-    cx.ast.memo("missing-rate-limit:limiting", 0, || {
-        rl::limiting_functions(cx.ast, &cx.facts.imports)
-    })
+fn handler_limits(cx: &Ctx, func: NodeId) -> bool {
+    body_limits(cx.ast, &cx.facts.imports, &cx.facts.rate_limit.limiting, func)
 }
 
-fn handler_limits(cx: &Ctx, func: NodeId) -> bool {
-    body_limits(cx.ast, &cx.facts.imports, &limiting(cx), func)
+/// A handler argument that names a function of another module (`handlers.login` with
+/// `handlers` imported, `authController.login`, `asyncHandler(login())`): (module, name).
+fn handler_ref(cx: &Ctx, arg: NodeId) -> Option<(String, String)> {
+    let ast = cx.ast;
+    let a = ast.unwrap_expr(arg);
+    let (module, name) = match ast.kind(a) {
+        Kind::Call(c) => {
+            return match ast.kind(ast.unwrap_expr(c.callee)) {
+                Kind::Name(_) | Kind::Member { .. } => handler_ref(cx, c.callee),
+                _ => None,
+            }
+            .or_else(|| ast.positional(c).last().and_then(|x| handler_ref(cx, x)));
+        }
+        Kind::Member { object, property } => {
+            let Kind::Name(o) = ast.kind(ast.unwrap_expr(*object)) else {
+                return None;
+            };
+            (cx.facts.imports.get(o)?.to_string(), property.clone())
+        }
+        Kind::Name(n) => {
+            let q = cx.facts.imports.get(n)?;
+            let (m, name) = q.rsplit_once(['.', ':'])?;
+            (m.trim_end_matches(':').to_string(), name.to_string())
+        }
+        _ => return None,
+    };
+    Some((
+        crate::imports::normalise_module(&cx.file.path, &module),
+        name,
+    ))
 }
 
 /// The function a handler argument refers to in this file (`login`, `authController.login`
@@ -358,12 +382,14 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
         }
     }
     let framework = js_framework(cx);
+    let mut ch = check(cx, Some(&path), on_app(ast, recv));
+    ch.handler = handler_ref(cx, handler);
     Some(Route {
         at: cx.call_site(node),
         kind,
         what: format!("`{} {path}`", name.to_ascii_uppercase()),
         fix: ts_fix(framework),
-        check: check(cx, Some(&path), on_app(ast, recv)),
+        check: ch,
     })
 }
 
@@ -604,13 +630,14 @@ fn py_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
     if args_limit(cx, &args[1..]) || local.is_some_and(|f| py_function_limited(cx, f)) {
         return None;
     }
-    // a handler of this file reports at its own `def` when it is decorated as a view
+    let mut ch = check(cx, Some(&path), false);
+    ch.handler = handler_ref(cx, handler);
     Some(Route {
         at: cx.call_site(node),
         kind,
         what: format!("`{path}`"),
         fix: py_fix(framework),
-        check: check(cx, Some(&path), false),
+        check: ch,
     })
 }
 
@@ -736,7 +763,14 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
                 // methods of a view class: the class is reported, or an `@action` of a viewset
                 return viewset_action(cx, node, f);
             }
-            if !matches!(framework, "Django" | "Python web" | "aiohttp") {
+            // a function registered by a call (`add_url_rule`, aiohttp `add_post`) is reported
+            // at its registration; an aiohttp handler only when its body alone says it logs in
+            if framework == "Python web"
+                || framework == "aiohttp" && (auth_kind(name).is_some() || !checks_password(ast, node))
+            {
+                return None;
+            }
+            if !matches!(framework, "Django" | "aiohttp") {
                 return None;
             }
             let api_view = f.decorators.iter().find(|d| d.name.ends_with("api_view"));
@@ -1077,12 +1111,14 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
         return None;
     }
     let fw = if cx.facts.imports.uses("actix_web") { "actix" } else { "axum" };
+    let mut ch = check(cx, Some(&path), false);
+    ch.handler = handler.and_then(|h| handler_ref(cx, h));
     Some(Route {
         at: cx.call_site(node),
         kind,
         what: format!("`POST {path}`"),
         fix: rs_fix(fw),
-        check: check(cx, Some(&path), false),
+        check: ch,
     })
 }
 
@@ -1112,7 +1148,7 @@ fn rs_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
     let attr_limits = f
         .decorators
         .iter()
-        .any(|d| names_limiter(&d.name) || rl::words(&d.args).iter().any(|_| names_limiter(&d.args)));
+        .any(|d| names_limiter(&d.name) || names_limiter(&d.args));
     if params_signed_in(cx, node) {
         return None;
     }
