@@ -311,8 +311,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     for (f, s) in facts.functions.iter_mut().zip(shapes) {
         f.shape = s.unwrap_or_default();
     }
-    facts.rate_limit =
-        crate::knowledge::rate_limit::collect_facts(ast, &facts.imports, &file.path);
+    facts.rate_limit = crate::knowledge::rate_limit::collect_facts(ast, &facts.imports, &file.path);
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts.imports, &facts.handlers);
     facts.models = crate::knowledge::growth::collect(ast, &file.text);

@@ -130,15 +130,52 @@ const NOT_AUTH: &[&str] = &[
 ];
 /// Words of two-factor management (setup, status, recovery codes), not a check of a code.
 const NOT_CODE_CHECK: &[&str] = &[
-    "setup", "enable", "disable", "qr", "qrcode", "generate", "backup", "recovery", "codes",
-    "prelogin", "providers", "provider",
+    "setup",
+    "enable",
+    "disable",
+    "qr",
+    "qrcode",
+    "generate",
+    "backup",
+    "recovery",
+    "codes",
+    "prelogin",
+    "providers",
+    "provider",
 ];
 /// Things that are registered but are no accounts (`register_device`, `registerWebhook`).
 const NOT_ACCOUNT: &[&str] = &[
-    "device", "devices", "push", "webhook", "webhooks", "plugin", "plugins", "service", "worker",
-    "runner", "agent", "node", "hook", "hooks", "model", "models", "route", "routes", "handler",
-    "handlers", "component", "components", "schema", "type", "types", "client", "app", "key",
-    "keys", "domain", "interest",
+    "device",
+    "devices",
+    "push",
+    "webhook",
+    "webhooks",
+    "plugin",
+    "plugins",
+    "service",
+    "worker",
+    "runner",
+    "agent",
+    "node",
+    "hook",
+    "hooks",
+    "model",
+    "models",
+    "route",
+    "routes",
+    "handler",
+    "handlers",
+    "component",
+    "components",
+    "schema",
+    "type",
+    "types",
+    "client",
+    "app",
+    "key",
+    "keys",
+    "domain",
+    "interest",
 ];
 
 /// The authentication endpoint a route path or handler name names, if any.
@@ -157,7 +194,15 @@ fn classify(w: &[String]) -> Option<AuthKind> {
     // (`password/reset/confirm`, `recovery`)
     let password = w.iter().any(|t| PASSWORD_WORDS.contains(&t.as_str()));
     let reset_word = |t: &str| {
-        ["reset", "forgot", "forgotten", "recover", "recovery", "lost"].contains(&t)
+        [
+            "reset",
+            "forgot",
+            "forgotten",
+            "recover",
+            "recovery",
+            "lost",
+        ]
+        .contains(&t)
             || t.starts_with("forgot")
             || ["reset", "recover"].iter().any(|p| {
                 t.strip_prefix(p)
@@ -207,10 +252,20 @@ fn classify(w: &[String]) -> Option<AuthKind> {
         return None;
     }
     let token = has("token") || has("jwt");
-    if token && !has("personal")
+    if token
+        && !has("personal")
         && [
-            "obtain", "refresh", "issue", "grant", "exchange", "provision", "access", "create",
-            "auth", "oauth", "jwt",
+            "obtain",
+            "refresh",
+            "issue",
+            "grant",
+            "exchange",
+            "provision",
+            "access",
+            "create",
+            "auth",
+            "oauth",
+            "jwt",
         ]
         .iter()
         .any(|x| has(x))
@@ -222,7 +277,9 @@ fn classify(w: &[String]) -> Option<AuthKind> {
     }
     // a short code sent by text or mail can be guessed; a link's signed token cannot, but
     // sending the mail again can flood an inbox
-    let verify = ["verify", "verification", "verified"].iter().any(|x| has(x));
+    let verify = ["verify", "verification", "verified"]
+        .iter()
+        .any(|x| has(x));
     if verify
         && (["phone", "sms", "code", "mobile"].iter().any(|x| has(x))
             || ["send", "resend"].iter().any(|x| has(x)))
@@ -239,8 +296,7 @@ pub fn path_auth_kind(path: &str) -> Option<AuthKind> {
         return Some(k);
     }
     let w = words(path);
-    if w
-        .iter()
+    if w.iter()
         .any(|t| NOT_AUTH.contains(&t.as_str()) || NOT_CODE_CHECK.contains(&t.as_str()))
     {
         return None;
@@ -271,14 +327,42 @@ pub fn path_auth_kind(path: &str) -> Option<AuthKind> {
 pub fn requires_signed_in(text: &str) -> bool {
     let w = words(text);
     let has = |x: &str| w.iter().any(|t| t == x);
-    if ["not", "anonymous", "unauthenticated", "guest", "local", "optional", "maybe"]
-        .iter()
-        .any(|x| has(x))
+    if [
+        "not",
+        "anonymous",
+        "unauthenticated",
+        "guest",
+        "local",
+        "optional",
+        "maybe",
+    ]
+    .iter()
+    .any(|x| has(x))
     {
         return false;
     }
-    let who = ["auth", "authenticated", "authed", "authorized", "logged", "login", "signed", "user", "admin", "admins", "staff", "superuser", "jwt", "token", "session", "permission", "member"];
-    let guard_word = ["required", "only", "is", "require", "requires", "ensure", "must"];
+    let who = [
+        "auth",
+        "authenticated",
+        "authed",
+        "authorized",
+        "logged",
+        "login",
+        "signed",
+        "user",
+        "admin",
+        "admins",
+        "staff",
+        "superuser",
+        "jwt",
+        "token",
+        "session",
+        "permission",
+        "member",
+    ];
+    let guard_word = [
+        "required", "only", "is", "require", "requires", "ensure", "must",
+    ];
     if guard_word.iter().any(|g| has(g)) && who.iter().any(|x| has(x)) {
         // `is_superuser`, `login_required`, `isAuthenticated`, `requireUser`, `admins_only`
         return !has("login") || has("required") || has("ensure") || has("is");
@@ -353,8 +437,7 @@ pub fn skips_limiter(text: &str) -> bool {
     let w = words(text);
     let joined: String = w.concat();
     (joined.contains("throttl") || joined.contains("ratelimit") || joined.contains("limiter"))
-        && w
-            .iter()
+        && w.iter()
             .any(|t| ["skip", "exempt", "exempted"].contains(&t.as_str()))
 }
 
@@ -522,9 +605,15 @@ pub fn checks_password(ast: &Ast, func: NodeId) -> bool {
                 .and_then(|r| ast.path_of(r))
                 .unwrap_or_default();
             match name {
-                "check_password" | "verify_password" | "checkpw" | "checkPassword"
-                | "verifyPassword" | "comparePassword" | "validatePassword"
-                | "validate_password_hash" | "check_password_hash" => true,
+                "check_password"
+                | "verify_password"
+                | "checkpw"
+                | "checkPassword"
+                | "verifyPassword"
+                | "comparePassword"
+                | "validatePassword"
+                | "validate_password_hash"
+                | "check_password_hash" => true,
                 "compare" | "compareSync" => recv.contains("bcrypt") || recv.contains("argon"),
                 "verify" => recv.contains("argon") || recv.contains("bcrypt"),
                 // Django `authenticate(request, username=.., password=..)`
@@ -594,9 +683,9 @@ pub fn collect_facts(ast: &Ast, imports: &Imports, path: &Path) -> RateLimitFact
                     mount(ast, imports, path, c, &mut out);
                 } else if name == "Limiter" || name == "init_app" {
                     // flask-limiter / slowapi with default limits for every route
-                    let defaults = ast.kwarg(c, "default_limits").is_some_and(|v| {
-                        !matches!(ast.kind(v), Kind::Array(items) if items.is_empty())
-                    });
+                    let defaults = ast.kwarg(c, "default_limits").is_some_and(
+                        |v| !matches!(ast.kind(v), Kind::Array(items) if items.is_empty()),
+                    );
                     out.global |= defaults;
                 }
             }
@@ -604,7 +693,9 @@ pub fn collect_facts(ast: &Ast, imports: &Imports, path: &Path) -> RateLimitFact
             Kind::Object { entries, .. } => {
                 let app_guard = entries.iter().any(|e| {
                     e.key.as_deref() == Some("provide")
-                        && ast.path_of(e.value).is_some_and(|p| p.ends_with("APP_GUARD"))
+                        && ast
+                            .path_of(e.value)
+                            .is_some_and(|p| p.ends_with("APP_GUARD"))
                 });
                 if app_guard
                     && entries.iter().any(|e| {
@@ -631,9 +722,9 @@ pub fn collect_facts(ast: &Ast, imports: &Imports, path: &Path) -> RateLimitFact
                     } else {
                         Some(*v)
                     };
-                    out.drf_default |= value.is_some_and(|v| {
-                        matches!(ast.kind(v), Kind::Array(items) if !items.is_empty())
-                    });
+                    out.drf_default |= value.is_some_and(
+                        |v| matches!(ast.kind(v), Kind::Array(items) if !items.is_empty()),
+                    );
                 }
                 // django-axes locks out repeated failed logins for every `authenticate()`
                 if matches!(
@@ -641,7 +732,9 @@ pub fn collect_facts(ast: &Ast, imports: &Imports, path: &Path) -> RateLimitFact
                     "INSTALLED_APPS" | "MIDDLEWARE" | "AUTHENTICATION_BACKENDS"
                 ) && ast.subtree(*v).any(|s| {
                     ast.plain_str(s).is_some_and(|t| {
-                        t == "axes" || t.starts_with("axes.") || t == "django_ratelimit.middleware.RatelimitMiddleware"
+                        t == "axes"
+                            || t.starts_with("axes.")
+                            || t == "django_ratelimit.middleware.RatelimitMiddleware"
                     })
                 }) {
                     out.global = true;
@@ -696,7 +789,10 @@ fn applied(ast: &Ast, imports: &Imports, path: &Path, call: NodeId, out: &mut Ra
     // Fastify `register(authRoutes, { prefix: '/auth' })`
     if name == "register" {
         if let (Some(&plugin), Some(&opts)) = (args.first(), args.get(1)) {
-            if let Some(p) = ast.entry(opts, "prefix").and_then(|e| ast.plain_str(e.value)) {
+            if let Some(p) = ast
+                .entry(opts, "prefix")
+                .and_then(|e| ast.plain_str(e.value))
+            {
                 if let Some(m) = mounted_module(ast, imports, path, plugin) {
                     out.mounts.push((normalise_prefix(p), m));
                 }
@@ -706,7 +802,13 @@ fn applied(ast: &Ast, imports: &Imports, path: &Path, call: NodeId, out: &mut Ra
 }
 
 /// Hono `app.route('/api/auth', auth)`.
-fn mount(ast: &Ast, imports: &Imports, path: &Path, c: &crate::ast::Call, out: &mut RateLimitFacts) {
+fn mount(
+    ast: &Ast,
+    imports: &Imports,
+    path: &Path,
+    c: &crate::ast::Call,
+    out: &mut RateLimitFacts,
+) {
     let args: Vec<NodeId> = ast.positional(c).collect();
     if let [p, r] = args.as_slice() {
         if let Some(prefix) = ast.plain_str(*p).filter(|p| p.starts_with('/')) {
@@ -728,7 +830,11 @@ fn mounted_module(ast: &Ast, imports: &Imports, path: &Path, expr: NodeId) -> Op
         },
         // `router.routes()`, `authRouter.routes()`
         Kind::Call(c) => match ast.callee_name(c) {
-            Some("require") => ast.positional(c).next().and_then(|a| ast.plain_str(a))?.to_string(),
+            Some("require") => ast
+                .positional(c)
+                .next()
+                .and_then(|a| ast.plain_str(a))?
+                .to_string(),
             _ => {
                 let r = ast.receiver(c)?;
                 return mounted_module(ast, imports, path, r);
@@ -816,7 +922,10 @@ pub struct RateLimitIndex {
 impl RateLimitIndex {
     pub fn add(&mut self, module: &str, part: RateLimitFacts) {
         for name in part.limiting {
-            self.limiting.entry(name).or_default().push(module.to_string());
+            self.limiting
+                .entry(name)
+                .or_default()
+                .push(module.to_string());
         }
         self.global |= part.global;
         self.drf_default |= part.drf_default;
@@ -854,7 +963,9 @@ impl RateLimitIndex {
         let mounts: Vec<&String> = self
             .mounts
             .iter()
-            .filter(|(_, m)| ends_with_segments(&check.module, m) || ends_with_segments(m, &check.module))
+            .filter(|(_, m)| {
+                ends_with_segments(&check.module, m) || ends_with_segments(m, &check.module)
+            })
             .map(|(p, _)| p)
             .collect();
         if mounts.is_empty() {
@@ -863,11 +974,13 @@ impl RateLimitIndex {
             let segs = words(path);
             return self.prefixes.iter().any(|p| {
                 let pw = words(p);
-                pw.iter().all(|t| GENERIC_PREFIXES.contains(&t.as_str()) || t.starts_with('v') && t[1..].chars().all(|c| c.is_ascii_digit()))
-                    || p.rsplit('/').next().is_some_and(|last| {
-                        let lw = words(last);
-                        !lw.is_empty() && segs.windows(lw.len()).any(|w| w == lw.as_slice())
-                    })
+                pw.iter().all(|t| {
+                    GENERIC_PREFIXES.contains(&t.as_str())
+                        || t.starts_with('v') && t[1..].chars().all(|c| c.is_ascii_digit())
+                }) || p.rsplit('/').next().is_some_and(|last| {
+                    let lw = words(last);
+                    !lw.is_empty() && segs.windows(lw.len()).any(|w| w == lw.as_slice())
+                })
             });
         }
         mounts.iter().any(|m| {
@@ -884,7 +997,10 @@ mod tests {
     #[test]
     fn words_split_identifiers_and_paths() {
         assert_eq!(words("handleLoginRequest"), ["handle", "login", "request"]);
-        assert_eq!(words("/api/v1/reset-password/:token"), ["api", "v1", "reset", "password", "token"]);
+        assert_eq!(
+            words("/api/v1/reset-password/:token"),
+            ["api", "v1", "reset", "password", "token"]
+        );
         assert_eq!(words("OTPVerifyView"), ["otp", "verify", "view"]);
         assert_eq!(words("verify_2fa"), ["verify", "2fa"]);
     }
@@ -989,7 +1105,13 @@ mod tests {
         ] {
             assert!(names_limiter(t), "{t}");
         }
-        for t in ["SkipThrottle", "ratelimit_exempt", "limit", "bodyLimit", "isAuthorized"] {
+        for t in [
+            "SkipThrottle",
+            "ratelimit_exempt",
+            "limit",
+            "bodyLimit",
+            "isAuthorized",
+        ] {
             assert!(!names_limiter(t), "{t}");
         }
     }

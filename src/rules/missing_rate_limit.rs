@@ -82,7 +82,10 @@ fn report(cx: &mut Ctx, r: Route) {
 fn head_line(cx: &Ctx, head: Span) -> Span {
     let line = cx.file.line_index(head.start);
     let end = cx.file.line_start(line) as usize + cx.file.line_text(line).len();
-    Span::new(head.start as usize, end.min(head.end as usize).max(head.start as usize))
+    Span::new(
+        head.start as usize,
+        end.min(head.end as usize).max(head.start as usize),
+    )
 }
 
 fn check(cx: &Ctx, path: Option<&str>, on_app: bool) -> RouteCheck {
@@ -104,7 +107,8 @@ fn params_signed_in(cx: &Ctx, func: NodeId) -> bool {
     };
     f.params.iter().any(|p| {
         p.ty.as_deref().is_some_and(requires_signed_in)
-            || p.default.is_some_and(|d| short_text(cx, d).is_some_and(requires_signed_in))
+            || p.default
+                .is_some_and(|d| short_text(cx, d).is_some_and(requires_signed_in))
             || p.decorators.iter().any(|d| requires_signed_in(d))
     })
 }
@@ -125,7 +129,12 @@ fn decorator_signed_in(cx: &Ctx, d: &crate::ast::Decorator) -> bool {
 }
 
 fn handler_limits(cx: &Ctx, func: NodeId) -> bool {
-    body_limits(cx.ast, &cx.facts.imports, &cx.facts.rate_limit.limiting, func)
+    body_limits(
+        cx.ast,
+        &cx.facts.imports,
+        &cx.facts.rate_limit.limiting,
+        func,
+    )
 }
 
 /// A handler argument that names a function of another module (`handlers.login` with
@@ -245,8 +254,18 @@ fn is_client(recv: &str) -> bool {
     let w = rl::words(recv);
     w.iter().any(|t| {
         [
-            "axios", "http", "https", "client", "request", "agent", "superagent", "got", "ky",
-            "fetch", "fetcher", "supertest",
+            "axios",
+            "http",
+            "https",
+            "client",
+            "request",
+            "agent",
+            "superagent",
+            "got",
+            "ky",
+            "fetch",
+            "fetcher",
+            "supertest",
         ]
         .contains(&t.as_str())
     })
@@ -322,8 +341,11 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
             return None;
         }
         let handler = ast.entry(obj, "handler").map(|e| e.value);
-        let kind = path_auth_kind(url)
-            .or_else(|| handler.and_then(|h| handler_name(ast, h)).and_then(|n| auth_kind(&n)))?;
+        let kind = path_auth_kind(url).or_else(|| {
+            handler
+                .and_then(|h| handler_name(ast, h))
+                .and_then(|n| auth_kind(&n))
+        })?;
         if subtree_limits(ast, &cx.facts.imports, obj) || chain_limits(cx, node) {
             return None;
         }
@@ -340,7 +362,10 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
     }
     let args: Vec<NodeId> = ast.positional(c).collect();
     // `router.route('/login').post(handler)`
-    let (path, rest) = match args.first().and_then(|&a| ast.plain_str(ast.unwrap_expr(a))) {
+    let (path, rest) = match args
+        .first()
+        .and_then(|&a| ast.plain_str(ast.unwrap_expr(a)))
+    {
         Some(p) if p.starts_with('/') => (p.to_string(), &args[1..]),
         _ => {
             let rc = ast.call(ast.unwrap_expr(recv))?;
@@ -364,10 +389,10 @@ fn ts_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
                 .map(|_| AuthKind::Login)
         })?;
     let middleware = &rest[..rest.len() - 1];
-    if middleware
-        .iter()
-        .any(|&a| cx.ast.function(cx.ast.unwrap_expr(a)).is_none() && short_text(cx, a).is_some_and(requires_signed_in))
-        || local.is_some_and(|f| params_signed_in(cx, f))
+    if middleware.iter().any(|&a| {
+        cx.ast.function(cx.ast.unwrap_expr(a)).is_none()
+            && short_text(cx, a).is_some_and(requires_signed_in)
+    }) || local.is_some_and(|f| params_signed_in(cx, f))
     {
         return None;
     }
@@ -404,8 +429,15 @@ fn same_route(cx: &Ctx, method: &str, path: &str, recv: NodeId, node: NodeId) ->
             continue;
         }
         let Some(oc) = ast.call(other) else { continue };
-        let same = ast.receiver(oc).and_then(|r| ast.path_of(ast.unwrap_expr(r))) == recv_path
-            && ast.positional(oc).next().and_then(|a| ast.plain_str(ast.unwrap_expr(a))) == Some(path);
+        let same = ast
+            .receiver(oc)
+            .and_then(|r| ast.path_of(ast.unwrap_expr(r)))
+            == recv_path
+            && ast
+                .positional(oc)
+                .next()
+                .and_then(|a| ast.plain_str(ast.unwrap_expr(a)))
+                == Some(path);
         if !same {
             continue;
         }
@@ -432,7 +464,10 @@ fn ts_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
     let f = ast.function(node)?;
     match cx.facts.handlers.get(&node).copied() {
         Some("NestJS") => {
-            let d = f.decorators.iter().find(|d| NEST_WRITE.contains(&d.name.as_str()))?;
+            let d = f
+                .decorators
+                .iter()
+                .find(|d| NEST_WRITE.contains(&d.name.as_str()))?;
             let sub = d
                 .node
                 .and_then(|n| ast.call(n))
@@ -453,12 +488,8 @@ fn ts_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
                         .or_else(|| ast.entry(a, "path").and_then(|e| ast.plain_str(e.value)))
                 })
                 .unwrap_or("");
-            let path = format!(
-                "/{}/{}",
-                prefix.trim_matches('/'),
-                sub.trim_matches('/')
-            )
-            .replace("//", "/");
+            let path = format!("/{}/{}", prefix.trim_matches('/'), sub.trim_matches('/'))
+                .replace("//", "/");
             let path = path.trim_end_matches('/').to_string();
             let kind = path_auth_kind(&path).or_else(|| auth_kind(f.name.as_deref()?))?;
             let decorators = f
@@ -501,10 +532,9 @@ fn ts_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
                 .name
                 .clone()
                 .or_else(|| crate::knowledge::http::assigned_name(ast, node));
-            if method
-                .as_deref()
-                .is_some_and(|m| !["POST", "PUT", "PATCH"].contains(&m) && m.chars().all(|c| c.is_ascii_uppercase()))
-            {
+            if method.as_deref().is_some_and(|m| {
+                !["POST", "PUT", "PATCH"].contains(&m) && m.chars().all(|c| c.is_ascii_uppercase())
+            }) {
                 return None;
             }
             let path = next_route_path(&cx.file.path)?;
@@ -527,7 +557,10 @@ fn ts_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
 /// `app/api/auth/login/route.ts` -> `/api/auth/login`; `pages/api/login.ts` -> `/api/login`.
 fn next_route_path(path: &std::path::Path) -> Option<String> {
     let p = path.to_string_lossy().replace('\\', "/");
-    let p = p.rsplit_once('.').map_or(p.as_str(), |(a, _)| a).to_string();
+    let p = p
+        .rsplit_once('.')
+        .map_or(p.as_str(), |(a, _)| a)
+        .to_string();
     let (start, tail) = if let Some(i) = p.find("pages/api/") {
         (i + "pages".len(), true)
     } else {
@@ -539,7 +572,7 @@ fn next_route_path(path: &std::path::Path) -> Option<String> {
     }
     let segs: Vec<&str> = route
         .split('/')
-        .filter(|s| !s.is_empty() && !(s.starts_with('(') && s.ends_with(')')) && *s != "index")
+        .filter(|s| !(s.is_empty() || s.starts_with('(') && s.ends_with(')') || *s == "index"))
         .collect();
     Some(format!("/{}", segs.join("/")))
 }
@@ -615,18 +648,22 @@ fn py_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
                 .kwarg(c, "view_func")
                 .or_else(|| ast.kwarg(c, "endpoint"))
                 .or_else(|| args.get(1).copied())?;
-            let fw = if name == "add_url_rule" { "flask" } else { "fastapi" };
+            let fw = if name == "add_url_rule" {
+                "flask"
+            } else {
+                "fastapi"
+            };
             (str_at(0)?.to_string(), h, fw)
         }
-        "path" | "re_path" | "url" => return django_library_route(cx, node, c, &args),
+        "path" | "re_path" | "url" => return django_library_route(cx, node, &args),
         _ => return None,
     };
     if !handler_like(ast, handler) {
         return None;
     }
     let local = local_function(cx, handler);
-    let kind = path_auth_kind(&path)
-        .or_else(|| handler_name(ast, handler).and_then(|n| auth_kind(&n)))?;
+    let kind =
+        path_auth_kind(&path).or_else(|| handler_name(ast, handler).and_then(|n| auth_kind(&n)))?;
     if args_limit(cx, &args[1..]) || local.is_some_and(|f| py_function_limited(cx, f)) {
         return None;
     }
@@ -644,7 +681,7 @@ fn py_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
 /// Django `path("login/", auth_views.LoginView.as_view())`, `path("api/token/",
 /// TokenObtainPairView.as_view())`, `path("", include("django.contrib.auth.urls"))`: a library's
 /// credential-checking view, with no view of the project to report at.
-fn django_library_route(cx: &Ctx, node: NodeId, c: &crate::ast::Call, args: &[NodeId]) -> Option<Route> {
+fn django_library_route(cx: &Ctx, node: NodeId, args: &[NodeId]) -> Option<Route> {
     let ast = cx.ast;
     let route = args.first().and_then(|&a| ast.plain_str(a))?;
     let view = ast.unwrap_expr(*args.get(1)?);
@@ -657,7 +694,11 @@ fn django_library_route(cx: &Ctx, node: NodeId, c: &crate::ast::Call, args: &[No
             "include" => {
                 let m = ast.positional(vc).next().and_then(|a| ast.plain_str(a))?;
                 // `include("django.contrib.auth.urls")` serves LoginView and the reset views
-                if !(m.starts_with("django.contrib.auth") || m.starts_with("dj_rest_auth") || m.starts_with("rest_auth") || m.starts_with("djoser")) {
+                if !(m.starts_with("django.contrib.auth")
+                    || m.starts_with("dj_rest_auth")
+                    || m.starts_with("rest_auth")
+                    || m.starts_with("djoser"))
+                {
                     return None;
                 }
                 (format!("{m}.login"), true)
@@ -681,10 +722,13 @@ fn django_library_route(cx: &Ctx, node: NodeId, c: &crate::ast::Call, args: &[No
         return None;
     }
     let drf = drf && !library.starts_with("django.contrib");
-    let shown = if route.is_empty() { "/".to_string() } else { route.to_string() };
+    let shown = if route.is_empty() {
+        "/".to_string()
+    } else {
+        route.to_string()
+    };
     let mut ch = check(cx, Some(route), false);
     ch.drf = drf;
-    let _ = c;
     Some(Route {
         at: cx.call_site(node),
         kind,
@@ -733,11 +777,23 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
         let last = d.name.rsplit('.').next().unwrap_or(&d.name);
         let call = d.node.and_then(|n| ast.call(n))?;
         if !d.name.contains('.')
-            || !["route", "get", "post", "put", "patch", "api_route", "delete"].contains(&last)
+            || ![
+                "route",
+                "get",
+                "post",
+                "put",
+                "patch",
+                "api_route",
+                "delete",
+            ]
+            .contains(&last)
         {
             return None;
         }
-        let path = ast.positional(call).find_map(|a| ast.plain_str(a))?.to_string();
+        let path = ast
+            .positional(call)
+            .find_map(|a| ast.plain_str(a))?
+            .to_string();
         let methods: Vec<String> = match last {
             "route" | "api_route" => ast
                 .kwarg(call, "methods")
@@ -755,7 +811,13 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
             if !writes(&methods) {
                 return None;
             }
-            let fw = if framework == "Flask" { "flask" } else if cx.facts.imports.uses("aiohttp") { "aiohttp" } else { "fastapi" };
+            let fw = if framework == "Flask" {
+                "flask"
+            } else if cx.facts.imports.uses("aiohttp") {
+                "aiohttp"
+            } else {
+                "fastapi"
+            };
             (Some(path), fw, false)
         }
         None => {
@@ -766,7 +828,8 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
             // a function registered by a call (`add_url_rule`, aiohttp `add_post`) is reported
             // at its registration; an aiohttp handler only when its body alone says it logs in
             if framework == "Python web"
-                || framework == "aiohttp" && (auth_kind(name).is_some() || !checks_password(ast, node))
+                || framework == "aiohttp"
+                    && (auth_kind(name).is_some() || !checks_password(ast, node))
             {
                 return None;
             }
@@ -778,12 +841,25 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
                 Some(
                     d.node
                         .and_then(|n| ast.call(n))
-                        .map(|c| c.args.iter().flat_map(|a| py_methods(ast, a.value)).collect())
+                        .map(|c| {
+                            c.args
+                                .iter()
+                                .flat_map(|a| py_methods(ast, a.value))
+                                .collect()
+                        })
                         .unwrap_or_else(|| vec!["get".into()]),
                 )
-            } else if f.decorators.iter().any(|d| d.name.ends_with("require_POST")) {
+            } else if f
+                .decorators
+                .iter()
+                .any(|d| d.name.ends_with("require_POST"))
+            {
                 Some(vec!["post".into()])
-            } else if f.decorators.iter().any(|d| d.name.ends_with("require_GET") || d.name.ends_with("require_safe")) {
+            } else if f
+                .decorators
+                .iter()
+                .any(|d| d.name.ends_with("require_GET") || d.name.ends_with("require_safe"))
+            {
                 return None;
             } else {
                 f.decorators
@@ -799,7 +875,13 @@ fn py_view(cx: &Ctx, node: NodeId) -> Option<Route> {
                 None if !reads_submission(ast, node) => return None,
                 None => {}
             }
-            let fw = if api_view.is_some() { "drf" } else if framework == "aiohttp" || cx.facts.imports.uses("aiohttp") { "aiohttp" } else { "django" };
+            let fw = if api_view.is_some() {
+                "drf"
+            } else if framework == "aiohttp" || cx.facts.imports.uses("aiohttp") {
+                "aiohttp"
+            } else {
+                "django"
+            };
             (None, fw, api_view.is_some())
         }
     };
@@ -838,7 +920,16 @@ fn py_signed_in(cx: &Ctx, func: NodeId) -> bool {
         || f.decorators.iter().any(|d| {
             let last = d.name.rsplit('.').next().unwrap_or(&d.name);
             let route = d.name.contains('.')
-                && ["route", "get", "post", "put", "patch", "api_route", "delete"].contains(&last);
+                && [
+                    "route",
+                    "get",
+                    "post",
+                    "put",
+                    "patch",
+                    "api_route",
+                    "delete",
+                ]
+                .contains(&last);
             if route {
                 d.node
                     .and_then(|n| cx.ast.call(n))
@@ -856,8 +947,11 @@ fn py_signed_in(cx: &Ctx, func: NodeId) -> bool {
 fn names_no_management(name: &str) -> bool {
     let w = rl::words(name);
     !w.iter().any(|t| {
-        ["change", "update", "edit", "set", "delete", "remove", "me", "profile", "settings", "confirm"]
-            .contains(&t.as_str())
+        [
+            "change", "update", "edit", "set", "delete", "remove", "me", "profile", "settings",
+            "confirm",
+        ]
+        .contains(&t.as_str())
     })
 }
 
@@ -867,8 +961,10 @@ fn names_no_management(name: &str) -> bool {
 fn reads_submission(ast: &Ast, func: NodeId) -> bool {
     ast.subtree(func).any(|id| match ast.kind(id) {
         Kind::Member { object, property } => {
-            matches!(property.as_str(), "POST" | "data" | "form" | "json" | "method" | "body" | "get_json" | "post")
-                && matches!(ast.kind(*object), Kind::Name(n) if n == "request" || n == "req")
+            matches!(
+                property.as_str(),
+                "POST" | "data" | "form" | "json" | "method" | "body" | "get_json" | "post"
+            ) && matches!(ast.kind(*object), Kind::Name(n) if n == "request" || n == "req")
         }
         _ => false,
     }) || checks_password(ast, func)
@@ -877,8 +973,12 @@ fn reads_submission(ast: &Ast, func: NodeId) -> bool {
 /// A DRF viewset's `@action(detail=False, methods=["post"]) def login(..)`.
 fn viewset_action(cx: &Ctx, node: NodeId, f: &crate::ast::Function) -> Option<Route> {
     let ast = cx.ast;
-    let class = ast.ancestors(node).find(|&a| matches!(ast.kind(a), Kind::Class(_)))?;
-    let Kind::Class(k) = ast.kind(class) else { return None };
+    let class = ast
+        .ancestors(node)
+        .find(|&a| matches!(ast.kind(a), Kind::Class(_)))?;
+    let Kind::Class(k) = ast.kind(class) else {
+        return None;
+    };
     // the class itself is an authentication view: reported at the class line
     if auth_kind(&k.name).is_some() {
         return None;
@@ -937,13 +1037,17 @@ fn class_limited(cx: &Ctx, class: NodeId) -> bool {
             value: Some(v),
             ..
         } => match ast.path_of(*target).as_deref() {
-            Some("throttle_classes") => !matches!(ast.kind(*v), Kind::Array(items) if items.is_empty()),
+            Some("throttle_classes") => {
+                !matches!(ast.kind(*v), Kind::Array(items) if items.is_empty())
+            }
             Some("throttle_scope") => true,
             _ => false,
         },
         Kind::Function(f) => {
-            matches!(f.name.as_deref(), Some("post" | "dispatch" | "create" | "form_valid"))
-                && py_function_limited(cx, s)
+            matches!(
+                f.name.as_deref(),
+                Some("post" | "dispatch" | "create" | "form_valid")
+            ) && py_function_limited(cx, s)
         }
         _ => false,
     })
@@ -993,7 +1097,9 @@ fn class_opted_out(ast: &Ast, class: NodeId) -> bool {
 /// that accept a submission (a `post`/`create` method, or an authentication base class).
 fn py_class_view(cx: &Ctx, node: NodeId) -> Option<Route> {
     let ast = cx.ast;
-    let Kind::Class(k) = ast.kind(node) else { return None };
+    let Kind::Class(k) = ast.kind(node) else {
+        return None;
+    };
     let view_base = k.bases.iter().any(|b| {
         let last = b.rsplit('.').next().unwrap_or(b);
         last.ends_with("View")
@@ -1014,7 +1120,16 @@ fn py_class_view(cx: &Ctx, node: NodeId) -> Option<Route> {
     let auth_base = k.bases.iter().any(|b| {
         let last = b.rsplit('.').next().unwrap_or(b);
         auth_kind(last).is_some()
-            || ["CreateAPIView", "FormView", "ObtainAuthToken", "GenericAPIView", "ModelViewSet", "GenericViewSet", "ViewSet"].contains(&last)
+            || [
+                "CreateAPIView",
+                "FormView",
+                "ObtainAuthToken",
+                "GenericAPIView",
+                "ModelViewSet",
+                "GenericViewSet",
+                "ViewSet",
+            ]
+            .contains(&last)
     });
     let submits = methods
         .iter()
@@ -1026,7 +1141,13 @@ fn py_class_view(cx: &Ctx, node: NodeId) -> Option<Route> {
         return None;
     }
     let drf = k.bases.iter().any(|b| drf_base(b));
-    let fw = if drf { "drf" } else if cx.facts.imports.uses("flask") { "flask" } else { "django" };
+    let fw = if drf {
+        "drf"
+    } else if cx.facts.imports.uses("flask") {
+        "flask"
+    } else {
+        "django"
+    };
     let mut c = check(cx, None, false);
     c.drf = drf;
     c.opted_out = class_opted_out(ast, node);
@@ -1068,7 +1189,10 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
                 ast.call(x)
                     .is_some_and(|xc| matches!(ast.callee_name(xc), Some("resource")))
             })?;
-            let p = ast.positional(ast.call(rc)?).next().and_then(|a| ast.plain_str(a))?;
+            let p = ast
+                .positional(ast.call(rc)?)
+                .next()
+                .and_then(|a| ast.plain_str(a))?;
             (p.to_string(), *r)
         }
         _ => return None,
@@ -1084,7 +1208,9 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
             }
             if RS_WRITE.contains(&n) || n == "to" || n == "get" {
                 if let Some(h) = ast.positional(rc).next() {
-                    if matches!(ast.kind(ast.unwrap_expr(h)), Kind::Name(_)) && (RS_WRITE.contains(&n) || n == "to") {
+                    if matches!(ast.kind(ast.unwrap_expr(h)), Kind::Name(_))
+                        && (RS_WRITE.contains(&n) || n == "to")
+                    {
                         handler = Some(h);
                     }
                 }
@@ -1094,8 +1220,11 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
     if !writes {
         return None;
     }
-    let kind = path_auth_kind(&path)
-        .or_else(|| handler.and_then(|h| ast.path_of(h)).and_then(|n| auth_kind(&n)))?;
+    let kind = path_auth_kind(&path).or_else(|| {
+        handler
+            .and_then(|h| ast.path_of(h))
+            .and_then(|n| auth_kind(&n))
+    })?;
     if handler
         .and_then(|h| local_function(cx, h))
         .is_some_and(|f| params_signed_in(cx, f))
@@ -1110,7 +1239,11 @@ fn rs_registration(cx: &Ctx, node: NodeId) -> Option<Route> {
     {
         return None;
     }
-    let fw = if cx.facts.imports.uses("actix_web") { "actix" } else { "axum" };
+    let fw = if cx.facts.imports.uses("actix_web") {
+        "actix"
+    } else {
+        "axum"
+    };
     let mut ch = check(cx, Some(&path), false);
     ch.handler = handler.and_then(|h| handler_ref(cx, h));
     Some(Route {
@@ -1139,11 +1272,7 @@ fn rs_handler(cx: &Ctx, node: NodeId) -> Option<Route> {
             _ => None,
         }
     })?;
-    let path = args
-        .split('"')
-        .nth(1)
-        .unwrap_or("")
-        .to_string();
+    let path = args.split('"').nth(1).unwrap_or("").to_string();
     let kind = path_auth_kind(&path).or_else(|| auth_kind(f.name.as_deref()?))?;
     let attr_limits = f
         .decorators
