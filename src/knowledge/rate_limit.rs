@@ -527,16 +527,17 @@ pub fn subtree_limits(ast: &Ast, imports: &Imports, root: NodeId) -> bool {
 /// Functions of a file whose body calls a limiter (`def _password_login(..):
 /// check_limit_login(ip)`), for handlers that call them.
 pub fn limiting_functions(ast: &Ast, imports: &Imports) -> HashSet<String> {
+    // one pass: each limiter call marks the named functions around it
     let mut out = HashSet::new();
     for id in 0..ast.nodes.len() as NodeId {
-        if let Kind::Function(f) = ast.kind(id) {
-            let Some(name) = &f.name else { continue };
-            let body_limits = f
-                .body
-                .iter()
-                .chain(f.expr_body.iter())
-                .any(|&s| subtree_calls_limiter(ast, imports, s));
-            if body_limits {
+        let Kind::Call(c) = ast.kind(id) else {
+            continue;
+        };
+        if !is_limiter_expr(ast, imports, c.callee) {
+            continue;
+        }
+        for a in ast.ancestors(id) {
+            if let Some(name) = ast.function(a).and_then(|f| f.name.as_ref()) {
                 out.insert(name.clone());
             }
         }
