@@ -50,8 +50,8 @@ pub struct FileFacts {
     pub registered_handlers: HashSet<String>,
     /// This file sets DRF `DEFAULT_PAGINATION_CLASS`.
     pub default_pagination: bool,
-    /// This file installs an app-wide rate limiter.
-    pub global_rate_limit: bool,
+    /// App-wide and path-scoped limiters and router mounts, for `missing-rate-limit`.
+    pub rate_limit: crate::knowledge::rate_limit::RateLimitFacts,
     /// Functions this file registers as start-up hooks (`app.on_startup.append(f)`).
     pub startup_names: Vec<String>,
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
@@ -311,7 +311,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     for (f, s) in facts.functions.iter_mut().zip(shapes) {
         f.shape = s.unwrap_or_default();
     }
-    facts.global_rate_limit = http::has_global_rate_limit(ast, &facts.imports);
+    facts.rate_limit = crate::knowledge::rate_limit::collect_facts(ast, &facts.imports, &file.path);
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts.imports, &facts.handlers);
     facts.models = crate::knowledge::growth::collect(ast, &file.text);

@@ -37,8 +37,8 @@ pub struct ProjectIndex {
     pub defined: HashMap<String, usize>,
     /// Some file sets DRF `DEFAULT_PAGINATION_CLASS`.
     pub default_pagination: bool,
-    /// Some file installs an app-wide rate limiter.
-    pub global_rate_limit: bool,
+    /// App-wide and path-scoped limiters and router mounts, for `missing-rate-limit`.
+    pub rate_limit: crate::knowledge::rate_limit::RateLimitIndex,
     /// Project-wide settings some file makes (`axios.defaults.timeout = ..`).
     pub settings: HashSet<&'static str>,
     /// Model class name -> (module, lazy relation fields) for every class of that name.
@@ -82,7 +82,7 @@ pub struct IndexPart {
     /// (name, class, query site if the function queries)
     pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
     pub default_pagination: bool,
-    pub global_rate_limit: bool,
+    pub rate_limit: crate::knowledge::rate_limit::RateLimitFacts,
     pub settings: Vec<&'static str>,
     /// (model class, lazy relation fields)
     pub model_relations: Vec<(String, Vec<String>)>,
@@ -152,7 +152,7 @@ impl ProjectIndex {
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
-        self.global_rate_limit |= part.global_rate_limit;
+        self.rate_limit.add(&part.module, part.rate_limit);
         self.settings.extend(part.settings);
         for (model, fields) in part.model_relations {
             self.model_relations

@@ -531,7 +531,7 @@ fn analyse(
             })
             .collect(),
         default_pagination: facts.default_pagination,
-        global_rate_limit: facts.global_rate_limit,
+        rate_limit: facts.rate_limit.clone(),
         settings: facts.settings.clone(),
         model_relations: facts.model_relations.clone(),
         returned: facts
@@ -947,7 +947,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
     match d.condition.take() {
         None => true,
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
-        Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
+        Some(Condition::NoRateLimit(check)) => !index.rate_limit.covers(&check),
         Some(Condition::ReturnedByHandler { name, class }) => {
             let Some(site) = index.handler_returning(path, &name, class.as_deref()) else {
                 return false;

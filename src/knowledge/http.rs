@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use crate::ast::{Ast, Kind, Lang, NodeId};
 use crate::config::Config;
-use crate::imports::Imports;
 use crate::source::SourceFile;
 
 /// Route registration methods: `app.get("/x", h)`, `router.post(..)`, `fastify.put(..)`.
@@ -440,45 +439,6 @@ pub fn assigned_name(ast: &Ast, func: NodeId) -> Option<String> {
             .map(|p| p.rsplit('.').next().unwrap_or(&p).to_string()),
         _ => None,
     }
-}
-
-/// Whether the file installs an app-wide rate limiter.
-pub fn has_global_rate_limit(ast: &Ast, imports: &Imports) -> bool {
-    let limiter_lib = [
-        "express-rate-limit",
-        "@nestjs/throttler",
-        "@fastify/rate-limit",
-        "fastify-rate-limit",
-        "slowapi",
-        "flask_limiter",
-        "tower_governor",
-        "actix_governor",
-        "rate-limiter-flexible",
-    ]
-    .iter()
-    .any(|m| imports.uses(m));
-    if !limiter_lib {
-        return false;
-    }
-    ast.nodes.iter().any(|n| match &n.kind {
-        Kind::Call(c) => {
-            let name = ast.callee_name(c).unwrap_or("");
-            matches!(
-                name,
-                "use"
-                    | "register"
-                    | "layer"
-                    | "wrap"
-                    | "forRoot"
-                    | "forRootAsync"
-                    | "add_middleware"
-            ) || name == "Limiter"
-                && c.args
-                    .iter()
-                    .any(|a| a.name.as_deref() == Some("default_limits"))
-        }
-        _ => false,
-    })
 }
 
 /// For a route callback passed to a registration (`router.get("/users/:id", async (req, res) =>

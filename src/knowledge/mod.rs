@@ -19,6 +19,7 @@ pub mod loops;
 pub mod orm;
 pub mod pagination;
 pub mod passwords;
+pub mod rate_limit;
 pub mod relations;
 pub mod secrets;
 pub mod sql;

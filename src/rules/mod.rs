@@ -19,6 +19,7 @@ pub mod debug_mode_enabled;
 pub mod deprecated_dependency;
 pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
+pub mod missing_rate_limit;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &deprecated_dependency::DeprecatedDependency,
         &hardcoded_secret::HardcodedSecret,
         &jwt_verification_disabled::JwtVerificationDisabled,
+        &missing_rate_limit::MissingRateLimit,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
