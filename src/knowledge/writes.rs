@@ -206,8 +206,13 @@ pub fn write_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
     let c = ast.call(call)?;
     let name = ast.callee_name(c)?;
     let what = |ast: &Ast| shown(ast, call);
-    // database, through the ORM tables
-    if let Some(q) = orm::query_call(ast, imports, config, call) {
+    // database, through the ORM tables; a JS chain ends at `.then`/`.catch`/`.finally`
+    let query = if ast.lang == Lang::TypeScript && promise_handler_follows(ast, call) {
+        orm::chain_query(ast, imports, config, call)
+    } else {
+        orm::query_call(ast, imports, config, call)
+    };
+    if let Some(q) = query {
         let write = match q.kind {
             orm::QueryKind::Write => true,
             orm::QueryKind::Raw => q
@@ -306,6 +311,7 @@ fn file_write(ast: &Ast, imports: &Imports, call: NodeId, name: &str) -> Option<
         Lang::Python => {
             (name == "open" || q == "io.open" || q == "codecs.open")
                 && open_mode(ast, c).is_some_and(|m| m.contains(['w', 'a', 'x', '+']))
+                && !touched_only(ast, call)
                 || matches!(q, "json.dump" | "pickle.dump" | "yaml.dump" | "yaml.safe_dump")
                     && c.args.len() >= 2
                 || matches!(
@@ -328,6 +334,21 @@ fn file_write(ast: &Ast, imports: &Imports, call: NodeId, name: &str) -> Option<
         effect: Effect::File,
         what: shown(ast, call),
     })
+}
+
+/// `x.then(..)`, `x.catch(..)`, `x.finally(..)` follows the call `x`.
+fn promise_handler_follows(ast: &Ast, call: NodeId) -> bool {
+    ast.parent(call).is_some_and(|m| {
+        matches!(ast.kind(m), Kind::Member { object, property }
+            if *object == call && matches!(property.as_str(), "then" | "catch" | "finally"))
+    })
+}
+
+/// `open(path, "a").close()`: creates an empty file, writes no data.
+fn touched_only(ast: &Ast, call: NodeId) -> bool {
+    ast.parent(call)
+        .filter(|&m| matches!(ast.kind(m), Kind::Member { property, .. } if property == "close"))
+        .is_some()
 }
 
 fn open_mode(ast: &Ast, c: &crate::ast::Call) -> Option<String> {

@@ -239,6 +239,13 @@ const INTENT_WORDS: &[&str] = &[
     "skip",
     "fallback",
     "fall back",
+    "if any",
+    "if they",
+    "if it ",
+    "if there",
+    "if the ",
+    "if no ",
+    "unless",
 ];
 
 /// Tool directives are not explanations.
@@ -310,6 +317,27 @@ fn comment_within(cx: &Ctx, first: usize, last: usize) -> bool {
             comment_of(cx.ast.lang, line)
         };
         c.is_some_and(|c| !is_directive(c))
+    })
+}
+
+/// A comment earlier in the enclosing function that covers every dropped error after it
+/// ("Ignore errors for all these: diesel fails on an empty update form").
+fn intent_for_function(cx: &Ctx, node: NodeId) -> bool {
+    let Some(f) = cx.ast.enclosing_function(node) else {
+        return false;
+    };
+    let (from, to) = (
+        line_of(cx, cx.ast.span(f).start),
+        line_of(cx, cx.ast.span(node).start),
+    );
+    (from..to).any(|l| {
+        comment_of(cx.ast.lang, cx.file.line_text(l)).is_some_and(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("ignor")
+                && ["all these", "all of these", "the following", "below", "these errors"]
+                    .iter()
+                    .any(|w| c.contains(w))
+        })
     })
 }
 
@@ -659,7 +687,8 @@ fn rust_report(cx: &mut Ctx, node: NodeId, at: NodeId, w: &Write, how: &str) {
     let ast = cx.ast;
     let span = ast.span(node);
     let (first, last) = (line_of(cx, span.start), line_of(cx, span.end.saturating_sub(1)));
-    if comment_within(cx, first, last) || intent_near(cx, first) {
+    if comment_within(cx, first, last) || intent_near(cx, first) || intent_for_function(cx, node)
+    {
         return;
     }
     if lifecycle::in_test_code(ast, node) {
