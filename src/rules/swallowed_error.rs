@@ -535,19 +535,19 @@ fn silent_callback(ast: &Ast, cb: NodeId) -> bool {
 fn result_dropped_ts(ast: &Ast, node: NodeId) -> bool {
     let mut cur = node;
     loop {
+        if is_statement(ast, cur) {
+            return true;
+        }
         let Some(p) = ast.parent(cur) else {
             return false;
         };
         match ast.kind(p) {
-            Kind::Await(_) => cur = p,
-            Kind::Unary {
+            Kind::Await(_)
+            | Kind::Unary {
                 op: crate::ast::UnOp::Other,
                 ..
             } => cur = p,
-            // the expression statement wrapper
-            Kind::Other => return ast.wrapped(p) == Some(cur) && is_statement(ast, p),
-            Kind::Function(f) => return f.body.contains(&cur),
-            Kind::Block(stmts) | Kind::Module(stmts) => return stmts.contains(&cur),
+            Kind::Other if ast.wrapped(p) == Some(cur) => cur = p,
             _ => return false,
         }
     }
