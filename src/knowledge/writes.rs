@@ -237,7 +237,12 @@ pub fn write_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
             .is_some_and(|r| words.iter().any(|w| r.contains(w)))
     };
     let cache_like = recv_is(&["cache", "redis", "memo", "storage_cache"]);
-    let mk = |effect| Some(Write { effect, what: what(ast) });
+    let mk = |effect| {
+        Some(Write {
+            effect,
+            what: what(ast),
+        })
+    };
     // commits and saves
     if matches!(name, "commit" | "flush") && recv.is_some_and(|r| orm::is_sql_receiver(ast, r)) {
         return mk(Effect::Database);
@@ -246,9 +251,10 @@ pub fn write_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
         || name == "save" && recv_is(&["session"]) && ast.lang == Lang::Python
     {
         let what = what(ast);
-        let file = c.args.iter().any(|a| {
-            matches!(ast.kind(a.value), Kind::Str(_)) || a.name.as_deref() == Some("fp")
-        });
+        let file = c
+            .args
+            .iter()
+            .any(|a| matches!(ast.kind(a.value), Kind::Str(_)) || a.name.as_deref() == Some("fp"));
         return Some(Write {
             effect: if file { Effect::File } else { Effect::Database },
             what,
@@ -267,9 +273,7 @@ pub fn write_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
     ) && recv_is(SENDER_RECEIVERS)
         && !recv_is(&["tx", "sender", "chan"])
     {
-        let mail = recv_is(&[
-            "mail", "smtp", "transport", "sgmail", "sendgrid", "ses",
-        ]);
+        let mail = recv_is(&["mail", "smtp", "transport", "sgmail", "sendgrid", "ses"]);
         return mk(if mail { Effect::Mail } else { Effect::Queue });
     }
     if name == "send" && ast.lang == Lang::Python && recv_is(&["email", "message", "msg"]) {
@@ -308,8 +312,10 @@ fn file_write(ast: &Ast, imports: &Imports, call: NodeId, name: &str) -> Option<
             (name == "open" || q == "io.open" || q == "codecs.open")
                 && open_mode(ast, c).is_some_and(|m| m.contains(['w', 'a', 'x', '+']))
                 && !touched_only(ast, call)
-                || matches!(q, "json.dump" | "pickle.dump" | "yaml.dump" | "yaml.safe_dump")
-                    && c.args.len() >= 2
+                || matches!(
+                    q,
+                    "json.dump" | "pickle.dump" | "yaml.dump" | "yaml.safe_dump"
+                ) && c.args.len() >= 2
                 || matches!(
                     q,
                     "shutil.copy" | "shutil.move" | "os.rename" | "os.replace" | "os.write"
@@ -348,9 +354,7 @@ fn touched_only(ast: &Ast, call: NodeId) -> bool {
 }
 
 fn open_mode(ast: &Ast, c: &crate::ast::Call) -> Option<String> {
-    let mode = ast
-        .kwarg(c, "mode")
-        .or_else(|| ast.positional(c).nth(1))?;
+    let mode = ast.kwarg(c, "mode").or_else(|| ast.positional(c).nth(1))?;
     ast.plain_str(mode).map(str::to_string)
 }
 
@@ -370,7 +374,9 @@ fn http_write(ast: &Ast, imports: &Imports, call: NodeId, name: &str) -> Option<
                     .nth(1)
                     .and_then(|init| ast.entry(init, "method"))
                     .and_then(|e| ast.plain_str(e.value))
-                    .is_some_and(|m| !m.eq_ignore_ascii_case("get") && !m.eq_ignore_ascii_case("head"))
+                    .is_some_and(|m| {
+                        !m.eq_ignore_ascii_case("get") && !m.eq_ignore_ascii_case("head")
+                    })
             } else if last == "request" {
                 ast.positional(c)
                     .next()
@@ -438,7 +444,9 @@ fn is_db_handle(ast: &Ast, arg: NodeId) -> bool {
         },
     };
     let n = name.trim_start_matches('_').to_ascii_lowercase();
-    DB_HANDLES.iter().any(|h| n == *h || n.ends_with(&format!("_{h}")))
+    DB_HANDLES
+        .iter()
+        .any(|h| n == *h || n.ends_with(&format!("_{h}")))
         || n == "db_session"
         || n == "dbconn"
 }
@@ -476,7 +484,9 @@ fn shown(ast: &Ast, call: NodeId) -> String {
         return String::new();
     };
     let callee = ast.path_of(c.callee).unwrap_or_else(|| {
-        ast.callee_name(c).map(|n| format!("….{n}")).unwrap_or_default()
+        ast.callee_name(c)
+            .map(|n| format!("….{n}"))
+            .unwrap_or_default()
     });
     if c.args.is_empty() {
         format!("{callee}()")

@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use crate::ast::{Ast, Kind, KindTag, Lang, NodeId};
 use crate::engine::{Ctx, Rule};
-use crate::knowledge::writes::{self, Write};
 use crate::knowledge::lifecycle;
+use crate::knowledge::writes::{self, Write};
 
 pub struct SwallowedError;
 
@@ -151,7 +151,12 @@ fn write_in(cx: &Ctx, stmts: &[NodeId]) -> Option<(NodeId, Write)> {
     let free = |id: NodeId, top: NodeId| {
         ast.ancestors(id)
             .take_while(|&a| ast.contains(top, a))
-            .all(|a| !matches!(ast.kind(a), Kind::Try { .. } | Kind::Function(_) | Kind::Class(_)))
+            .all(|a| {
+                !matches!(
+                    ast.kind(a),
+                    Kind::Try { .. } | Kind::Function(_) | Kind::Class(_)
+                )
+            })
     };
     for &s in stmts {
         for &id in ast.within(s, &fw.ids) {
@@ -334,9 +339,15 @@ fn intent_for_function(cx: &Ctx, node: NodeId) -> bool {
         comment_of(cx.ast.lang, cx.file.line_text(l)).is_some_and(|c| {
             let c = c.to_ascii_lowercase();
             c.contains("ignor")
-                && ["all these", "all of these", "the following", "below", "these errors"]
-                    .iter()
-                    .any(|w| c.contains(w))
+                && [
+                    "all these",
+                    "all of these",
+                    "the following",
+                    "below",
+                    "these errors",
+                ]
+                .iter()
+                .any(|w| c.contains(w))
         })
     })
 }
@@ -385,8 +396,7 @@ fn catch_clause(cx: &mut Ctx, node: NodeId) {
     if !silent_body(ast, &cx.file.text, body) {
         return;
     }
-    if ast.lang == Lang::Python && !types.is_empty() && !types.iter().any(|t| is_reported_type(t))
-    {
+    if ast.lang == Lang::Python && !types.is_empty() && !types.iter().any(|t| is_reported_type(t)) {
         return;
     }
     let Some(try_node) = ast.parent(node) else {
@@ -397,8 +407,11 @@ fn catch_clause(cx: &mut Ctx, node: NodeId) {
     };
     // a comment in the handler, or next to the `try`/the handler, explaining it
     let span = ast.span(node);
-    if comment_within(cx, line_of(cx, span.start), line_of(cx, span.end.saturating_sub(1)))
-        || intent_near(cx, line_of(cx, ast.span(try_node).start))
+    if comment_within(
+        cx,
+        line_of(cx, span.start),
+        line_of(cx, span.end.saturating_sub(1)),
+    ) || intent_near(cx, line_of(cx, ast.span(try_node).start))
         || intent_near(cx, line_of(cx, span.start))
     {
         return;
@@ -482,7 +495,10 @@ fn promise_catch(cx: &mut Ctx, node: NodeId) {
         return;
     }
     let span = ast.span(node);
-    let (first, last) = (line_of(cx, span.start), line_of(cx, span.end.saturating_sub(1)));
+    let (first, last) = (
+        line_of(cx, span.start),
+        line_of(cx, span.end.saturating_sub(1)),
+    );
     // a comment inside the callback or on its line
     let cb = ast.span(c.args[0].value);
     if comment_within(cx, line_of(cx, cb.start), last) || intent_near(cx, first) {
@@ -686,9 +702,11 @@ fn rust_statement(cx: &Ctx, node: NodeId) -> bool {
 fn rust_report(cx: &mut Ctx, node: NodeId, at: NodeId, w: &Write, how: &str) {
     let ast = cx.ast;
     let span = ast.span(node);
-    let (first, last) = (line_of(cx, span.start), line_of(cx, span.end.saturating_sub(1)));
-    if comment_within(cx, first, last) || intent_near(cx, first) || intent_for_function(cx, node)
-    {
+    let (first, last) = (
+        line_of(cx, span.start),
+        line_of(cx, span.end.saturating_sub(1)),
+    );
+    if comment_within(cx, first, last) || intent_near(cx, first) || intent_for_function(cx, node) {
         return;
     }
     if lifecycle::in_test_code(ast, node) {
@@ -699,7 +717,9 @@ fn rust_report(cx: &mut Ctx, node: NodeId, at: NodeId, w: &Write, how: &str) {
         w.what,
         w.effect.noun()
     );
-    let mut f = cx.finding(cx.first_line(node), message).help(help(ast.lang));
+    let mut f = cx
+        .finding(cx.first_line(node), message)
+        .help(help(ast.lang));
     if ast.span(at).start != span.start {
         f = f.label(cx.first_line(at), "the write whose failure is dropped");
     }
