@@ -396,6 +396,10 @@ fn http_write(ast: &Ast, imports: &Imports, call: NodeId, name: &str) -> Option<
                 || r == "session"
                 || r.ends_with("_session")
                 || r.contains("webhook")
+                || r == "api"
+                || r.ends_with("api")
+                || r == "client"
+                || r.ends_with("apiclient")
                 || r == "requests"
                 || r == "got"
                 || r == "ky")

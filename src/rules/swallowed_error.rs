@@ -41,6 +41,7 @@ impl Rule for SwallowedError {
             KindTag::Assign,
             KindTag::Call,
             KindTag::If,
+            KindTag::Other,
         ]
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
@@ -51,6 +52,7 @@ impl Rule for SwallowedError {
             (Kind::Call(_), Lang::Rust) => result_dropped(cx, node),
             (Kind::Assign { .. }, Lang::Rust) => let_underscore(cx, node),
             (Kind::If { .. }, Lang::Rust) => if_let_err(cx, node),
+            (Kind::Other, Lang::Rust) => match_err_arm(cx, node),
             _ => {}
         }
     }
@@ -331,25 +333,26 @@ fn intent_for_function(cx: &Ctx, node: NodeId) -> bool {
     let Some(f) = cx.ast.enclosing_function(node) else {
         return false;
     };
-    let (from, to) = (
-        line_of(cx, cx.ast.span(f).start),
-        line_of(cx, cx.ast.span(node).start),
-    );
-    (from..to).any(|l| {
-        comment_of(cx.ast.lang, cx.file.line_text(l)).is_some_and(|c| {
-            let c = c.to_ascii_lowercase();
-            c.contains("ignor")
-                && [
-                    "all these",
-                    "all of these",
-                    "the following",
-                    "below",
-                    "these errors",
-                ]
-                .iter()
-                .any(|w| c.contains(w))
+    // the first such comment of the function, found once per function
+    let first = cx.ast.memo("swallowed-error:ignore-all", f, || {
+        let span = cx.ast.span(f);
+        (line_of(cx, span.start)..=line_of(cx, span.end.saturating_sub(1))).find(|&l| {
+            comment_of(cx.ast.lang, cx.file.line_text(l)).is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("ignor")
+                    && [
+                        "all these",
+                        "all of these",
+                        "the following",
+                        "below",
+                        "these errors",
+                    ]
+                    .iter()
+                    .any(|w| c.contains(w))
+            })
         })
-    })
+    });
+    first.is_some_and(|l| l < line_of(cx, cx.ast.span(node).start))
 }
 
 /// Comment lines right above line `line` (0-based), or a trailing comment on `line` itself,
@@ -533,7 +536,11 @@ fn silent_callback(ast: &Ast, cb: NodeId) -> bool {
             Some(e) => match ast.kind(e) {
                 Kind::Null | Kind::Bool(false) => true,
                 Kind::Name(n) => n == "undefined",
-                Kind::Unary { operand, .. } => matches!(ast.kind(*operand), Kind::Number(_)),
+                // `void 0`, `void err`
+                Kind::Unary {
+                    op: crate::ast::UnOp::Other,
+                    ..
+                } => true,
                 Kind::Array(items) => items.is_empty(),
                 Kind::Object { entries, .. } => entries.is_empty(),
                 _ => false,
@@ -675,6 +682,75 @@ fn if_let_err(cx: &mut Ctx, node: NodeId) {
         return;
     };
     rust_report(cx, node, at, &w, "an empty `if let Err(_)`");
+}
+
+/// `match <write> { Ok(_) => .., Err(_) => {} }`: an empty `Err` arm.
+fn match_err_arm(cx: &mut Ctx, node: NodeId) {
+    let ast = cx.ast;
+    let span = ast.span(node);
+    let text = cx.file.text.get(span.range()).unwrap_or("");
+    if !text.starts_with("match") {
+        return;
+    }
+    let Some(scrutinee) = ast.children(node).next() else {
+        return;
+    };
+    let Some((at, w)) = rust_write_under(cx, scrutinee) else {
+        return;
+    };
+    // the arms come after the scrutinee
+    let from = (ast.span(scrutinee).end - span.start) as usize;
+    let Some(arm) = empty_err_arm(text.get(from..).unwrap_or("")) else {
+        return;
+    };
+    let arm_start = span.start as usize + from + arm;
+    let line = line_of(cx, arm_start as u32);
+    if comment_within(cx, line, line) || intent_near(cx, line_of(cx, span.start)) {
+        return;
+    }
+    if lifecycle::in_test_code(ast, node) {
+        return;
+    }
+    let message = format!(
+        "an empty `Err(_)` arm drops the `Result` of `{}` ({}) without a trace: propagate it with `?`, or log it in the arm (`Err(e) => tracing::warn!(..)`)",
+        w.what,
+        w.effect.noun()
+    );
+    let line_span = crate::source::Span::new(
+        cx.file.line_start(line) as usize,
+        cx.file.line_start(line) as usize + cx.file.line_text(line).len(),
+    );
+    let f = cx
+        .finding(line_span, message)
+        .help(help(ast.lang))
+        .label(cx.first_line(at), "the write whose failure is dropped");
+    cx.emit(f);
+}
+
+/// The offset of an `Err(_) => {}` / `Err(_e) => ()` arm in a match's text.
+fn empty_err_arm(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("Err(") {
+        let at = from + i;
+        let rest = &text[at + 4..];
+        let inner_end = rest.find(')')?;
+        let inner = rest[..inner_end].trim();
+        let after = rest[inner_end + 1..].trim_start();
+        if inner.starts_with('_') && !inner.contains(['(', ',']) {
+            if let Some(body) = after.strip_prefix("=>") {
+                let body = body.trim_start();
+                let empty = body
+                    .strip_prefix('{')
+                    .is_some_and(|b| b.trim_start().starts_with('}'))
+                    || body.starts_with("()");
+                if empty {
+                    return Some(at);
+                }
+            }
+        }
+        from = at + 4;
+    }
+    None
 }
 
 /// A Rust expression statement ended by `;`.
