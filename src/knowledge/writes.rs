@@ -264,8 +264,28 @@ pub fn write_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
     if MAIL_CALLS.contains(&name) {
         return mk(Effect::Mail);
     }
-    if QUEUE_CALLS.contains(&name) && !cache_like {
+    // a Redis list, stream or channel is a queue, not a cache
+    if QUEUE_CALLS.contains(&name) || name == "publish" && recv_is(&["redis"]) {
         return mk(Effect::Queue);
+    }
+    // a row deleting itself: Django `order.delete()`, Sequelize `row.destroy()`, Mongoose
+    // `doc.remove()`, `deleteOne()`
+    if matches!(name, "delete" | "destroy" | "remove" | "deleteOne")
+        && c.args.is_empty()
+        && ast.lang != Lang::Rust
+        && recv.is_some_and(|r| {
+            matches!(
+                ast.kind(ast.unwrap_expr(r)),
+                Kind::Name(_) | Kind::Member { .. }
+            )
+        })
+        && !cache_like
+        && !recv_is(&[
+            "session", "file", "path", "tmp", "temp", "dir", "window", "storage", "el", "node",
+            "cookie", "timer", "queue", "set", "map", "list", "params",
+        ])
+    {
+        return mk(Effect::Database);
     }
     if matches!(
         name,

@@ -10,8 +10,8 @@
 //!   bare `return`, and `with contextlib.suppress(Exception):`, around a write;
 //! - TypeScript/JavaScript `catch {}` (or only `continue`/`return;`) around a write, and
 //!   `.catch(() => {})`/`.catch(() => null)`/`.catch(noop)` on a write whose result is dropped;
-//! - Rust `let _ = <write>;`, `<write>.ok();`, `<write>.unwrap_or_default()` and an empty
-//!   `if let Err(_) = <write> {}`.
+//! - Rust `let _ = <write>;`, `<write>.ok();`, `<write>.unwrap_or_default()`, an empty
+//!   `if let Err(_) = <write> {}` and an empty `Err(_) => {}` arm of a `match` on a write.
 //!
 //! Not reported: handlers that do anything (log, re-raise, return an error, set a state),
 //! handlers of specific expected errors (`FileNotFoundError`, `IntegrityError`, `DoesNotExist`,
