@@ -23,3 +23,4 @@ pub mod rate_limit;
 pub mod relations;
 pub mod secrets;
 pub mod sql;
+pub mod writes;

@@ -722,6 +722,14 @@ pub fn query_call(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -
             }
         }
     }
+    chain_query(ast, imports, config, call)
+}
+
+/// [`query_call`] without its outermost-call check: the query a chain ending at `call` runs,
+/// for a caller that knows the chain goes on with something that is not a query method
+/// (`prisma.log.create(..).catch(..)`).
+pub fn chain_query(ast: &Ast, imports: &Imports, config: &Config, call: NodeId) -> Option<Query> {
+    let c = ast.call(call)?;
     let chain = Chain::new(ast, call);
     let found = match ast.lang {
         Lang::Python => python(&chain, imports),

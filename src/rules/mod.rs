@@ -25,6 +25,7 @@ pub mod n_plus_one_query;
 pub mod permissive_cors;
 pub mod plaintext_password;
 pub mod sql_injection;
+pub mod swallowed_error;
 pub mod unbounded_query;
 
 use crate::engine::Rule;
@@ -44,6 +45,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &permissive_cors::PermissiveCors,
         &plaintext_password::PlaintextPassword,
         &sql_injection::SqlInjection,
+        &swallowed_error::SwallowedError,
         &unbounded_query::UnboundedQuery,
     ]
 }
