@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod loops;
 pub mod orm;
 pub mod pagination;
+pub mod panics;
 pub mod passwords;
 pub mod relations;
 pub mod secrets;
