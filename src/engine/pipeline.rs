@@ -899,10 +899,17 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             let mut parts = site.handler.split('\t');
             let h = parts.next().unwrap_or_default();
             let fw = parts.next().unwrap_or("HTTP");
-            let (caller, how) = (
-                format!("the {fw} handler `{h}` passes it request data"),
-                format!("`{h}` calls `{name}` with request data here"),
-            );
+            let (caller, how) = if h.is_empty() {
+                (
+                    format!("it is registered as a {fw} route"),
+                    format!("`{name}` is registered as a route here"),
+                )
+            } else {
+                (
+                    format!("the {fw} handler `{h}` passes it request data"),
+                    format!("`{h}` calls `{name}` with request data here"),
+                )
+            };
             d.message = d.message.replace("{handler}", &caller);
             d.labels.push(Label {
                 path: Some(site.path.clone()),

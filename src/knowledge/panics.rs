@@ -616,7 +616,8 @@ pub fn passes_request_data(site: &str, args: &[usize]) -> bool {
         return false;
     };
     let given: Vec<usize> = tainted.split(',').filter_map(|p| p.parse().ok()).collect();
-    if args.is_empty() {
+    // a route registration: the function is itself a handler
+    if args.is_empty() || tainted == "*" {
         return true;
     }
     args.iter().any(|a| given.contains(a))
@@ -749,7 +750,63 @@ pub fn handler_calls(
             }
         }
     }
+    // functions registered as routes by name in this file (`get(routes::orders::export)`)
+    let fw = framework(imports, "HTTP");
+    for id in 0..ast.nodes.len() as NodeId {
+        let Some(c) = ast.call(id) else { continue };
+        if !is_route_registration(ast, c) {
+            continue;
+        }
+        for a in &c.args {
+            let v = ast.unwrap_expr(a.value);
+            let Kind::Name(path) = ast.kind(v) else {
+                continue;
+            };
+            let qualified = imports.qualify_path(path);
+            let (module, name) = match qualified.rsplit_once("::") {
+                Some((m, n)) => (Some(m.to_string()), n.to_string()),
+                None => (None, qualified.clone()),
+            };
+            if name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+                continue;
+            }
+            out.push(ReturnedCall {
+                name,
+                module,
+                receiver: None,
+                span: ast.span(v),
+                handler: format!("\t{fw}\t*"),
+            });
+        }
+    }
     out
+}
+
+/// `get(h)`, `axum::routing::post(h)`, `get(a).post(b)`, `web::get().to(h)`, `routes![a, b]`.
+fn is_route_registration(ast: &Ast, c: &crate::ast::Call) -> bool {
+    const ROUTING: &[&str] = &[
+        "get", "post", "put", "patch", "delete", "head", "options", "any", "trace",
+    ];
+    let Some(name) = ast.callee_name(c) else {
+        return false;
+    };
+    if c.is_macro {
+        return name == "routes";
+    }
+    match ast.kind(c.callee) {
+        Kind::Name(_) => ROUTING.contains(&name),
+        Kind::Member { object, .. } => {
+            if name == "to" {
+                return true;
+            }
+            // `get(a).post(b)`: a method router chain
+            ROUTING.contains(&name)
+                && ast
+                    .call(ast.unwrap_expr(*object))
+                    .is_some_and(|oc| is_route_registration(ast, oc))
+        }
+        _ => false,
+    }
 }
 
 /// (name, module, receiver) of a call to what may be a function of the project, in the form
