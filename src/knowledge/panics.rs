@@ -213,9 +213,33 @@ pub fn proven_safe(ast: &Ast, imports: &Imports, call: NodeId) -> bool {
 
 /// Calls that read the outside world: never deterministic.
 const IO_CALLS: &[&str] = &[
-    "open", "read", "read_to_string", "read_dir", "create", "connect", "var", "var_os", "get",
-    "post", "send", "output", "status", "metadata", "canonicalize", "exists", "load", "fetch",
-    "execute", "query", "recv", "lock", "write", "remove_file", "copy", "rename", "spawn",
+    "open",
+    "read",
+    "read_to_string",
+    "read_dir",
+    "create",
+    "connect",
+    "var",
+    "var_os",
+    "get",
+    "post",
+    "send",
+    "output",
+    "status",
+    "metadata",
+    "canonicalize",
+    "exists",
+    "load",
+    "fetch",
+    "execute",
+    "query",
+    "recv",
+    "lock",
+    "write",
+    "remove_file",
+    "copy",
+    "rename",
+    "spawn",
 ];
 
 /// A chain of calls on constants with constant arguments (`Path::new(file!()).parent()`).
@@ -226,7 +250,9 @@ fn deterministic(ast: &Ast, id: NodeId) -> bool {
     }
     let root = ast.chain_root(id);
     let root_ok = is_constant(ast, root)
-        || ast.call(chain[0]).is_some_and(|c| matches!(ast.kind(c.callee), Kind::Name(p) if p.contains("::")));
+        || ast
+            .call(chain[0])
+            .is_some_and(|c| matches!(ast.kind(c.callee), Kind::Name(p) if p.contains("::")));
     root_ok
         && chain.iter().all(|&c| {
             ast.call(c).is_some_and(|call| {
@@ -426,7 +452,9 @@ fn pattern_names(pat: &str) -> Vec<String> {
     pat.split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| {
             !w.is_empty()
-                && w.chars().next().is_some_and(|c| c.is_lowercase() || c == '_')
+                && w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_lowercase() || c == '_')
                 && !matches!(*w, "mut" | "ref" | "_")
         })
         .map(str::to_string)
@@ -573,9 +601,21 @@ pub fn request_names(ast: &Ast, handler: NodeId) -> HashSet<String> {
 /// Parameter types that hold the service's own resources, not data from a caller.
 fn is_resource_type(ty: &str) -> bool {
     let t = type_tail(ty);
-    ["Conn", "Pool", "State", "Data<", "Config", "Settings", "Client", "Transaction", "Db", "Context", "Notify"]
-        .iter()
-        .any(|r| t.contains(r))
+    [
+        "Conn",
+        "Pool",
+        "State",
+        "Data<",
+        "Config",
+        "Settings",
+        "Client",
+        "Transaction",
+        "Db",
+        "Context",
+        "Notify",
+    ]
+    .iter()
+    .any(|r| t.contains(r))
 }
 
 /// A helper's parameters (positions without `self`) and the locals derived from each, as bit
@@ -585,7 +625,10 @@ pub fn param_taint(ast: &Ast, func: NodeId) -> Taint {
     let Some(f) = ast.function(func) else {
         return seeds;
     };
-    let params = f.params.iter().filter(|p| p.name != "self" && !p.name.ends_with(" self"));
+    let params = f
+        .params
+        .iter()
+        .filter(|p| p.name != "self" && !p.name.ends_with(" self"));
     for (i, p) in params.enumerate().take(64) {
         if p.ty.as_deref().is_some_and(is_resource_type) {
             continue;
@@ -657,14 +700,23 @@ pub fn mentions_unchecked(
         {
             return false;
         }
-        let compared = ast.names_in(x, h).iter().take_while(|&&m| m < at).any(|&m| {
-            ast.parent(m).is_some_and(|p| {
-                matches!(ast.kind(p), Kind::Binary { op: crate::ast::BinOp::Compare, .. })
-                    && ast
-                        .ancestors(p)
-                        .any(|a| matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, m)))
-            })
-        });
+        let compared = ast
+            .names_in(x, h)
+            .iter()
+            .take_while(|&&m| m < at)
+            .any(|&m| {
+                ast.parent(m).is_some_and(|p| {
+                    matches!(
+                        ast.kind(p),
+                        Kind::Binary {
+                            op: crate::ast::BinOp::Compare,
+                            ..
+                        }
+                    ) && ast.ancestors(p).any(
+                        |a| matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, m)),
+                    )
+                })
+            });
         !compared
     })
 }
@@ -692,16 +744,91 @@ pub fn framework(imports: &Imports, fallback: &'static str) -> &'static str {
 /// Methods of the standard library and common crates a handler calls on values: never a
 /// project helper worth following.
 const STD_METHODS: &[&str] = &[
-    "unwrap", "expect", "map", "map_err", "and_then", "ok_or", "ok_or_else", "ok", "err",
-    "clone", "collect", "iter", "into_iter", "to_string", "to_owned", "into", "as_ref",
-    "as_str", "as_deref", "len", "is_empty", "push", "insert", "get", "remove", "contains",
-    "unwrap_or", "unwrap_or_else", "unwrap_or_default", "filter", "await", "bind", "fetch_one",
-    "fetch_all", "fetch_optional", "execute", "json", "status", "body", "header", "finish",
-    "into_inner", "trim", "parse", "split", "join", "extend", "first", "last", "next", "send",
-    "lock", "read", "write", "format", "to_vec", "iter_mut", "cloned", "copied", "sum", "count",
-    "find", "any", "all", "sort", "sort_by", "dedup", "retain", "contains_key", "entry",
-    "or_insert", "Ok", "Err", "Some", "new", "default", "from", "to_lowercase",
-    "to_uppercase", "starts_with", "ends_with", "replace", "chars", "bytes", "as_bytes",
+    "unwrap",
+    "expect",
+    "map",
+    "map_err",
+    "and_then",
+    "ok_or",
+    "ok_or_else",
+    "ok",
+    "err",
+    "clone",
+    "collect",
+    "iter",
+    "into_iter",
+    "to_string",
+    "to_owned",
+    "into",
+    "as_ref",
+    "as_str",
+    "as_deref",
+    "len",
+    "is_empty",
+    "push",
+    "insert",
+    "get",
+    "remove",
+    "contains",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "filter",
+    "await",
+    "bind",
+    "fetch_one",
+    "fetch_all",
+    "fetch_optional",
+    "execute",
+    "json",
+    "status",
+    "body",
+    "header",
+    "finish",
+    "into_inner",
+    "trim",
+    "parse",
+    "split",
+    "join",
+    "extend",
+    "first",
+    "last",
+    "next",
+    "send",
+    "lock",
+    "read",
+    "write",
+    "format",
+    "to_vec",
+    "iter_mut",
+    "cloned",
+    "copied",
+    "sum",
+    "count",
+    "find",
+    "any",
+    "all",
+    "sort",
+    "sort_by",
+    "dedup",
+    "retain",
+    "contains_key",
+    "entry",
+    "or_insert",
+    "Ok",
+    "Err",
+    "Some",
+    "new",
+    "default",
+    "from",
+    "to_lowercase",
+    "to_uppercase",
+    "starts_with",
+    "ends_with",
+    "replace",
+    "chars",
+    "bytes",
+    "as_bytes",
 ];
 
 /// Calls that handlers of this file make to functions of the project (one level), each as a
@@ -829,19 +956,35 @@ fn callee_ref(
             let qualified = imports.qualify_path(path);
             let Some((module, name)) = qualified.rsplit_once("::") else {
                 // a plain `helper(..)`, not `Ok(..)`/`Json(..)`
-                if path.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) {
+                if path
+                    .chars()
+                    .next()
+                    .is_some_and(|ch| ch.is_ascii_uppercase())
+                {
                     return None;
                 }
                 return Some((path.clone(), None, None));
             };
-            if name.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) {
+            if name
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_uppercase())
+            {
                 return None; // an enum variant or tuple struct
             }
             let last = module.rsplit("::").next().unwrap_or(module);
             if last == "Self" {
-                return Some((name.to_string(), None, own_type().map(|t| format!("class:{t}"))));
+                return Some((
+                    name.to_string(),
+                    None,
+                    own_type().map(|t| format!("class:{t}")),
+                ));
             }
-            if last.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) {
+            if last
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_uppercase())
+            {
                 // `User::find_by_id(..)`: a method of the type, wherever it is re-exported
                 let ty = last.split('<').next().unwrap_or(last);
                 return Some((name.to_string(), None, Some(format!("type:{ty}"))));
@@ -874,7 +1017,10 @@ mod tests {
     #[test]
     fn type_tails_and_patterns() {
         assert_eq!(type_tail("web::Json<Order>"), "Json<Order>");
-        assert_eq!(type_tail("&mut axum::extract::Path<(i64, i64)>"), "Path<(i64, i64)>");
+        assert_eq!(
+            type_tail("&mut axum::extract::Path<(i64, i64)>"),
+            "Path<(i64, i64)>"
+        );
         assert_eq!(pattern_names("Path((org, id))"), vec!["org", "id"]);
         assert_eq!(pattern_names("Query(params)"), vec!["params"]);
         assert_eq!(pattern_names("mut body"), vec!["body"]);

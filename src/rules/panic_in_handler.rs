@@ -12,8 +12,8 @@ use crate::ast::{Kind, KindTag, Lang, NodeId};
 use crate::diagnostic::Condition;
 use crate::engine::{Ctx, Rule};
 use crate::imports::function_name;
-use crate::knowledge::panics::{self, Site};
 use crate::knowledge::lifecycle;
+use crate::knowledge::panics::{self, Site};
 
 pub const ID: &str = "panic-in-handler";
 
@@ -169,9 +169,9 @@ fn unwraps_request_data(cx: &Ctx, node: NodeId, h: NodeId) -> bool {
         return true;
     }
     // a single-row fetch fails with "not found" for a key the client chose
-    cx.facts.query(ast.unwrap_expr(recv)).is_some_and(|q| {
-        q.kind == crate::knowledge::orm::QueryKind::Read && !q.many
-    })
+    cx.facts
+        .query(ast.unwrap_expr(recv))
+        .is_some_and(|q| q.kind == crate::knowledge::orm::QueryKind::Read && !q.many)
 }
 
 /// For a site in a helper: the parameter positions whose values reach it (a handler must pass
@@ -396,8 +396,7 @@ fn infrastructure_only(cx: &Ctx, node: NodeId) -> bool {
     let recv = ast.unwrap_expr(recv);
     cx.facts.query(recv).is_some_and(|q| {
         use crate::knowledge::orm::QueryKind;
-        matches!(q.kind, QueryKind::Write | QueryKind::Count)
-            || q.kind == QueryKind::Read && q.many
+        matches!(q.kind, QueryKind::Write | QueryKind::Count) || q.kind == QueryKind::Read && q.many
     })
 }
 
@@ -446,7 +445,10 @@ async fn get_order(Path(id): Path<String>, State(db): State<Db>) -> Json<Order> 
     Json(db.find(n).await.unwrap())
 }
 "#;
-        assert_eq!(lines("panic-in-handler", "src/handlers.rs", src), vec![4, 9]);
+        assert_eq!(
+            lines("panic-in-handler", "src/handlers.rs", src),
+            vec![4, 9]
+        );
     }
 
     #[test]
