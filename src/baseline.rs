@@ -182,6 +182,7 @@ mod tests {
             message: "m".into(),
             help: None,
             labels: Vec::new(),
+            flow: Vec::new(),
             fingerprint: fingerprint.into(),
             line_hash: String::new(),
             secret: None,

@@ -155,6 +155,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<Label>,
+    /// The path a value took from its source to here, source first (the rule's steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flow: Vec<Label>,
     /// Line-shift tolerant identity used by `--baseline` (rule + normalised line text +
     /// occurrence).
     pub fingerprint: String,

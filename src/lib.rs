@@ -2,12 +2,14 @@
 
 pub mod ast;
 pub mod baseline;
+pub mod changed;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod facts;
+pub mod flow;
 pub mod imports;
 pub mod index;
 pub mod knowledge;

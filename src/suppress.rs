@@ -454,6 +454,7 @@ fn make(path: &Path, s: &Suppression, message: String, help: &str) -> Diagnostic
         message: message.clone(),
         help: Some(help.into()),
         labels: Vec::new(),
+        flow: Vec::new(),
         fingerprint: format!("{UNUSED}:{}:{}", s.rules.join(","), message.len()),
         line_hash: hash,
         secret: None,

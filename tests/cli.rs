@@ -9,7 +9,10 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 const SQLI: &str = "def get_user(cursor, user_id):\n    cursor.execute(f\"SELECT * FROM users WHERE id = {user_id}\")\n";
-const SECRET: &str = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+/// A Stripe-shaped key generated at test time (no credential-shaped literal in the repository).
+fn secret() -> String {
+    backlint::knowledge::secrets::fake_secret("stripe-live-key", 7)
+}
 const CLEAN: &str = "def add(a, b):\n    return a + b\n";
 
 fn project(files: &[(&str, &[u8])]) -> TempDir {
@@ -214,9 +217,9 @@ fn sarif_uris_are_relative_to_the_repository_root() {
 
 #[test]
 fn secrets_are_masked_in_every_format() {
-    let src = format!("STRIPE_KEY = \"{SECRET}\"\n");
+    let src = format!("STRIPE_KEY = \"{}\"\n", secret());
     let dir = project(&[("settings.py", src.as_bytes())]);
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "gitlab", "junit"] {
         let r = run(dir.path(), &["check", "--format", format]);
         assert_eq!(r.code, 1, "{format}: {}", r.stderr);
         assert!(
@@ -225,11 +228,154 @@ fn secrets_are_masked_in_every_format() {
             r.stdout
         );
         assert!(
-            !r.stdout.contains(SECRET),
+            !r.stdout.contains(&secret()),
             "{format} shows the secret:\n{}",
             r.stdout
         );
     }
+}
+
+#[test]
+fn gitlab_report_has_the_fields_gitlab_reads() {
+    let src = format!("{SQLI}\ndef other(cursor, user_id):\n    cursor.execute(f\"DELETE FROM t WHERE id = {{user_id}}\")\n");
+    let dir = project(&[
+        ("app/views.py", src.as_bytes()),
+        ("app/more.py", SQLI.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check", "--format", "gitlab"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let issues: Value = serde_json::from_str(&r.stdout).expect("a JSON array");
+    let issues = issues.as_array().expect("an array");
+    assert_eq!(issues.len(), 3, "{}", r.stdout);
+    let mut prints = std::collections::HashSet::new();
+    for i in issues {
+        assert_eq!(i["type"], "issue");
+        assert_eq!(i["check_name"], "sql-injection");
+        assert!(i["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(["info", "minor", "major", "critical", "blocker"]
+            .contains(&i["severity"].as_str().unwrap()));
+        let path = i["location"]["path"].as_str().unwrap();
+        assert!(path.starts_with("app/"), "relative path: {path}");
+        assert!(i["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        // GitLab drops issues whose fingerprints repeat: the same line in two files differs
+        assert!(prints.insert(i["fingerprint"].as_str().unwrap().to_string()));
+    }
+}
+
+#[test]
+fn junit_report_is_well_formed_with_one_failed_case_per_finding() {
+    use quick_xml::events::Event;
+    // a control character in a message must not break the XML
+    let src = format!("{SQLI}\n# \u{1b}[31m\n");
+    let dir = project(&[
+        ("app/views.py", src.as_bytes()),
+        ("lib/db.py", SQLI.as_bytes()),
+    ]);
+    let r = run(dir.path(), &["check", "--format", "junit"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut reader = quick_xml::Reader::from_str(&r.stdout);
+    let (mut suites, mut cases, mut failures) = (Vec::new(), 0, 0);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) if e.name().as_ref() == "testsuite" => {
+                let name = e.try_get_attribute("name").unwrap().unwrap();
+                suites.push(name.value.to_string());
+            }
+            Event::Start(e) if e.name().as_ref() == "testcase" => {
+                cases += 1;
+                assert!(e.try_get_attribute("classname").unwrap().is_some());
+                assert!(e.try_get_attribute("line").unwrap().is_some());
+            }
+            Event::Start(e) if e.name().as_ref() == "failure" => {
+                failures += 1;
+                let t = e.try_get_attribute("type").unwrap().unwrap();
+                assert_eq!(t.value.as_ref(), "sql-injection");
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(suites, ["app/views.py", "lib/db.py"]);
+    assert_eq!((cases, failures), (2, 2));
+
+    let clean = project(&[("ok.py", CLEAN.as_bytes())]);
+    let r = run(clean.path(), &["check", "--format", "junit"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains(r#"tests="1" failures="0""#),
+        "{}",
+        r.stdout
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn diff_reports_only_findings_on_changed_lines() {
+    let old = "def a(cursor, x):\n    cursor.execute(f\"SELECT {x}\")\n";
+    let dir = project(&[
+        ("svc/old.py", old.as_bytes()),
+        ("svc/other.py", old.as_bytes()),
+    ]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    // a new finding below the old one, a moved-but-unchanged one, and an untracked file
+    let edited = format!("{old}\ndef b(cursor, y):\n    cursor.execute(f\"DELETE {{y}}\")\n");
+    std::fs::write(dir.path().join("svc/old.py"), edited).unwrap();
+    std::fs::write(
+        dir.path().join("svc/other.py"),
+        format!("# moved down\n{old}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("svc/new.py"), old).unwrap();
+    let (code, report) = json(dir.path(), &["--diff", "HEAD"]);
+    assert_eq!(code, 1);
+    let lines: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [("svc/new.py".to_string(), 2), ("svc/old.py".to_string(), 5)]
+    );
+    // the same run from a subdirectory, naming it
+    let r = run(
+        &dir.path().join("svc"),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--changed-since",
+            "HEAD",
+            ".",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout.matches("sql-injection").count(), 3, "{}", r.stdout);
+
+    let r = run(dir.path(), &["check", "--diff", "no-such-branch"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no such commit"), "{}", r.stderr);
 }
 
 #[test]
@@ -312,7 +458,7 @@ fn pyproject_tool_table_is_read() {
 
 #[test]
 fn pyproject_select_limits_the_rules() {
-    let src = format!("{SQLI}\nSTRIPE_KEY = \"{SECRET}\"\n");
+    let src = format!("{SQLI}\nSTRIPE_KEY = \"{}\"\n", secret());
     let dir = project(&[("app.py", src.as_bytes())]);
     let (_, report) = json(dir.path(), &[]);
     let mut rules: Vec<_> = findings(&report).into_iter().map(|(r, _)| r).collect();
@@ -361,7 +507,7 @@ fn severity_overrides_and_minimum() {
 
 #[test]
 fn per_path_ignores_apply() {
-    let src = format!("TOKEN = \"{SECRET}\"\n");
+    let src = format!("TOKEN = \"{}\"\n", secret());
     let dir = project(&[
         (
             "backlint.toml",

@@ -39,6 +39,7 @@ fn diagnostic(
         message: format!("`{needle}` is reported"),
         help: Some("do something else".into()),
         labels: Vec::new(),
+        flow: Vec::new(),
         fingerprint: format!("{rule}:{needle}"),
         line_hash: line_hashes(&file.text)[begin.line as usize - 1].clone(),
         secret: None,
@@ -83,6 +84,22 @@ fn report() -> Report {
         end: file.position(3),
         message: String::new(),
     });
+    // the value's path: read at `greeting = ...`, used at the execute call
+    let read = file.text.find("greeting").unwrap();
+    let used = file.text.find("{greeting}").unwrap();
+    for (at, len, message) in [
+        (read, 8, "assigned to `greeting`"),
+        (used, 10, "put into SQL here"),
+    ] {
+        let span = Span::new(at, at + len);
+        sql.flow.push(Label {
+            path: None,
+            span,
+            start: file.position(span.start),
+            end: file.position(span.end),
+            message: message.into(),
+        });
+    }
     let info = diagnostic(&file, "unused-suppression", "def show", Severity::Info);
     Report {
         diagnostics: vec![info, sql, n1],
@@ -178,6 +195,21 @@ fn findings_validate() {
         sql["fingerprints"]["backlint/v1"],
         "sql-injection:cursor.execute"
     );
+
+    // the value's path is one thread flow, source first
+    let steps = sql["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        steps[0]["location"]["message"]["text"],
+        "assigned to `greeting`"
+    );
+    assert_eq!(
+        steps[1]["location"]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert!(run["results"][2].get("codeFlows").is_none());
 
     let n1 = &run["results"][2];
     assert_eq!(n1["level"], "warning");

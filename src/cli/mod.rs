@@ -86,6 +86,10 @@ struct Check {
     /// Report only findings absent from a previous JSON or SARIF report.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Report only findings on lines added or changed since the git ref REF (a branch, tag or
+    /// commit; uncommitted and untracked changes count). The whole project is still analysed.
+    #[arg(long, visible_alias = "changed-since", value_name = "REF")]
+    diff: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -204,6 +208,13 @@ fn check(args: Check) -> anyhow::Result<i32> {
     };
     apply_flags(&mut config, &args)?;
     let base = args.baseline.as_deref().map(baseline::load).transpose()?;
+    let changed = match &args.diff {
+        Some(r) => Some(crate::changed::Changed::since(
+            r,
+            &crate::paths::absolute(start),
+        )?),
+        None => None,
+    };
     let root = args.stdin_filename.as_deref().map(|name| {
         let abs = crate::paths::absolute(name);
         crate::paths::project_root(&[abs], config.base.as_deref())
@@ -260,6 +271,9 @@ fn check(args: Check) -> anyhow::Result<i32> {
     report.category = args.category.clone();
     if let Some(base) = &base {
         report.diagnostics = baseline::filter(std::mem::take(&mut report.diagnostics), base);
+    }
+    if let Some(changed) = &changed {
+        report.diagnostics = changed.filter(std::mem::take(&mut report.diagnostics));
     }
 
     // Without a text report on stdout, say on stderr what a text report would have said.
@@ -390,6 +404,8 @@ fn render(report: &Report, args: &Check, color: bool, out: &mut dyn Write) -> an
         Format::Json => report::json::render(report, out)?,
         Format::Sarif => report::sarif::render(report, out)?,
         Format::Github => report::github::render(report, out)?,
+        Format::Gitlab => report::gitlab::render(report, out)?,
+        Format::Junit => report::junit::render(report, out)?,
     }
     Ok(())
 }

@@ -18,6 +18,8 @@ pub struct Finding {
     pub help: Option<String>,
     /// Secondary locations in the same file.
     pub labels: Vec<(Span, String)>,
+    /// The path a value took, source first (SARIF `codeFlows`, numbered labels in text).
+    pub steps: Vec<(Span, String)>,
     pub secret: Option<Span>,
     pub condition: Option<Condition>,
 }
@@ -29,6 +31,12 @@ impl Finding {
     }
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push((span, message.into()));
+        self
+    }
+    /// Adds the next step of the path a value took ("read here", "assigned to `email`",
+    /// "written here"), source first.
+    pub fn step(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.steps.push((span, message.into()));
         self
     }
     pub fn secret(mut self, span: Span) -> Self {
@@ -65,6 +73,7 @@ impl<'a> Ctx<'a> {
             message: message.into(),
             help: None,
             labels: Vec::new(),
+            steps: Vec::new(),
             secret: None,
             condition: None,
         }

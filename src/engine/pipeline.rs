@@ -725,6 +725,17 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
                     message: msg.clone(),
                 })
                 .collect(),
+            flow: f
+                .steps
+                .iter()
+                .map(|(span, msg)| Label {
+                    path: None,
+                    span: *span,
+                    start: file.position(span.start),
+                    end: file.position(span.end),
+                    message: msg.clone(),
+                })
+                .collect(),
             fingerprint,
             line_hash: hashes
                 .get(start.line as usize - 1)

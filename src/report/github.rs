@@ -85,6 +85,7 @@ mod tests {
             message: "100% bad: really".into(),
             help: Some("fix it".into()),
             labels: Vec::new(),
+            flow: Vec::new(),
             fingerprint: String::new(),
             line_hash: String::new(),
             secret: None,

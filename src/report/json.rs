@@ -26,6 +26,9 @@
 //!       "labels": [                     // related locations, possibly in other files
 //!         { "path": "services/orders.py", "start": {..}, "end": {..}, "message": "query" }
 //!       ],
+//!       "flow": [                       // only when the rule traced a value: the path it
+//!         { "path": "app/views.py", "start": {..}, "end": {..}, "message": "read here" }
+//!       ],                              // took, source first (SARIF codeFlows)
 //!       "fingerprint": "..."            // line-shift tolerant identity used by --baseline
 //!     }
 //!   ],
@@ -91,6 +94,8 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
     help: Option<&'a str>,
     labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flow: Vec<JsonLabel<'a>>,
     fingerprint: &'a str,
 }
 
@@ -143,6 +148,16 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
         help: d.help.as_deref(),
         labels: d
             .labels
+            .iter()
+            .map(|l| JsonLabel {
+                path: slash_path(l.path.as_deref().unwrap_or(&d.path)),
+                start: l.start.into(),
+                end: l.end.into(),
+                message: &l.message,
+            })
+            .collect(),
+        flow: d
+            .flow
             .iter()
             .map(|l| JsonLabel {
                 path: slash_path(l.path.as_deref().unwrap_or(&d.path)),
@@ -215,6 +230,13 @@ mod tests {
                 end: pos(1, 2),
                 message: "query".into(),
             }],
+            flow: vec![Label {
+                path: None,
+                span: Span::new(0, 4),
+                start: pos(2, 1),
+                end: pos(2, 5),
+                message: "read here".into(),
+            }],
             fingerprint: "fp1".into(),
             line_hash: String::new(),
             secret: None,
@@ -250,6 +272,8 @@ mod tests {
         assert!(d["help"].is_null());
         assert_eq!(d["labels"][0]["path"], "lib/db.py");
         assert_eq!(d["labels"][0]["message"], "query");
+        assert_eq!(d["flow"][0]["message"], "read here");
+        assert_eq!(d["flow"][0]["start"]["line"], 2);
         assert_eq!(d["fingerprint"], "fp1");
         assert_eq!(
             v["notices"][0],

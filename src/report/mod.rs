@@ -1,8 +1,11 @@
-//! Reporters: text (codespan-reporting), json, sarif (serde-sarif), github (workflow commands).
+//! Reporters: text (codespan-reporting), json, sarif (serde-sarif), github (workflow commands),
+//! gitlab (Code Quality JSON), junit (XML).
 //! Every reporter reads a finished [`Report`]; secrets were already redacted by the engine.
 
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod line_hash;
 pub mod sarif;
 pub mod text;
@@ -54,4 +57,8 @@ pub enum Format {
     Sarif,
     /// Workflow commands (`::error file=..`) for GitHub Actions logs.
     Github,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`).
+    Gitlab,
+    /// JUnit XML: one failed test case per finding, grouped by file.
+    Junit,
 }

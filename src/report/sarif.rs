@@ -18,9 +18,10 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::bail;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
+    ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -272,6 +273,20 @@ fn result(d: &Diagnostic, rule_index: usize, report: &Report) -> SarifResult {
                 })
                 .collect(),
         );
+    }
+    if !d.flow.is_empty() {
+        let locations: Vec<ThreadFlowLocation> = d
+            .flow
+            .iter()
+            .map(|l| {
+                let mut loc =
+                    location(l.path.as_deref().unwrap_or(&d.path), l.start, l.end, report);
+                loc.message = Some(Message::builder().text(l.message.clone()).build());
+                ThreadFlowLocation::builder().location(loc).build()
+            })
+            .collect();
+        let thread = ThreadFlow::builder().locations(locations).build();
+        r.code_flows = Some(vec![CodeFlow::builder().thread_flows(vec![thread]).build()]);
     }
     if !d.line_hash.is_empty() {
         r.partial_fingerprints = Some(BTreeMap::from([(

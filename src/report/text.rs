@@ -190,6 +190,14 @@ fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
             ),
         }
     }
+    for (l, n) in d.flow.iter().zip(1..) {
+        if l.span != d.span {
+            labels.push(
+                CsLabel::secondary(file, clamp(l.span, &source.text))
+                    .with_message(format!("({n}) {}", l.message)),
+            );
+        }
+    }
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
     }
@@ -342,6 +350,7 @@ mod tests {
             message: format!("`{needle}` runs once per `user` in this loop"),
             help: Some("prefetch the orders before the loop".into()),
             labels: Vec::new(),
+            flow: Vec::new(),
             fingerprint: String::new(),
             line_hash: String::new(),
             secret: None,
@@ -383,6 +392,19 @@ mod tests {
             },
             message: "query".into(),
         });
+        let us = text.find("user=user").unwrap();
+        for (span, message) in [
+            (d.span, "queried here"),
+            (Span::new(us, us + 9), "filtered by"),
+        ] {
+            d.flow.push(Label {
+                path: None,
+                span,
+                start: file.position(span.start),
+                end: file.position(span.end),
+                message: message.into(),
+            });
+        }
         let mut missing = d.clone();
         missing.path = "lib/other.py".into();
         missing.rule = "sql-injection";
@@ -404,6 +426,7 @@ mod tests {
             "┌─ app/views.py:2:14",
             "^^^^^^^^^^^^^^^^^^^^",
             "------------------ loop",
+            "--------- (2) filtered by",
             "= note: query in services/orders.py:12:5",
             "= help: prefetch the orders before the loop",
             "= see: backlint explain n-plus-one-query",
