@@ -461,118 +461,113 @@ fn pattern_names(pat: &str) -> Vec<String> {
         .collect()
 }
 
-/// Names bound to values derived from the seeds, as a bit mask of the seeds each comes from:
-/// the seeds themselves, locals assigned from them and loop variables over them, in source
-/// order.
-pub type Taint = std::collections::HashMap<String, u64>;
-
-fn mask_of(ast: &Ast, id: NodeId, taint: &Taint) -> u64 {
-    let mut m = 0;
-    for n in ast.subtree(id) {
-        if let Kind::Name(x) = ast.kind(n) {
-            if let Some(b) = taint.get(x.split("::").next().unwrap_or(x)) {
-                m |= b;
-            }
-        }
+/// Calls that pass request data on, for [`crate::flow`]: any method called on the value
+/// (`.parse()`, `.get("k")`, `.to_str()`, `.split(' ')`), a qualified parser given it
+/// (`Uuid::parse_str(&id)`, `serde_json::from_slice(&body)`), `format!`. A constructor, a
+/// lookup or a project helper given the value makes something else: a row the database returns
+/// is the service's own data, whatever key selected it.
+pub fn passes_on(ast: &Ast, call: NodeId, from: NodeId) -> bool {
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    let name = ast.callee_name(c).unwrap_or("");
+    if c.is_macro {
+        return name == "format";
     }
-    m
+    if ast.receiver(c).map(|r| ast.unwrap_expr(r)) == Some(from) {
+        return true;
+    }
+    let qualified = match ast.kind(c.callee) {
+        Kind::Name(p) => p.contains("::"),
+        _ => true,
+    };
+    qualified
+        && (name.starts_with("parse")
+            || name.starts_with("from_")
+            || name.starts_with("try_from")
+            || name.starts_with("decode"))
 }
 
-/// The seeds a value carries: the value it is read or computed from (the root of `a.b.c()`,
-/// `x.parse()`, `header.split(' ').collect()`), the input of a parser (`Uuid::parse_str(&id)`,
-/// `serde_json::from_str(&body)`), the parts of a tuple or array. A constructor, a lookup or a
-/// helper given the value makes something else (a row the database returns is the service's
-/// own data, whatever key selected it).
-fn carried(ast: &Ast, id: NodeId, taint: &Taint) -> u64 {
-    let id = ast.unwrap_expr(id);
-    match ast.kind(id) {
-        Kind::Array(items) => items.iter().fold(0, |m, &i| m | carried(ast, i, taint)),
-        Kind::Binary { lhs, rhs, .. } => carried(ast, *lhs, taint) | carried(ast, *rhs, taint),
-        Kind::Str(s) => s.parts.iter().fold(0, |m, &p| m | carried(ast, p, taint)),
-        Kind::Unary { operand, .. } => carried(ast, *operand, taint),
-        _ => {
-            let root = ast.chain_root(id);
-            let mut m = match ast.kind(root) {
-                Kind::Name(x) => taint
-                    .get(x.split("::").next().unwrap_or(x))
-                    .copied()
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            // a parser or decoder of its argument
-            for c in ast.call_chain(id) {
-                let Some(call) = ast.call(c) else { continue };
-                let name = ast.callee_name(call).unwrap_or("");
-                // `Uuid::parse_str(&id)`, `serde_json::from_str(&body)`, `.parse()`; not a
-                // project function that happens to be called `from_..`
-                let qualified = match ast.kind(call.callee) {
-                    Kind::Name(p) => p.contains("::"),
-                    _ => true,
-                };
-                let parser = qualified
-                    && (name.starts_with("parse")
-                        || name.starts_with("from_")
-                        || name.starts_with("try_from")
-                        || name.starts_with("decode")
-                        || name == "to_str");
-                if parser && !call.is_macro || call.is_macro && name == "format" {
-                    for a in &call.args {
-                        m |= carried(ast, a.value, taint);
-                    }
-                }
-            }
-            m
-        }
-    }
+/// Where the value `expr` comes from, as the names of `seeds` it is read from (parameters or
+/// extractor bindings of `func`, read before any reassignment), following locals and loop
+/// variables ([`crate::flow::origin`]).
+pub fn seeds_reaching(
+    ast: &Ast,
+    func: NodeId,
+    expr: NodeId,
+    seeds: &HashSet<String>,
+) -> HashSet<String> {
+    let found = std::cell::RefCell::new(HashSet::new());
+    reach(ast, func, expr, seeds, &found, 0);
+    found.into_inner()
 }
 
-fn spread(ast: &Ast, func: NodeId, mut taint: Taint) -> Taint {
-    if taint.is_empty() {
-        return taint;
+fn reach(
+    ast: &Ast,
+    func: NodeId,
+    expr: NodeId,
+    seeds: &HashSet<String>,
+    found: &std::cell::RefCell<HashSet<String>>,
+    depth: usize,
+) {
+    if seeds.is_empty() || depth > 4 {
+        return;
     }
-    for id in ast.subtree(func) {
-        match ast.kind(id) {
-            Kind::Assign {
-                target,
-                value: Some(v),
-                ..
-            } => {
-                // `row.size = n` changes a field, not what `row` is
-                let m = if matches!(ast.kind(*target), Kind::Member { .. } | Kind::Index { .. }) {
-                    0
-                } else {
-                    carried(ast, *v, &taint)
-                };
-                if m != 0 {
-                    for n in ast.subtree(*target) {
-                        if let Kind::Name(x) = ast.kind(n) {
-                            *taint.entry(x.clone()).or_default() |= m;
+    let is_source = |id: NodeId| {
+        let Kind::Name(n) = ast.kind(id) else {
+            return false;
+        };
+        // a read of the parameter itself (`let data = data.into_inner()` reads it too)
+        if ast
+            .assignment_before(n, func, id, false)
+            .is_some_and(|(a, _)| !ast.contains(a, id))
+        {
+            return false;
+        }
+        if seeds.contains(n.as_str()) {
+            found.borrow_mut().insert(n.clone());
+            return false; // keep looking: every seed that reaches counts
+        }
+        // a loop variable: where the loop's collection comes from
+        for a in ast.ancestors(id) {
+            if a == func {
+                break;
+            }
+            if let Kind::Loop(l) = ast.kind(a) {
+                if l.bindings.iter().any(|b| b == n) {
+                    if let Some(it) = l.iter {
+                        if !ast.contains(it, id) {
+                            reach(ast, func, it, seeds, found, depth + 1);
                         }
                     }
+                    break;
                 }
             }
-            Kind::Loop(l) => {
-                if let Some(it) = l.iter {
-                    let m = carried(ast, it, &taint);
-                    if m != 0 {
-                        for b in &l.bindings {
-                            *taint.entry(b.clone()).or_default() |= m;
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
-    }
-    taint
+        false
+    };
+    crate::flow::origin(ast, expr, &is_source, &passes_on);
 }
 
-/// The names in a handler that hold request data: its extractor parameters (axum/actix), the
-/// route's `<segments>` and `data = "<form>"` (rocket), and the locals assigned from them.
+/// What decides whether an unwrapped value is there: the value itself and the arguments of the
+/// calls that made it (`db.find(id).await`, `NaiveDate::parse_from_str(raw, "%F")`).
+pub fn inputs(ast: &Ast, value: NodeId) -> Vec<NodeId> {
+    let value = ast.unwrap_expr(value);
+    let mut out = vec![value];
+    for c in ast.call_chain(value) {
+        if let Some(call) = ast.call(c) {
+            out.extend(call.args.iter().map(|a| a.value));
+        }
+    }
+    out
+}
+
+/// The names of a handler's parameters that hold request data: its extractor parameters
+/// (axum/actix), the route's `<segments>` and `data = "<form>"` (rocket).
 pub fn request_names(ast: &Ast, handler: NodeId) -> HashSet<String> {
-    let mut seeds = Taint::new();
+    let mut names = HashSet::new();
     let Some(f) = ast.function(handler) else {
-        return HashSet::new();
+        return names;
     };
     let mut rocket_params = Vec::new();
     for d in &f.decorators {
@@ -590,12 +585,10 @@ pub fn request_names(ast: &Ast, handler: NodeId) -> HashSet<String> {
             REQUEST_TYPES.iter().any(|r| tail.starts_with(r))
         });
         if by_type || rocket_params.iter().any(|r| r == &p.name) {
-            for n in pattern_names(&p.name) {
-                seeds.insert(n, 1);
-            }
+            names.extend(pattern_names(&p.name));
         }
     }
-    spread(ast, handler, seeds).into_keys().collect()
+    names
 }
 
 /// Parameter types that hold the service's own resources, not data from a caller.
@@ -618,38 +611,55 @@ fn is_resource_type(ty: &str) -> bool {
     .any(|r| t.contains(r))
 }
 
-/// A helper's parameters (positions without `self`) and the locals derived from each, as bit
-/// masks (position `i` is bit `i`).
-pub fn param_taint(ast: &Ast, func: NodeId) -> Taint {
-    let mut seeds = Taint::new();
+/// A helper's parameters that may carry a caller's data, by name, with their positions
+/// (`self` not counted).
+pub fn helper_params(ast: &Ast, func: NodeId) -> Vec<(String, usize)> {
     let Some(f) = ast.function(func) else {
-        return seeds;
+        return Vec::new();
     };
     let params = f
         .params
         .iter()
         .filter(|p| p.name != "self" && !p.name.ends_with(" self"));
-    for (i, p) in params.enumerate().take(64) {
+    let mut out = Vec::new();
+    for (i, p) in params.enumerate() {
         if p.ty.as_deref().is_some_and(is_resource_type) {
             continue;
         }
         for n in pattern_names(&p.name) {
             if n != "self" {
-                seeds.insert(n, 1 << i);
+                out.push((n, i));
             }
         }
     }
-    spread(ast, func, seeds)
+    out
 }
 
-/// The positions a mask names.
-pub fn positions(mask: u64) -> Vec<usize> {
-    (0..64).filter(|i| mask & (1 << i) != 0).collect()
-}
-
-/// The bit mask of the seeds a subtree's names derive from.
-pub fn taint_of(ast: &Ast, id: NodeId, taint: &Taint) -> u64 {
-    mask_of(ast, id, taint)
+/// Whether the value `expr` in handler `h` carries request data that `h` has not compared
+/// with something in an `if` before `at` (`if org_id != headers.org_id { err!(..) }` checks the
+/// key against the caller's own).
+pub fn carries_request_data(
+    ast: &Ast,
+    h: NodeId,
+    expr: NodeId,
+    at: NodeId,
+    request: &HashSet<String>,
+) -> bool {
+    seeds_reaching(ast, h, expr, request).iter().any(|x| {
+        let compared =
+            ast.names_in(x, h)
+                .iter()
+                .take_while(|&&m| m < at)
+                .any(|&m| {
+                    ast.parent(m).is_some_and(|p| {
+                        matches!(ast.kind(p), Kind::Binary { op: crate::ast::BinOp::Compare, .. })
+                    && ast.ancestors(p).any(
+                        |a| matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, m)),
+                    )
+                    })
+                });
+        !compared
+    })
 }
 
 /// Whether a handler call site (its `handler` text: caller, framework, the argument positions
@@ -664,68 +674,6 @@ pub fn passes_request_data(site: &str, args: &[usize]) -> bool {
         return true;
     }
     args.iter().any(|a| given.contains(a))
-}
-
-/// Whether a subtree mentions one of `names` (a macro's own name, `file!`, is not a mention).
-pub fn mentions(ast: &Ast, id: NodeId, names: &HashSet<String>) -> bool {
-    ast.subtree(id).any(|n| {
-        matches!(ast.kind(n), Kind::Name(x) if names.contains(x.split("::").next().unwrap_or(x)))
-            && !ast
-                .parent(n)
-                .is_some_and(|p| ast.call(p).is_some_and(|c| c.is_macro && c.callee == n))
-    })
-}
-
-/// Whether a subtree mentions one of `names` that the handler `h` has not compared with
-/// something in an `if` before `at` (`if org_id != headers.org_id { err!(..) }` checks the key
-/// against the caller's own).
-pub fn mentions_unchecked(
-    ast: &Ast,
-    h: NodeId,
-    id: NodeId,
-    at: NodeId,
-    names: &HashSet<String>,
-) -> bool {
-    ast.subtree(id).any(|n| {
-        let Kind::Name(x) = ast.kind(n) else {
-            return false;
-        };
-        let x = x.split("::").next().unwrap_or(x);
-        if !names.contains(x) {
-            return false;
-        }
-        if ast
-            .parent(n)
-            .is_some_and(|p| ast.call(p).is_some_and(|c| c.is_macro && c.callee == n))
-        {
-            return false;
-        }
-        let compared = ast
-            .names_in(x, h)
-            .iter()
-            .take_while(|&&m| m < at)
-            .any(|&m| {
-                ast.parent(m).is_some_and(|p| {
-                    matches!(
-                        ast.kind(p),
-                        Kind::Binary {
-                            op: crate::ast::BinOp::Compare,
-                            ..
-                        }
-                    ) && ast.ancestors(p).any(
-                        |a| matches!(ast.kind(a), Kind::If { cond, .. } if ast.contains(*cond, m)),
-                    )
-                })
-            });
-        !compared
-    })
-}
-
-/// Whether the value `id` carries request data of `names` (its root or a parser's input, see
-/// `carried`).
-pub fn carries(ast: &Ast, id: NodeId, names: &HashSet<String>) -> bool {
-    let taint: Taint = names.iter().map(|n| (n.clone(), 1)).collect();
-    carried(ast, id, &taint) != 0
 }
 
 /// The web framework a file's handlers belong to, by its imports; else `fallback`.
@@ -860,7 +808,7 @@ pub fn handler_calls(
                 .args
                 .iter()
                 .enumerate()
-                .filter(|(_, a)| mentions_unchecked(ast, h, a.value, id, &request))
+                .filter(|(_, a)| carries_request_data(ast, h, a.value, id, &request))
                 .map(|(i, _)| i.to_string())
                 .collect();
             if tainted.is_empty() {

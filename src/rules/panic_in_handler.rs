@@ -165,7 +165,11 @@ fn unwraps_request_data(cx: &Ctx, node: NodeId, h: NodeId) -> bool {
     if panics::stored_key_lookup(ast, node, &request, &[]) {
         return false;
     }
-    if panics::mentions_unchecked(ast, h, recv, node, &request) {
+    // the value, or the input of the call that made it (`find(id)`, `parse_from_str(raw, ..)`)
+    if panics::inputs(ast, recv)
+        .into_iter()
+        .any(|i| panics::carries_request_data(ast, h, i, node, &request))
+    {
         return true;
     }
     // a single-row fetch fails with "not found" for a key the client chose
@@ -179,61 +183,56 @@ fn unwraps_request_data(cx: &Ctx, node: NodeId, h: NodeId) -> bool {
 /// `None` when the helper's own data decides (not reported).
 fn helper_args(cx: &Ctx, node: NodeId, owner: NodeId, site: Site) -> Option<Vec<usize>> {
     let ast = cx.ast;
-    let taint = ast.memo("panic-in-handler:param-taint", owner, || {
-        panics::param_taint(ast, owner)
+    let params = ast.memo("panic-in-handler:helper-params", owner, || {
+        panics::helper_params(ast, owner)
     });
-    let mask = match site {
+    let names: std::collections::HashSet<String> = params.iter().map(|(n, _)| n.clone()).collect();
+    let position = |n: &String| params.iter().find(|(p, _)| p == n).map(|(_, i)| *i);
+    let mut args: Vec<usize> = match site {
         Site::Macro("todo" | "unimplemented") => return Some(Vec::new()),
         Site::Macro(_) => {
             // `match status { .. _ => panic!(..) }`: the branch a parameter decides
-            let mut m = 0;
+            let mut out = Vec::new();
             let mut child = node;
             for a in ast.ancestors(node) {
                 if a == owner {
                     break;
                 }
-                match ast.kind(a) {
-                    Kind::If { cond, .. } if !ast.contains(*cond, node) => {
-                        m |= panics::taint_of(ast, *cond, &taint);
-                    }
-                    Kind::Other if cx.text(a).starts_with("match") => {
-                        if let Some(scrutinee) = ast.children(a).next() {
-                            if scrutinee != child && !ast.contains(scrutinee, node) {
-                                m |= scrutinee_mask(ast, scrutinee, &taint);
-                            }
-                        }
-                    }
-                    _ => {}
+                let tested = match ast.kind(a) {
+                    Kind::If { cond, .. } if !ast.contains(*cond, node) => Some(*cond),
+                    Kind::Other if cx.text(a).starts_with("match") => ast
+                        .children(a)
+                        .next()
+                        .filter(|&s| s != child && !ast.contains(s, node)),
+                    _ => None,
+                };
+                if let Some(t) = tested.and_then(|t| panics::subject_path(ast, t)) {
+                    let root = t.split('.').next().unwrap_or(&t).to_string();
+                    out.extend(position(&root));
                 }
                 child = a;
             }
-            m
+            out
         }
         Site::Unwrap(_) => {
             let recv = ast.call(node).and_then(|c| ast.receiver(c))?;
-            let params: Vec<String> = taint.keys().cloned().collect();
-            if panics::stored_key_lookup(ast, node, &Default::default(), &params) {
+            let plain: Vec<String> = params.iter().map(|(n, _)| n.clone()).collect();
+            if panics::stored_key_lookup(ast, node, &Default::default(), &plain) {
                 return None;
             }
             if infrastructure_only(cx, node) {
                 return None;
             }
-            panics::taint_of(ast, recv, &taint)
+            panics::inputs(ast, recv)
+                .into_iter()
+                .flat_map(|i| panics::seeds_reaching(ast, owner, i, &names))
+                .filter_map(|n| position(&n))
+                .collect()
         }
     };
-    (mask != 0).then(|| panics::positions(mask))
-}
-
-/// A `match` on a parameter itself (`match kind`, `match kind.as_str()`), not on a call's
-/// result computed from it.
-fn scrutinee_mask(ast: &crate::ast::Ast, scrutinee: NodeId, taint: &panics::Taint) -> u64 {
-    match panics::subject_path(ast, scrutinee) {
-        Some(p) => {
-            let root = p.split('.').next().unwrap_or(&p);
-            taint.get(root).copied().unwrap_or(0)
-        }
-        None => 0,
-    }
+    args.sort_unstable();
+    args.dedup();
+    (!args.is_empty()).then_some(args)
 }
 
 enum What {
@@ -306,8 +305,8 @@ fn index_finding(cx: &Ctx, node: NodeId, handler: NodeId) -> Option<crate::engin
     if names.is_empty() {
         return None;
     }
-    let key_tainted = panics::mentions_unchecked(ast, handler, index, node, &names);
-    let obj_tainted = panics::carries(ast, object, &names);
+    let key_tainted = panics::carries_request_data(ast, handler, index, node, &names);
+    let obj_tainted = panics::carries_request_data(ast, handler, object, node, &names);
     if !key_tainted && !obj_tainted {
         return None;
     }
