@@ -73,6 +73,15 @@ pub enum Condition {
     /// method of `class`) to authorise the caller without verifying the token. The engine fills
     /// `{caller}` in the message and adds the call as a related label.
     AuthorisedByCaller { name: String, class: Option<String> },
+    /// Holds if some HTTP handler of the project calls this function (`name`, a method of
+    /// `class`) and passes request data as one of the arguments `args` (positions, `self` not
+    /// counted): the panic is reachable from what a client sends. The engine fills `{handler}`
+    /// in the message and adds the call as a related label.
+    CalledByHandler {
+        name: String,
+        class: Option<String>,
+        args: Vec<usize>,
+    },
     /// Holds unless one of these calls around the finding (functions, or macros as `name!`)
     /// runs the closure it is given off the event loop, as the project defines it
     /// (`conn.run(|c| ..)` where `DbConn::run` calls `block_in_place`).

@@ -95,6 +95,9 @@ pub struct FileFacts {
     pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
+    /// Rust: calls this file's handlers make to project functions, and route registrations by
+    /// name, for `panic-in-handler` ([`crate::knowledge::panics::handler_calls`]).
+    pub handler_calls: Vec<ReturnedCall>,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -330,6 +333,10 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         });
     facts.jwt_calls = jwt_calls;
     facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
+    if ast.lang == Lang::Rust {
+        facts.handler_calls =
+            crate::knowledge::panics::handler_calls(ast, &facts.imports, &facts.handlers);
+    }
     facts
 }
 

@@ -72,6 +72,9 @@ pub struct ProjectIndex {
     pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordIndex,
+    /// Callee name -> calls HTTP handlers make to it, and route registrations naming it
+    /// (`handler` empty), for `panic-in-handler`.
+    pub handler_calls: HashMap<String, Vec<ReturnedCallSite>>,
 }
 
 /// What one file contributes to the index.
@@ -108,6 +111,9 @@ pub struct IndexPart {
     pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
     /// Password facts, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
+    /// (callee name, site) for every call a handler of the file makes to a project function,
+    /// and every function the file registers as a route by name.
+    pub handler_calls: Vec<(String, ReturnedCallSite)>,
 }
 
 impl ProjectIndex {
@@ -166,6 +172,9 @@ impl ProjectIndex {
         for (name, site) in part.jwt_callers {
             self.jwt_callers.entry(name).or_default().push(site);
         }
+        for (name, site) in part.handler_calls {
+            self.handler_calls.entry(name).or_default().push(site);
+        }
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(c) = &class {
@@ -209,12 +218,42 @@ impl ProjectIndex {
         self.call_of(&self.jwt_callers, path, name, class)
     }
 
+    /// A handler call of function `name` (a method of `class`, defined in the file at `path`),
+    /// matched as in [`ProjectIndex::handler_returning`]:
+    /// the function runs while a request is served.
+    /// `args`: only a call that passes request data as one of these arguments counts (the
+    /// call site lists them after the caller, see [`crate::knowledge::panics::handler_calls`]).
+    pub fn handler_calling(
+        &self,
+        path: &Path,
+        name: &str,
+        class: Option<&str>,
+        args: &[usize],
+    ) -> Option<&ReturnedCallSite> {
+        self.calls_of(&self.handler_calls, path, name, class, |s| {
+            crate::knowledge::panics::passes_request_data(&s.handler, args)
+        })
+    }
+
     fn call_of<'a>(
         &self,
         calls: &'a HashMap<String, Vec<ReturnedCallSite>>,
         path: &Path,
         name: &str,
         class: Option<&str>,
+    ) -> Option<&'a ReturnedCallSite> {
+        self.calls_of(calls, path, name, class, |_| true)
+    }
+
+    /// The first call of `calls` (by path and line) that resolves to function `name` of the
+    /// file at `path` and that `keep` accepts.
+    fn calls_of<'a>(
+        &self,
+        calls: &'a HashMap<String, Vec<ReturnedCallSite>>,
+        path: &Path,
+        name: &str,
+        class: Option<&str>,
+        keep: impl Fn(&ReturnedCallSite) -> bool,
     ) -> Option<&'a ReturnedCallSite> {
         let module = crate::facts::module_path(path);
         let unique = self.defined.get(name).copied() == Some(1);
@@ -234,6 +273,7 @@ impl ProjectIndex {
                 },
                 (None, None) => s.path == path || unique && class.is_none(),
             })
+            .filter(|s| keep(s))
             .min_by(|a, b| (&a.path, a.start.line).cmp(&(&b.path, b.start.line)))
     }
 

@@ -554,6 +554,18 @@ fn analyse(
         } else {
             Vec::new()
         },
+        handler_calls: if registry::reports_in(rules::panic_in_handler::ID, role.role) {
+            facts
+                .handler_calls
+                .iter()
+                .map(|r| {
+                    let site = call_site(file, &r.module, &r.receiver, r.span, &r.handler);
+                    (r.name.clone(), site)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         offloaders: facts.offloaders.clone(),
         macros: facts.macros.clone(),
         once_callees: facts.once_callees.clone(),
@@ -976,6 +988,34 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 start: site.start,
                 end: site.end,
                 message: format!("{caller} takes the unverified claims here: they {how}"),
+            });
+            true
+        }
+        Some(Condition::CalledByHandler { name, class, args }) => {
+            let Some(site) = index.handler_calling(path, &name, class.as_deref(), &args) else {
+                return false;
+            };
+            let mut parts = site.handler.split('\t');
+            let h = parts.next().unwrap_or_default();
+            let fw = parts.next().unwrap_or("HTTP");
+            let (caller, how) = if h.is_empty() {
+                (
+                    format!("it is registered as a {fw} route"),
+                    format!("`{name}` is registered as a route here"),
+                )
+            } else {
+                (
+                    format!("the {fw} handler `{h}` passes it request data"),
+                    format!("`{h}` calls `{name}` with request data here"),
+                )
+            };
+            d.message = d.message.replace("{handler}", &caller);
+            d.labels.push(Label {
+                path: Some(site.path.clone()),
+                span: Default::default(),
+                start: site.start,
+                end: site.end,
+                message: how,
             });
             true
         }

@@ -114,6 +114,7 @@ const RS_EXTRACTORS: &[&str] = &[
     "web::Form<",
     "HttpRequest",
     "TypedHeader<",
+    "HeaderMap",
     "Multipart",
     "axum::extract::",
     "actix_web::web::",

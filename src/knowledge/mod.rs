@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod loops;
 pub mod orm;
 pub mod pagination;
+pub mod panics;
 pub mod passwords;
 pub mod rate_limit;
 pub mod relations;

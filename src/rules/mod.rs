@@ -22,6 +22,7 @@ pub mod jwt_verification_disabled;
 pub mod missing_rate_limit;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
+pub mod panic_in_handler;
 pub mod permissive_cors;
 pub mod plaintext_password;
 pub mod sql_injection;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &missing_rate_limit::MissingRateLimit,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
+        &panic_in_handler::PanicInHandler,
         &permissive_cors::PermissiveCors,
         &plaintext_password::PlaintextPassword,
         &sql_injection::SqlInjection,
