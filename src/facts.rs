@@ -95,6 +95,9 @@ pub struct FileFacts {
     pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
+    /// Functions this file calls inside a transaction, what its functions call, and whether it
+    /// sets Django's `ATOMIC_REQUESTS`, for `missing-transaction`.
+    pub transactions: crate::knowledge::transactions::TxnFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -330,6 +333,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         });
     facts.jwt_calls = jwt_calls;
     facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
+    facts.transactions = crate::knowledge::transactions::collect(ast, &facts.imports);
     facts
 }
 

@@ -72,6 +72,14 @@ pub struct ProjectIndex {
     pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordIndex,
+    /// Functions some file calls inside a transaction, for `missing-transaction`.
+    pub txn_callees: HashSet<String>,
+    /// Function name -> the project functions it calls.
+    pub calls_from: HashMap<String, Vec<String>>,
+    /// [`crate::knowledge::transactions::closure`] of the two above, made on first use.
+    in_transaction: std::sync::OnceLock<HashSet<String>>,
+    /// Some file sets Django's `ATOMIC_REQUESTS = True`.
+    pub atomic_requests: bool,
 }
 
 /// What one file contributes to the index.
@@ -108,6 +116,9 @@ pub struct IndexPart {
     pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
     /// Password facts, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
+    /// Functions the file calls inside a transaction, what its functions call, and whether it
+    /// sets `ATOMIC_REQUESTS`.
+    pub transactions: crate::knowledge::transactions::TxnFacts,
 }
 
 impl ProjectIndex {
@@ -151,6 +162,11 @@ impl ProjectIndex {
         self.cors.add(&part.path, &part.module, part.cors);
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
+        self.txn_callees.extend(part.transactions.called);
+        for (f, callees) in part.transactions.edges {
+            self.calls_from.entry(f).or_default().extend(callees);
+        }
+        self.atomic_requests |= part.transactions.atomic_requests;
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);
@@ -182,6 +198,16 @@ impl ProjectIndex {
                 });
             }
         }
+    }
+
+    /// Whether the project function `name` runs inside a transaction: some file calls it in
+    /// one, or it is called by a function that does ([`crate::knowledge::transactions::closure`]).
+    pub fn runs_in_transaction(&self, name: &str) -> bool {
+        self.in_transaction
+            .get_or_init(|| {
+                crate::knowledge::transactions::closure(&self.txn_callees, &self.calls_from)
+            })
+            .contains(name)
     }
 
     /// A handler call that sends the result of function `name` (a method of `class`), defined

@@ -19,6 +19,7 @@ pub mod debug_mode_enabled;
 pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
 pub mod missing_timeout;
+pub mod missing_transaction;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
 pub mod plaintext_password;
@@ -36,6 +37,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &hardcoded_secret::HardcodedSecret,
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_timeout::MissingTimeout,
+        &missing_transaction::MissingTransaction,
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
         &plaintext_password::PlaintextPassword,
