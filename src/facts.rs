@@ -333,7 +333,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         });
     facts.jwt_calls = jwt_calls;
     facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
-    facts.transactions = crate::knowledge::transactions::collect(ast, &facts.imports);
+    let transactions =
+        crate::knowledge::transactions::collect(ast, &facts.imports, &|id| facts.is_query_call(id));
+    facts.transactions = transactions;
     facts
 }
 

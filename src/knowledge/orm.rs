@@ -93,6 +93,8 @@ const DJANGO_WRITE: &[&str] = &[
     "bulk_create",
     "bulk_update",
     "update_or_create",
+    "create_user",
+    "create_superuser",
     "acreate",
     "aupdate",
     "adelete",
@@ -1818,6 +1820,14 @@ pub fn write_target(ast: &Ast, call: NodeId) -> String {
             .next()
             .and_then(|a| ast.path_of(ast.chain_root(a)))
     };
+    // SQLAlchemy `session.add(Ledger(..))`
+    if matches!(method, "add" | "add_all" | "merge") {
+        if let Some(Kind::Call(ctor)) = ast.positional(fc).next().map(|a| ast.kind(ast.unwrap_expr(a))) {
+            if let Some(p) = ast.path_of(ctor.callee) {
+                return p;
+            }
+        }
+    }
     // knex('orders'), diesel insert_into(orders::table), drizzle db.insert(orders),
     // TypeORM manager.save(Order, ..)
     if let Some(s) = ast.positional(fc).next().and_then(|a| ast.plain_str(a)) {

@@ -175,9 +175,13 @@ pub struct TxnFacts {
 }
 
 /// Collects a file's [`TxnFacts`]. Only plain calls, calls on `self`/`cls`/`this`, on a class,
-/// an imported module or a service (`this.ordersService.create(..)`) count as calls of the
-/// project: `order.save()` is a write, not a call of the project's `save`.
-pub fn collect(ast: &Ast, imports: &crate::imports::Imports) -> TxnFacts {
+/// an imported module or a service (`this.ordersService.create(..)`) that are no queries count
+/// as calls of the project: `order.save()` is a write, not a call of the project's `save`.
+pub fn collect(
+    ast: &Ast,
+    imports: &crate::imports::Imports,
+    is_query: &dyn Fn(NodeId) -> bool,
+) -> TxnFacts {
     let protected = protected(ast);
     let mut facts = TxnFacts {
         atomic_requests: ast.lang == crate::ast::Lang::Python && sets_atomic_requests(ast),
@@ -205,7 +209,8 @@ pub fn collect(ast: &Ast, imports: &crate::imports::Imports) -> TxnFacts {
                 }
             }
         }
-        if !project_call(ast, imports, c) {
+        // `Reservation.create(..)` is a query, not a call of the project's `create`
+        if !project_call(ast, imports, c) || is_query(id as NodeId) {
             continue;
         }
         if protected[id] {

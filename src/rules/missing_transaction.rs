@@ -37,6 +37,8 @@ struct Write {
     row: Option<String>,
     /// Names of the function's values the write creates or uses.
     entities: HashSet<String>,
+    /// Names in the values the function assigns to the saved row's fields.
+    assigned: Vec<String>,
     effect: WriteEffect,
     /// The name the write's result is bound to (`order` in `order = Order.objects.create(..)`).
     result: Option<String>,
@@ -70,6 +72,7 @@ impl Rule for MissingTransaction {
         // (`account.balance -= amount`) before they are saved
         let mut origin: HashMap<(NodeId, String), Origin> = HashMap::new();
         let mut relative_rows: HashSet<(NodeId, String)> = HashSet::new();
+        let mut row_values: HashMap<(NodeId, String), Vec<String>> = HashMap::new();
         for id in 0..ast.nodes.len() as NodeId {
             let Kind::Assign {
                 target,
@@ -87,9 +90,16 @@ impl Rule for MissingTransaction {
                 continue;
             };
             if let Kind::Member { object, .. } = ast.kind(*target) {
-                if *augmented || !ast.paths_in(&name, *v).is_empty() {
-                    if let Some(row) = ast.path_of(*object) {
-                        relative_rows.insert((unit, row));
+                if let Some(row) = ast.path_of(*object) {
+                    if *augmented || !ast.paths_in(&name, *v).is_empty() {
+                        relative_rows.insert((unit, row.clone()));
+                    }
+                    // `order.discount = coupon.amount`: saving `order` writes `coupon`'s value
+                    let names = row_values.entry((unit, row)).or_default();
+                    for n in ast.subtree(*v) {
+                        if let Kind::Name(x) = ast.kind(n) {
+                            names.push(x.clone());
+                        }
                     }
                 }
                 continue;
@@ -137,13 +147,12 @@ impl Rule for MissingTransaction {
             if transactions::runs_in_handed_transaction(ast, id) {
                 continue;
             }
-            let row = row_of(ast, id, instance);
+            let row = row_of(ast, id, instance, q.orm);
             let target = match &row {
                 Some(r) => r.rsplit('.').next().unwrap_or(r).to_string(),
                 None => orm::write_target(ast, id),
             };
-            if transactions::is_side_record(&target) || transactions::is_side_record(&q.display)
-            {
+            if transactions::is_side_record(&target) {
                 continue;
             }
             let mut effect = orm::write_effect(ast, id);
@@ -157,6 +166,11 @@ impl Rule for MissingTransaction {
             if effect == WriteEffect::Create && ensured(ast, unit, id, &origin) {
                 effect = WriteEffect::Upsert;
             }
+            let assigned = row
+                .as_ref()
+                .and_then(|r| row_values.get(&(unit, r.clone())))
+                .cloned()
+                .unwrap_or_default();
             by_unit.entry(unit).or_default().push(Write {
                 call: id,
                 orm: q.orm,
@@ -164,6 +178,7 @@ impl Rule for MissingTransaction {
                 target,
                 row,
                 entities: HashSet::new(),
+                assigned,
                 effect,
                 result: None,
                 segment: 0,
@@ -451,6 +466,7 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
             out.insert(r.clone());
         }
     }
+    out.extend(w.assigned.iter().filter(|n| bound.contains(*n)).cloned());
     for id in ast.subtree(w.call) {
         let Kind::Name(n) = ast.kind(id) else {
             continue;
@@ -467,9 +483,17 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
 }
 
 /// The row variable a write saves: the receiver of an instance write (`order.save()`,
-/// `self.order.save()`), or of a one-call Rust/Python write on a local (`cipher.save(&conn)`).
-fn row_of(ast: &Ast, call: NodeId, instance: bool) -> Option<String> {
+/// `self.order.save()`), the argument of SQLAlchemy's `session.add(order)`, or the receiver of
+/// a one-call Rust/Python write on a local (`cipher.save(&conn)`).
+fn row_of(ast: &Ast, call: NodeId, instance: bool, orm: &str) -> Option<String> {
     let c = ast.call(call)?;
+    if instance && orm == "SQLAlchemy" {
+        // `session.add(order)`: the row is the argument
+        return ast
+            .positional(c)
+            .next()
+            .and_then(|a| ast.path_of(ast.unwrap_expr(a)));
+    }
     let recv = ast.unwrap_expr(ast.receiver(c)?);
     let path = ast.path_of(recv)?;
     if instance {
