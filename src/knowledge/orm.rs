@@ -1256,7 +1256,13 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
     if let Kind::Call(rc) = ast.kind(chain.calls[0]) {
         let callee = ast.path_of(rc.callee).unwrap_or_default();
         let knexish = ["knex", "db", "trx", "k", "this.knex", "this.db"].contains(&callee.as_str())
-            || imports.get(&callee).is_some_and(|q| q.starts_with("knex"));
+            || imports.get(&callee).is_some_and(|q| q.starts_with("knex"))
+            // `const pg = knex({ client: "pg" })` at the top of the file
+            || ast.top_level_assignment(&callee, true).is_some_and(|(_, v)| {
+                ast.call(ast.unwrap_expr(v))
+                    .and_then(|c| ast.path_of(c.callee))
+                    .is_some_and(|f| imports.get(&f).is_some_and(|q| q.starts_with("knex")))
+            });
         if knexish
             && ast
                 .positional(rc)
@@ -1532,12 +1538,22 @@ pub fn instance_write(
     let last = last_segment(&recv_path)
         .trim_start_matches('_')
         .to_ascii_lowercase();
+    // `db.session.add(user)` names the row; other arguments are elided
+    let arg = match ast.positional(c).next().map(|a| ast.unwrap_expr(a)) {
+        Some(a) if c.args.len() == 1 => ast
+            .path_of(a)
+            .or_else(|| {
+                ast.call(a)
+                    .and_then(|ac| ast.path_of(ac.callee))
+                    .map(|p| format!("{p}(…)"))
+            })
+            .unwrap_or_else(|| "…".to_string()),
+        _ if c.args.is_empty() => String::new(),
+        _ => "…".to_string(),
+    };
     let display = |orm: &'static str| Query {
         orm,
-        display: format!(
-            "{recv_path}.{name}({})",
-            if c.args.is_empty() { "" } else { "…" }
-        ),
+        display: format!("{recv_path}.{name}({arg})"),
         kind: QueryKind::Write,
         many: false,
         limited: false,
@@ -1651,6 +1667,8 @@ const CREATE_CALLS: &[&str] = &[
     "add_all",
     "insertOne",
     "insert_one",
+    "create_user",
+    "create_superuser",
 ];
 const DELETE_CALLS: &[&str] = &[
     "delete",

@@ -155,9 +155,32 @@ pub fn is_write_hook(ast: &Ast, func: NodeId) -> bool {
     }) {
         return true;
     }
-    // `schema.pre("save", async function () { .. })`, `Model.addHook("afterCreate", ..)`
+    // `schema.pre("save", async function () { .. })`, `Model.addHook("afterCreate", ..)`;
+    // not `router.post("/orders", ..)`
     ast.parent(func).and_then(|p| ast.call(p)).is_some_and(|c| {
         matches!(ast.callee_name(c), Some("pre" | "post" | "addHook" | "hook"))
+            && ast
+                .positional(c)
+                .next()
+                .and_then(|a| ast.plain_str(a))
+                .is_some_and(|event| {
+                    !event.starts_with('/')
+                        && (matches!(
+                            event,
+                            "save"
+                                | "validate"
+                                | "remove"
+                                | "deleteOne"
+                                | "deleteMany"
+                                | "updateOne"
+                                | "updateMany"
+                                | "findOneAndUpdate"
+                                | "findOneAndDelete"
+                                | "insertMany"
+                                | "init"
+                        ) || event.starts_with("before")
+                            || event.starts_with("after"))
+                })
     })
 }
 

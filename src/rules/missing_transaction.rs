@@ -73,6 +73,8 @@ impl Rule for MissingTransaction {
         let mut origin: HashMap<(NodeId, String), Origin> = HashMap::new();
         let mut relative_rows: HashSet<(NodeId, String)> = HashSet::new();
         let mut row_values: HashMap<(NodeId, String), Vec<String>> = HashMap::new();
+        // names some read of the function binds (`existing = X.objects.filter(..).first()`)
+        let mut read_bound: HashSet<(NodeId, String)> = HashSet::new();
         for id in 0..ast.nodes.len() as NodeId {
             let Kind::Assign {
                 target,
@@ -116,7 +118,20 @@ impl Rule for MissingTransaction {
                     (model && ctor).then_some(Origin::New)
                 }),
             };
-            if let Some(from) = from {
+            // `rows = [(post_id.eq(post), ..)]`: a write of `rows` also writes `post`
+            {
+                let names = row_values.entry((unit, name.clone())).or_default();
+                for n in ast.subtree(v) {
+                    if let Kind::Name(x) = ast.kind(n) {
+                        names.push(x.clone());
+                    }
+                }
+            }
+            let literal = matches!(ast.kind(v), Kind::Object { .. });
+            if let Some(Origin::Query(orm::QueryKind::Read | orm::QueryKind::Count)) = from {
+                read_bound.insert((unit, name.clone()));
+            }
+            if let Some(from) = from.or(literal.then_some(Origin::New)) {
                 origin.insert((unit, name), from);
             }
         }
@@ -163,14 +178,23 @@ impl Rule for MissingTransaction {
                     effect = WriteEffect::Create;
                 }
             }
-            if effect == WriteEffect::Create && ensured(ast, unit, id, &origin) {
+            if effect == WriteEffect::Create && ensured(ast, unit, id, &read_bound) {
                 effect = WriteEffect::Upsert;
             }
-            let assigned = row
+            // the values the function put into the row and into the locals the write uses
+            // (`team = Team.objects.get(pk=team_id)`, `member = Member { team_id: team.id }`)
+            let mut assigned: Vec<String> = row
                 .as_ref()
                 .and_then(|r| row_values.get(&(unit, r.clone())))
                 .cloned()
                 .unwrap_or_default();
+            for n in ast.subtree(id) {
+                if let Kind::Name(x) = ast.kind(n) {
+                    if let Some(from) = row_values.get(&(unit, x.clone())) {
+                        assigned.extend(from.iter().cloned());
+                    }
+                }
+            }
             by_unit.entry(unit).or_default().push(Write {
                 call: id,
                 orm: q.orm,
@@ -233,20 +257,28 @@ fn check_unit(cx: &mut Ctx, unit: NodeId, writes: &mut [Write]) {
     for i in 0..n {
         let mut group = vec![i];
         for j in i + 1..n {
-            if group.iter().any(|&g| together(cx, unit, &writes[g], &writes[j])) {
+            if group.iter().any(|&g| together(cx, unit, &writes[g], &writes[j]))
+                && !group
+                    .iter()
+                    .any(|&g| exclusive(cx, unit, writes[g].call, writes[j].call))
+            {
                 group.push(j);
             }
         }
         // Sets, deletes and upserts only: running the function again finishes the job. An
-        // insert or a relative change cannot be repeated (a second order, a double debit), so
-        // a half-done sequence stays broken.
+        // insert or a relative change cannot be repeated (a second order, a double debit). And
+        // a sequence that only ensures rows exist before its one insert (`get_or_create` a
+        // topic, then link it) leaves nothing wrong behind when the insert fails.
         let unrepeatable = group.iter().any(|&g| {
             matches!(
                 writes[g].effect,
                 WriteEffect::Create | WriteEffect::Relative
             )
         });
-        if group.len() < 2 || !unrepeatable {
+        let leaves_state = group[..group.len() - 1]
+            .iter()
+            .any(|&g| writes[g].effect != WriteEffect::Upsert);
+        if group.len() < 2 || !unrepeatable || !leaves_state {
             continue;
         }
         report(cx, unit, writes, &group);
@@ -356,7 +388,16 @@ fn bound_names(ast: &Ast, unit: NodeId) -> HashSet<String> {
     for id in ast.subtree(unit) {
         match ast.kind(id) {
             Kind::Function(f) if id == unit || unit_of(ast, id) == Some(unit) => {
-                out.extend(f.params.iter().map(|p| p.name.clone()));
+                // Rust patterns: `Json(input): Json<NewOrder>` binds `input`
+                for p in &f.params {
+                    out.extend(
+                        p.name
+                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .filter(|w| w.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+                            .filter(|w| *w != "mut" && *w != "ref")
+                            .map(str::to_string),
+                    );
+                }
             }
             Kind::Assign { target, .. } => {
                 for t in ast.subtree(*target) {
@@ -511,7 +552,7 @@ fn ensured(
     ast: &Ast,
     unit: NodeId,
     call: NodeId,
-    origin: &HashMap<(NodeId, String), Origin>,
+    read_bound: &HashSet<(NodeId, String)>,
 ) -> bool {
     ast.ancestors(call)
         .take_while(|&a| a != unit)
@@ -521,10 +562,7 @@ fn ensured(
                     || matches!(ast.kind(*cond), Kind::Binary { op: crate::ast::BinOp::Compare, rhs, .. } if matches!(ast.kind(*rhs), Kind::Null));
                 negated
                     && ast.subtree(*cond).any(|n| match ast.kind(n) {
-                        Kind::Name(x) => matches!(
-                            origin.get(&(unit, x.clone())),
-                            Some(Origin::Query(orm::QueryKind::Read | orm::QueryKind::Count))
-                        ),
+                        Kind::Name(x) => read_bound.contains(&(unit, x.clone())),
                         _ => false,
                     })
             }
@@ -568,11 +606,11 @@ fn report(cx: &mut Ctx, unit: NodeId, writes: &[Write], group: &[usize]) {
         fix(cx, first.orm)
     );
     let mut f = cx
-        .finding(cx.call_site(first.call), message)
+        .finding(cx.first_line(first.call), message)
         .help(help(ast.lang));
     for w in &others {
         f = f.label(
-            cx.call_site(w.call),
+            cx.first_line(w.call),
             format!("also writes `{}` here", w.target),
         );
     }
