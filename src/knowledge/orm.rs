@@ -1190,6 +1190,7 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             ]
             .contains(&m0)
                 || imports.uses("sequelize")
+                || !mongo
             {
                 "Sequelize"
             } else {

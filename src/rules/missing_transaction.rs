@@ -509,6 +509,20 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
     }
     out.extend(w.assigned.iter().filter(|n| bound.contains(*n)).cloned());
     for id in ast.subtree(w.call) {
+        if let Kind::Member { .. } = ast.kind(id) {
+            // the same request value (`req.body.userId`, `request.user`) names the same row
+            let outer = ast
+                .parent(id)
+                .is_none_or(|p| !matches!(ast.kind(p), Kind::Member { object, .. } if *object == id));
+            if let Some(path) = ast.path_of(id).filter(|_| outer) {
+                let segs: Vec<&str> = path.split('.').collect();
+                let request = matches!(segs[0], "req" | "request");
+                if request && segs.len() >= 3 || path == "request.user" {
+                    out.insert(path);
+                }
+            }
+            continue;
+        }
         let Kind::Name(n) = ast.kind(id) else {
             continue;
         };
