@@ -115,6 +115,12 @@ pub enum Condition {
         name: String,
         later: Vec<String>,
     },
+    /// Holds unless some file of the project calls the function `name` inside a transaction
+    /// (`with transaction.atomic(): place_order(..)`), see
+    /// [`crate::knowledge::transactions::called_in_transaction`].
+    UnlessCalledInTransaction(String),
+    /// Holds unless the project's Django settings set `ATOMIC_REQUESTS = True`.
+    UnlessAtomicRequests,
     /// Holds if every one of these holds.
     All(Vec<Condition>),
     /// Holds if a CORS fact of other files holds (a Django setting in a sibling settings file,

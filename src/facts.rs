@@ -98,6 +98,9 @@ pub struct FileFacts {
     /// Rust: calls this file's handlers make to project functions, and route registrations by
     /// name, for `panic-in-handler` ([`crate::knowledge::panics::handler_calls`]).
     pub handler_calls: Vec<ReturnedCall>,
+    /// Functions this file calls inside a transaction, what its functions call, and whether it
+    /// sets Django's `ATOMIC_REQUESTS`, for `missing-transaction`.
+    pub transactions: crate::knowledge::transactions::TxnFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -337,6 +340,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         facts.handler_calls =
             crate::knowledge::panics::handler_calls(ast, &facts.imports, &facts.handlers);
     }
+    let transactions =
+        crate::knowledge::transactions::collect(ast, &facts.imports, &|id| facts.is_query_call(id));
+    facts.transactions = transactions;
     facts
 }
 

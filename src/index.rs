@@ -75,6 +75,14 @@ pub struct ProjectIndex {
     /// Callee name -> calls HTTP handlers make to it, and route registrations naming it
     /// (`handler` empty), for `panic-in-handler`.
     pub handler_calls: HashMap<String, Vec<ReturnedCallSite>>,
+    /// Functions some file calls inside a transaction, for `missing-transaction`.
+    pub txn_callees: HashSet<String>,
+    /// Function name -> the project functions it calls.
+    pub calls_from: HashMap<String, Vec<String>>,
+    /// [`crate::knowledge::transactions::closure`] of the two above, made on first use.
+    in_transaction: std::sync::OnceLock<HashSet<String>>,
+    /// Some file sets Django's `ATOMIC_REQUESTS = True`.
+    pub atomic_requests: bool,
 }
 
 /// What one file contributes to the index.
@@ -114,6 +122,9 @@ pub struct IndexPart {
     /// (callee name, site) for every call a handler of the file makes to a project function,
     /// and every function the file registers as a route by name.
     pub handler_calls: Vec<(String, ReturnedCallSite)>,
+    /// Functions the file calls inside a transaction, what its functions call, and whether it
+    /// sets `ATOMIC_REQUESTS`.
+    pub transactions: crate::knowledge::transactions::TxnFacts,
 }
 
 impl ProjectIndex {
@@ -157,6 +168,11 @@ impl ProjectIndex {
         self.cors.add(&part.path, &part.module, part.cors);
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
+        self.txn_callees.extend(part.transactions.called);
+        for (f, callees) in part.transactions.edges {
+            self.calls_from.entry(f).or_default().extend(callees);
+        }
+        self.atomic_requests |= part.transactions.atomic_requests;
         self.default_pagination |= part.default_pagination;
         self.rate_limit.add(&part.module, part.rate_limit);
         self.settings.extend(part.settings);
@@ -191,6 +207,16 @@ impl ProjectIndex {
                 });
             }
         }
+    }
+
+    /// Whether the project function `name` runs inside a transaction: some file calls it in
+    /// one, or it is called by a function that does ([`crate::knowledge::transactions::closure`]).
+    pub fn runs_in_transaction(&self, name: &str) -> bool {
+        self.in_transaction
+            .get_or_init(|| {
+                crate::knowledge::transactions::closure(&self.txn_callees, &self.calls_from)
+            })
+            .contains(name)
     }
 
     /// A handler call that sends the result of function `name` (a method of `class`), defined

@@ -589,6 +589,7 @@ fn analyse(
                 dev,
             )
         }),
+        transactions: facts.transactions.clone(),
         sql: facts.sql,
         cors: facts.cors,
     };
@@ -1020,6 +1021,8 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             true
         }
         Some(Condition::UnlessProjectSetting(s)) => !index.settings.contains(s),
+        Some(Condition::UnlessCalledInTransaction(name)) => !index.runs_in_transaction(&name),
+        Some(Condition::UnlessAtomicRequests) => !index.atomic_requests,
         Some(Condition::UnlessOffloaded(names)) => !names.iter().any(|n| index.offloads(n)),
         Some(Condition::UnlessPrefetched(name)) => !index.prefetched.contains(&name),
         Some(Condition::UnlessSettingOverridden {

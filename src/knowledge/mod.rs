@@ -25,3 +25,4 @@ pub mod relations;
 pub mod secrets;
 pub mod sql;
 pub mod writes;
+pub mod transactions;

@@ -93,6 +93,8 @@ const DJANGO_WRITE: &[&str] = &[
     "bulk_create",
     "bulk_update",
     "update_or_create",
+    "create_user",
+    "create_superuser",
     "acreate",
     "aupdate",
     "adelete",
@@ -1196,6 +1198,7 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
             ]
             .contains(&m0)
                 || imports.uses("sequelize")
+                || !mongo
             {
                 "Sequelize"
             } else {
@@ -1210,7 +1213,7 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
                 | "min"
                 | "sum"
                 | "distinct" => QueryKind::Count,
-                m if m.starts_with("find") && !m.contains("And")
+                m if m.starts_with("find") && (!m.contains("And") || m == "findAndCountAll")
                     || m == "aggregate"
                     || m == "where" =>
                 {
@@ -1262,7 +1265,13 @@ fn typescript(chain: &Chain, imports: &Imports, outer: &crate::ast::Call) -> Opt
     if let Kind::Call(rc) = ast.kind(chain.calls[0]) {
         let callee = ast.path_of(rc.callee).unwrap_or_default();
         let knexish = ["knex", "db", "trx", "k", "this.knex", "this.db"].contains(&callee.as_str())
-            || imports.get(&callee).is_some_and(|q| q.starts_with("knex"));
+            || imports.get(&callee).is_some_and(|q| q.starts_with("knex"))
+            // `const pg = knex({ client: "pg" })` at the top of the file
+            || ast.top_level_assignment(&callee, true).is_some_and(|(_, v)| {
+                ast.call(ast.unwrap_expr(v))
+                    .and_then(|c| ast.path_of(c.callee))
+                    .is_some_and(|f| imports.get(&f).is_some_and(|q| q.starts_with("knex")))
+            });
         if knexish
             && ast
                 .positional(rc)
@@ -1500,6 +1509,401 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
         }
     }
     None
+}
+
+/// Receivers of `.save()`/`.delete()` that are not rows: sessions, caches, files, images,
+/// spreadsheets, storages, forms of other libraries.
+const NOT_ROW_RECEIVERS: &[&str] = &[
+    "session", "cache", "storage", "file", "image", "img", "thumbnail", "wb", "workbook",
+    "fig", "figure", "plt", "pdf", "zip", "archive", "buffer", "writer", "canvas", "tokenizer",
+    "config", "settings", "cookie", "cookies", "editor", "socket", "stream", "browser", "page",
+    "localstorage", "sessionstorage", "store", "state", "this", "self", "super", "req",
+    "request", "res", "response", "ctx", "context", "app", "router", "client", "redis", "queue",
+];
+
+/// Python modules whose model instances write on `.save()`/`.delete()`.
+const PY_ROW_ORMS: &[&str] = &["django", "peewee", "tortoise", "rest_framework", "mongoengine"];
+/// TypeScript modules whose documents/instances write on `.save()`.
+const TS_ROW_ORMS: &[&str] = &["mongoose", "sequelize", "sequelize-typescript", "typeorm"];
+
+/// Writes through a model instance or a unit of work, which [`query_call`] does not count as
+/// queries: Django/Peewee/Tortoise `order.save()`, `order.delete()`, a ModelForm or DRF
+/// serializer `form.save()`; SQLAlchemy `session.add(x)`, `session.add_all(xs)`,
+/// `session.delete(x)`, `session.merge(x)` (staged until the session commits); Mongoose,
+/// TypeORM Active Record and Sequelize `doc.save()`; Sequelize instance `update`, `destroy`,
+/// `increment`, `decrement`, Mongoose `doc.deleteOne()`. `bound_by_query` says whether a
+/// local name holds a row the function read or created (`const user = await User.findByPk(id)`),
+/// which the JavaScript instance methods other than `save` need.
+pub fn instance_write(
+    ast: &Ast,
+    imports: &Imports,
+    call: NodeId,
+    bound_by_query: &dyn Fn(&str) -> bool,
+) -> Option<Query> {
+    let c = ast.call(call)?;
+    let name = ast.callee_name(c)?;
+    let recv = ast.unwrap_expr(ast.receiver(c)?);
+    let recv_path = ast.path_of(recv)?;
+    let last = last_segment(&recv_path)
+        .trim_start_matches('_')
+        .to_ascii_lowercase();
+    // `db.session.add(user)` names the row; other arguments are elided
+    let arg = match ast.positional(c).next().map(|a| ast.unwrap_expr(a)) {
+        Some(a) if c.args.len() == 1 => ast
+            .path_of(a)
+            .or_else(|| {
+                ast.call(a)
+                    .and_then(|ac| ast.path_of(ac.callee))
+                    .map(|p| format!("{p}(…)"))
+            })
+            .unwrap_or_else(|| "…".to_string()),
+        _ if c.args.is_empty() => String::new(),
+        _ => "…".to_string(),
+    };
+    let display = |orm: &'static str| Query {
+        orm,
+        display: format!("{recv_path}.{name}({arg})"),
+        kind: QueryKind::Write,
+        many: false,
+        limited: false,
+        eager: false,
+        batched: false,
+        sql: None,
+    };
+    let not_row = |l: &str| {
+        NOT_ROW_RECEIVERS.contains(&l)
+            || ["session", "cache", "storage", "file", "image", "client", "form_data"]
+                .iter()
+                .any(|s| l.ends_with(s))
+    };
+    match ast.lang {
+        Lang::Python => {
+            // SQLAlchemy unit of work: `db.session.add(order)`, `session.delete(row)`
+            if matches!(name, "add" | "add_all" | "delete" | "merge")
+                && last.ends_with("session")
+                && ast.positional(c).next().is_some()
+                && (imports.uses("sqlalchemy")
+                    || imports.uses("flask_sqlalchemy")
+                    || imports.uses("sqlmodel")
+                    || recv_path.ends_with("db.session"))
+            {
+                return Some(display("SQLAlchemy"));
+            }
+            let row_orm = PY_ROW_ORMS.iter().any(|m| imports.uses(m))
+                || imports.modules().any(|m| m.ends_with("models") || m.contains(".models"));
+            // `form.save(commit=False)` builds the row without writing it
+            let no_commit = ast
+                .kwarg(c, "commit")
+                .is_some_and(|v| matches!(ast.kind(v), Kind::Bool(false)));
+            if matches!(name, "save" | "delete" | "asave" | "adelete")
+                && row_orm
+                && !no_commit
+                && ast.positional(c).next().is_none()
+                && !c.args.iter().any(|a| a.spread)
+                && !not_row(&last)
+                && !is_capitalised(last_segment(&recv_path))
+            {
+                return Some(display("Django ORM"));
+            }
+            None
+        }
+        Lang::TypeScript => {
+            if is_capitalised(last_segment(&recv_path)) || not_row(&last) {
+                return None;
+            }
+            let options_only = c.args.len() <= 1
+                && c
+                    .args
+                    .iter()
+                    .all(|a| matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Object { .. }));
+            let root = recv_path.split('.').next().unwrap_or("");
+            let bound = bound_by_query(root);
+            let orm_file = TS_ROW_ORMS.iter().any(|m| imports.uses(m));
+            if name == "save" && options_only && (bound || orm_file && !recv_path.contains('.')) {
+                return Some(display(if imports.uses("mongoose") {
+                    "Mongoose"
+                } else {
+                    "Active Record"
+                }));
+            }
+            if bound
+                && matches!(
+                    name,
+                    "update" | "destroy" | "increment" | "decrement" | "restore" | "deleteOne"
+                        | "updateOne" | "remove"
+                )
+                && !recv_path.contains('.')
+            {
+                return Some(display("Active Record"));
+            }
+            None
+        }
+        Lang::Rust => None,
+    }
+}
+
+/// What a write does to the rows it touches, for rules that ask whether running it again
+/// would repair a half-done sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteEffect {
+    /// Inserts rows (`create`, `bulk_create`, `createMany`, `INSERT`, `insert_into`).
+    Create,
+    /// Changes a value relative to the stored one (`F("stock") - 1`, `increment`,
+    /// `{ increment: 1 }`, `$inc`, `SET n = n + 1`).
+    Relative,
+    /// Sets values (`update(status=..)`, `updateMany`, `bulk_update`, a row's `save()`).
+    Set,
+    /// Deletes rows.
+    Delete,
+    /// Inserts or updates by key, or inserts unless present (`update_or_create`,
+    /// `get_or_create`, `upsert`, `findOrCreate`, `ON CONFLICT`, `ignore_conflicts=True`).
+    Upsert,
+}
+
+const CREATE_CALLS: &[&str] = &[
+    "create",
+    "acreate",
+    "bulk_create",
+    "abulk_create",
+    "createMany",
+    "createManyAndReturn",
+    "insert",
+    "insert_many",
+    "insertMany",
+    "insert_into",
+    "bulkCreate",
+    "add",
+    "add_all",
+    "insertOne",
+    "insert_one",
+    "create_user",
+    "create_superuser",
+];
+const DELETE_CALLS: &[&str] = &[
+    "delete",
+    "adelete",
+    "deleteMany",
+    "deleteOne",
+    "destroy",
+    "remove",
+    "del",
+    "softDelete",
+    "delete_many",
+    "delete_by_id",
+    "findByIdAndDelete",
+    "findOneAndDelete",
+    "findByIdAndRemove",
+];
+const RELATIVE_CALLS: &[&str] = &["increment", "decrement", "incr", "decr"];
+const UPSERT_CALL_NAMES: &[&str] = &[
+    "update_or_create",
+    "aupdate_or_create",
+    "get_or_create",
+    "aget_or_create",
+    "upsert",
+    "findOrCreate",
+    "insertOrUpdate",
+    "on_conflict",
+    "onConflict",
+    "on_conflict_do_nothing",
+    "on_conflict_do_update",
+    "do_update",
+    "do_nothing",
+    "orIgnore",
+    "orUpdate",
+];
+
+/// What the write call `call` does, from its method names, its arguments (`F(..)`,
+/// `{ increment: n }`, `$inc`, `ignore_conflicts=True`, `{ upsert: true }`) and its SQL text.
+pub fn write_effect(ast: &Ast, call: NodeId) -> WriteEffect {
+    let chain = ast.call_chain(call);
+    let names: Vec<&str> = chain
+        .iter()
+        .filter_map(|&c| ast.call(c).and_then(|cc| ast.callee_name(cc)))
+        .collect();
+    let text = chain
+        .iter()
+        .find_map(|&c| {
+            ast.call(c)
+                .and_then(|cc| cc.args.first())
+                .and_then(|a| sql_text(ast, a.value))
+        })
+        .unwrap_or_default();
+    let t = text.trim_start();
+    if names.iter().any(|n| UPSERT_CALL_NAMES.contains(n)) || t.contains("ON CONFLICT") {
+        return WriteEffect::Upsert;
+    }
+    let relative_arg = ast.subtree(call).any(|n| match ast.kind(n) {
+        Kind::Call(ic) => ast.callee_name(ic) == Some("F"),
+        Kind::Object { entries, .. } => entries.iter().any(|e| {
+            matches!(
+                e.key.as_deref(),
+                Some("increment" | "decrement" | "$inc" | "multiply" | "$push" | "$pull")
+            )
+        }),
+        _ => false,
+    });
+    let kw = |name: &str| {
+        chain.iter().any(|&c| {
+            ast.call(c).is_some_and(|cc| {
+                ast.kwarg(cc, name)
+                    .is_some_and(|v| matches!(ast.kind(v), Kind::Bool(true)))
+            })
+        })
+    };
+    let option_true = |key: &str| {
+        chain.iter().any(|&c| {
+            ast.call(c).is_some_and(|cc| {
+                cc.args.iter().any(|a| {
+                    ast.entry(ast.unwrap_expr(a.value), key)
+                        .is_some_and(|e| matches!(ast.kind(e.value), Kind::Bool(true)))
+                })
+            })
+        })
+    };
+    if kw("ignore_conflicts") || kw("update_conflicts") || option_true("upsert")
+        || option_true("ignoreDuplicates") || option_true("skipDuplicates")
+    {
+        return WriteEffect::Upsert;
+    }
+    if names.iter().any(|n| RELATIVE_CALLS.contains(n)) || relative_arg {
+        return WriteEffect::Relative;
+    }
+    if t.starts_with("UPDATE") {
+        // `SET stock = stock - $1`
+        if let Some(set) = t.split(" SET ").nth(1) {
+            let set = set.split(" WHERE ").next().unwrap_or(set);
+            if set.split(',').any(|part| {
+                part.split_once('=').is_some_and(|(col, val)| {
+                    let col = col.trim();
+                    !col.is_empty() && val.contains(col) && (val.contains('+') || val.contains('-'))
+                })
+            }) {
+                return WriteEffect::Relative;
+            }
+        }
+        return WriteEffect::Set;
+    }
+    if t.starts_with("INSERT") || t.starts_with("REPLACE") {
+        return WriteEffect::Create;
+    }
+    if t.starts_with("DELETE") {
+        return WriteEffect::Delete;
+    }
+    let last = names.last().copied().unwrap_or("");
+    let first = names.first().copied().unwrap_or("");
+    if names.iter().any(|n| CREATE_CALLS.contains(n)) && !names.contains(&"update") {
+        return WriteEffect::Create;
+    }
+    if DELETE_CALLS.contains(&last) || DELETE_CALLS.contains(&first) {
+        return WriteEffect::Delete;
+    }
+    WriteEffect::Set
+}
+
+/// SQLAlchemy/DB-API `session.commit()`, `db.session.commit()`, `conn.commit()`: what the
+/// staged writes before it become durable at.
+pub fn is_commit(ast: &Ast, call: NodeId) -> bool {
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    ast.callee_name(c) == Some("commit")
+        && c.args.is_empty()
+        && ast.receiver(c).is_some_and(|r| {
+            ast.path_of(ast.unwrap_expr(r)).is_some_and(|p| {
+                let l = last_segment(&p).to_ascii_lowercase();
+                l.ends_with("session") || l == "db" || l.ends_with("conn") || l == "connection"
+            })
+        })
+}
+
+/// The model, table or row a write goes to, as a reviewer names it: `Order` for
+/// `Order.objects.create(..)`, `order` for `prisma.order.create(..)`, `orders` for
+/// `knex('orders').insert(..)` or `INSERT INTO orders ..`, `order` for `order.save()`.
+pub fn write_target(ast: &Ast, call: NodeId) -> String {
+    let chain = ast.call_chain(call);
+    let Some(&first) = chain.first() else {
+        return String::new();
+    };
+    let Some(fc) = ast.call(first) else {
+        return String::new();
+    };
+    // SQL text: the table after INSERT INTO / UPDATE / DELETE FROM
+    for &c in &chain {
+        if let Some(text) = ast
+            .call(c)
+            .and_then(|cc| cc.args.first())
+            .and_then(|a| sql_text(ast, a.value))
+        {
+            if let Some(t) = sql_table(&text) {
+                return t;
+            }
+        }
+    }
+    let callee = ast.path_of(fc.callee).unwrap_or_default();
+    let method = ast.callee_name(fc).unwrap_or("");
+    let arg_path = |c: &crate::ast::Call| {
+        ast.positional(c)
+            .next()
+            .and_then(|a| ast.path_of(ast.chain_root(a)))
+    };
+    // SQLAlchemy `session.add(Ledger(..))`
+    if matches!(method, "add" | "add_all" | "merge") {
+        if let Some(Kind::Call(ctor)) = ast.positional(fc).next().map(|a| ast.kind(ast.unwrap_expr(a))) {
+            if let Some(p) = ast.path_of(ctor.callee) {
+                return p;
+            }
+        }
+    }
+    // knex('orders'), diesel insert_into(orders::table), drizzle db.insert(orders),
+    // TypeORM manager.save(Order, ..)
+    if let Some(s) = ast.positional(fc).next().and_then(|a| ast.plain_str(a)) {
+        if ast.receiver(fc).is_none() {
+            return s.to_string();
+        }
+    }
+    if matches!(method, "insert_into" | "update" | "delete" | "insert" | "save" | "remove")
+        && (ast.receiver(fc).is_none()
+            || ["db", "tx", "manager", "this.db", "database"]
+                .contains(&ast.receiver(fc).and_then(|r| ast.path_of(r)).unwrap_or_default().as_str()))
+    {
+        if let Some(p) = arg_path(fc) {
+            let seg = p.split("::").next().unwrap_or(&p).to_string();
+            if !seg.is_empty() {
+                return seg;
+            }
+        }
+    }
+    const GENERIC: &[&str] = &[
+        "objects", "prisma", "db", "tx", "trx", "this", "self", "cls", "client", "ctx",
+        "manager", "models", "knex", "session", "database", "entity", "Entity", "ActiveModel",
+        "_default_manager", "query", "diesel", "sqlx",
+    ];
+    let segs: Vec<&str> = callee.split(['.', ':']).filter(|s| !s.is_empty()).collect();
+    segs.iter()
+        .take(segs.len().saturating_sub(1))
+        .rev()
+        .find(|s| !GENERIC.contains(s))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| callee.clone())
+}
+
+/// The table an INSERT/UPDATE/DELETE statement writes (uppercased text in, lowercase out).
+fn sql_table(upper: &str) -> Option<String> {
+    let t = upper.trim_start();
+    let rest = t
+        .strip_prefix("INSERT INTO")
+        .or_else(|| t.strip_prefix("INSERT OR REPLACE INTO"))
+        .or_else(|| t.strip_prefix("UPDATE"))
+        .or_else(|| t.strip_prefix("DELETE FROM"))
+        .or_else(|| t.strip_prefix("REPLACE INTO"))?;
+    let name: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '"' | '`'))
+        .filter(|c| !matches!(c, '"' | '`'))
+        .collect();
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
 }
 
 /// Whether an expression can be SQL text: a string, a formatted string, a name, a concatenation.

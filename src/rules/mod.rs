@@ -21,6 +21,7 @@ pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
 pub mod missing_rate_limit;
 pub mod missing_timeout;
+pub mod missing_transaction;
 pub mod n_plus_one_query;
 pub mod panic_in_handler;
 pub mod permissive_cors;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_rate_limit::MissingRateLimit,
         &missing_timeout::MissingTimeout,
+        &missing_transaction::MissingTransaction,
         &n_plus_one_query::NPlusOneQuery,
         &panic_in_handler::PanicInHandler,
         &permissive_cors::PermissiveCors,
