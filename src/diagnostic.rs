@@ -62,6 +62,10 @@ pub enum Condition {
     NoDefaultPagination,
     /// Holds unless the project installs an app-wide rate limiter.
     NoGlobalRateLimit,
+    /// Holds unless the project sets NestJS's `ValidationPipe` for the whole app.
+    NoGlobalValidationPipe,
+    /// Holds unless some file registers the handler of this name behind validating middleware.
+    UnlessValidatedRoute(String),
     /// Holds unless some file of the project makes this setting (`axios.defaults.timeout`).
     UnlessProjectSetting(&'static str),
     /// Holds if some HTTP handler of the project sends the result of this function (`name`,

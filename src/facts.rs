@@ -52,6 +52,10 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// This file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// This file sets NestJS's `ValidationPipe` for the whole app.
+    pub global_validation_pipe: bool,
+    /// Handlers this file registers by name behind validating middleware.
+    pub validated_routes: Vec<String>,
     /// Functions this file registers as start-up hooks (`app.on_startup.append(f)`).
     pub startup_names: Vec<String>,
     /// Project-wide settings this file makes (`axios.defaults.timeout = ..`), see
@@ -312,6 +316,8 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         f.shape = s.unwrap_or_default();
     }
     facts.global_rate_limit = http::has_global_rate_limit(ast, &facts.imports);
+    facts.global_validation_pipe = crate::knowledge::validation::global_validation_pipe(ast);
+    facts.validated_routes = crate::knowledge::validation::validated_route_names(ast);
     facts.startup_names = lifecycle::registered_startup_names(ast);
     facts.returned_calls = pagination::returned_calls(ast, &facts.imports, &facts.handlers);
     facts.models = crate::knowledge::growth::collect(ast, &file.text);

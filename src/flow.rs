@@ -181,6 +181,8 @@ fn is_written(ast: &Ast, id: NodeId) -> bool {
 #[derive(Clone, Debug)]
 pub struct Use {
     pub expr: NodeId,
+    /// The read whose value `expr` carries (the source, or a read of the last local).
+    pub from: NodeId,
     pub path: Vec<Step>,
 }
 
@@ -229,20 +231,32 @@ fn follow(
     out: &mut Vec<Use>,
 ) {
     let top = carrier(ast, from, through);
-    let Some((assign, target)) = assignment_of(ast, top) else {
-        let mut path = path;
+    let used = |mut path: Vec<Step>, out: &mut Vec<Use>| {
         path.push(Step {
             node: top,
             hop: Hop::Used,
         });
-        out.push(Use { expr: top, path });
+        out.push(Use {
+            expr: top,
+            from,
+            path,
+        });
+    };
+    let Some((assign, target)) = assignment_of(ast, top) else {
+        used(path, out);
         return;
     };
+    let names = bound_names(ast, target);
+    // written into a field or an element (`user.email = v`, `row["k"] = v`): a use, at the value
+    if names.is_empty() {
+        used(path, out);
+        return;
+    }
     if seen.contains(&assign) || path.len() > MAX_HOPS {
         return;
     }
     seen.push(assign);
-    for (name, at) in bound_names(ast, target) {
+    for (name, at) in names {
         let mut p = path.clone();
         p.push(Step {
             node: at,

@@ -39,6 +39,10 @@ pub struct ProjectIndex {
     pub default_pagination: bool,
     /// Some file installs an app-wide rate limiter.
     pub global_rate_limit: bool,
+    /// Some file sets NestJS's `ValidationPipe` for the whole app.
+    pub global_validation_pipe: bool,
+    /// Handlers registered by name behind validating middleware.
+    pub validated_routes: HashSet<String>,
     /// Project-wide settings some file makes (`axios.defaults.timeout = ..`).
     pub settings: HashSet<&'static str>,
     /// Model class name -> (module, lazy relation fields) for every class of that name.
@@ -83,6 +87,8 @@ pub struct IndexPart {
     pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
     pub default_pagination: bool,
     pub global_rate_limit: bool,
+    pub global_validation_pipe: bool,
+    pub validated_routes: Vec<String>,
     pub settings: Vec<&'static str>,
     /// (model class, lazy relation fields)
     pub model_relations: Vec<(String, Vec<String>)>,
@@ -153,6 +159,8 @@ impl ProjectIndex {
         self.passwords.add(&part.path, &part.module, part.passwords);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
+        self.global_validation_pipe |= part.global_validation_pipe;
+        self.validated_routes.extend(part.validated_routes);
         self.settings.extend(part.settings);
         for (model, fields) in part.model_relations {
             self.model_relations

@@ -21,3 +21,4 @@ pub mod passwords;
 pub mod relations;
 pub mod secrets;
 pub mod sql;
+pub mod validation;

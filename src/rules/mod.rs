@@ -18,6 +18,7 @@ pub mod connection_per_request;
 pub mod debug_mode_enabled;
 pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
+pub mod missing_input_validation;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
@@ -35,6 +36,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &debug_mode_enabled::DebugModeEnabled,
         &hardcoded_secret::HardcodedSecret,
         &jwt_verification_disabled::JwtVerificationDisabled,
+        &missing_input_validation::MissingInputValidation,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
