@@ -119,9 +119,8 @@ pub fn source(ast: &Ast, imports: &Imports, id: NodeId) -> Option<(Source, NodeI
     let called = parent
         .and_then(|p| ast.call(p))
         .is_some_and(|c| c.callee == id);
-    let written = parent.is_some_and(|p| {
-        matches!(ast.kind(p), Kind::Assign { target, .. } if *target == id)
-    });
+    let written =
+        parent.is_some_and(|p| matches!(ast.kind(p), Kind::Assign { target, .. } if *target == id));
     if written {
         return None;
     }
@@ -245,8 +244,7 @@ fn py_source(
             Some(f) => (f, false),
             None => {
                 let q = imports.get(&obj)?;
-                if !(q.starts_with("flask.") || q.starts_with("quart.") || q == "bottle.request")
-                {
+                if !(q.starts_with("flask.") || q.starts_with("quart.") || q == "bottle.request") {
                     return None;
                 }
                 let owner = ast
@@ -353,8 +351,10 @@ pub fn param_sources(ast: &Ast, func: NodeId, framework: &str) -> Vec<ParamSourc
         let ty = p.ty.as_deref().unwrap_or("").replace(' ', "");
         match ast.lang {
             Lang::Python if framework == "FastAPI" => {
-                let loose = matches!(ty.as_str(), "dict" | "Any" | "Dict" | "typing.Any" | "object")
-                    || ty.starts_with("dict[")
+                let loose = matches!(
+                    ty.as_str(),
+                    "dict" | "Any" | "Dict" | "typing.Any" | "object"
+                ) || ty.starts_with("dict[")
                     || ty.starts_with("Dict[")
                     || ty.starts_with("typing.Dict[")
                     || ty.starts_with("Mapping[");
@@ -380,15 +380,17 @@ pub fn param_sources(ast: &Ast, func: NodeId, framework: &str) -> Vec<ParamSourc
                 if deco.contains("Pipe") {
                     continue;
                 }
+                let deco = if deco.contains('(') {
+                    deco
+                } else {
+                    format!("{deco}()")
+                };
                 let loose = ty.is_empty()
                     || matches!(ty.as_str(), "any" | "object" | "unknown" | "Object")
                     || ty.starts_with("Record<")
                     || ty.starts_with("{[");
                 let dto = !loose
-                    && ty
-                        .chars()
-                        .next()
-                        .is_some_and(|c| c.is_ascii_uppercase())
+                    && ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                     && !matches!(ty.as_str(), "String" | "Number" | "Boolean");
                 if loose || dto {
                     out.push(ParamSource {
@@ -627,9 +629,17 @@ pub fn validating_class(ast: &Ast, imports: &Imports, name: &str) -> bool {
     }
     if let Some(q) = imports.get(name.split('.').next().unwrap_or(name)) {
         let q = q.to_ascii_lowercase();
-        if ["schema", "serializer", "form", "dto", "validat", "pydantic", "payload"]
-            .iter()
-            .any(|m| q.contains(m))
+        if [
+            "schema",
+            "serializer",
+            "form",
+            "dto",
+            "validat",
+            "pydantic",
+            "payload",
+        ]
+        .iter()
+        .any(|m| q.contains(m))
         {
             return true;
         }
@@ -759,8 +769,7 @@ pub fn validates(ast: &Ast, imports: &Imports, call: NodeId, arg: NodeId) -> boo
         if name == "is_valid" || name == "full_clean" {
             return true;
         }
-        if is_check_name(name) && !matches!(name, "has" | "includes" | "contains" | "all" | "any")
-        {
+        if is_check_name(name) && !matches!(name, "has" | "includes" | "contains" | "all" | "any") {
             return true;
         }
         // `self.get_serializer(data=..)`, `self.get_form(..)`
@@ -776,9 +785,9 @@ pub fn validates(ast: &Ast, imports: &Imports, call: NodeId, arg: NodeId) -> boo
     if VALIDATE_FUNCTIONS.contains(&name) {
         let module_ok = VALIDATION_MODULES.iter().any(|m| {
             q.starts_with(&format!("{m}.")) || q.starts_with(&format!("{m}::")) || q.starts_with(m)
-        }) || imports.get(name).is_some_and(|q| {
-            VALIDATION_MODULES.iter().any(|m| q.starts_with(m))
-        });
+        }) || imports
+            .get(name)
+            .is_some_and(|q| VALIDATION_MODULES.iter().any(|m| q.starts_with(m)));
         if module_ok || ast.lang == Lang::Rust && path.contains("serde_json") {
             return true;
         }
@@ -962,6 +971,13 @@ pub fn carries(ast: &Ast, imports: &Imports, call: NodeId, from: NodeId) -> bool
     if c.is_macro {
         return name == "format";
     }
+    // diesel column expressions: `comments::body.eq(text)`
+    if ast.lang == Lang::Rust
+        && !on_value
+        && matches!(name, "eq" | "ne" | "like" | "ilike" | "eq_any" | "concat")
+    {
+        return true;
+    }
     match ast.receiver(c) {
         Some(_) if on_value => PASS_METHODS.contains(&name),
         Some(r) => {
@@ -973,11 +989,20 @@ pub fn carries(ast: &Ast, imports: &Imports, call: NodeId, from: NodeId) -> bool
                 (q.as_str(), name),
                 ("json" | "orjson" | "ujson" | "simplejson", "loads")
                     | ("JSON", "parse" | "stringify")
-                    | ("path" | "os.path" | "posixpath", "join" | "resolve" | "normalize" | "abspath" | "realpath")
-                    | ("Object", "assign" | "entries" | "keys" | "values" | "fromEntries")
+                    | (
+                        "path" | "os.path" | "posixpath",
+                        "join" | "resolve" | "normalize" | "abspath" | "realpath"
+                    )
+                    | (
+                        "Object",
+                        "assign" | "entries" | "keys" | "values" | "fromEntries"
+                    )
                     | ("Buffer", "from")
                     | ("base64", "b64decode" | "urlsafe_b64decode")
-                    | ("_" | "lodash", "merge" | "assign" | "extend" | "pick" | "omit")
+                    | (
+                        "_" | "lodash",
+                        "merge" | "assign" | "extend" | "pick" | "omit"
+                    )
             ) || (recv.starts_with("path") || q.starts_with("os.path")) && name == "join"
                 || model_constructor(ast, imports, c, name, &recv)
         }
@@ -1000,7 +1025,11 @@ fn model_constructor(
     name: &str,
     path: &str,
 ) -> bool {
-    if !name.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) {
+    if !name
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_ascii_uppercase())
+    {
         return false;
     }
     if ast.lang == Lang::Rust {
@@ -1153,6 +1182,14 @@ const TS_PROCESS: &[&str] = &[
     "execFileSync",
     "fork",
 ];
+
+/// What the facts pass knows of a query call: its kind, ORM, display and SQL text argument.
+pub type QueryInfo = (
+    crate::knowledge::orm::QueryKind,
+    &'static str,
+    String,
+    Option<NodeId>,
+);
 
 /// Where unvalidated data lands.
 #[derive(Clone, Debug)]
@@ -1310,7 +1347,7 @@ pub fn sink(
     call: NodeId,
     arg: NodeId,
     from: NodeId,
-    query: &dyn Fn(NodeId) -> Option<(crate::knowledge::orm::QueryKind, &'static str, String)>,
+    query: &dyn Fn(NodeId) -> Option<QueryInfo>,
 ) -> Option<Sink> {
     use crate::knowledge::orm::QueryKind;
     let c = ast.call(call)?;
@@ -1319,7 +1356,15 @@ pub fn sink(
     let on_value = recv == Some(arg);
     let path = ast.path_of(c.callee).unwrap_or_default();
     let q = imports.qualify_path(&path);
-    const PATH_KW: &[&str] = &["path", "file", "filename", "filename_or_fp", "name", "src", "dst"];
+    const PATH_KW: &[&str] = &[
+        "path",
+        "file",
+        "filename",
+        "filename_or_fp",
+        "name",
+        "src",
+        "dst",
+    ];
     const CMD_KW: &[&str] = &["args", "cmd", "command", "source"];
     const URL_KW: &[&str] = &["url", "uri", "base_url", "baseURL", "host"];
     // a model object carrying the data is saved: `user.save()`, `order.update(..)`
@@ -1403,13 +1448,18 @@ pub fn sink(
                         .is_some_and(|e| ast.contains(e.value, from))
                 })
             });
-        return url.then_some(()).and_then(|_| plain(SinkKind::Outbound, call));
+        return url
+            .then_some(())
+            .and_then(|_| plain(SinkKind::Outbound, call));
     }
     // up the fluent chain to the query it is part of
     let mut cur = call;
     for _ in 0..12 {
-        if let Some((k, orm, display)) = query(cur) {
+        if let Some((k, orm, display, sql)) = query(cur) {
+            // the value is (part of) the SQL text, not a bound parameter
+            let in_text = sql.is_some_and(|s| ast.contains(ast.unwrap_expr(s), from));
             let kind = match k {
+                _ if in_text => SinkKind::Raw,
                 QueryKind::Write => SinkKind::Write,
                 QueryKind::Raw => SinkKind::Raw,
                 QueryKind::Read | QueryKind::Count => SinkKind::Read,
@@ -1459,7 +1509,9 @@ fn chain_has(ast: &Ast, call: NodeId, path: &str) -> bool {
         ast.call(c)
             .and_then(|c| ast.path_of(c.callee))
             .is_some_and(|p| p == path || p.ends_with(&format!("::{path}")))
-    }) || ast.path_of(ast.chain_root(call)).is_some_and(|p| p.ends_with("Command::new"))
+    }) || ast
+        .path_of(ast.chain_root(call))
+        .is_some_and(|p| p.ends_with("Command::new"))
 }
 
 /// Route middleware that validates the request: express-validator chains (`body("email")
@@ -1469,20 +1521,30 @@ pub fn validating_middleware(ast: &Ast, arg: NodeId) -> bool {
     let arg = ast.unwrap_expr(arg);
     match ast.kind(arg) {
         Kind::Array(items) => items.iter().any(|&i| validating_middleware(ast, i)),
-        Kind::Object { .. } => ast.entry(arg, "schema").is_some() || ast.entry(arg, "validate").is_some(),
+        Kind::Object { .. } => {
+            ast.entry(arg, "schema").is_some() || ast.entry(arg, "validate").is_some()
+        }
         Kind::Name(n) => middleware_name(n),
         Kind::Member { property, .. } => middleware_name(property),
         Kind::Call(_) => ast.call_chain(arg).into_iter().any(|c| {
-            ast.call(c).and_then(|c| ast.callee_name(c)).is_some_and(|n| {
-                middleware_name(n)
-                    || matches!(
-                        n,
-                        "body" | "check" | "param" | "query" | "checkSchema" | "oneOf" | "checkExact"
-                    ) && ast.parent(c).is_some_and(|p| {
-                        matches!(ast.kind(p), Kind::Member { .. })
-                    })
-                    || n == "checkSchema"
-            })
+            ast.call(c)
+                .and_then(|c| ast.callee_name(c))
+                .is_some_and(|n| {
+                    middleware_name(n)
+                        || matches!(
+                            n,
+                            "body"
+                                | "check"
+                                | "param"
+                                | "query"
+                                | "checkSchema"
+                                | "oneOf"
+                                | "checkExact"
+                        ) && ast
+                            .parent(c)
+                            .is_some_and(|p| matches!(ast.kind(p), Kind::Member { .. }))
+                        || n == "checkSchema"
+                })
         }),
         _ => false,
     }
@@ -1528,16 +1590,28 @@ pub fn route_validated(ast: &Ast, func: NodeId) -> bool {
             l.contains("validat")
                 || matches!(
                     last,
-                    "use_args" | "use_kwargs" | "arguments" | "expects_json" | "input" | "body"
+                    "use_args"
+                        | "use_kwargs"
+                        | "arguments"
+                        | "expects_json"
+                        | "input"
+                        | "body"
                         | "UsePipes"
                 )
-                || last == "expect" && d.node.is_some_and(|n| ast.subtree(n).any(|i| matches!(ast.kind(i), Kind::Bool(true))))
+                || last == "expect"
+                    && d.node.is_some_and(|n| {
+                        ast.subtree(n)
+                            .any(|i| matches!(ast.kind(i), Kind::Bool(true)))
+                    })
         });
         if decorated {
             return true;
         }
         // NestJS `@UsePipes(new ValidationPipe())` on the class
-        if let Some(class) = ast.ancestors(func).find(|&a| matches!(ast.kind(a), Kind::Class(_))) {
+        if let Some(class) = ast
+            .ancestors(func)
+            .find(|&a| matches!(ast.kind(a), Kind::Class(_)))
+        {
             if let Kind::Class(cl) = ast.kind(class) {
                 if cl.decorators.iter().any(|d| d.name == "UsePipes") {
                     return true;
@@ -1565,11 +1639,11 @@ pub fn global_validation_pipe(ast: &Ast) -> bool {
                     .any(|s| matches!(ast.kind(s), Kind::Name(n) if n.ends_with("ValidationPipe")))
         }
         Kind::Object { .. } => {
-            ast.entry(i as NodeId, "provide").is_some_and(|e| {
-                matches!(ast.kind(e.value), Kind::Name(n) if n == "APP_PIPE")
-            }) && ast
-                .subtree(i as NodeId)
-                .any(|s| matches!(ast.kind(s), Kind::Name(n) if n.ends_with("ValidationPipe")))
+            ast.entry(i as NodeId, "provide")
+                .is_some_and(|e| matches!(ast.kind(e.value), Kind::Name(n) if n == "APP_PIPE"))
+                && ast
+                    .subtree(i as NodeId)
+                    .any(|s| matches!(ast.kind(s), Kind::Name(n) if n.ends_with("ValidationPipe")))
         }
         _ => false,
     })

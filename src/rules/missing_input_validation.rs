@@ -117,7 +117,8 @@ struct Hit {
 fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
     let ast = cx.ast;
     let imports = &cx.facts.imports;
-    let through = |ast: &Ast, call: NodeId, from: NodeId| validation::carries(ast, imports, call, from);
+    let through =
+        |ast: &Ast, call: NodeId, from: NodeId| validation::carries(ast, imports, call, from);
     let mut all: Vec<(NodeId, Use)> = Vec::new();
     for &r in &g.reads {
         for u in flow::uses(ast, r, &through) {
@@ -141,13 +142,16 @@ fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
     let mut checked_fields: Vec<String> = Vec::new();
     for &r in &g.reads {
         if let Some(f) = field_of_read(ast, r) {
-            let top = flow::carrier(ast, r, &through);
-            if check_context(cx, top, lenient) {
+            if check_context(cx, r, lenient) {
                 checked_fields.push(f);
             }
         }
     }
-    let query = |id: NodeId| cx.facts.query(id).map(|q| (q.kind, q.orm, q.display.clone()));
+    let query = |id: NodeId| {
+        cx.facts
+            .query(id)
+            .map(|q| (q.kind, q.orm, q.display.clone(), q.sql))
+    };
     let mut best: Option<Hit> = None;
     for (r, u) in all {
         let Some(s) = sink_of(cx, func, &u, &query) else {
@@ -171,11 +175,7 @@ fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
                 continue;
             }
         }
-        let names_checked = u.path.iter().any(|s| match &s.hop {
-            Hop::Assigned(n) => checked_before(cx, n, func, sink, lenient),
-            _ => false,
-        });
-        if names_checked {
+        if locals_checked(cx, func, r, &u, field.as_deref(), sink, lenient) {
             continue;
         }
         let read = if g.param.is_some() { func } else { r };
@@ -196,6 +196,16 @@ fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
 /// The call a use ends in, and the node of the value there (an argument or the receiver).
 fn consumer(ast: &Ast, expr: NodeId) -> Option<(NodeId, NodeId)> {
     let p = ast.parent(expr)?;
+    // `order.save()` on a local: the name is the receiver
+    if let Kind::Member { object, .. } = ast.kind(p) {
+        if *object == expr {
+            let g = ast.parent(p)?;
+            return ast
+                .call(g)
+                .is_some_and(|c| c.callee == p)
+                .then_some((g, expr));
+        }
+    }
     let c = ast.call(p)?;
     if c.callee == expr {
         // `value.method(..)`: the receiver
@@ -286,13 +296,48 @@ fn field(ast: &Ast, read: NodeId, u: &Use) -> Option<String> {
     None
 }
 
-/// Whether a read of the local `name` before `before` in `func` sits in a check.
-fn checked_before(cx: &Ctx, name: &str, func: NodeId, before: NodeId, lenient: bool) -> bool {
-    cx.ast
-        .names_in(name, func)
-        .iter()
-        .take_while(|&&n| n < before)
-        .any(|&n| check_context(cx, n, lenient))
+/// Whether a local on the use's path was checked before the sink: the local itself (`email`
+/// bound from a field), or the use's field read from it (`data.get("qty")` when `data` holds
+/// the whole body). A check of a local holding the whole body (`if not data: abort(400)`)
+/// checks none of its fields.
+fn locals_checked(
+    cx: &Ctx,
+    func: NodeId,
+    read: NodeId,
+    u: &Use,
+    field: Option<&str>,
+    sink: NodeId,
+    lenient: bool,
+) -> bool {
+    let ast = cx.ast;
+    let mut whole_so_far = field_of_read(ast, read).is_none();
+    for s in &u.path {
+        let Hop::Assigned(n) = &s.hop else { continue };
+        let bare = ast.parent(s.node).is_some_and(|a| match ast.kind(a) {
+            Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } if *target == s.node => {
+                let v = ast.unwrap_expr(*v);
+                v == read || matches!(ast.kind(v), Kind::Name(_))
+            }
+            _ => false,
+        });
+        let bound_whole = whole_so_far && (bare || s.node == func);
+        for &m in ast.names_in(n, func).iter().take_while(|&&m| m < sink) {
+            if !check_context(cx, m, lenient) {
+                continue;
+            }
+            match field_of_read(ast, m) {
+                None if !bound_whole => return true,
+                Some(k) if Some(k.as_str()) == field => return true,
+                _ => {}
+            }
+        }
+        whole_so_far = bound_whole;
+    }
+    false
 }
 
 /// Whether data reaching `s` does harm unvalidated. Writes, raw SQL, paths, commands and URLs
@@ -309,7 +354,8 @@ fn harmful(g: &Group, s: &validation::Sink, whole: bool) -> bool {
         return false;
     }
     let orm = s.orm.as_ref().map_or("", |o| o.0);
-    whole && s.kind == SinkKind::Read || matches!(orm, "Mongoose" | "Prisma" | "MongoDB" | "PyMongo" | "Motor")
+    whole && s.kind == SinkKind::Read
+        || matches!(orm, "Mongoose" | "Prisma" | "MongoDB" | "PyMongo" | "Motor")
 }
 
 /// Free-text fields: a name, a title, a message. As form text stored in a text column there is
@@ -427,12 +473,20 @@ fn strong_check(cx: &Ctx, id: NodeId) -> bool {
         match ast.kind(p) {
             Kind::Call(c) => {
                 let name = ast.callee_name(c).unwrap_or("");
-                if validation::is_check_name(name) && name != "len" && name != "all" && name != "any"
+                if validation::is_check_name(name)
+                    && name != "len"
+                    && name != "all"
+                    && name != "any"
                 {
                     return true;
                 }
                 if validation::validates(ast, &cx.facts.imports, p, cur) {
                     return true;
+                }
+                // `data.get("qty")` hands the value on to what tests it
+                if validation::carries(ast, &cx.facts.imports, p, cur) {
+                    cur = p;
+                    continue;
                 }
                 // `len(x) > 100`, `x.length > 100`: climb to the comparison
                 if name == "len" || name == "length" || name == "count" {
@@ -449,7 +503,13 @@ fn strong_check(cx: &Ctx, id: NodeId) -> bool {
                 let other = if *lhs == cur { *rhs } else { *lhs };
                 let op = operator(cx, *lhs, *rhs);
                 let typed = ast.subtree(p).any(|i| {
-                    matches!(ast.kind(i), Kind::Unary { op: UnOp::TypeOf, .. })
+                    matches!(
+                        ast.kind(i),
+                        Kind::Unary {
+                            op: UnOp::TypeOf,
+                            ..
+                        }
+                    )
                 });
                 return typed
                     || matches!(op.as_str(), "in" | "not in" | "instanceof")
@@ -499,7 +559,7 @@ fn sink_of(
     cx: &Ctx,
     func: NodeId,
     u: &Use,
-    query: &dyn Fn(NodeId) -> Option<(crate::knowledge::orm::QueryKind, &'static str, String)>,
+    query: &dyn Fn(NodeId) -> Option<validation::QueryInfo>,
 ) -> Option<validation::Sink> {
     let ast = cx.ast;
     let imports = &cx.facts.imports;
@@ -531,7 +591,26 @@ fn sink_of(
             }
         }
     }
-    None
+    // a loaded row changed and the session committed: `db.session.commit()`
+    ast.calls_named("commit")
+        .iter()
+        .find(|&&c| {
+            ast.contains(func, c)
+                && ast.span(c).start >= after
+                && ast
+                    .call(c)
+                    .and_then(|c| ast.receiver(c))
+                    .and_then(|r| ast.path_of(r))
+                    .is_some_and(|p| {
+                        p.ends_with("session") || p == "db" || p.ends_with(".db") || p == "conn"
+                    })
+        })
+        .map(|&c| validation::Sink {
+            kind: SinkKind::Write,
+            call: c,
+            orm: None,
+            filter: false,
+        })
 }
 
 /// `obj.field = value` (the value's assignment target object), `Object.assign(obj, value)`,
