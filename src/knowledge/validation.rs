@@ -1201,6 +1201,63 @@ pub struct Sink {
     pub orm: Option<(&'static str, String)>,
     /// The value only picks rows (a filter, a `where`, a lookup key), it is not stored.
     pub filter: bool,
+    /// The query checks the value's type where it sits: under an operator (`$eq`, Prisma
+    /// `in`/`equals`/`contains`), or a Prisma unique `where` (scalars only).
+    pub typed: bool,
+}
+
+/// Prisma filter operators: the value under them must have the field's type.
+const PRISMA_OPERATORS: &[&str] = &[
+    "in",
+    "notIn",
+    "equals",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "not",
+    "has",
+    "hasSome",
+    "hasEvery",
+    "search",
+    "some",
+    "every",
+    "none",
+];
+
+/// Whether the value read at `from` sits where the query types it (see [`Sink::typed`]).
+fn typed_position(ast: &Ast, call: NodeId, from: NodeId, orm: &str) -> bool {
+    let mut cur = from;
+    while let Some(p) = ast.parent(cur) {
+        if p == call {
+            break;
+        }
+        if let Kind::Object { entries, .. } = ast.kind(p) {
+            let typed = entries.iter().any(|e| {
+                e.value == cur
+                    && e.key.as_deref().is_some_and(|k| {
+                        k.starts_with('$') || orm == "Prisma" && PRISMA_OPERATORS.contains(&k)
+                    })
+            });
+            if typed {
+                return true;
+            }
+        }
+        cur = p;
+    }
+    orm == "Prisma"
+        && ast
+            .call(call)
+            .and_then(|c| ast.callee_name(c))
+            .is_some_and(|n| {
+                matches!(
+                    n,
+                    "findUnique" | "findUniqueOrThrow" | "update" | "delete" | "upsert"
+                )
+            })
 }
 
 fn plain(kind: SinkKind, call: NodeId) -> Option<Sink> {
@@ -1209,6 +1266,7 @@ fn plain(kind: SinkKind, call: NodeId) -> Option<Sink> {
         call,
         orm: None,
         filter: false,
+        typed: false,
     })
 }
 
@@ -1458,9 +1516,21 @@ pub fn sink(
         if let Some((k, orm, display, sql)) = query(cur) {
             // the value is (part of) the SQL text, not a bound parameter
             let in_text = sql.is_some_and(|s| ast.contains(ast.unwrap_expr(s), from));
+            // a bound parameter of raw SQL: what the statement does decides
+            let bound_kind = || {
+                let text = sql.and_then(|s| crate::knowledge::orm::sql_text(ast, s));
+                match text {
+                    Some(t) if crate::knowledge::orm::is_write_sql(&t.to_ascii_uppercase()) => {
+                        SinkKind::Write
+                    }
+                    Some(_) => SinkKind::Read,
+                    None => SinkKind::Raw,
+                }
+            };
             let kind = match k {
                 _ if in_text => SinkKind::Raw,
                 QueryKind::Write => SinkKind::Write,
+                QueryKind::Raw if sql.is_some() => bound_kind(),
                 QueryKind::Raw => SinkKind::Raw,
                 QueryKind::Read | QueryKind::Count => SinkKind::Read,
             };
@@ -1476,11 +1546,13 @@ pub fn sink(
             } else {
                 orm
             };
+            let typed = filter && typed_position(ast, call, from, orm);
             return Some(Sink {
                 kind,
                 call: cur,
                 orm: Some((orm, display)),
                 filter,
+                typed,
             });
         }
         let mut up = cur;

@@ -161,6 +161,10 @@ fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
         if !harmful(g, &s, field.is_none() && whole(ast, r, &u)) {
             continue;
         }
+        // a path or query value under a fixed host is no server-side request forgery
+        if s.kind == SinkKind::Outbound && fixed_host(ast, &u) {
+            continue;
+        }
         // a free-text form field stored as text: nothing to validate but its length
         if g.shape == Shape::Text
             && s.kind == SinkKind::Write
@@ -350,12 +354,89 @@ fn harmful(g: &Group, s: &validation::Sink, whole: bool) -> bool {
     if !read {
         return true;
     }
-    if g.shape == Shape::Text {
+    if g.shape == Shape::Text || s.typed {
         return false;
     }
     let orm = s.orm.as_ref().map_or("", |o| o.0);
     whole && s.kind == SinkKind::Read
         || matches!(orm, "Mongoose" | "Prisma" | "MongoDB" | "PyMongo" | "Motor")
+}
+
+/// Whether the URL the value goes into starts with a literal host or path
+/// (`` `https://api.example.com/quotes/${id}` ``, `"/v1/items/" + id`), on the way from the read
+/// to the request.
+fn fixed_host(ast: &Ast, u: &Use) -> bool {
+    let mut exprs = vec![u.expr];
+    for s in &u.path {
+        if let Hop::Assigned(_) = s.hop {
+            if let Some(a) = ast.parent(s.node) {
+                if let Kind::Assign {
+                    target,
+                    value: Some(v),
+                    ..
+                } = ast.kind(a)
+                {
+                    if *target == s.node {
+                        exprs.push(*v);
+                    }
+                }
+            }
+        }
+    }
+    let names: Vec<&str> = u
+        .path
+        .iter()
+        .filter_map(|s| match &s.hop {
+            Hop::Assigned(n) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
+    exprs
+        .into_iter()
+        .any(|e| literal_host(ast, e) || configured_host(ast, e, u.from, &names))
+}
+
+/// `` `${QUOTES_URL}/${symbol}` ``: the URL starts with a value that is not the request's
+/// (a constant, the environment, configuration), followed by a path.
+fn configured_host(ast: &Ast, e: NodeId, read: NodeId, names: &[&str]) -> bool {
+    let e = ast.unwrap_expr(e);
+    let Kind::Str(s) = ast.kind(e) else {
+        return false;
+    };
+    let Some(&first) = s.parts.first() else {
+        return false;
+    };
+    let carries_request = ast.contains(first, read)
+        || ast
+            .subtree(first)
+            .any(|i| matches!(ast.kind(i), Kind::Name(n) if names.contains(&n.as_str())));
+    !carries_request && s.value.starts_with("{}/")
+}
+
+fn literal_host(ast: &Ast, e: NodeId) -> bool {
+    let fixed = |text: &str| match text.split_once("://") {
+        Some((_, rest)) => rest.find('/').is_some_and(|i| i > 0),
+        None => text.starts_with('/'),
+    };
+    let e = ast.unwrap_expr(e);
+    match ast.kind(e) {
+        Kind::Str(s) => {
+            let prefix = s.value.split("{}").next().unwrap_or("");
+            s.value.contains("{}") && fixed(prefix)
+        }
+        Kind::Binary { lhs, .. } => match ast.kind(ast.unwrap_expr(*lhs)) {
+            Kind::Str(s) => fixed(&s.value),
+            Kind::Binary { .. } => literal_host(ast, *lhs),
+            _ => false,
+        },
+        Kind::Call(c) if c.is_macro => c.args.first().is_some_and(|a| {
+            literal_host(ast, a.value)
+                || ast
+                    .plain_str(a.value)
+                    .is_some_and(|t| t.contains("{}") && fixed(t.split("{}").next().unwrap_or("")))
+        }),
+        _ => false,
+    }
 }
 
 /// Free-text fields: a name, a title, a message. As form text stored in a text column there is
@@ -610,6 +691,7 @@ fn sink_of(
             call: c,
             orm: None,
             filter: false,
+            typed: false,
         })
 }
 
@@ -767,8 +849,8 @@ mod tests {
 
     #[test]
     fn express_body_into_create() {
-        let src = "router.post('/orders', async (req, res) => {\n  const { item, qty } = req.body;\n  const order = await Order.create({ item, qty });\n  res.json(order);\n});\n";
-        assert_eq!(lines(RULE, "src/routes/orders.ts", src), vec![2]);
+        let src = "import { Order } from '../models/order';\nrouter.post('/orders', async (req, res) => {\n  const { item, qty } = req.body;\n  const order = await Order.create({ item, qty });\n  res.json(order);\n});\n";
+        assert_eq!(lines(RULE, "src/routes/orders.ts", src), vec![3]);
     }
 
     #[test]
