@@ -181,6 +181,8 @@ fn is_written(ast: &Ast, id: NodeId) -> bool {
 #[derive(Clone, Debug)]
 pub struct Use {
     pub expr: NodeId,
+    /// The read whose value `expr` carries (the source, or a read of the last local).
+    pub from: NodeId,
     pub path: Vec<Step>,
 }
 
@@ -229,20 +231,57 @@ fn follow(
     out: &mut Vec<Use>,
 ) {
     let top = carrier(ast, from, through);
-    let Some((assign, target)) = assignment_of(ast, top) else {
-        let mut path = path;
+    let used = |mut path: Vec<Step>, out: &mut Vec<Use>| {
         path.push(Step {
             node: top,
             hop: Hop::Used,
         });
-        out.push(Use { expr: top, path });
+        out.push(Use {
+            expr: top,
+            from,
+            path,
+        });
+    };
+    // iterated: `for row in rows` binds each element to `row`
+    if let Some(lp) = ast.parent(top) {
+        if let Kind::Loop(l) = ast.kind(lp) {
+            if l.iter == Some(top) && !l.bindings.is_empty() {
+                if seen.contains(&lp) || path.len() > MAX_HOPS {
+                    return;
+                }
+                seen.push(lp);
+                for name in &l.bindings {
+                    let mut p = path.clone();
+                    p.push(Step {
+                        node: lp,
+                        hop: Hop::Assigned(name.clone()),
+                    });
+                    for &read in ast.names_in(name, lp) {
+                        if is_written(ast, read) || !l.body.iter().any(|&b| ast.contains(b, read)) {
+                            continue;
+                        }
+                        follow(ast, scope, read, p.clone(), through, seen, out);
+                    }
+                }
+                return;
+            }
+        }
+    }
+    let Some((assign, target)) = assignment_of(ast, top) else {
+        used(path, out);
         return;
     };
+    let names = bound_names(ast, target);
+    // written into a field or an element (`user.email = v`, `row["k"] = v`): a use, at the value
+    if names.is_empty() {
+        used(path, out);
+        return;
+    }
     if seen.contains(&assign) || path.len() > MAX_HOPS {
         return;
     }
     seen.push(assign);
-    for (name, at) in bound_names(ast, target) {
+    for (name, at) in names {
         let mut p = path.clone();
         p.push(Step {
             node: at,
@@ -450,6 +489,28 @@ mod tests {
             })
             .collect();
         assert_eq!(used_in, ["OrderForm", "save"]);
+    }
+
+    #[test]
+    fn forward_into_fields_and_loop_bindings() {
+        let text = "def view(request):\n    data = request.POST\n    order.note = data['note']\n    for row in data['rows']:\n        save(row)\n";
+        let ast = parse(Dialect::Python, text).unwrap();
+        let source = (0..ast.nodes.len() as NodeId)
+            .find(|&i| ast.path_of(i).as_deref() == Some("request.POST"))
+            .unwrap();
+        let found = uses(&ast, source, &accessors);
+        // written into a field: a use at the value, whose parent is the assignment
+        assert!(found.iter().any(|u| ast
+            .parent(u.expr)
+            .is_some_and(|p| matches!(ast.kind(p), Kind::Assign { .. }))));
+        // iterated: followed through the loop binding to `save(row)`
+        let save = find_call(&ast, text, "save");
+        let u = found
+            .iter()
+            .find(|u| ast.parent(u.expr) == Some(save))
+            .expect("reaches save(row)");
+        assert!(u.path.iter().any(|s| s.hop == Hop::Assigned("row".into())));
+        assert_eq!(named(&ast, u.from), "row");
     }
 
     #[test]

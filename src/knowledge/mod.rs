@@ -26,3 +26,4 @@ pub mod secrets;
 pub mod sql;
 pub mod writes;
 pub mod transactions;
+pub mod validation;

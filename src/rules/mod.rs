@@ -20,6 +20,7 @@ pub mod deprecated_dependency;
 pub mod hardcoded_secret;
 pub mod jwt_verification_disabled;
 pub mod missing_rate_limit;
+pub mod missing_input_validation;
 pub mod missing_timeout;
 pub mod missing_transaction;
 pub mod n_plus_one_query;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &hardcoded_secret::HardcodedSecret,
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_rate_limit::MissingRateLimit,
+        &missing_input_validation::MissingInputValidation,
         &missing_timeout::MissingTimeout,
         &missing_transaction::MissingTransaction,
         &n_plus_one_query::NPlusOneQuery,
