@@ -17,6 +17,7 @@ pub mod blocking_call_in_async;
 pub mod connection_per_request;
 pub mod debug_mode_enabled;
 pub mod hardcoded_secret;
+pub mod internal_error_exposed;
 pub mod jwt_verification_disabled;
 pub mod missing_timeout;
 pub mod n_plus_one_query;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &connection_per_request::ConnectionPerRequest,
         &debug_mode_enabled::DebugModeEnabled,
         &hardcoded_secret::HardcodedSecret,
+        &internal_error_exposed::InternalErrorExposed,
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_timeout::MissingTimeout,
         &n_plus_one_query::NPlusOneQuery,
