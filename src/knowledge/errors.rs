@@ -304,7 +304,7 @@ fn binding(ast: &Ast, text: &str, name: &str, id: NodeId) -> Option<Caught> {
             }
             Kind::Other if ast.lang == Lang::Rust => {
                 if let Some(pat) = arm_pattern(ast, text, anc, child) {
-                    if binds_err(pat, name) {
+                    if binds_err(&pat, name) {
                         return Some(Caught {
                             at: anc,
                             class: ErrorClass::Generic,
@@ -340,7 +340,7 @@ fn binding(ast: &Ast, text: &str, name: &str, id: NodeId) -> Option<Caught> {
 
 /// For a Rust `match` (`anc`) and one of its arm bodies (`child`): the arm's pattern as
 /// written (`Err(e)`, `Err(e) if ..` without the guard).
-fn arm_pattern<'t>(ast: &Ast, text: &'t str, anc: NodeId, child: NodeId) -> Option<&'t str> {
+fn arm_pattern(ast: &Ast, text: &str, anc: NodeId, child: NodeId) -> Option<String> {
     let span = ast.span(anc);
     let whole = text.get(span.start as usize..span.end as usize)?;
     if !whole.starts_with("match") {
@@ -362,10 +362,16 @@ fn arm_pattern<'t>(ast: &Ast, text: &'t str, anc: NodeId, child: NodeId) -> Opti
     } else {
         gap
     };
+    // comment lines between arms
+    let gap: String = gap
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
     let gap = gap.trim().trim_end_matches("=>").trim();
     let gap = gap.trim_start_matches(['{', ',']).trim();
     let gap = gap.strip_suffix(" if").unwrap_or(gap).trim();
-    Some(gap)
+    Some(gap.to_string())
 }
 
 /// Whether a pattern binds `name` to an error: `Err(e)`, `Err(ref e)`, `Err(mut e)`.
@@ -583,6 +589,12 @@ pub fn narrowed_by(cond: &str, name: &str) -> Option<ErrorClass> {
     if expose.iter().any(|e| c.contains(e.as_str())) {
         return Some(ErrorClass::Client);
     }
+    // `status < 500 ? err.message : 'Internal error'`
+    if (c.contains("< 500") || c.contains("<500"))
+        && ["status", "code", "Status", "Code"].iter().any(|w| c.contains(w))
+    {
+        return Some(ErrorClass::Client);
+    }
     for field in ["status", "statusCode", "status_code"] {
         let f = format!("{name}.{field}");
         if let Some(at) = c.find(&f) {
@@ -647,6 +659,7 @@ mod tests {
         assert_eq!(narrowed_by("err.expose", "err"), Some(ErrorClass::Client));
         assert_eq!(narrowed_by("err.status < 500", "err"), Some(ErrorClass::Client));
         assert_eq!(narrowed_by("!(err instanceof AppError)", "err"), None);
+        assert_eq!(narrowed_by("status < 500", "err"), Some(ErrorClass::Client));
         assert_eq!(narrowed_by("user.isAdmin", "err"), None);
     }
 }

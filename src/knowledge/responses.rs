@@ -111,6 +111,7 @@ pub fn status_name(path: &str) -> Option<u16> {
         ("TOOMANYREQUESTS", 429),
         ("INTERNALSERVERERROR", 500),
         ("INTERNAL", 500),
+        ("SERVERERROR", 500),
         ("NOTIMPLEMENTED", 501),
         ("BADGATEWAY", 502),
         ("SERVICEUNAVAILABLE", 503),

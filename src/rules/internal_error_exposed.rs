@@ -62,9 +62,18 @@ impl Rule for InternalErrorExposed {
                 let Some(c) = errors::error_read(ast, text, id) else {
                     return false;
                 };
-                let class = narrowed(ast, text, id, r.at, c.at).unwrap_or(c.class);
+                let st = status(id);
+                let mut class = narrowed(ast, text, id, r.at, c.at).unwrap_or(c.class);
+                // a 4xx answer to a `catch` around database calls and no validation: the
+                // message is the database's, not one written for the client
+                if class == ErrorClass::Generic
+                    && matches!(st, Status::Code(s) if (400..500).contains(&s))
+                    && try_runs_queries(cx, c.at)
+                {
+                    class = ErrorClass::Internal;
+                }
                 let c = Caught { class, ..c };
-                if !reported(&c, status(id), ast.lang)
+                if !reported(&c, st, ast.lang)
                     || environments::guarded(ast, text, id, Switches::Guard)
                 {
                     return false;
@@ -80,6 +89,50 @@ impl Rule for InternalErrorExposed {
             return;
         }
     }
+}
+
+/// Calls that validate input and raise errors written for the client.
+const VALIDATES: &[&str] = &[
+    "parse",
+    "safeParse",
+    "parseAsync",
+    "validate",
+    "validateSync",
+    "validateOrReject",
+    "validateAsync",
+    "is_valid",
+    "full_clean",
+    "clean",
+    "model_validate",
+    "parse_obj",
+    "load",
+    "check",
+    "assert",
+];
+
+/// Whether the `try` of the `catch` clause `catch` runs database queries directly and does no
+/// validation.
+fn try_runs_queries(cx: &Ctx, catch: NodeId) -> bool {
+    let ast = cx.ast;
+    let Some(t) = ast.parent(catch) else {
+        return false;
+    };
+    let Kind::Try { body, .. } = ast.kind(t) else {
+        return false;
+    };
+    ast.verdict("internal-error-exposed:try-queries", t, || {
+        let mut queries = false;
+        for &stmt in body {
+            for id in ast.subtree(stmt) {
+                let Some(c) = ast.call(id) else { continue };
+                if ast.callee_name(c).is_some_and(|n| VALIDATES.contains(&n)) {
+                    return false;
+                }
+                queries |= cx.facts.is_query_call(id);
+            }
+        }
+        queries
+    })
 }
 
 /// A status as far as it can be told.
@@ -293,6 +346,15 @@ fn carries_text(ast: &Ast, call: NodeId, from: NodeId) -> bool {
     let Some(name) = ast.callee_name(c) else {
         return false;
     };
+    // project helpers that turn an error into its message: `getErrorMessage(err)`,
+    // `format_error(e)`, `errorToString(err)`
+    let lower = name.to_ascii_lowercase().replace('_', "");
+    if ["errormessage", "errmsg", "errortostring", "formaterror", "serializeerror", "stringifyerror", "errortext"]
+        .iter()
+        .any(|h| lower.contains(h))
+    {
+        return true;
+    }
     match ast.receiver(c) {
         Some(r) if ast.unwrap_expr(r) == from => METHODS.contains(&name),
         Some(_) => ARG_METHODS.contains(&name),
@@ -374,11 +436,7 @@ fn report(cx: &mut Ctx, r: &Response, path: &[flow::Step], caught: Caught, statu
     // what is read: `err.message`, `str(e)`, `traceback.format_exc()`
     let shown_node = match ast.parent(read).map(|p| (p, ast.kind(p))) {
         Some((p, Kind::Member { .. })) => p,
-        Some((p, Kind::Call(c)))
-            if c.args.iter().any(|a| a.value == read) || ast.receiver(c) == Some(read) =>
-        {
-            p
-        }
+        Some((p, Kind::Call(_))) if carries_text(ast, p, read) => p,
         _ => read,
     };
     let shown: String = cx
