@@ -483,7 +483,10 @@ mod tests {
         let ast = parse(Dialect::TypeScript, text).unwrap();
         let is_err = |id: NodeId| {
             named(&ast, id) == "err"
-                && !matches!(ast.parent(id).map(|p| ast.kind(p)), Some(Kind::Binary { .. }))
+                && !matches!(
+                    ast.parent(id).map(|p| ast.kind(p)),
+                    Some(Kind::Binary { .. })
+                )
         };
         let json: Vec<NodeId> = (0..ast.nodes.len() as NodeId)
             .filter(|&i| {

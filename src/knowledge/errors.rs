@@ -441,12 +441,7 @@ fn error_param(ast: &Ast, text: &str, func: NodeId, idx: usize) -> Option<ErrorC
                 let caught: Vec<String> = filter
                     .node
                     .and_then(|n| ast.call(n))
-                    .map(|c| {
-                        c.args
-                            .iter()
-                            .filter_map(|a| ast.path_of(a.value))
-                            .collect()
-                    })
+                    .map(|c| c.args.iter().filter_map(|a| ast.path_of(a.value)).collect())
                     .unwrap_or_default();
                 return Some(match classify(&caught) {
                     ErrorClass::Generic => typed(ErrorClass::Generic),
@@ -482,9 +477,10 @@ fn error_param(ast: &Ast, text: &str, func: NodeId, idx: usize) -> Option<ErrorC
                     for &call in ast.calls_named(reg) {
                         let Some(c) = ast.call(call) else { continue };
                         let args: Vec<NodeId> = ast.positional(c).collect();
-                        let names_it = args.get(1).and_then(|&a| ast.path_of(a)).is_some_and(
-                            |p| p.rsplit('.').next() == Some(name),
-                        );
+                        let names_it = args
+                            .get(1)
+                            .and_then(|&a| ast.path_of(a))
+                            .is_some_and(|p| p.rsplit('.').next() == Some(name));
                         let want = if reg == "add_exception_handler" {
                             first + 1
                         } else {
@@ -591,7 +587,9 @@ pub fn narrowed_by(cond: &str, name: &str) -> Option<ErrorClass> {
     }
     // `status < 500 ? err.message : 'Internal error'`
     if (c.contains("< 500") || c.contains("<500"))
-        && ["status", "code", "Status", "Code"].iter().any(|w| c.contains(w))
+        && ["status", "code", "Status", "Code"]
+            .iter()
+            .any(|w| c.contains(w))
     {
         return Some(ErrorClass::Client);
     }
@@ -657,7 +655,10 @@ mod tests {
             Some(ErrorClass::Client)
         );
         assert_eq!(narrowed_by("err.expose", "err"), Some(ErrorClass::Client));
-        assert_eq!(narrowed_by("err.status < 500", "err"), Some(ErrorClass::Client));
+        assert_eq!(
+            narrowed_by("err.status < 500", "err"),
+            Some(ErrorClass::Client)
+        );
         assert_eq!(narrowed_by("!(err instanceof AppError)", "err"), None);
         assert_eq!(narrowed_by("status < 500", "err"), Some(ErrorClass::Client));
         assert_eq!(narrowed_by("user.isAdmin", "err"), None);

@@ -208,7 +208,13 @@ pub fn response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) ->
     }
 }
 
-fn resp(at: NodeId, payload: Vec<NodeId>, status: StatusAt, shape: String, family: Family) -> Response {
+fn resp(
+    at: NodeId,
+    payload: Vec<NodeId>,
+    status: StatusAt,
+    shape: String,
+    family: Family,
+) -> Response {
     Response {
         at,
         payload,
@@ -251,24 +257,43 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
         } else {
             callee_path.clone()
         };
-        return Some(resp(node, vec![body], init_status(ast, args.get(1).copied()), shape, Family::Next));
+        return Some(resp(
+            node,
+            vec![body],
+            init_status(ast, args.get(1).copied()),
+            shape,
+            Family::Next,
+        ));
     }
     if c.is_new {
         // NestJS `new InternalServerErrorException(msg)`, `new HttpException(msg, 500)`
         if let Some(code) = nest_exception(name) {
             let body = *args.first()?;
             let status = if code == 0 {
-                args.get(1).map_or(StatusAt::Default, |&s| StatusAt::Expr(s))
+                args.get(1)
+                    .map_or(StatusAt::Default, |&s| StatusAt::Expr(s))
             } else {
                 StatusAt::Fixed(code)
             };
-            return Some(resp(node, vec![body], status, format!("new {name}"), Family::Nest));
+            return Some(resp(
+                node,
+                vec![body],
+                status,
+                format!("new {name}"),
+                Family::Nest,
+            ));
         }
         // Hono `new HTTPException(500, { message })`
         if name == "HTTPException" {
             let status = *args.first()?;
             let msg = args.get(1).and_then(|&o| ast.entry(o, "message"))?.value;
-            return Some(resp(node, vec![msg], StatusAt::Expr(status), "new HTTPException".into(), Family::Hono));
+            return Some(resp(
+                node,
+                vec![msg],
+                StatusAt::Expr(status),
+                "new HTTPException".into(),
+                Family::Hono,
+            ));
         }
         // tRPC `new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message })`
         if name == "TRPCError" {
@@ -277,7 +302,13 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
             let status = ast
                 .entry(opts, "code")
                 .map_or(StatusAt::Fixed(500), |e| StatusAt::Expr(e.value));
-            return Some(resp(node, vec![msg], status, "new TRPCError".into(), Family::Trpc));
+            return Some(resp(
+                node,
+                vec![msg],
+                status,
+                "new TRPCError".into(),
+                Family::Trpc,
+            ));
         }
         return None;
     }
@@ -294,14 +325,32 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
         let mut payload = Vec::new();
         for &a in &args {
             let is_status = matches!(ast.kind(a), Kind::Number(_))
-                || ast.path_of(a).is_some_and(|p| status_name(&p).is_some() && p.contains('.'));
+                || ast
+                    .path_of(a)
+                    .is_some_and(|p| status_name(&p).is_some() && p.contains('.'));
             if is_status && status == StatusAt::Default {
                 status = StatusAt::Expr(a);
             } else {
                 payload.push(a);
             }
         }
-        return Some(resp(node, payload, status, format!("{root}.throw"), Family::Koa));
+        return Some(resp(
+            node,
+            payload,
+            status,
+            format!("{root}.throw"),
+            Family::Koa,
+        ));
+    }
+    // connect-flash `req.flash('error', msg)`: shown on the next page
+    if name == "flash" && matches!(root_name, "req" | "request") && args.len() >= 2 {
+        return Some(resp(
+            node,
+            args[1..].to_vec(),
+            StatusAt::Default,
+            format!("{root}.flash"),
+            Family::Express,
+        ));
     }
     if RES_ROOTS.contains(&root_name) || root_name.ends_with(".res") {
         if !matches!(name, "json" | "send" | "end" | "write" | "jsonp" | "render") {
@@ -331,7 +380,13 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
         } else {
             Family::Express
         };
-        return Some(resp(node, payload, status, format!("{root}.{name}"), family));
+        return Some(resp(
+            node,
+            payload,
+            status,
+            format!("{root}.{name}"),
+            family,
+        ));
     }
     // Hono `c.json(body, 500)`, `c.text(msg, 500)`
     if matches!(root_name, "c" | "ctx" | "context")
@@ -339,8 +394,16 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
         && ast.chain_root(recv) == ast.unwrap_expr(recv)
     {
         let body = *args.first()?;
-        let status = args.get(1).map_or(StatusAt::Default, |&s| StatusAt::Expr(s));
-        return Some(resp(node, vec![body], status, format!("{root}.{name}"), Family::Hono));
+        let status = args
+            .get(1)
+            .map_or(StatusAt::Default, |&s| StatusAt::Expr(s));
+        return Some(resp(
+            node,
+            vec![body],
+            status,
+            format!("{root}.{name}"),
+            Family::Hono,
+        ));
     }
     // hapi `h.response(body).code(500)`
     if root_name == "h" && name == "response" {
@@ -353,7 +416,13 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
             })
             .and_then(|outer| ast.call(outer).and_then(|oc| ast.positional(oc).next()))
             .map_or(StatusAt::Default, StatusAt::Expr);
-        return Some(resp(node, vec![body], status, "h.response".into(), Family::Express));
+        return Some(resp(
+            node,
+            vec![body],
+            status,
+            "h.response".into(),
+            Family::Express,
+        ));
     }
     None
 }
@@ -380,18 +449,28 @@ fn py_response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> 
     let name = path.rsplit('.').next().unwrap_or(&path);
     let args: Vec<NodeId> = ast.positional(c).collect();
     let kw = |k: &str| ast.kwarg(c, k);
-    let kw_status = kw("status").or_else(|| kw("status_code")).or_else(|| kw("code"));
+    let kw_status = kw("status")
+        .or_else(|| kw("status_code"))
+        .or_else(|| kw("code"));
     let body_kwargs: Vec<NodeId> = c
         .args
         .iter()
-        .filter(|a| a.name.as_deref().is_some_and(|n| PY_BODY_KWARGS.contains(&n)))
+        .filter(|a| {
+            a.name
+                .as_deref()
+                .is_some_and(|n| PY_BODY_KWARGS.contains(&n))
+        })
         .map(|a| a.value)
         .collect();
     let tuple_status = || tuple_status(ast, node);
     let (payload, status, family) = match name {
         "jsonify" => {
             let payload: Vec<NodeId> = c.args.iter().map(|a| a.value).collect();
-            (payload, tuple_status().unwrap_or(StatusAt::Default), Family::Flask)
+            (
+                payload,
+                tuple_status().unwrap_or(StatusAt::Default),
+                Family::Flask,
+            )
         }
         "render_template" | "render_template_string" => {
             let payload: Vec<NodeId> = c
@@ -401,7 +480,11 @@ fn py_response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> 
                 .filter(|a| a.name.as_deref() != Some("status"))
                 .map(|a| a.value)
                 .collect();
-            (payload, tuple_status().unwrap_or(StatusAt::Default), Family::Flask)
+            (
+                payload,
+                tuple_status().unwrap_or(StatusAt::Default),
+                Family::Flask,
+            )
         }
         "make_response" => {
             let body = *args.first()?;
@@ -418,6 +501,22 @@ fn py_response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> 
             payload.extend(body_kwargs);
             (payload, StatusAt::Expr(status), Family::Flask)
         }
+        // Django `messages.error(request, msg)`, Flask `flash(msg)`: shown on the next page
+        "error" | "warning" | "info" | "add_message"
+            if path.starts_with("messages.") && args.len() >= 2 =>
+        {
+            let at = if name == "add_message" { 2 } else { 1 };
+            (
+                args.iter().skip(at).copied().collect(),
+                StatusAt::Default,
+                Family::Django,
+            )
+        }
+        "flash" if path == "flash" || path == "flask.flash" => (
+            args.first().copied().into_iter().collect(),
+            StatusAt::Default,
+            Family::Flask,
+        ),
         "render" | "TemplateResponse" => {
             let skip = if name == "render" { 2 } else { 1 };
             let mut payload: Vec<NodeId> = args.iter().skip(skip).copied().collect();
@@ -446,10 +545,21 @@ fn py_response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> 
         "json_response" => {
             let mut payload = body_kwargs;
             payload.extend(args.first());
-            (payload, kw_status.map_or(StatusAt::Default, StatusAt::Expr), Family::Aiohttp)
+            (
+                payload,
+                kw_status.map_or(StatusAt::Default, StatusAt::Expr),
+                Family::Aiohttp,
+            )
         }
-        "Response" | "JsonResponse" | "HttpResponse" | "JSONResponse" | "PlainTextResponse"
-        | "HTMLResponse" | "ORJSONResponse" | "UJSONResponse" | "StreamingHttpResponse" => {
+        "Response"
+        | "JsonResponse"
+        | "HttpResponse"
+        | "JSONResponse"
+        | "PlainTextResponse"
+        | "HTMLResponse"
+        | "ORJSONResponse"
+        | "UJSONResponse"
+        | "StreamingHttpResponse" => {
             let mut payload = body_kwargs;
             payload.extend(args.first());
             let status = kw_status
@@ -504,14 +614,21 @@ fn tuple_status(ast: &Ast, call: NodeId) -> Option<StatusAt> {
     let Kind::Array(items) = ast.kind(p) else {
         return None;
     };
-    if items.first() != Some(&call) || !matches!(ast.parent(p).map(|r| ast.kind(r)), Some(Kind::Return(_))) {
+    if items.first() != Some(&call)
+        || !matches!(ast.parent(p).map(|r| ast.kind(r)), Some(Kind::Return(_)))
+    {
         return None;
     }
     items.get(1).map(|&s| StatusAt::Expr(s))
 }
 
 /// A Flask/FastAPI handler's `return body, 500` or `return {"error": ..}`.
-fn py_return(ast: &Ast, node: NodeId, value: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> Option<Response> {
+fn py_return(
+    ast: &Ast,
+    node: NodeId,
+    value: NodeId,
+    in_handler: &dyn Fn(NodeId) -> bool,
+) -> Option<Response> {
     let func = ast.enclosing_function(node)?;
     if !in_handler(func) {
         return None;
@@ -522,19 +639,34 @@ fn py_return(ast: &Ast, node: NodeId, value: NodeId, in_handler: &dyn Fn(NodeId)
             (body, StatusAt::Expr(items[1]))
         }
         Kind::Object { .. } | Kind::Str(_) => (value, StatusAt::Default),
-        Kind::Call(c) if matches!(ast.callee_name(c), Some("str" | "repr")) => (value, StatusAt::Default),
+        Kind::Call(c) if matches!(ast.callee_name(c), Some("str" | "repr")) => {
+            (value, StatusAt::Default)
+        }
         _ => return None,
     };
     // `return jsonify(..), 500`: the call is the response
     if ast.call(ast.unwrap_expr(body)).is_some_and(|c| {
         matches!(
             ast.callee_name(c),
-            Some("jsonify" | "make_response" | "render_template" | "Response" | "JsonResponse" | "JSONResponse")
+            Some(
+                "jsonify"
+                    | "make_response"
+                    | "render_template"
+                    | "Response"
+                    | "JsonResponse"
+                    | "JSONResponse"
+            )
         )
     }) {
         return None;
     }
-    Some(resp(node, vec![body], status, "return".into(), Family::Flask))
+    Some(resp(
+        node,
+        vec![body],
+        status,
+        "return".into(),
+        Family::Flask,
+    ))
 }
 
 /// actix-web builders named for their status (`HttpResponse::InternalServerError()`).
@@ -552,15 +684,24 @@ fn rs_response(ast: &Ast, node: NodeId) -> Option<Response> {
                 }
                 _ => return None,
             };
-            let is_status = path.contains("StatusCode::") || path.starts_with("Status::") || path.contains("::Status::");
+            let is_status = path.contains("StatusCode::")
+                || path.starts_with("Status::")
+                || path.contains("::Status::");
             if !is_status {
                 return None;
             }
             let status = match ast.call(first) {
-                Some(c) => ast.positional(c).next().map_or(StatusAt::Default, StatusAt::Expr),
+                Some(c) => ast
+                    .positional(c)
+                    .next()
+                    .map_or(StatusAt::Default, StatusAt::Expr),
                 None => StatusAt::Expr(first),
             };
-            let family = if path.contains("StatusCode") { Family::Axum } else { Family::Rocket };
+            let family = if path.contains("StatusCode") {
+                Family::Axum
+            } else {
+                Family::Rocket
+            };
             let shape = format!("({path}, ..)");
             Some(resp(node, items[1..].to_vec(), status, shape, family))
         }
@@ -573,7 +714,13 @@ fn rs_response(ast: &Ast, node: NodeId) -> Option<Response> {
                 let p = ast.path_of(f)?;
                 let last = p.rsplit("::").next().unwrap_or(&p);
                 let code = last.strip_prefix("Error").and_then(status_name)?;
-                let mut r = resp(node, vec![f], StatusAt::Fixed(code), format!("map_err({last})"), Family::Actix);
+                let mut r = resp(
+                    node,
+                    vec![f],
+                    StatusAt::Fixed(code),
+                    format!("map_err({last})"),
+                    Family::Actix,
+                );
                 r.whole_error = true;
                 return Some(r);
             }
@@ -582,12 +729,24 @@ fn rs_response(ast: &Ast, node: NodeId) -> Option<Response> {
                 if matches!(ast.kind(c.callee), Kind::Name(_)) && !c.is_macro {
                     let code = status_name(rest)?;
                     let body = *args.first()?;
-                    return Some(resp(node, vec![body], StatusAt::Fixed(code), name.to_string(), Family::Actix));
+                    return Some(resp(
+                        node,
+                        vec![body],
+                        StatusAt::Fixed(code),
+                        name.to_string(),
+                        Family::Actix,
+                    ));
                 }
             }
             // rocket `status::Custom(Status::InternalServerError, body)`
             if name == "Custom" && args.len() == 2 {
-                return Some(resp(node, vec![args[1]], StatusAt::Expr(args[0]), "status::Custom".into(), Family::Rocket));
+                return Some(resp(
+                    node,
+                    vec![args[1]],
+                    StatusAt::Expr(args[0]),
+                    "status::Custom".into(),
+                    Family::Rocket,
+                ));
             }
             // actix `HttpResponse::InternalServerError().body(..)`, axum/hyper
             // `Response::builder().status(..).body(..)`
@@ -601,17 +760,34 @@ fn rs_response(ast: &Ast, node: NodeId) -> Option<Response> {
             let root = ast.path_of(fc.callee)?;
             if let Some(builder) = root.strip_prefix("HttpResponse::") {
                 let status = match builder {
-                    "build" => ast.positional(fc).next().map_or(StatusAt::Default, StatusAt::Expr),
+                    "build" => ast
+                        .positional(fc)
+                        .next()
+                        .map_or(StatusAt::Default, StatusAt::Expr),
                     b => StatusAt::Fixed(status_name(b)?),
                 };
-                return Some(resp(node, vec![body], status, format!("{root}()"), Family::Actix));
+                return Some(resp(
+                    node,
+                    vec![body],
+                    status,
+                    format!("{root}()"),
+                    Family::Actix,
+                ));
             }
             if root.ends_with("Response::builder") || root.ends_with("Builder::new") {
                 let status = chain.iter().find_map(|&k| {
                     let kc = ast.call(k)?;
-                    (ast.callee_name(kc) == Some("status")).then(|| ast.positional(kc).next()).flatten()
+                    (ast.callee_name(kc) == Some("status"))
+                        .then(|| ast.positional(kc).next())
+                        .flatten()
                 })?;
-                return Some(resp(node, vec![body], StatusAt::Expr(status), "Response::builder()".into(), Family::Axum));
+                return Some(resp(
+                    node,
+                    vec![body],
+                    StatusAt::Expr(status),
+                    "Response::builder()".into(),
+                    Family::Axum,
+                ));
             }
             None
         }
@@ -626,7 +802,10 @@ mod tests {
     #[test]
     fn status_names() {
         assert_eq!(status_name("StatusCode::INTERNAL_SERVER_ERROR"), Some(500));
-        assert_eq!(status_name("status.HTTP_500_INTERNAL_SERVER_ERROR"), Some(500));
+        assert_eq!(
+            status_name("status.HTTP_500_INTERNAL_SERVER_ERROR"),
+            Some(500)
+        );
         assert_eq!(status_name("HttpStatus.BAD_REQUEST"), Some(400));
         assert_eq!(status_name("InternalServerError"), Some(500));
         assert_eq!(status_name("HTTPStatus.UNPROCESSABLE_ENTITY"), Some(422));

@@ -32,7 +32,12 @@ impl Rule for InternalErrorExposed {
         "internal-error-exposed"
     }
     fn kinds(&self) -> &'static [KindTag] {
-        &[KindTag::Call, KindTag::Assign, KindTag::Return, KindTag::Array]
+        &[
+            KindTag::Call,
+            KindTag::Assign,
+            KindTag::Return,
+            KindTag::Array,
+        ]
     }
     fn check(&self, cx: &mut Ctx, node: NodeId) {
         let ast = cx.ast;
@@ -245,7 +250,13 @@ fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> 
 
 /// The class a condition around the read or the response narrows the error to
 /// (`if (err instanceof AppError)`, `isinstance(e, ValidationError)`, `err.expose ? .. : ..`).
-fn narrowed(ast: &Ast, text: &str, read: NodeId, sink: NodeId, binding: NodeId) -> Option<ErrorClass> {
+fn narrowed(
+    ast: &Ast,
+    text: &str,
+    read: NodeId,
+    sink: NodeId,
+    binding: NodeId,
+) -> Option<ErrorClass> {
     let name = match ast.kind(ast.chain_root(read)) {
         Kind::Name(n) => n.clone(),
         _ => return None,
@@ -349,9 +360,17 @@ fn carries_text(ast: &Ast, call: NodeId, from: NodeId) -> bool {
     // project helpers that turn an error into its message: `getErrorMessage(err)`,
     // `format_error(e)`, `errorToString(err)`
     let lower = name.to_ascii_lowercase().replace('_', "");
-    if ["errormessage", "errmsg", "errortostring", "formaterror", "serializeerror", "stringifyerror", "errortext"]
-        .iter()
-        .any(|h| lower.contains(h))
+    if [
+        "errormessage",
+        "errmsg",
+        "errortostring",
+        "formaterror",
+        "serializeerror",
+        "stringifyerror",
+        "errortext",
+    ]
+    .iter()
+    .any(|h| lower.contains(h))
     {
         return true;
     }
@@ -544,7 +563,9 @@ mod tests {
         assert_eq!(lines(RULE, "app/views.py", src), vec![6]);
         let v = src.replace("except Exception", "except ValueError");
         assert!(lines(RULE, "app/views.py", &v).is_empty());
-        let db = src.replace("except Exception", "except IntegrityError").replace("500", "400");
+        let db = src
+            .replace("except Exception", "except IntegrityError")
+            .replace("500", "400");
         assert_eq!(lines(RULE, "app/views.py", &db), vec![6]);
     }
 
