@@ -313,21 +313,19 @@ fn binding(ast: &Ast, text: &str, name: &str, id: NodeId) -> Option<Caught> {
                     }
                 }
             }
-            Kind::If { cond, then, .. } if ast.lang == Lang::Rust => {
-                if ast.contains_any(then, id) {
-                    let head = text
-                        .get(ast.span(anc).start as usize..ast.span(*cond).start as usize)
-                        .unwrap_or("");
-                    if let Some(pat) = head.trim().strip_prefix("if") {
-                        let pat = pat.trim().strip_prefix("let").unwrap_or("");
-                        let pat = pat.trim().trim_end_matches('=').trim();
-                        if binds_err(pat, name) {
-                            return Some(Caught {
-                                at: anc,
-                                class: ErrorClass::Generic,
-                                stack: false,
-                            });
-                        }
+            Kind::If { cond, then, .. } if ast.lang == Lang::Rust && ast.contains_any(then, id) => {
+                let head = text
+                    .get(ast.span(anc).start as usize..ast.span(*cond).start as usize)
+                    .unwrap_or("");
+                if let Some(pat) = head.trim().strip_prefix("if") {
+                    let pat = pat.trim().strip_prefix("let").unwrap_or("");
+                    let pat = pat.trim().trim_end_matches('=').trim();
+                    if binds_err(pat, name) {
+                        return Some(Caught {
+                            at: anc,
+                            class: ErrorClass::Generic,
+                            stack: false,
+                        });
                     }
                 }
             }

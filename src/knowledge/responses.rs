@@ -48,6 +48,9 @@ pub enum StatusAt {
     Expr(NodeId),
     /// None given: the framework's default (200 for a body, 500 for an exception).
     Default,
+    /// Whatever an earlier `res.status(..)` / `ctx.status = ..` of the same function set (see
+    /// [`status_set_before`]), else the default; looked up only when needed.
+    SetBefore,
 }
 
 /// A response a handler sends.
@@ -63,6 +66,8 @@ pub struct Response {
     pub family: Family,
     /// `.map_err(ErrorInternalServerError)`: the error the closure is given becomes the body.
     pub whole_error: bool,
+    /// The response object (`res`, `ctx`) for [`StatusAt::SetBefore`].
+    pub status_root: Option<String>,
 }
 
 /// A status as a number: `500`, `StatusCode::INTERNAL_SERVER_ERROR`, `HttpStatus.BAD_REQUEST`,
@@ -122,37 +127,39 @@ pub fn status_name(path: &str) -> Option<u16> {
 
 /// Where a body's status was set before it is sent: `res.status(500)`, `ctx.status = 500`,
 /// `res.statusCode = 500` earlier in the same function.
-fn status_set_before(ast: &Ast, root: &str, node: NodeId) -> Option<NodeId> {
+pub fn status_set_before(ast: &Ast, root: &str, node: NodeId) -> Option<NodeId> {
     let func = ast.enclosing_function(node).unwrap_or(crate::ast::ROOT);
-    // (where it is set, the status expression), the latest wins
+    // (where it is set, the status expression): the latest before `node` wins
     let mut best: Option<(NodeId, NodeId)> = None;
-    let mut keep = |at: NodeId, value: NodeId| {
-        if best.is_none_or(|(b, _)| at > b) {
-            best = Some((at, value));
-        }
-    };
     for name in ["status", "code", "writeHead"] {
-        for &call in ast.within(func, ast.calls_named(name)) {
-            if call >= node {
-                break;
-            }
-            let Some(c) = ast.call(call) else { continue };
+        let calls = ast.within(func, ast.calls_named(name));
+        let before = &calls[..calls.partition_point(|&c| c < node)];
+        let found = before.iter().rev().find_map(|&call| {
+            let c = ast.call(call)?;
             let same = ast
                 .receiver(c)
                 .is_some_and(|r| ast.path_of(ast.unwrap_expr(r)).as_deref() == Some(root));
-            if let (true, Some(a)) = (same, ast.positional(c).next()) {
-                keep(call, a);
+            if same {
+                ast.positional(c).next().map(|a| (call, a))
+            } else {
+                None
+            }
+        });
+        if let Some(f) = found {
+            if best.is_none_or(|(b, _)| f.0 > b) {
+                best = Some(f);
             }
         }
     }
     for field in ["status", "statusCode", "response.status"] {
         let path = format!("{root}.{field}");
-        for &assign in ast.assignments_to_path_in(&path, func) {
-            if assign >= node {
-                break;
-            }
+        let assigns = ast.assignments_to_path_in(&path, func);
+        let before = &assigns[..assigns.partition_point(|&a| a < node)];
+        if let Some(&assign) = before.last() {
             if let Kind::Assign { value: Some(v), .. } = ast.kind(assign) {
-                keep(assign, *v);
+                if best.is_none_or(|(b, _)| assign > b) {
+                    best = Some((assign, *v));
+                }
             }
         }
     }
@@ -222,6 +229,7 @@ fn resp(
         shape,
         family,
         whole_error: false,
+        status_root: None,
     }
 }
 
@@ -240,8 +248,15 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
         {
             return None;
         }
-        let status = status_set_before(ast, root, node).map_or(StatusAt::Default, StatusAt::Expr);
-        return Some(resp(node, vec![*v], status, path.clone(), Family::Koa));
+        let mut r = resp(
+            node,
+            vec![*v],
+            StatusAt::SetBefore,
+            path.clone(),
+            Family::Koa,
+        );
+        r.status_root = Some(root.to_string());
+        return Some(r);
     }
     let c = ast.call(node)?;
     let name = ast.callee_name(c)?;
@@ -372,21 +387,15 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
                 .then(|| ast.positional(kc).next())
                 .flatten()
         });
-        let status = in_chain
-            .or_else(|| status_set_before(ast, root_name, node))
-            .map_or(StatusAt::Default, StatusAt::Expr);
+        let status = in_chain.map_or(StatusAt::SetBefore, StatusAt::Expr);
         let family = if matches!(root_name, "reply" | "rep") {
             Family::Fastify
         } else {
             Family::Express
         };
-        return Some(resp(
-            node,
-            payload,
-            status,
-            format!("{root}.{name}"),
-            family,
-        ));
+        let mut r = resp(node, payload, status, format!("{root}.{name}"), family);
+        r.status_root = Some(root.clone());
+        return Some(r);
     }
     // Hono `c.json(body, 500)`, `c.text(msg, 500)`
     if matches!(root_name, "c" | "ctx" | "context")
@@ -809,7 +818,10 @@ mod tests {
         assert_eq!(status_name("HttpStatus.BAD_REQUEST"), Some(400));
         assert_eq!(status_name("InternalServerError"), Some(500));
         assert_eq!(status_name("HTTPStatus.UNPROCESSABLE_ENTITY"), Some(422));
-        assert_eq!(status_name("HttpResponseServerError"["HttpResponse".len()..].as_ref()), Some(500));
+        assert_eq!(
+            status_name("HttpResponseServerError"["HttpResponse".len()..].as_ref()),
+            Some(500)
+        );
         assert_eq!(status_name("Redirect"), None);
         assert_eq!(status_name("HTTPInternalServerError"), Some(500));
         assert_eq!(status_name("BAD_GATEWAY"), Some(502));

@@ -49,25 +49,29 @@ impl Rule for InternalErrorExposed {
             return;
         }
         let text = cx.file.text.as_str();
-        if environments::guarded(ast, text, r.at, Switches::Guard) {
-            return;
-        }
+        // the guard and the status are looked up once a caught error is in the body: most
+        // responses carry none, and the guard walks the statements of every enclosing function
+        let guarded = std::cell::OnceCell::new();
+        let guarded =
+            || *guarded.get_or_init(|| environments::guarded(ast, text, r.at, Switches::Guard));
         if r.whole_error {
-            whole_error(cx, &r);
+            if !guarded() {
+                whole_error(cx, &r);
+            }
             return;
         }
-        let status = |origin: NodeId| match r.status {
-            StatusAt::Fixed(c) => Status::Code(c),
-            StatusAt::Default => Status::Unknown,
-            StatusAt::Expr(e) => eval_status(ast, text, e, origin, 0),
-        };
+        let status = std::cell::OnceCell::new();
+        let status = || *status.get_or_init(|| status_of(ast, text, &r));
         let found = std::cell::Cell::new(None::<Caught>);
         for &payload in &r.payload {
             let is_source = |id: NodeId| {
                 let Some(c) = errors::error_read(ast, text, id) else {
                     return false;
                 };
-                let st = status(id);
+                if guarded() {
+                    return false;
+                }
+                let st = status();
                 let mut class = narrowed(ast, text, id, r.at, c.at).unwrap_or(c.class);
                 // a 4xx answer to a `catch` around database calls and no validation: the
                 // message is the database's, not one written for the client
@@ -90,7 +94,7 @@ impl Rule for InternalErrorExposed {
                 continue;
             };
             let Some(caught) = found.get() else { continue };
-            report(cx, &r, &path, caught, status(path[0].node));
+            report(cx, &r, &path, caught, status());
             return;
         }
     }
@@ -168,9 +172,23 @@ fn reported(c: &Caught, status: Status, lang: Lang) -> bool {
     }
 }
 
-/// The status an expression gives; `origin` is any read of the error (to recognise
-/// `err.status`).
-fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> Status {
+/// The status of a response.
+fn status_of(ast: &Ast, text: &str, r: &Response) -> Status {
+    let at = match (r.status, &r.status_root) {
+        (StatusAt::SetBefore, Some(root)) => {
+            responses::status_set_before(ast, root, r.at).map_or(StatusAt::Default, StatusAt::Expr)
+        }
+        (s, _) => s,
+    };
+    match at {
+        StatusAt::Fixed(c) => Status::Code(c),
+        StatusAt::Default | StatusAt::SetBefore => Status::Unknown,
+        StatusAt::Expr(e) => eval_status(ast, text, e, 0),
+    }
+}
+
+/// The status an expression gives (`err.status` is [`Status::FromError`]).
+fn eval_status(ast: &Ast, text: &str, e: NodeId, depth: u32) -> Status {
     let e = ast.unwrap_expr(e);
     if depth > 3 {
         return Status::Unknown;
@@ -189,8 +207,8 @@ fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> 
             Err(_) => responses::status_name(&s.value).map_or(Status::Unknown, Status::Code),
         },
         Kind::Binary { lhs, rhs, .. } => combine(
-            eval_status(ast, text, *lhs, origin, depth + 1),
-            eval_status(ast, text, *rhs, origin, depth + 1),
+            eval_status(ast, text, *lhs, depth + 1),
+            eval_status(ast, text, *rhs, depth + 1),
         ),
         Kind::Name(_) | Kind::Member { .. } => {
             let root = ast.chain_root(e);
@@ -208,7 +226,7 @@ fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> 
                 if root == e {
                     let scope = ast.enclosing_function(e).unwrap_or(crate::ast::ROOT);
                     if let Some((_, v)) = ast.assignment_before(n, scope, e, false) {
-                        return eval_status(ast, text, v, origin, depth + 1);
+                        return eval_status(ast, text, v, depth + 1);
                     }
                 }
             }
@@ -217,7 +235,7 @@ fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> 
         Kind::Call(c) => {
             if ast.callee_name(c) == Some("from_u16") {
                 if let Some(a) = ast.positional(c).next() {
-                    return eval_status(ast, text, a, origin, depth + 1);
+                    return eval_status(ast, text, a, depth + 1);
                 }
             }
             let mentions_error = ast.subtree(e).any(|i| match ast.kind(i) {
@@ -238,8 +256,8 @@ fn eval_status(ast: &Ast, text: &str, e: NodeId, origin: NodeId, depth: u32) -> 
                     _ => (kids[1], kids[2]),
                 };
                 return combine(
-                    eval_status(ast, text, a, origin, depth + 1),
-                    eval_status(ast, text, b, origin, depth + 1),
+                    eval_status(ast, text, a, depth + 1),
+                    eval_status(ast, text, b, depth + 1),
                 );
             }
             Status::Unknown
