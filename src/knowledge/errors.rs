@@ -238,6 +238,9 @@ pub fn error_read(ast: &Ast, text: &str, id: NodeId) -> Option<Caught> {
     let Kind::Name(name) = ast.kind(id) else {
         return None;
     };
+    if ast.lang == Lang::Rust && name == "self" {
+        return wrapped_self(ast, text, id);
+    }
     let mut stack = false;
     if let Some(p) = ast.parent(id) {
         match ast.kind(p) {
@@ -268,6 +271,52 @@ pub fn error_read(ast: &Ast, text: &str, id: NodeId) -> Option<Caught> {
     }
     caught.stack = stack;
     Some(caught)
+}
+
+/// Rust: `self.0` in the `IntoResponse`/`ResponseError`/`Responder` impl of a newtype around a
+/// library or catch-all error (`struct AppError(anyhow::Error);`, axum's error-handling
+/// example): the wrapped error's text, not one written for clients.
+fn wrapped_self(ast: &Ast, text: &str, id: NodeId) -> Option<Caught> {
+    let p = ast.parent(id)?;
+    if !matches!(ast.kind(p), Kind::Member { object, property } if *object == id && property == "0")
+    {
+        return None;
+    }
+    let (class, ty) = ast.ancestors(id).find_map(|a| match ast.kind(a) {
+        Kind::Class(c) => Some((a, c)),
+        _ => None,
+    })?;
+    let responds = ty.bases.iter().any(|b| {
+        matches!(
+            last_segment(b),
+            "IntoResponse" | "ResponseError" | "Responder"
+        )
+    });
+    if !responds {
+        return None;
+    }
+    let name = ty.name.clone();
+    let wraps = ast.verdict("errors:newtype-of-error", class, || {
+        let decl = format!("struct {name}(");
+        let Some(at) = text.find(&decl) else {
+            return false;
+        };
+        let inner = text[at + decl.len()..].split(')').next().unwrap_or("");
+        let inner = inner
+            .trim()
+            .strip_prefix("pub ")
+            .unwrap_or(inner.trim())
+            .trim();
+        inner == "anyhow::Error"
+            || inner == "Error" && text.contains("use anyhow::Error")
+            || inner.starts_with("Box<dyn") && inner.contains("Error")
+            || rust_internal_type(inner)
+    });
+    wraps.then_some(Caught {
+        at: class,
+        class: ErrorClass::Generic,
+        stack: false,
+    })
 }
 
 /// Where the name `name`, read at `id`, is bound as a caught error.

@@ -208,6 +208,19 @@ const RES_ROOTS: &[&str] = &["res", "response", "resp", "reply", "rep", "_res"];
 
 /// The response `node` builds, if it builds one.
 pub fn response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> Option<Response> {
+    let r = shape(ast, node, in_handler)?;
+    // `make_response(jsonify(..), 500)`: the outer response is the one reported
+    let outer = ast
+        .parent(node)
+        .filter(|&p| ast.call(p).is_some())
+        .and_then(|p| shape(ast, p, in_handler));
+    if outer.is_some_and(|o| o.payload.contains(&node)) {
+        return None;
+    }
+    Some(r)
+}
+
+fn shape(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> Option<Response> {
     match ast.lang {
         Lang::TypeScript => ts_response(ast, node),
         Lang::Python => py_response(ast, node, in_handler),

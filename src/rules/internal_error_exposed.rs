@@ -368,6 +368,13 @@ fn carries_text(ast: &Ast, call: NodeId, from: NodeId) -> bool {
         "String::from",
         "web::Json",
         "axum::Json",
+        // a response handed to another response (`make_response(jsonify(..), 500)`)
+        "jsonify",
+        "JsonResponse",
+        "JSONResponse",
+        "HttpResponse",
+        "PlainTextResponse",
+        "Response",
     ];
     let Some(c) = ast.call(call) else {
         return false;
