@@ -112,7 +112,7 @@ pub fn carrier(ast: &Ast, id: NodeId, through: &Through) -> NodeId {
                 via.is_some_and(|v| through(ast, p, ast.unwrap_expr(v)))
                     && (c.callee == cur || c.args.iter().any(|a| a.value == cur))
             }
-            Kind::Other => ast.wrapped(p) == Some(cur),
+            Kind::Other => ast.wrapped(p) == Some(cur) || conditional_branch(ast, p, cur),
             _ => false,
         };
         if !carries {
@@ -413,8 +413,23 @@ fn carrier_step(ast: &Ast, p: NodeId, cur: NodeId, through: &Through) -> bool {
             via.is_some_and(|v| through(ast, p, ast.unwrap_expr(v)))
                 && (c.callee == cur || c.args.iter().any(|a| a.value == cur))
         }
-        Kind::Other => ast.wrapped(p) == Some(cur),
+        Kind::Other => ast.wrapped(p) == Some(cur) || conditional_branch(ast, p, cur),
         _ => false,
+    }
+}
+
+/// Whether `cur` is a branch (not the condition) of the conditional expression `p`:
+/// `c ? a : b` (TypeScript), `a if c else b` (Python). Rust's `if` is a statement node.
+pub fn conditional_branch(ast: &Ast, p: NodeId, cur: NodeId) -> bool {
+    let mut kids = ast.children(p);
+    let (Some(x), Some(y), Some(z), None) = (kids.next(), kids.next(), kids.next(), kids.next())
+    else {
+        return false;
+    };
+    match ast.lang {
+        crate::ast::Lang::TypeScript => cur == y || cur == z,
+        crate::ast::Lang::Python => cur == x || cur == z,
+        crate::ast::Lang::Rust => false,
     }
 }
 
@@ -521,6 +536,40 @@ mod tests {
             .find(|&i| ast.path_of(i).as_deref() == Some("request.GET"))
             .unwrap();
         assert!(uses(&ast, source, &accessors).is_empty());
+    }
+
+    #[test]
+    fn conditional_branches_carry_the_condition_does_not() {
+        let text = "function h(err, res) {\n  const m = err instanceof AppError ? err.message : 'failed';\n  res.json({ m });\n  const k = err.code ? 'a' : 'b';\n  res.json({ k });\n}\n";
+        let ast = parse(Dialect::TypeScript, text).unwrap();
+        let is_err = |id: NodeId| {
+            named(&ast, id) == "err"
+                && !matches!(
+                    ast.parent(id).map(|p| ast.kind(p)),
+                    Some(Kind::Binary { .. })
+                )
+        };
+        let json: Vec<NodeId> = (0..ast.nodes.len() as NodeId)
+            .filter(|&i| {
+                ast.call(i).is_some_and(|c| {
+                    let s = ast.span(c.callee);
+                    &text[s.start as usize..s.end as usize] == "res.json"
+                })
+            })
+            .collect();
+        let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
+        assert!(origin(&ast, arg(json[0]), &is_err, &no_calls).is_some());
+        assert!(origin(&ast, arg(json[1]), &is_err, &no_calls).is_none());
+
+        let py = "def h(e):\n    m = str(e) if e else 'x'\n    k = 'a' if e.code else 'b'\n    send(m)\n    send(k)\n";
+        let ast = parse(Dialect::Python, py).unwrap();
+        let is_e = |id: NodeId| named(&ast, id) == "e";
+        let sends: Vec<NodeId> = (0..ast.nodes.len() as NodeId)
+            .filter(|&i| ast.call(i).is_some_and(|c| named(&ast, c.callee) == "send"))
+            .collect();
+        let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
+        assert!(origin(&ast, arg(sends[0]), &is_e, &accessors).is_some());
+        assert!(origin(&ast, arg(sends[1]), &is_e, &accessors).is_none());
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod connection_per_request;
 pub mod debug_mode_enabled;
 pub mod deprecated_dependency;
 pub mod hardcoded_secret;
+pub mod internal_error_exposed;
 pub mod jwt_verification_disabled;
 pub mod missing_rate_limit;
 pub mod missing_input_validation;
@@ -41,6 +42,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &debug_mode_enabled::DebugModeEnabled,
         &deprecated_dependency::DeprecatedDependency,
         &hardcoded_secret::HardcodedSecret,
+        &internal_error_exposed::InternalErrorExposed,
         &jwt_verification_disabled::JwtVerificationDisabled,
         &missing_rate_limit::MissingRateLimit,
         &missing_input_validation::MissingInputValidation,
