@@ -123,6 +123,9 @@ pub enum Condition {
     /// the model as a [`crate::knowledge::passwords::model_key`]; `constructor`: the password
     /// is given to the model's constructor (a constructor that hashes counts).
     UnlessModelHashesPasswords { model: String, constructor: bool },
+    /// Holds if the project's Rust struct `ty` derives `Debug` (no hand-written `Debug`) and has
+    /// a secret field ([`crate::knowledge::logging::DebugIndex`]). The engine fills `{field}`.
+    DebugPrintsSecret { ty: String },
     /// Holds if the project function `name` (imported from `module`; `None`: defined in the
     /// finding's file) returns a fast hash of its parameter `arg`. The engine fills `{algo}`.
     FastHashHelper {

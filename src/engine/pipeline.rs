@@ -523,6 +523,7 @@ fn analyse(
         once_callees: facts.once_callees.clone(),
         prefetched: facts.prefetched.clone(),
         passwords: facts.passwords.clone(),
+        debug_structs: facts.debug_structs.clone(),
         models: facts.models.clone(),
         paged_models: facts.paged_models.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
@@ -933,6 +934,13 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 None => false,
             }
         }
+        Some(Condition::DebugPrintsSecret { ty }) => match index.debug_structs.secret_field(&ty) {
+            Some(field) => {
+                d.message = d.message.replace("{field}", field);
+                true
+            }
+            None => false,
+        },
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }

@@ -22,6 +22,7 @@ pub mod missing_timeout;
 pub mod n_plus_one_query;
 pub mod permissive_cors;
 pub mod plaintext_password;
+pub mod secret_in_log;
 pub mod sql_injection;
 pub mod unbounded_query;
 
@@ -39,6 +40,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &n_plus_one_query::NPlusOneQuery,
         &permissive_cors::PermissiveCors,
         &plaintext_password::PlaintextPassword,
+        &secret_in_log::SecretInLog,
         &sql_injection::SqlInjection,
         &unbounded_query::UnboundedQuery,
     ]
