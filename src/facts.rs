@@ -95,8 +95,9 @@ pub struct FileFacts {
     pub jwt_calls: Vec<crate::knowledge::jwt::AuthorisingCall>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
-    /// Rust structs whose derived `Debug` prints a secret, for `secret-in-log`.
-    pub debug_structs: crate::knowledge::logging::DebugFacts,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -332,7 +333,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         });
     facts.jwt_calls = jwt_calls;
     facts.passwords = crate::knowledge::passwords::collect_facts(ast, &facts.imports);
-    facts.debug_structs = crate::knowledge::logging::collect_debug_facts(ast, &file.text);
+    facts.logging = crate::knowledge::logging::collect_facts(ast, &file.text);
     facts
 }
 

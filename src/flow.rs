@@ -503,13 +503,11 @@ mod tests {
 
     #[test]
     fn backward_with_steps_the_rule_keeps() {
-        let text = "def h(request):\n    data = request.get_json()\n    log(data.email)\n    log(data)\n";
+        let text =
+            "def h(request):\n    data = request.get_json()\n    log(data.email)\n    log(data)\n";
         let ast = parse(Dialect::Python, text).unwrap();
         let logs: Vec<NodeId> = (0..ast.nodes.len() as NodeId)
-            .filter(|&i| {
-                ast.call(i)
-                    .is_some_and(|c| named(&ast, c.callee) == "log")
-            })
+            .filter(|&i| ast.call(i).is_some_and(|c| named(&ast, c.callee) == "log"))
             .collect();
         let is_request = |id: NodeId| named(&ast, id) == "request";
         // a property read is no step of the whole value for this rule (a method call is)
@@ -522,7 +520,9 @@ mod tests {
         };
         let through = |ast: &Ast, call: NodeId, from: NodeId| {
             accessors(ast, call, from)
-                || ast.call(call).is_some_and(|c| ast.callee_name(c) == Some("get_json"))
+                || ast
+                    .call(call)
+                    .is_some_and(|c| ast.callee_name(c) == Some("get_json"))
         };
         let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
         assert!(origin(&ast, arg(logs[0]), &is_request, &through).is_some());

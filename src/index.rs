@@ -72,8 +72,9 @@ pub struct ProjectIndex {
     pub module_settings: Vec<crate::knowledge::debug_mode::SettingsPart>,
     /// Password hashing in the model layer and fast-hash helpers, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordIndex,
-    /// Rust structs whose derived `Debug` prints a secret, for `secret-in-log`.
-    pub debug_structs: crate::knowledge::logging::DebugIndex,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogIndex,
 }
 
 /// What one file contributes to the index.
@@ -110,8 +111,9 @@ pub struct IndexPart {
     pub module_settings: Option<crate::knowledge::debug_mode::SettingsPart>,
     /// Password facts, for `plaintext-password`.
     pub passwords: crate::knowledge::passwords::PasswordFacts,
-    /// Rust structs whose derived `Debug` prints a secret, for `secret-in-log`.
-    pub debug_structs: crate::knowledge::logging::DebugFacts,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogFacts,
 }
 
 impl ProjectIndex {
@@ -155,7 +157,7 @@ impl ProjectIndex {
         self.cors.add(&part.path, &part.module, part.cors);
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
-        self.debug_structs.add(part.debug_structs);
+        self.logging.add(part.logging);
         self.default_pagination |= part.default_pagination;
         self.global_rate_limit |= part.global_rate_limit;
         self.settings.extend(part.settings);

@@ -45,12 +45,24 @@ const JS_METHODS: &[&str] = &[
     "debug", "info", "warn", "warning", "error", "trace", "fatal", "verbose", "silly", "http",
     "log", "notice", "crit", "alert", "emerg",
 ];
-const CONSOLE_METHODS: &[&str] = &["log", "info", "warn", "error", "debug", "trace", "dir", "table"];
+const CONSOLE_METHODS: &[&str] = &[
+    "log", "info", "warn", "error", "debug", "trace", "dir", "table",
+];
 /// Words of a receiver's name that make it a logger (`logger`, `this.log`, `auditLogger`,
 /// `fastify.log`, `winston`, `pino`).
 const LOGGER_WORDS: &[&str] = &[
-    "log", "logger", "logging", "logs", "winston", "pino", "bunyan", "structlog", "loguru",
-    "consola", "signale", "log4js",
+    "log",
+    "logger",
+    "logging",
+    "logs",
+    "winston",
+    "pino",
+    "bunyan",
+    "structlog",
+    "loguru",
+    "consola",
+    "signale",
+    "log4js",
 ];
 /// Rust logging macros (`log` and `tracing`), and console macros.
 const RS_LOG_MACROS: &[&str] = &["trace", "debug", "info", "warn", "error", "event", "log"];
@@ -272,8 +284,7 @@ pub fn carries(ast: &Ast, call: NodeId, from: NodeId) -> bool {
         | "to_vec" | "value" => ast.receiver(c) == Some(from),
         // `.and_then(|v| v.to_str().ok())`: a closure that only passes its argument on
         "map" | "and_then" => {
-            ast.receiver(c) == Some(from)
-                && c.args.first().is_some_and(|a| passes_on(ast, a.value))
+            ast.receiver(c) == Some(from) && c.args.first().is_some_and(|a| passes_on(ast, a.value))
         }
         _ => false,
     }
@@ -435,8 +446,8 @@ fn key_text(ast: &Ast, key: NodeId) -> Option<String> {
 /// Verbs that make a call's result the thing its name names (`create_access_token(..)`,
 /// `generateToken()`, `getApiKey()`).
 const MAKING_VERBS: &[&str] = &[
-    "create", "generate", "gen", "make", "issue", "new", "mint", "sign", "encode", "get",
-    "fetch", "build", "random", "refresh", "rotate", "decrypt", "reveal", "read", "load",
+    "create", "generate", "gen", "make", "issue", "new", "mint", "sign", "encode", "get", "fetch",
+    "build", "random", "refresh", "rotate", "decrypt", "reveal", "read", "load",
 ];
 
 /// A call that returns a secret: a function named for one (`create_access_token(user)`,
@@ -524,18 +535,24 @@ const REDACTING_TYPES: &[&str] = &[
     "Protected",
 ];
 
-/// Per file: structs that derive `Debug` and have a secret field (struct, field), and types
-/// that implement `Debug` by hand.
+/// Per file: Rust structs that derive `Debug` and have a secret field (struct, field), types
+/// that implement `Debug` by hand, and model fields declared as UUIDs (`token =
+/// models.UUIDField(..)`: a record's public id, whatever its name).
 #[derive(Clone, Debug, Default)]
-pub struct DebugFacts {
+pub struct LogFacts {
     pub secret_structs: Vec<(String, String)>,
     pub custom_debug: Vec<String>,
+    pub id_fields: Vec<String>,
 }
 
-/// Reads a Rust file's structs (their fields come from the struct's own text: the lowered
-/// tree keeps a struct's name and attributes, not its fields).
-pub fn collect_debug_facts(ast: &Ast, text: &str) -> DebugFacts {
-    let mut facts = DebugFacts::default();
+/// Reads a file's structs and models (a Rust struct's fields come from its own text: the
+/// lowered tree keeps a struct's name and attributes, not its fields).
+pub fn collect_facts(ast: &Ast, text: &str) -> LogFacts {
+    let mut facts = LogFacts::default();
+    if ast.lang == Lang::Python {
+        facts.id_fields = uuid_fields(ast);
+        return facts;
+    }
     if ast.lang != Lang::Rust {
         return facts;
     }
@@ -543,7 +560,10 @@ pub fn collect_debug_facts(ast: &Ast, text: &str) -> DebugFacts {
         let Kind::Class(c) = ast.kind(id) else {
             continue;
         };
-        if c.bases.iter().any(|b| b.rsplit("::").next() == Some("Debug")) {
+        if c.bases
+            .iter()
+            .any(|b| b.rsplit("::").next() == Some("Debug"))
+        {
             facts.custom_debug.push(c.name.clone());
             continue;
         }
@@ -566,6 +586,43 @@ pub fn collect_debug_facts(ast: &Ast, text: &str) -> DebugFacts {
     facts
 }
 
+/// Secret-named class attributes declared as UUID columns (`token = models.UUIDField(..)`,
+/// `token = Column(UUID(as_uuid=True))`).
+fn uuid_fields(ast: &Ast) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in 0..ast.nodes.len() as NodeId {
+        let Kind::Class(c) = ast.kind(id) else {
+            continue;
+        };
+        for &s in &c.body {
+            let Kind::Assign {
+                target,
+                value: Some(v),
+                ..
+            } = ast.kind(s)
+            else {
+                continue;
+            };
+            let Kind::Name(field) = ast.kind(*target) else {
+                continue;
+            };
+            if !is_sensitive_name(field) {
+                continue;
+            }
+            let uuid = ast.subtree(*v).any(|i| {
+                ast.call(i)
+                    .and_then(|c| ast.callee_name(c))
+                    .is_some_and(|n| n.contains("UUID") || n == "uuid4")
+                    || matches!(ast.kind(i), Kind::Name(n) if n == "uuid4" || n.ends_with(".uuid4"))
+            });
+            if uuid {
+                out.push(field.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The first named field of a struct's source whose derived `Debug` shows a secret.
 fn secret_field(src: &str) -> Option<String> {
     let item = syn::parse_str::<syn::ItemStruct>(src).ok()?;
@@ -578,9 +635,11 @@ fn secret_field(src: &str) -> Option<String> {
             continue;
         }
         let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
-        let redacted = ty.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| {
-            REDACTING_TYPES.contains(&w) || w.starts_with("Secret") || w.starts_with("Redact")
-        });
+        let redacted = ty
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| {
+                REDACTING_TYPES.contains(&w) || w.starts_with("Secret") || w.starts_with("Redact")
+            });
         // `#[debug(skip)]`, `#[educe(Debug(ignore))]`, `#[derivative(Debug = "ignore")]`
         let skipped = f.attrs.iter().any(|a| {
             let t = quote::ToTokens::to_token_stream(a).to_string();
@@ -594,19 +653,25 @@ fn secret_field(src: &str) -> Option<String> {
     None
 }
 
-/// The project's structs whose derived `Debug` prints a secret field.
+/// The project's structs whose derived `Debug` prints a secret field, and its UUID fields.
 #[derive(Debug, Default)]
-pub struct DebugIndex {
+pub struct LogIndex {
     secret_structs: HashMap<String, String>,
     custom_debug: HashSet<String>,
+    id_fields: HashSet<String>,
 }
 
-impl DebugIndex {
-    pub fn add(&mut self, facts: DebugFacts) {
+impl LogIndex {
+    pub fn add(&mut self, facts: LogFacts) {
         for (s, f) in facts.secret_structs {
             self.secret_structs.entry(s).or_insert(f);
         }
         self.custom_debug.extend(facts.custom_debug);
+        self.id_fields.extend(facts.id_fields);
+    }
+    /// Whether some model declares the field `name` as a UUID.
+    pub fn is_id_field(&self, name: &str) -> bool {
+        self.id_fields.contains(name)
     }
     /// The secret field `Debug` of the struct `name` prints, if it does.
     pub fn secret_field(&self, name: &str) -> Option<&str> {
@@ -632,8 +697,19 @@ pub fn struct_of_type(ty: &str) -> Option<String> {
             Some(inner)
                 if matches!(
                     last,
-                    "Json" | "Form" | "Query" | "Path" | "Option" | "Arc" | "Box" | "Rc"
-                        | "Data" | "State" | "Extension" | "Valid" | "Validated"
+                    "Json"
+                        | "Form"
+                        | "Query"
+                        | "Path"
+                        | "Option"
+                        | "Arc"
+                        | "Box"
+                        | "Rc"
+                        | "Data"
+                        | "State"
+                        | "Extension"
+                        | "Valid"
+                        | "Validated"
                 ) =>
             {
                 t = inner;
@@ -700,10 +776,7 @@ mod tests {
             struct_of_type("Json<LoginRequest>").as_deref(),
             Some("LoginRequest")
         );
-        assert_eq!(
-            struct_of_type("web::Form<Creds>").as_deref(),
-            Some("Creds")
-        );
+        assert_eq!(struct_of_type("web::Form<Creds>").as_deref(), Some("Creds"));
         assert_eq!(struct_of_type("&Config").as_deref(), Some("Config"));
         assert_eq!(struct_of_type("Vec<User>"), None);
         assert_eq!(struct_of_type("String").as_deref(), Some("String"));

@@ -791,7 +791,10 @@ pub fn is_sensitive_name(name: &str) -> bool {
         return false;
     }
     let words = name_words(name);
-    if words.first().is_some_and(|w| FLAG_WORDS.contains(&w.as_str())) {
+    if words
+        .first()
+        .is_some_and(|w| FLAG_WORDS.contains(&w.as_str()))
+    {
         return false;
     }
     if is_secret_name(name) {
@@ -816,7 +819,10 @@ pub fn is_sensitive_name(name: &str) -> bool {
         SESSION_TERMS.iter().any(|term| {
             let end = start + term.len();
             end <= words.len()
-                && words[start..end].iter().zip(term.iter()).all(|(w, t)| w == t)
+                && words[start..end]
+                    .iter()
+                    .zip(term.iter())
+                    .all(|(w, t)| w == t)
                 && words[end..].iter().all(keeps)
                 && !words[..start]
                     .iter()

@@ -60,7 +60,7 @@ fn log_call(cx: &mut Ctx, node: NodeId) {
         return;
     };
     // a one-shot script printing what it made for its operator (a generated password)
-    if log.console && cx.role == Role::Script {
+    if log.console && (cx.role == Role::Script || script_like(ast, node)) {
         return;
     }
     if environments::guarded(ast, &cx.file.text, node, Switches::Guard) {
@@ -68,7 +68,14 @@ fn log_call(cx: &mut Ctx, node: NodeId) {
     }
     for &v in &log.values {
         if let Some((found, path)) = traced(cx, v) {
-            emit(cx, node, &log, &found, &path, None);
+            // `checkout.token` may be a model's UUID id: the project's models decide
+            let cond = path.first().and_then(|s| match ast.kind(s.node) {
+                Kind::Member { property, .. } if ast.lang == Lang::Python => {
+                    Some(Condition::UnlessIdField(property.clone()))
+                }
+                _ => None,
+            });
+            emit(cx, node, &log, &found, &path, cond);
             return;
         }
     }
@@ -88,6 +95,24 @@ fn log_call(cx: &mut Ctx, node: NodeId) {
     }
 }
 
+/// Code that runs as a program, not a service: module-level statements, a
+/// `if __name__ == "__main__":` block, a `main` function.
+fn script_like(ast: &Ast, node: NodeId) -> bool {
+    match ast.function_ancestors(node).last() {
+        // a Python module's own statements (a TS module's run at a server's start-up)
+        None => {
+            ast.lang == Lang::Python
+                && ast
+                    .ancestors(node)
+                    .all(|a| !matches!(ast.kind(a), Kind::Class(_)))
+        }
+        Some(f) => ast
+            .function(f)
+            .and_then(|f| f.name.as_deref())
+            .is_some_and(|n| n == "main"),
+    }
+}
+
 /// The secret a logged value carries and the path from where it was read.
 fn traced(cx: &Ctx, v: NodeId) -> Option<(Found, Vec<flow::Step>)> {
     let ast = cx.ast;
@@ -103,10 +128,10 @@ fn traced(cx: &Ctx, v: NodeId) -> Option<(Found, Vec<flow::Step>)> {
     let mut f = found.into_inner()?;
     // name the secret as the logging code does: `password`, not where it was read
     let last = path.iter().rev().find_map(|s| match &s.hop {
-        Hop::Assigned(n) => Some(n),
+        Hop::Assigned(n) if is_sensitive_name(n) => Some(n),
         _ => None,
     });
-    if let Some(n) = last.filter(|n| is_sensitive_name(n)) {
+    if let Some(n) = last {
         f = Found {
             what: format!("`{n}`"),
             part: false,
@@ -138,7 +163,9 @@ fn keeps(ast: &Ast, parent: NodeId, child: NodeId) -> bool {
                 .parent(parent)
                 .and_then(|g| ast.call(g))
                 .is_some_and(|c| c.callee == parent);
-            method || is_sensitive_name(property) || VALUE_PROPS.contains(&property.as_str())
+            method
+                || is_sensitive_name(property) && !session_id(property)
+                || VALUE_PROPS.contains(&property.as_str())
         }
         Kind::Index { object, index } if *object == child => match ast.kind(*index) {
             Kind::Str(_) => logging::secret_key(ast, parent).is_some(),
@@ -200,7 +227,7 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
     };
     match ast.kind(id) {
         Kind::Name(n) => {
-            if !is_sensitive_name(n) || n.contains("::") || is_callee(ast, id) {
+            if !is_sensitive_name(n) || session_id(n) || n.contains("::") || is_callee(ast, id) {
                 return param_part(cx, n, id).and_then(|label| part(label, n));
             }
             // a local assigned a masked value, a flag or a literal is not the secret
@@ -218,12 +245,22 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
             }
             named(n.clone())
         }
-        Kind::Member { property, .. } => {
+        Kind::Member { object, property } => {
             if let Some(label) = logging::request_part(ast, id) {
                 return part(label, cx.text(id));
             }
             if is_sensitive_name(property) && !is_callee(ast, id) {
-                return named(cx.text(id).to_string());
+                let presented = || {
+                    ast.path_of(*object).map(|o| {
+                        matches!(
+                            o.rsplit('.').next(),
+                            Some("req" | "request" | "cookies" | "COOKIES" | "session")
+                        )
+                    })
+                };
+                if !session_id(property) || presented() == Some(true) {
+                    return named(cx.text(id).to_string());
+                }
             }
             None
         }
@@ -242,6 +279,16 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
         }
         _ => None,
     }
+}
+
+/// A session id by name only (`session_id`, `sessionId`): a secret where the client presents
+/// it (a cookie, `req.sessionID`), elsewhere mostly the id of a session record kept server-side
+/// and logged to correlate lines; a keyed read of the cookie is found all the same.
+fn session_id(name: &str) -> bool {
+    !crate::knowledge::secrets::is_secret_name(name)
+        && crate::knowledge::secrets::name_words(name)
+            .iter()
+            .any(|w| w.starts_with("sess"))
 }
 
 /// The function name of a call (`password(..)` is not the password).
@@ -310,11 +357,14 @@ fn param_part(cx: &Ctx, name: &str, at: NodeId) -> Option<&'static str> {
     let ast = cx.ast;
     let f = ast.enclosing_function(at)?;
     // the innermost function declaring the name
-    let (func, p) = ast.function_ancestors(at).chain(std::iter::once(f)).find_map(|fid| {
-        let func = ast.function(fid)?;
-        let p = func.params.iter().find(|p| binds(&p.name, name))?;
-        Some((fid, p))
-    })?;
+    let (func, p) = ast
+        .function_ancestors(at)
+        .chain(std::iter::once(f))
+        .find_map(|fid| {
+            let func = ast.function(fid)?;
+            let p = func.params.iter().find(|p| binds(&p.name, name))?;
+            Some((fid, p))
+        })?;
     let scope = func;
     if ast
         .assignment_before(name, scope, at, false)
@@ -338,12 +388,13 @@ fn param_part(cx: &Ctx, name: &str, at: NodeId) -> Option<&'static str> {
                 .params
                 .iter()
                 .any(|q| matches!(q.name.as_str(), "res" | "reply" | "response" | "next"));
-            let typed_request = p
-                .ty
-                .as_deref()
-                .is_some_and(|t| t.ends_with("Request") || t.starts_with("Request"));
-            (req_named && p.name == name && (with_response || typed_request || cx.facts.is_handler(func)))
-                .then_some("the whole request")
+            let typed_request =
+                p.ty.as_deref()
+                    .is_some_and(|t| t.ends_with("Request") || t.starts_with("Request"));
+            (req_named
+                && p.name == name
+                && (with_response || typed_request || cx.facts.is_handler(func)))
+            .then_some("the whole request")
         }
         Lang::Python => {
             // FastAPI: a handler parameter typed with a model and no default is the body
@@ -351,7 +402,9 @@ fn param_part(cx: &Ctx, name: &str, at: NodeId) -> Option<&'static str> {
                 return None;
             }
             let ty = p.ty.as_deref()?;
-            let simple = ty.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            let simple = ty
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
             let last = ty.rsplit('.').next().unwrap_or(ty);
             let model = simple
                 && last.chars().next().is_some_and(char::is_uppercase)
@@ -370,8 +423,11 @@ fn param_part(cx: &Ctx, name: &str, at: NodeId) -> Option<&'static str> {
                         | "Decimal"
                         | "Any"
                 );
-            (model && !ast.import_binding(last).is_some_and(|(m, _)| m.starts_with("typing")))
-                .then_some("the request body")
+            (model
+                && !ast
+                    .import_binding(last)
+                    .is_some_and(|(m, _)| m.starts_with("typing")))
+            .then_some("the request body")
         }
         Lang::Rust => logging::request_type(p.ty.as_deref()?),
     }
@@ -434,11 +490,14 @@ fn debug_printed(cx: &Ctx, call: NodeId, log: &LogCall) -> Vec<(NodeId, String)>
         }
         let debug = is_dbg
             || sigil_before(cx, a.value) == Some('?')
-            || positional.iter().position(|&p| p == a.value).is_some_and(|k| {
-                holes.iter().any(|(w, d)| *d && *w == Ok(k))
-            })
+            || positional
+                .iter()
+                .position(|&p| p == a.value)
+                .is_some_and(|k| holes.iter().any(|(w, d)| *d && *w == Ok(k)))
             || a.name.as_deref().is_some_and(|n| {
-                holes.iter().any(|(w, d)| *d && w.as_ref().err().is_some_and(|x| x == n))
+                holes
+                    .iter()
+                    .any(|(w, d)| *d && w.as_ref().err().is_some_and(|x| x == n))
             });
         if debug {
             consider(a.value);
@@ -451,7 +510,11 @@ fn debug_printed(cx: &Ctx, call: NodeId, log: &LogCall) -> Vec<(NodeId, String)>
 fn sigil_before(cx: &Ctx, v: NodeId) -> Option<char> {
     let start = cx.ast.span(v).start as usize;
     let before = cx.file.text.get(..start)?;
-    before.trim_end().chars().last().filter(|c| matches!(c, '?' | '%'))
+    before
+        .trim_end()
+        .chars()
+        .last()
+        .filter(|c| matches!(c, '?' | '%'))
 }
 
 /// The struct a Rust value holds, when its parameter type or construction says so.
@@ -554,13 +617,14 @@ fn emit(
         match cx.ast.lang {
             Lang::Python => "log an id or a masked value instead",
             Lang::TypeScript => "log an id or a masked value instead",
-            Lang::Rust if cond.is_some() => {
+            Lang::Rust if matches!(cond, Some(Condition::DebugPrintsSecret { .. })) => {
                 "wrap the field in `secrecy::SecretString` or write a `Debug` that redacts it"
             }
             Lang::Rust => "log an id or a masked value instead",
         }
     };
-    let message = if cond.is_some() {
+    let debug = matches!(cond, Some(Condition::DebugPrintsSecret { .. }));
+    let message = if debug {
         format!("{what}; {fix}")
     } else {
         format!("{what} is {sink} by `{}`; {fix}", log.api)
@@ -568,9 +632,7 @@ fn emit(
     let mut f = cx
         .finding(cx.call_site(call), message)
         .help(help(cx.ast.lang, found.part));
-    let hops = path
-        .iter()
-        .any(|s| matches!(s.hop, Hop::Assigned(_)));
+    let hops = path.iter().any(|s| matches!(s.hop, Hop::Assigned(_)));
     let first_line = |id: NodeId| cx.file.line_index(cx.span(id).start);
     let moved = path
         .first()
