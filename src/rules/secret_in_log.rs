@@ -90,7 +90,6 @@ fn log_call(cx: &mut Ctx, node: NodeId) {
             let found = Found { what, part: false };
             let c = Condition::DebugPrintsSecret { ty };
             emit(cx, node, &log, &found, &[], Some(c));
-            return;
         }
     }
 }
