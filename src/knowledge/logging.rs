@@ -337,7 +337,17 @@ const REQUEST_PARTS: &[(&str, &str)] = &[
     ("COOKIES", "the request cookies"),
     ("rawBody", "the request body"),
 ];
-const REQUEST_OBJECTS: &[&str] = &["req", "request", "self.request", "ctx.request", "event"];
+const REQUEST_OBJECTS: &[&str] = &[
+    "req",
+    "request",
+    "self.request",
+    "ctx.request",
+    "ctx.req",
+    "c.req",
+    "event",
+];
+/// Koa's context: its `headers` are the request's (its `body` is the response's).
+const KOA_HEADER_PARTS: &[&str] = &["headers", "header"];
 /// Calls on a request that return its whole body or headers.
 const REQUEST_CALLS: &[(&str, &str)] = &[
     ("get_json", "the request body"),
@@ -358,6 +368,9 @@ pub fn request_part(ast: &Ast, id: NodeId) -> Option<&'static str> {
     match ast.kind(id) {
         Kind::Member { object, property } => {
             let obj = ast.path_of(*object)?;
+            if obj == "ctx" && KOA_HEADER_PARTS.contains(&property.as_str()) {
+                return Some("the request headers");
+            }
             if !REQUEST_OBJECTS.contains(&obj.as_str()) {
                 return None;
             }

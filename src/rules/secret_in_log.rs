@@ -229,6 +229,10 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
             if !is_sensitive_name(n) || session_id(n) || n.contains("::") || is_callee(ast, id) {
                 return param_part(cx, n, id).and_then(|label| part(label, n));
             }
+            // a word of a text being split or tokenised: `for token in tokenize(text)`
+            if text_token(ast, n, id) {
+                return None;
+            }
             // a local assigned a masked value, a flag or a literal is not the secret
             let scope = ast.enclosing_function(id).unwrap_or(crate::ast::ROOT);
             if let Some((asg, value)) = ast.assignment_before(n, scope, id, false) {
@@ -288,6 +292,28 @@ fn session_id(name: &str) -> bool {
         && crate::knowledge::secrets::name_words(name)
             .iter()
             .any(|w| w.starts_with("sess"))
+}
+
+/// Whether `name` at `at` is bound by a loop over the pieces of a text (`for token in
+/// tokenize(text)`, `text.split()`, `lexer.tokens()`): a word, not a credential.
+fn text_token(ast: &Ast, name: &str, at: NodeId) -> bool {
+    ast.ancestors(at).any(|a| match ast.kind(a) {
+        Kind::Loop(l) if l.bindings.iter().any(|b| b == name) => l.iter.is_some_and(|it| {
+            ast.subtree(it).any(|i| {
+                ast.call(i)
+                    .and_then(|c| ast.callee_name(c))
+                    .is_some_and(|n| {
+                        let n = n.to_ascii_lowercase();
+                        [
+                            "tokeniz", "tokenis", "split", "lex", "parse", "words", "encode",
+                        ]
+                        .iter()
+                        .any(|w| n.contains(w))
+                    })
+            })
+        }),
+        _ => false,
+    })
 }
 
 /// The function name of a call (`password(..)` is not the password).
