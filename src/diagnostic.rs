@@ -145,6 +145,12 @@ pub enum Condition {
     /// the model as a [`crate::knowledge::passwords::model_key`]; `constructor`: the password
     /// is given to the model's constructor (a constructor that hashes counts).
     UnlessModelHashesPasswords { model: String, constructor: bool },
+    /// Holds if the project's Rust struct `ty` derives `Debug` (no hand-written `Debug`) and has
+    /// a secret field ([`crate::knowledge::logging::LogIndex`]). The engine fills `{field}`.
+    DebugPrintsSecret { ty: String },
+    /// Holds unless a model of the project declares a field of this name as a UUID (Django
+    /// `token = models.UUIDField(..)`): the value is a record's public id, not a secret.
+    UnlessIdField(String),
     /// Holds if the project function `name` (imported from `module`; `None`: defined in the
     /// finding's file) returns a fast hash of its parameter `arg`. The engine fills `{algo}`.
     FastHashHelper {

@@ -107,6 +107,9 @@ pub struct FileFacts {
     /// Functions this file calls inside a transaction, what its functions call, and whether it
     /// sets Django's `ATOMIC_REQUESTS`, for `missing-transaction`.
     pub transactions: crate::knowledge::transactions::TxnFacts,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogFacts,
     /// `functions` by name, in order.
     by_name: HashMap<String, Vec<usize>>,
 }
@@ -352,6 +355,7 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     let transactions =
         crate::knowledge::transactions::collect(ast, &facts.imports, &|id| facts.is_query_call(id));
     facts.transactions = transactions;
+    facts.logging = crate::knowledge::logging::collect_facts(ast, &file.text);
     facts
 }
 

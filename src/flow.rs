@@ -329,8 +329,37 @@ pub fn origin(
     is_source: &dyn Fn(NodeId) -> bool,
     through: &Through,
 ) -> Option<Vec<Step>> {
+    origin_kept(ast, expr, is_source, through, &every_step)
+}
+
+/// Whether the value of `child` passes on to its parent `parent` as far as a rule cares,
+/// beside the carrying [`carrier`] already checks: a rule about secrets says `token.id` is
+/// not the token and `token is None` is a flag; one about request data keeps both. Also asked
+/// for a name bound in a destructuring pattern (`child`) and the pattern node holding it
+/// (`parent`, inside the assignment's target): `const { email } = body` binds `body.email`.
+pub type Keeps<'a> = dyn Fn(&Ast, NodeId, NodeId) -> bool + 'a;
+
+/// Every carrying step keeps the value.
+pub fn every_step(_: &Ast, _: NodeId, _: NodeId) -> bool {
+    true
+}
+
+/// [`origin`], where every step from a read to the expression that holds it (at the use and
+/// at each assignment on the way) must also satisfy `keeps`.
+pub fn origin_kept(
+    ast: &Ast,
+    expr: NodeId,
+    is_source: &dyn Fn(NodeId) -> bool,
+    through: &Through,
+    keeps: &Keeps,
+) -> Option<Vec<Step>> {
     let scope = ast.enclosing_function(expr).unwrap_or(crate::ast::ROOT);
-    let mut path = back(ast, scope, expr, is_source, through, 0)?;
+    let t = Trace {
+        is_source,
+        through,
+        keeps,
+    };
+    let mut path = back(ast, scope, expr, &t, 0)?;
     path.push(Step {
         node: expr,
         hop: Hop::Used,
@@ -338,21 +367,20 @@ pub fn origin(
     Some(path)
 }
 
-fn back(
-    ast: &Ast,
-    scope: NodeId,
-    expr: NodeId,
-    is_source: &dyn Fn(NodeId) -> bool,
-    through: &Through,
-    depth: usize,
-) -> Option<Vec<Step>> {
+struct Trace<'a> {
+    is_source: &'a dyn Fn(NodeId) -> bool,
+    through: &'a Through<'a>,
+    keeps: &'a Keeps<'a>,
+}
+
+fn back(ast: &Ast, scope: NodeId, expr: NodeId, t: &Trace, depth: usize) -> Option<Vec<Step>> {
     if depth > MAX_HOPS {
         return None;
     }
     for id in ast.subtree(expr) {
         // only nodes whose value reaches `expr`
-        if carrier_within(ast, id, expr, through) {
-            if is_source(id) {
+        if carrier_within(ast, id, expr, t) {
+            if (t.is_source)(id) {
                 return Some(vec![Step {
                     node: id,
                     hop: Hop::Read,
@@ -363,11 +391,22 @@ fn back(
                     if ast.contains(assign, id) {
                         continue;
                     }
-                    if let Some(mut p) = back(ast, scope, value, is_source, through, depth + 1) {
-                        let target = match ast.kind(assign) {
-                            Kind::Assign { target, .. } => *target,
-                            _ => assign,
-                        };
+                    let target = match ast.kind(assign) {
+                        Kind::Assign { target, .. } => *target,
+                        _ => assign,
+                    };
+                    // a destructuring pattern binds part of the value: the rule says whether
+                    // the step from the pattern to the bound name keeps it
+                    if !matches!(ast.kind(target), Kind::Name(_)) {
+                        let picked = bound_names(ast, target)
+                            .into_iter()
+                            .find(|(name, _)| name == n)
+                            .and_then(|(_, at)| ast.parent(at).map(|p| (p, at)));
+                        if picked.is_some_and(|(p, at)| !(t.keeps)(ast, p, at)) {
+                            continue;
+                        }
+                    }
+                    if let Some(mut p) = back(ast, scope, value, t, depth + 1) {
                         p.push(Step {
                             node: target,
                             hop: Hop::Assigned(n.clone()),
@@ -382,13 +421,13 @@ fn back(
 }
 
 /// Whether the value of `id` is carried up to `top` (which holds it).
-fn carrier_within(ast: &Ast, id: NodeId, top: NodeId, through: &Through) -> bool {
+fn carrier_within(ast: &Ast, id: NodeId, top: NodeId, t: &Trace) -> bool {
     let mut cur = id;
     while cur != top {
         let Some(p) = ast.parent(cur) else {
             return false;
         };
-        if carrier_step(ast, p, cur, through) {
+        if carrier_step(ast, p, cur, t.through) && (t.keeps)(ast, p, cur) {
             cur = p;
         } else {
             return false;
@@ -570,6 +609,32 @@ mod tests {
         let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
         assert!(origin(&ast, arg(sends[0]), &is_e, &accessors).is_some());
         assert!(origin(&ast, arg(sends[1]), &is_e, &accessors).is_none());
+    fn backward_with_steps_the_rule_keeps() {
+        let text =
+            "def h(request):\n    data = request.get_json()\n    log(data.email)\n    log(data)\n";
+        let ast = parse(Dialect::Python, text).unwrap();
+        let logs: Vec<NodeId> = (0..ast.nodes.len() as NodeId)
+            .filter(|&i| ast.call(i).is_some_and(|c| named(&ast, c.callee) == "log"))
+            .collect();
+        let is_request = |id: NodeId| named(&ast, id) == "request";
+        // a property read is no step of the whole value for this rule (a method call is)
+        let no_fields = |ast: &Ast, p: NodeId, _: NodeId| match ast.kind(p) {
+            Kind::Member { .. } => ast
+                .parent(p)
+                .and_then(|g| ast.call(g))
+                .is_some_and(|c| c.callee == p),
+            _ => true,
+        };
+        let through = |ast: &Ast, call: NodeId, from: NodeId| {
+            accessors(ast, call, from)
+                || ast
+                    .call(call)
+                    .is_some_and(|c| ast.callee_name(c) == Some("get_json"))
+        };
+        let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
+        assert!(origin(&ast, arg(logs[0]), &is_request, &through).is_some());
+        assert!(origin_kept(&ast, arg(logs[0]), &is_request, &through, &no_fields).is_none());
+        assert!(origin_kept(&ast, arg(logs[1]), &is_request, &through, &no_fields).is_some());
     }
 
     #[test]

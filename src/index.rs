@@ -89,6 +89,9 @@ pub struct ProjectIndex {
     in_transaction: std::sync::OnceLock<HashSet<String>>,
     /// Some file sets Django's `ATOMIC_REQUESTS = True`.
     pub atomic_requests: bool,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogIndex,
 }
 
 /// What one file contributes to the index.
@@ -134,6 +137,9 @@ pub struct IndexPart {
     /// Functions the file calls inside a transaction, what its functions call, and whether it
     /// sets `ATOMIC_REQUESTS`.
     pub transactions: crate::knowledge::transactions::TxnFacts,
+    /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
+    /// `secret-in-log`.
+    pub logging: crate::knowledge::logging::LogFacts,
 }
 
 impl ProjectIndex {
@@ -182,6 +188,7 @@ impl ProjectIndex {
             self.calls_from.entry(f).or_default().extend(callees);
         }
         self.atomic_requests |= part.transactions.atomic_requests;
+        self.logging.add(part.logging);
         self.default_pagination |= part.default_pagination;
         self.rate_limit.add(&part.module, part.rate_limit);
         self.global_rate_limit |= part.global_rate_limit;

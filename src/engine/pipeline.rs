@@ -574,6 +574,7 @@ fn analyse(
         once_callees: facts.once_callees.clone(),
         prefetched: facts.prefetched.clone(),
         passwords: facts.passwords.clone(),
+        logging: facts.logging.clone(),
         models: facts.models.clone(),
         paged_models: facts.paged_models.clone(),
         test_modules: if ast.lang == crate::ast::Lang::Rust {
@@ -1070,6 +1071,14 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
                 None => false,
             }
         }
+        Some(Condition::UnlessIdField(field)) => !index.logging.is_id_field(&field),
+        Some(Condition::DebugPrintsSecret { ty }) => match index.logging.secret_field(&ty) {
+            Some(field) => {
+                d.message = d.message.replace("{field}", field);
+                true
+            }
+            None => false,
+        },
         Some(Condition::UnlessRunsOnce(names)) => {
             !names.iter().any(|n| index.once_callees.contains(n))
         }

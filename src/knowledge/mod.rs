@@ -16,6 +16,7 @@ pub mod http;
 pub mod http_clients;
 pub mod jwt;
 pub mod lifecycle;
+pub mod logging;
 pub mod loops;
 pub mod orm;
 pub mod pagination;

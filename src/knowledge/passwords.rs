@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ast::{Ast, BinOp, Kind, Lang, NodeId, StrKind};
 use crate::imports::Imports;
-use crate::knowledge::secrets::name_words;
+use crate::knowledge::secrets::{name_words, SHORT_LEADS, SHORT_TERMS};
 
 // --- names ------------------------------------------------------------------------------------
 
@@ -37,13 +37,6 @@ const TERMS: &[&str] = &[
     "pw",
     "pword",
 ];
-/// Short terms that name a password only alone or after a word of [`SHORT_LEADS`] (`pass`,
-/// `user_pass`, `newPw`; not `first_pass`, `pw_count`).
-const SHORT_TERMS: &[&str] = &["pass", "pw"];
-const SHORT_LEADS: &[&str] = &[
-    "user", "new", "old", "current", "login", "admin", "my", "plain",
-];
-
 /// Words after the term that keep the meaning (`password_confirm`, `new_password2`).
 const KEEP_AFTER: &[&str] = &[
     "value",

@@ -741,6 +741,96 @@ pub fn is_secret_name(name: &str) -> bool {
             .any(|w| LEADING_NEGATE.contains(&w.as_str()))
 }
 
+/// Short terms that name a password only alone or after a word of [`SHORT_LEADS`] (`pass`,
+/// `user_pass`, `newPw`; not `first_pass`, `pw_count`).
+pub(crate) const SHORT_TERMS: &[&str] = &["pass", "pw"];
+pub(crate) const SHORT_LEADS: &[&str] = &[
+    "user", "new", "old", "current", "login", "admin", "my", "plain",
+];
+
+/// Word sequences that name what proves who a caller is without being a stored secret:
+/// session identifiers, cookies, one-time codes. Together with [`SECRET_TERMS`] they make
+/// [`is_sensitive_name`].
+const SESSION_TERMS: &[&[&str]] = &[
+    &["cookie"],
+    &["cookies"],
+    &["set", "cookie"],
+    &["session", "id"],
+    &["sessionid"],
+    &["session", "key"],
+    &["sessid"],
+    &["otp"],
+    &["totp"],
+    &["hotp"],
+    &["otp", "code"],
+    &["mfa", "code"],
+    &["verification", "code"],
+    &["auth", "code"],
+    &["jwt"],
+    &["secrets"],
+    &["passwords"],
+];
+
+/// First words that make a name a flag, a count or a question about a secret
+/// (`has_password`, `is_token_valid`, `num_tokens`), not the secret.
+const FLAG_WORDS: &[&str] = &[
+    "is", "has", "have", "should", "can", "need", "needs", "require", "requires", "required",
+    "use", "uses", "show", "hide", "toggle", "allow", "allows", "enable", "enabled", "no",
+    "without", "missing", "check", "verify", "validate", "min", "max", "num", "count", "len",
+    "length", "total",
+];
+
+/// Whether the value a name holds must never leave the process (a log line, an error message):
+/// a secret ([`is_secret_name`]: `password`, `access_token`, `api_key`, `Authorization`), a
+/// session identifier, a cookie or a one-time code. Not a flag, count or property of one
+/// (`has_password`, `token_type`, `token_id`, `password_changed_at`, `cookie_name`).
+#[must_use]
+pub fn is_sensitive_name(name: &str) -> bool {
+    let name = name.trim_matches(|c: char| c == '"' || c == '\'' || c == '`');
+    if name.is_empty() || name.len() > 64 {
+        return false;
+    }
+    let words = name_words(name);
+    if words
+        .first()
+        .is_some_and(|w| FLAG_WORDS.contains(&w.as_str()))
+    {
+        return false;
+    }
+    if is_secret_name(name) {
+        // `pass` and `pw` alone, or after a word that makes them a user's password
+        let Some(at) = words.iter().rposition(|w| {
+            SECRET_TERMS
+                .iter()
+                .any(|t| t.last().is_some_and(|l| l == w))
+        }) else {
+            return true;
+        };
+        if SHORT_TERMS.contains(&words[at].as_str()) {
+            return words[..at]
+                .iter()
+                .all(|w| SHORT_LEADS.contains(&w.as_str()));
+        }
+        return true;
+    }
+    let keeps =
+        |w: &String| TRAILING_KEEP.contains(&w.as_str()) || w.chars().all(|c| c.is_ascii_digit());
+    (0..words.len()).any(|start| {
+        SESSION_TERMS.iter().any(|term| {
+            let end = start + term.len();
+            end <= words.len()
+                && words[start..end]
+                    .iter()
+                    .zip(term.iter())
+                    .all(|(w, t)| w == t)
+                && words[end..].iter().all(keeps)
+                && !words[..start]
+                    .iter()
+                    .any(|w| LEADING_NEGATE.contains(&w.as_str()))
+        })
+    })
+}
+
 /// Calls whose positional argument is a secret although no name says so:
 /// `jwt.sign(claims, "...")`, `EncodingKey::from_secret(b"...")`. `(callee, argument index)`;
 /// the callee matches the end of the called path at a `.`/`::` boundary.
@@ -1315,6 +1405,46 @@ fn fake_password(r: &mut SplitMix) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitive_names() {
+        for n in [
+            "password",
+            "new_password",
+            "access_token",
+            "apiKey",
+            "Authorization",
+            "client_secret",
+            "session_id",
+            "sessionid",
+            "cookie",
+            "otp_code",
+            "jwt",
+            "x-api-key",
+            "user_pass",
+            "SECRET_KEY",
+        ] {
+            assert!(is_sensitive_name(n), "{n}");
+        }
+        for n in [
+            "has_password",
+            "is_token_valid",
+            "token_type",
+            "token_id",
+            "password_changed_at",
+            "password_reset_id",
+            "cookie_name",
+            "max_tokens",
+            "first_pass",
+            "hashed_password",
+            "password_hash",
+            "num_tokens",
+            "next_page_token",
+            "token_count",
+        ] {
+            assert!(!is_sensitive_name(n), "{n}");
+        }
+    }
 
     #[test]
     fn code_paths_are_not_secrets() {

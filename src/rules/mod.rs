@@ -28,6 +28,7 @@ pub mod n_plus_one_query;
 pub mod panic_in_handler;
 pub mod permissive_cors;
 pub mod plaintext_password;
+pub mod secret_in_log;
 pub mod sql_injection;
 pub mod swallowed_error;
 pub mod unbounded_query;
@@ -52,6 +53,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &panic_in_handler::PanicInHandler,
         &permissive_cors::PermissiveCors,
         &plaintext_password::PlaintextPassword,
+        &secret_in_log::SecretInLog,
         &sql_injection::SqlInjection,
         &swallowed_error::SwallowedError,
         &unbounded_query::UnboundedQuery,
