@@ -63,8 +63,6 @@ pub enum Condition {
     /// Holds unless a limiter elsewhere in the project covers this route: app-wide, on a path
     /// prefix the route lies under, or DRF default throttles for a DRF view.
     NoRateLimit(crate::knowledge::rate_limit::RouteCheck),
-    /// Holds unless the project installs an app-wide rate limiter.
-    NoGlobalRateLimit,
     /// Holds unless the project sets NestJS's `ValidationPipe` for the whole app.
     NoGlobalValidationPipe,
     /// Holds unless some file registers the handler of this name behind validating middleware.

@@ -52,8 +52,6 @@ pub struct FileFacts {
     pub default_pagination: bool,
     /// App-wide and path-scoped limiters and router mounts, for `missing-rate-limit`.
     pub rate_limit: crate::knowledge::rate_limit::RateLimitFacts,
-    /// This file installs an app-wide rate limiter.
-    pub global_rate_limit: bool,
     /// This file sets NestJS's `ValidationPipe` for the whole app.
     pub global_validation_pipe: bool,
     /// Handlers this file registers by name behind validating middleware.
@@ -327,7 +325,6 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         f.shape = s.unwrap_or_default();
     }
     facts.rate_limit = crate::knowledge::rate_limit::collect_facts(ast, &facts.imports, &file.path);
-    facts.global_rate_limit = http::has_global_rate_limit(ast, &facts.imports);
     facts.global_validation_pipe = crate::knowledge::validation::global_validation_pipe(ast);
     facts.validated_routes = crate::knowledge::validation::validated_route_names(ast);
     facts.startup_names = lifecycle::registered_startup_names(ast);

@@ -609,6 +609,9 @@ mod tests {
         let arg = |call: NodeId| ast.call(call).unwrap().args[0].value;
         assert!(origin(&ast, arg(sends[0]), &is_e, &accessors).is_some());
         assert!(origin(&ast, arg(sends[1]), &is_e, &accessors).is_none());
+    }
+
+    #[test]
     fn backward_with_steps_the_rule_keeps() {
         let text =
             "def h(request):\n    data = request.get_json()\n    log(data.email)\n    log(data)\n";

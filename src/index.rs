@@ -39,8 +39,6 @@ pub struct ProjectIndex {
     pub default_pagination: bool,
     /// App-wide and path-scoped limiters and router mounts, for `missing-rate-limit`.
     pub rate_limit: crate::knowledge::rate_limit::RateLimitIndex,
-    /// Some file installs an app-wide rate limiter.
-    pub global_rate_limit: bool,
     /// Some file sets NestJS's `ValidationPipe` for the whole app.
     pub global_validation_pipe: bool,
     /// Handlers registered by name behind validating middleware.
@@ -103,7 +101,6 @@ pub struct IndexPart {
     pub functions: Vec<(String, Option<String>, Option<QuerySite>)>,
     pub default_pagination: bool,
     pub rate_limit: crate::knowledge::rate_limit::RateLimitFacts,
-    pub global_rate_limit: bool,
     pub global_validation_pipe: bool,
     pub validated_routes: Vec<String>,
     pub settings: Vec<&'static str>,
@@ -191,7 +188,6 @@ impl ProjectIndex {
         self.logging.add(part.logging);
         self.default_pagination |= part.default_pagination;
         self.rate_limit.add(&part.module, part.rate_limit);
-        self.global_rate_limit |= part.global_rate_limit;
         self.global_validation_pipe |= part.global_validation_pipe;
         self.validated_routes.extend(part.validated_routes);
         self.settings.extend(part.settings);

@@ -532,7 +532,6 @@ fn analyse(
             .collect(),
         default_pagination: facts.default_pagination,
         rate_limit: facts.rate_limit.clone(),
-        global_rate_limit: facts.global_rate_limit,
         global_validation_pipe: facts.global_validation_pipe,
         validated_routes: facts.validated_routes.clone(),
         settings: facts.settings.clone(),
@@ -965,7 +964,6 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
         None => true,
         Some(Condition::NoDefaultPagination) => !index.default_pagination,
         Some(Condition::NoRateLimit(check)) => !index.rate_limit.covers(&check),
-        Some(Condition::NoGlobalRateLimit) => !index.global_rate_limit,
         Some(Condition::NoGlobalValidationPipe) => !index.global_validation_pipe,
         Some(Condition::UnlessValidatedRoute(name)) => !index.validated_routes.contains(&name),
         Some(Condition::ReturnedByHandler { name, class }) => {

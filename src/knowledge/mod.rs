@@ -27,6 +27,6 @@ pub mod relations;
 pub mod responses;
 pub mod secrets;
 pub mod sql;
-pub mod writes;
 pub mod transactions;
 pub mod validation;
+pub mod writes;

@@ -257,7 +257,9 @@ fn check_unit(cx: &mut Ctx, unit: NodeId, writes: &mut [Write]) {
     for i in 0..n {
         let mut group = vec![i];
         for j in i + 1..n {
-            if group.iter().any(|&g| together(cx, unit, &writes[g], &writes[j]))
+            if group
+                .iter()
+                .any(|&g| together(cx, unit, &writes[g], &writes[j]))
                 && !group
                     .iter()
                     .any(|&g| exclusive(cx, unit, writes[g].call, writes[j].call))
@@ -326,8 +328,7 @@ fn exclusive(cx: &Ctx, unit: NodeId, a: NodeId, b: NodeId) -> bool {
     };
     match ast.kind(lca) {
         Kind::If { then, els, .. } => {
-            if then.contains(&ca) && els.contains(&cb) || els.contains(&ca) && then.contains(&cb)
-            {
+            if then.contains(&ca) && els.contains(&cb) || els.contains(&ca) && then.contains(&cb) {
                 return true;
             }
         }
@@ -456,12 +457,31 @@ fn is_context_name(name: &str) -> bool {
             | "logger"
             | "log"
             | "env"
-    ) || ["conn", "pool", "session", "client", "cursor", "prisma", "knex", "sequelize"]
+    ) || [
+        "conn",
+        "pool",
+        "session",
+        "client",
+        "cursor",
+        "prisma",
+        "knex",
+        "sequelize",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+        || [
+            "db",
+            "tx",
+            "trx",
+            "txn",
+            "repo",
+            "repository",
+            "manager",
+            "service",
+            "em",
+        ]
         .iter()
-        .any(|s| n.contains(s))
-        || ["db", "tx", "trx", "txn", "repo", "repository", "manager", "service", "em"]
-            .iter()
-            .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(s) && n.len() > 6)
+        .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(s) && n.len() > 6)
 }
 
 /// The function's values a write creates or uses: the name its result is bound to, the row it
@@ -475,9 +495,7 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
     while let Some(p) = ast.parent(up) {
         match ast.kind(p) {
             Kind::Await(_) | Kind::Question(_) => up = p,
-            Kind::Call(c) if orm::is_rust_adaptor(ast, c) || ast.receiver(c) == Some(up) => {
-                up = p
-            }
+            Kind::Call(c) if orm::is_rust_adaptor(ast, c) || ast.receiver(c) == Some(up) => up = p,
             Kind::Member { object, .. } if *object == up => up = p,
             Kind::Other if ast.wrapped(p).is_some() => up = p,
             Kind::Assign {
@@ -511,9 +529,9 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
     for id in ast.subtree(w.call) {
         if let Kind::Member { .. } = ast.kind(id) {
             // the same request value (`req.body.userId`, `request.user`) names the same row
-            let outer = ast
-                .parent(id)
-                .is_none_or(|p| !matches!(ast.kind(p), Kind::Member { object, .. } if *object == id));
+            let outer = ast.parent(id).is_none_or(
+                |p| !matches!(ast.kind(p), Kind::Member { object, .. } if *object == id),
+            );
             if let Some(path) = ast.path_of(id).filter(|_| outer) {
                 let segs: Vec<&str> = path.split('.').collect();
                 let request = matches!(segs[0], "req" | "request");
@@ -562,12 +580,7 @@ fn row_of(ast: &Ast, call: NodeId, instance: bool, orm: &str) -> Option<String> 
 
 /// An insert guarded by a lookup of the row it would insert (`if not existing: create(..)`,
 /// `if (!existing) await X.create(..)`): create-if-missing, which a second run skips.
-fn ensured(
-    ast: &Ast,
-    unit: NodeId,
-    call: NodeId,
-    read_bound: &HashSet<(NodeId, String)>,
-) -> bool {
+fn ensured(ast: &Ast, unit: NodeId, call: NodeId, read_bound: &HashSet<(NodeId, String)>) -> bool {
     ast.ancestors(call)
         .take_while(|&a| a != unit)
         .any(|a| match ast.kind(a) {
