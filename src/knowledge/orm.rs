@@ -1506,15 +1506,62 @@ fn rust(chain: &Chain, imports: &Imports) -> Option<Query> {
 /// Receivers of `.save()`/`.delete()` that are not rows: sessions, caches, files, images,
 /// spreadsheets, storages, forms of other libraries.
 const NOT_ROW_RECEIVERS: &[&str] = &[
-    "session", "cache", "storage", "file", "image", "img", "thumbnail", "wb", "workbook",
-    "fig", "figure", "plt", "pdf", "zip", "archive", "buffer", "writer", "canvas", "tokenizer",
-    "config", "settings", "cookie", "cookies", "editor", "socket", "stream", "browser", "page",
-    "localstorage", "sessionstorage", "store", "state", "this", "self", "super", "req",
-    "request", "res", "response", "ctx", "context", "app", "router", "client", "redis", "queue",
+    "session",
+    "cache",
+    "storage",
+    "file",
+    "image",
+    "img",
+    "thumbnail",
+    "wb",
+    "workbook",
+    "fig",
+    "figure",
+    "plt",
+    "pdf",
+    "zip",
+    "archive",
+    "buffer",
+    "writer",
+    "canvas",
+    "tokenizer",
+    "config",
+    "settings",
+    "cookie",
+    "cookies",
+    "editor",
+    "socket",
+    "stream",
+    "browser",
+    "page",
+    "localstorage",
+    "sessionstorage",
+    "store",
+    "state",
+    "this",
+    "self",
+    "super",
+    "req",
+    "request",
+    "res",
+    "response",
+    "ctx",
+    "context",
+    "app",
+    "router",
+    "client",
+    "redis",
+    "queue",
 ];
 
 /// Python modules whose model instances write on `.save()`/`.delete()`.
-const PY_ROW_ORMS: &[&str] = &["django", "peewee", "tortoise", "rest_framework", "mongoengine"];
+const PY_ROW_ORMS: &[&str] = &[
+    "django",
+    "peewee",
+    "tortoise",
+    "rest_framework",
+    "mongoengine",
+];
 /// TypeScript modules whose documents/instances write on `.save()`.
 const TS_ROW_ORMS: &[&str] = &["mongoose", "sequelize", "sequelize-typescript", "typeorm"];
 
@@ -1564,9 +1611,17 @@ pub fn instance_write(
     };
     let not_row = |l: &str| {
         NOT_ROW_RECEIVERS.contains(&l)
-            || ["session", "cache", "storage", "file", "image", "client", "form_data"]
-                .iter()
-                .any(|s| l.ends_with(s))
+            || [
+                "session",
+                "cache",
+                "storage",
+                "file",
+                "image",
+                "client",
+                "form_data",
+            ]
+            .iter()
+            .any(|s| l.ends_with(s))
     };
     match ast.lang {
         Lang::Python => {
@@ -1582,7 +1637,9 @@ pub fn instance_write(
                 return Some(display("SQLAlchemy"));
             }
             let row_orm = PY_ROW_ORMS.iter().any(|m| imports.uses(m))
-                || imports.modules().any(|m| m.ends_with("models") || m.contains(".models"));
+                || imports
+                    .modules()
+                    .any(|m| m.ends_with("models") || m.contains(".models"));
             // `form.save(commit=False)` builds the row without writing it
             let no_commit = ast
                 .kwarg(c, "commit")
@@ -1604,8 +1661,7 @@ pub fn instance_write(
                 return None;
             }
             let options_only = c.args.len() <= 1
-                && c
-                    .args
+                && c.args
                     .iter()
                     .all(|a| matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Object { .. }));
             let root = recv_path.split('.').next().unwrap_or("");
@@ -1621,8 +1677,14 @@ pub fn instance_write(
             if bound
                 && matches!(
                     name,
-                    "update" | "destroy" | "increment" | "decrement" | "restore" | "deleteOne"
-                        | "updateOne" | "remove"
+                    "update"
+                        | "destroy"
+                        | "increment"
+                        | "decrement"
+                        | "restore"
+                        | "deleteOne"
+                        | "updateOne"
+                        | "remove"
                 )
                 && !recv_path.contains('.')
             {
@@ -1753,8 +1815,11 @@ pub fn write_effect(ast: &Ast, call: NodeId) -> WriteEffect {
             })
         })
     };
-    if kw("ignore_conflicts") || kw("update_conflicts") || option_true("upsert")
-        || option_true("ignoreDuplicates") || option_true("skipDuplicates")
+    if kw("ignore_conflicts")
+        || kw("update_conflicts")
+        || option_true("upsert")
+        || option_true("ignoreDuplicates")
+        || option_true("skipDuplicates")
     {
         return WriteEffect::Upsert;
     }
@@ -1841,7 +1906,11 @@ pub fn write_target(ast: &Ast, call: NodeId) -> String {
     };
     // SQLAlchemy `session.add(Ledger(..))`
     if matches!(method, "add" | "add_all" | "merge") {
-        if let Some(Kind::Call(ctor)) = ast.positional(fc).next().map(|a| ast.kind(ast.unwrap_expr(a))) {
+        if let Some(Kind::Call(ctor)) = ast
+            .positional(fc)
+            .next()
+            .map(|a| ast.kind(ast.unwrap_expr(a)))
+        {
             if let Some(p) = ast.path_of(ctor.callee) {
                 return p;
             }
@@ -1854,10 +1923,16 @@ pub fn write_target(ast: &Ast, call: NodeId) -> String {
             return s.to_string();
         }
     }
-    if matches!(method, "insert_into" | "update" | "delete" | "insert" | "save" | "remove")
-        && (ast.receiver(fc).is_none()
-            || ["db", "tx", "manager", "this.db", "database"]
-                .contains(&ast.receiver(fc).and_then(|r| ast.path_of(r)).unwrap_or_default().as_str()))
+    if matches!(
+        method,
+        "insert_into" | "update" | "delete" | "insert" | "save" | "remove"
+    ) && (ast.receiver(fc).is_none()
+        || ["db", "tx", "manager", "this.db", "database"].contains(
+            &ast.receiver(fc)
+                .and_then(|r| ast.path_of(r))
+                .unwrap_or_default()
+                .as_str(),
+        ))
     {
         if let Some(p) = arg_path(fc) {
             let seg = p.split("::").next().unwrap_or(&p).to_string();
@@ -1867,9 +1942,28 @@ pub fn write_target(ast: &Ast, call: NodeId) -> String {
         }
     }
     const GENERIC: &[&str] = &[
-        "objects", "prisma", "db", "tx", "trx", "this", "self", "cls", "client", "ctx",
-        "manager", "models", "knex", "session", "database", "entity", "Entity", "ActiveModel",
-        "_default_manager", "query", "diesel", "sqlx",
+        "objects",
+        "prisma",
+        "db",
+        "tx",
+        "trx",
+        "this",
+        "self",
+        "cls",
+        "client",
+        "ctx",
+        "manager",
+        "models",
+        "knex",
+        "session",
+        "database",
+        "entity",
+        "Entity",
+        "ActiveModel",
+        "_default_manager",
+        "query",
+        "diesel",
+        "sqlx",
     ];
     let segs: Vec<&str> = callee.split(['.', ':']).filter(|s| !s.is_empty()).collect();
     segs.iter()

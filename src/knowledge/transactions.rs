@@ -58,10 +58,12 @@ pub fn starts_transaction(ast: &Ast, call: NodeId) -> bool {
     // a transaction object made without a callback: `await sequelize.transaction()`,
     // `client.transaction().await?`, `db.transaction(opts)`
     if name == "transaction" || name == "$transaction" {
-        return !c
-            .args
-            .iter()
-            .any(|a| matches!(ast.kind(ast.unwrap_expr(a.value)), Kind::Function(_) | Kind::Array(_)));
+        return !c.args.iter().any(|a| {
+            matches!(
+                ast.kind(ast.unwrap_expr(a.value)),
+                Kind::Function(_) | Kind::Array(_)
+            )
+        });
     }
     // `client.query("BEGIN")`, `cursor.execute("START TRANSACTION")`
     ast.positional(c).next().is_some_and(|a| {
@@ -141,8 +143,7 @@ pub fn is_write_hook(ast: &Ast, func: NodeId) -> bool {
         .is_some_and(|a| matches!(ast.kind(a), Kind::Class(_)));
     if ast.lang == crate::ast::Lang::Python
         && in_class
-        && f
-            .name
+        && f.name
             .as_deref()
             .is_some_and(|n| matches!(n, "save" | "delete" | "asave" | "adelete" | "save_model"))
     {
@@ -158,29 +159,31 @@ pub fn is_write_hook(ast: &Ast, func: NodeId) -> bool {
     // `schema.pre("save", async function () { .. })`, `Model.addHook("afterCreate", ..)`;
     // not `router.post("/orders", ..)`
     ast.parent(func).and_then(|p| ast.call(p)).is_some_and(|c| {
-        matches!(ast.callee_name(c), Some("pre" | "post" | "addHook" | "hook"))
-            && ast
-                .positional(c)
-                .next()
-                .and_then(|a| ast.plain_str(a))
-                .is_some_and(|event| {
-                    !event.starts_with('/')
-                        && (matches!(
-                            event,
-                            "save"
-                                | "validate"
-                                | "remove"
-                                | "deleteOne"
-                                | "deleteMany"
-                                | "updateOne"
-                                | "updateMany"
-                                | "findOneAndUpdate"
-                                | "findOneAndDelete"
-                                | "insertMany"
-                                | "init"
-                        ) || event.starts_with("before")
-                            || event.starts_with("after"))
-                })
+        matches!(
+            ast.callee_name(c),
+            Some("pre" | "post" | "addHook" | "hook")
+        ) && ast
+            .positional(c)
+            .next()
+            .and_then(|a| ast.plain_str(a))
+            .is_some_and(|event| {
+                !event.starts_with('/')
+                    && (matches!(
+                        event,
+                        "save"
+                            | "validate"
+                            | "remove"
+                            | "deleteOne"
+                            | "deleteMany"
+                            | "updateOne"
+                            | "updateMany"
+                            | "findOneAndUpdate"
+                            | "findOneAndDelete"
+                            | "insertMany"
+                            | "init"
+                    ) || event.starts_with("before")
+                        || event.starts_with("after"))
+            })
     })
 }
 
@@ -376,15 +379,15 @@ pub fn runs_in_handed_transaction(ast: &Ast, call: NodeId) -> bool {
                 return true;
             }
             match ast.kind(v) {
-                Kind::Object { entries, .. } => {
+                Kind::Object { entries, .. }
                     if entries.iter().any(|e| {
                         e.key
                             .as_deref()
                             .is_some_and(|k| matches!(k, "transaction" | "session"))
                             && !matches!(ast.kind(e.value), Kind::Null)
-                    }) {
-                        return true;
-                    }
+                    }) =>
+                {
+                    return true;
                 }
                 // a Rust executor or a Python/TS positional transaction handle
                 Kind::Name(_) | Kind::Member { .. }
@@ -418,7 +421,9 @@ pub fn runs_in_handed_transaction(ast: &Ast, call: NodeId) -> bool {
 pub fn is_transaction_name(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let last = lower.rsplit(['.', ':']).next().unwrap_or(&lower);
-    let last = last.trim_start_matches(['_', '*', '&']).trim_start_matches("mut ");
+    let last = last
+        .trim_start_matches(['_', '*', '&'])
+        .trim_start_matches("mut ");
     matches!(last, "tx" | "trx" | "txn" | "tran" | "dbtx" | "db_tx")
         || last.ends_with("_tx")
         || last.ends_with("_txn")
@@ -475,7 +480,9 @@ const SIDE_RECORD_WORDS: &[&str] = &[
 /// `prisma.activity`, `ObjectChange`) names side records.
 pub fn is_side_record(target: &str) -> bool {
     let words = words(target);
-    words.iter().any(|w| SIDE_RECORD_WORDS.contains(&w.as_str()))
+    words
+        .iter()
+        .any(|w| SIDE_RECORD_WORDS.contains(&w.as_str()))
         || target.ends_with("Change") && target.starts_with("Object")
 }
 

@@ -257,7 +257,9 @@ fn check_unit(cx: &mut Ctx, unit: NodeId, writes: &mut [Write]) {
     for i in 0..n {
         let mut group = vec![i];
         for j in i + 1..n {
-            if group.iter().any(|&g| together(cx, unit, &writes[g], &writes[j]))
+            if group
+                .iter()
+                .any(|&g| together(cx, unit, &writes[g], &writes[j]))
                 && !group
                     .iter()
                     .any(|&g| exclusive(cx, unit, writes[g].call, writes[j].call))
@@ -325,11 +327,11 @@ fn exclusive(cx: &Ctx, unit: NodeId, a: NodeId, b: NodeId) -> bool {
         return false;
     };
     match ast.kind(lca) {
-        Kind::If { then, els, .. } => {
-            if then.contains(&ca) && els.contains(&cb) || els.contains(&ca) && then.contains(&cb)
-            {
-                return true;
-            }
+        Kind::If { then, els, .. }
+            if then.contains(&ca) && els.contains(&cb)
+                || els.contains(&ca) && then.contains(&cb) =>
+        {
+            return true;
         }
         Kind::Try { body, handlers, .. } => {
             let in_body = |c| body.contains(&c);
@@ -456,12 +458,31 @@ fn is_context_name(name: &str) -> bool {
             | "logger"
             | "log"
             | "env"
-    ) || ["conn", "pool", "session", "client", "cursor", "prisma", "knex", "sequelize"]
+    ) || [
+        "conn",
+        "pool",
+        "session",
+        "client",
+        "cursor",
+        "prisma",
+        "knex",
+        "sequelize",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+        || [
+            "db",
+            "tx",
+            "trx",
+            "txn",
+            "repo",
+            "repository",
+            "manager",
+            "service",
+            "em",
+        ]
         .iter()
-        .any(|s| n.contains(s))
-        || ["db", "tx", "trx", "txn", "repo", "repository", "manager", "service", "em"]
-            .iter()
-            .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(s) && n.len() > 6)
+        .any(|s| n == *s || n.ends_with(&format!("_{s}")) || n.ends_with(s) && n.len() > 6)
 }
 
 /// The function's values a write creates or uses: the name its result is bound to, the row it
@@ -475,9 +496,7 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
     while let Some(p) = ast.parent(up) {
         match ast.kind(p) {
             Kind::Await(_) | Kind::Question(_) => up = p,
-            Kind::Call(c) if orm::is_rust_adaptor(ast, c) || ast.receiver(c) == Some(up) => {
-                up = p
-            }
+            Kind::Call(c) if orm::is_rust_adaptor(ast, c) || ast.receiver(c) == Some(up) => up = p,
             Kind::Member { object, .. } if *object == up => up = p,
             Kind::Other if ast.wrapped(p).is_some() => up = p,
             Kind::Assign {
@@ -511,9 +530,9 @@ fn entities(cx: &Ctx, w: &Write, bound: &HashSet<String>) -> (HashSet<String>, O
     for id in ast.subtree(w.call) {
         if let Kind::Member { .. } = ast.kind(id) {
             // the same request value (`req.body.userId`, `request.user`) names the same row
-            let outer = ast
-                .parent(id)
-                .is_none_or(|p| !matches!(ast.kind(p), Kind::Member { object, .. } if *object == id));
+            let outer = ast.parent(id).is_none_or(
+                |p| !matches!(ast.kind(p), Kind::Member { object, .. } if *object == id),
+            );
             if let Some(path) = ast.path_of(id).filter(|_| outer) {
                 let segs: Vec<&str> = path.split('.').collect();
                 let request = matches!(segs[0], "req" | "request");
@@ -562,12 +581,7 @@ fn row_of(ast: &Ast, call: NodeId, instance: bool, orm: &str) -> Option<String> 
 
 /// An insert guarded by a lookup of the row it would insert (`if not existing: create(..)`,
 /// `if (!existing) await X.create(..)`): create-if-missing, which a second run skips.
-fn ensured(
-    ast: &Ast,
-    unit: NodeId,
-    call: NodeId,
-    read_bound: &HashSet<(NodeId, String)>,
-) -> bool {
+fn ensured(ast: &Ast, unit: NodeId, call: NodeId, read_bound: &HashSet<(NodeId, String)>) -> bool {
     ast.ancestors(call)
         .take_while(|&a| a != unit)
         .any(|a| match ast.kind(a) {
@@ -641,9 +655,6 @@ fn report(cx: &mut Ctx, unit: NodeId, writes: &[Write], group: &[usize]) {
     if first.orm == "Django ORM" && cx.role == Role::Service {
         conditions.push(Condition::UnlessAtomicRequests);
     }
-    if std::env::var("MT_DEBUG").is_ok() {
-        conditions.clear();
-    }
     match conditions.len() {
         0 => {}
         1 => f = f.condition(conditions.remove(0)),
@@ -713,6 +724,57 @@ mod tests {
         assert_eq!(lines(RULE, "shop/views.py", src), vec![5]);
         let wrapped = "from django.db import transaction\nfrom .models import Order, Line\n\ndef place(request, items):\n    with transaction.atomic():\n        order = Order.objects.create(user=request.user)\n        for item in items:\n            Line.objects.create(order=order, sku=item)\n";
         assert!(lines(RULE, "shop/views.py", wrapped).is_empty());
+    }
+
+    /// Lints a small project written to a temporary folder.
+    fn project(files: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, src) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, src).unwrap();
+        }
+        let report = crate::lint_paths(&[dir.path().to_path_buf()], &crate::Options::default());
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == RULE)
+            .map(|d| {
+                format!(
+                    "{}:{}",
+                    d.path.file_name().unwrap().to_string_lossy(),
+                    d.start.line
+                )
+            })
+            .collect()
+    }
+
+    const VIEW: &str = "from django.db.models import F\nfrom .models import Order, Product\n\ndef place(request, sku):\n    order = Order.objects.create(user=request.user, sku=sku)\n    Product.objects.filter(sku=sku).update(stock=F('stock') - 1)\n    return order\n";
+
+    #[test]
+    fn atomic_requests_covers_django_views() {
+        assert_eq!(project(&[("shop/views.py", VIEW)]), vec!["views.py:5"]);
+        let settings = "DATABASES = {\n    'default': {'ENGINE': 'django.db.backends.postgresql', 'ATOMIC_REQUESTS': True},\n}\n";
+        assert!(project(&[("shop/views.py", VIEW), ("conf/settings.py", settings)]).is_empty());
+        let off = "DATABASES = {'default': {'ATOMIC_REQUESTS': False}}\n";
+        assert_eq!(
+            project(&[("shop/views.py", VIEW), ("conf/settings.py", off)]),
+            vec!["views.py:5"]
+        );
+    }
+
+    #[test]
+    fn a_caller_in_a_transaction_covers_the_helper_and_what_it_calls() {
+        let helper = "from django.db.models import F\nfrom .models import Order, Product\n\ndef place(user, sku):\n    order = Order.objects.create(user=user, sku=sku)\n    Product.objects.filter(sku=sku).update(stock=F('stock') - 1)\n    return order\n";
+        let direct = "from django.db import transaction\nfrom .services import place\n\ndef view(request):\n    with transaction.atomic():\n        place(request.user, request.POST['sku'])\n";
+        assert!(project(&[("shop/services.py", helper), ("shop/views.py", direct)]).is_empty());
+        let two_levels = "from django.db import transaction\nfrom .services import place\n\ndef checkout(user, sku):\n    return place(user, sku)\n\ndef view(request):\n    with transaction.atomic():\n        checkout(request.user, request.POST['sku'])\n";
+        assert!(project(&[("shop/services.py", helper), ("shop/views.py", two_levels)]).is_empty());
+        let outside = "from .services import place\n\ndef view(request):\n    place(request.user, request.POST['sku'])\n";
+        assert_eq!(
+            project(&[("shop/services.py", helper), ("shop/views.py", outside)]),
+            vec!["services.py:5"]
+        );
     }
 
     #[test]
