@@ -379,15 +379,15 @@ pub fn runs_in_handed_transaction(ast: &Ast, call: NodeId) -> bool {
                 return true;
             }
             match ast.kind(v) {
-                Kind::Object { entries, .. } => {
+                Kind::Object { entries, .. }
                     if entries.iter().any(|e| {
                         e.key
                             .as_deref()
                             .is_some_and(|k| matches!(k, "transaction" | "session"))
                             && !matches!(ast.kind(e.value), Kind::Null)
-                    }) {
-                        return true;
-                    }
+                    }) =>
+                {
+                    return true;
                 }
                 // a Rust executor or a Python/TS positional transaction handle
                 Kind::Name(_) | Kind::Member { .. }
