@@ -1228,6 +1228,23 @@ const PRISMA_OPERATORS: &[&str] = &[
     "none",
 ];
 
+/// A Mongo-style call: an argument object keyed by `_id` or an operator (`$set`, `$inc`).
+fn mongo_style(ast: &Ast, call: NodeId) -> bool {
+    let Some(c) = ast.call(call) else {
+        return false;
+    };
+    c.args.iter().any(|a| {
+        ast.subtree(a.value).any(|i| match ast.kind(i) {
+            Kind::Object { entries, .. } => entries.iter().any(|e| {
+                e.key
+                    .as_deref()
+                    .is_some_and(|k| k == "_id" || k.starts_with('$'))
+            }),
+            _ => false,
+        })
+    })
+}
+
 /// Whether the value read at `from` sits where the query types it (see [`Sink::typed`]).
 fn typed_position(ast: &Ast, call: NodeId, from: NodeId, orm: &str) -> bool {
     let mut cur = from;
@@ -1239,7 +1256,10 @@ fn typed_position(ast: &Ast, call: NodeId, from: NodeId, orm: &str) -> bool {
             let typed = entries.iter().any(|e| {
                 e.value == cur
                     && e.key.as_deref().is_some_and(|k| {
-                        k.starts_with('$') || orm == "Prisma" && PRISMA_OPERATORS.contains(&k)
+                        matches!(
+                            k,
+                            "$eq" | "$ne" | "$in" | "$nin" | "$gt" | "$gte" | "$lt" | "$lte"
+                        ) || orm == "Prisma" && PRISMA_OPERATORS.contains(&k)
                     })
             });
             if typed {
@@ -1543,6 +1563,8 @@ pub fn sink(
                         .any(|a| ast.entry(ast.unwrap_expr(a.value), "where").is_some())
                 }) {
                 "Sequelize"
+            } else if mongo_style(ast, call) {
+                "MongoDB"
             } else {
                 orm
             };
