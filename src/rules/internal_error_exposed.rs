@@ -615,6 +615,24 @@ mod tests {
     }
 
     #[test]
+    fn the_path_from_the_catch_to_the_response_is_kept() {
+        let src = "app.get('/x', async (req, res) => {\n  try {\n    await run();\n  } catch (err) {\n    const detail = err.message;\n    res.status(500).json({ detail });\n  }\n});\n";
+        let out = crate::lint_source(
+            std::path::Path::new("src/routes/x.ts"),
+            src,
+            &crate::Options::default(),
+        );
+        let d = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .expect("reported");
+        let lines: Vec<u32> = d.flow.iter().map(|l| l.start.line).collect();
+        assert_eq!(lines, vec![4, 5, 5, 6], "{:?}", d.flow);
+        assert!(d.flow[2].message.contains("`detail`"), "{:?}", d.flow);
+    }
+
+    #[test]
     fn rust_err_arm_with_500() {
         let src = "async fn h(State(db): State<Db>) -> Response {\n    match db.load().await {\n        Ok(v) => Json(v).into_response(),\n        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),\n    }\n}\n";
         assert_eq!(lines(RULE, "src/handlers.rs", src), vec![4]);
