@@ -68,6 +68,9 @@ pub struct Response {
     pub whole_error: bool,
     /// The response object (`res`, `ctx`) for [`StatusAt::SetBefore`].
     pub status_root: Option<String>,
+    /// A message shown on the next page (`req.flash`, `messages.error`, `flash`), where
+    /// applications tell users why their action failed.
+    pub notice: bool,
 }
 
 /// A status as a number: `500`, `StatusCode::INTERNAL_SERVER_ERROR`, `HttpStatus.BAD_REQUEST`,
@@ -243,6 +246,7 @@ fn resp(
         family,
         whole_error: false,
         status_root: None,
+        notice: false,
     }
 }
 
@@ -372,13 +376,15 @@ fn ts_response(ast: &Ast, node: NodeId) -> Option<Response> {
     }
     // connect-flash `req.flash('error', msg)`: shown on the next page
     if name == "flash" && matches!(root_name, "req" | "request") && args.len() >= 2 {
-        return Some(resp(
+        let mut r = resp(
             node,
             args[1..].to_vec(),
             StatusAt::Default,
             format!("{root}.flash"),
             Family::Express,
-        ));
+        );
+        r.notice = true;
+        return Some(r);
     }
     if RES_ROOTS.contains(&root_name) || root_name.ends_with(".res") {
         if !matches!(name, "json" | "send" | "end" | "write" | "jsonp" | "render") {
@@ -618,7 +624,9 @@ fn py_response(ast: &Ast, node: NodeId, in_handler: &dyn Fn(NodeId) -> bool) -> 
     if payload.is_empty() {
         return None;
     }
-    Some(resp(node, payload, status, path.clone(), family))
+    let mut r = resp(node, payload, status, path.clone(), family);
+    r.notice = matches!(name, "error" | "warning" | "info" | "add_message" | "flash");
+    Some(r)
 }
 
 /// Whether a positional argument looks like a status: a number or a status constant.

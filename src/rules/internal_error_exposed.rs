@@ -75,11 +75,16 @@ impl Rule for InternalErrorExposed {
                 let mut class = narrowed(ast, text, id, r.at, c.at).unwrap_or(c.class);
                 // a 4xx answer to a `catch` around database calls and no validation: the
                 // message is the database's, not one written for the client
+                // a flash notice tells the user why an action failed: only a database's own
+                // message (as above) is reported there
                 if class == ErrorClass::Generic
-                    && matches!(st, Status::Code(s) if (400..500).contains(&s))
-                    && try_runs_queries(cx, c.at)
+                    && (r.notice || matches!(st, Status::Code(s) if (400..500).contains(&s)))
                 {
-                    class = ErrorClass::Internal;
+                    if try_runs_queries(cx, c.at) {
+                        class = ErrorClass::Internal;
+                    } else if r.notice {
+                        return false;
+                    }
                 }
                 let c = Caught { class, ..c };
                 if !reported(&c, st, ast.lang)
@@ -120,12 +125,27 @@ const VALIDATES: &[&str] = &[
 ];
 
 /// Whether the `try` of the `catch` clause `catch` runs database queries directly and does no
-/// validation.
+/// validation, or the promise chain a `.catch(err => ..)` callback (`catch`) ends runs one.
 fn try_runs_queries(cx: &Ctx, catch: NodeId) -> bool {
     let ast = cx.ast;
     let Some(t) = ast.parent(catch) else {
         return false;
     };
+    // `query.then(..).catch(err => ..)`: the chain the rejection comes from
+    if let (Some(c), Kind::Function(_)) = (ast.call(t), ast.kind(catch)) {
+        let Some(recv) = ast.receiver(c) else {
+            return false;
+        };
+        return ast.verdict("internal-error-exposed:chain-queries", t, || {
+            ast.subtree(recv).any(|id| {
+                cx.facts.is_query_call(id)
+                    || ast.call(id).is_some_and(|k| {
+                        ast.callee_name(k)
+                            .is_some_and(|n| matches!(n, "save" | "destroy"))
+                    })
+            })
+        });
+    }
     let Kind::Try { body, .. } = ast.kind(t) else {
         return false;
     };
@@ -592,6 +612,24 @@ mod tests {
             .replace("except Exception", "except IntegrityError")
             .replace("500", "400");
         assert_eq!(lines(RULE, "app/views.py", &db), vec![6]);
+    }
+
+    #[test]
+    fn the_path_from_the_catch_to_the_response_is_kept() {
+        let src = "app.get('/x', async (req, res) => {\n  try {\n    await run();\n  } catch (err) {\n    const detail = err.message;\n    res.status(500).json({ detail });\n  }\n});\n";
+        let out = crate::lint_source(
+            std::path::Path::new("src/routes/x.ts"),
+            src,
+            &crate::Options::default(),
+        );
+        let d = out
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == RULE)
+            .expect("reported");
+        let lines: Vec<u32> = d.flow.iter().map(|l| l.start.line).collect();
+        assert_eq!(lines, vec![4, 5, 5, 6], "{:?}", d.flow);
+        assert!(d.flow[2].message.contains("`detail`"), "{:?}", d.flow);
     }
 
     #[test]
