@@ -52,6 +52,8 @@ const VALUE_PROPS: &[&str] = &["value", "key", "raw", "plaintext", "plain", "hex
 struct Found {
     what: String,
     part: bool,
+    /// Where it was read, for the first step ("`request.POST.get(..)` read here").
+    read: Option<String>,
 }
 
 fn log_call(cx: &mut Ctx, node: NodeId) {
@@ -87,7 +89,11 @@ fn log_call(cx: &mut Ctx, node: NodeId) {
                 if log.console { "printed" } else { "logged" },
                 log.api
             );
-            let found = Found { what, part: false };
+            let found = Found {
+                what,
+                part: false,
+                read: None,
+            };
             let c = Condition::DebugPrintsSecret { ty };
             emit(cx, node, &log, &found, &[], Some(c));
         }
@@ -134,6 +140,7 @@ fn traced(cx: &Ctx, v: NodeId) -> Option<(Found, Vec<flow::Step>)> {
         f = Found {
             what: format!("`{n}`"),
             part: false,
+            read: Some(f.what),
         };
     }
     Some((f, path))
@@ -216,12 +223,14 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
         Some(Found {
             what: format!("`{}`", short(&what)),
             part: false,
+            read: None,
         })
     };
     let part = |label: &str, text: &str| {
         Some(Found {
             what: format!("{label} (`{}`)", short(text)),
             part: true,
+            read: None,
         })
     };
     match ast.kind(id) {
@@ -278,6 +287,7 @@ fn source(cx: &Ctx, id: NodeId) -> Option<Found> {
             logging::secret_call(ast, id).map(|what| Found {
                 what: format!("{what} (`{}`)", short(cx.text(id))),
                 part: false,
+                read: None,
             })
         }
         _ => None,
@@ -665,7 +675,7 @@ fn emit(
     if hops || moved {
         for s in path {
             let msg = match &s.hop {
-                Hop::Read => format!("{what} read here"),
+                Hop::Read => format!("{} read here", found.read.as_deref().unwrap_or(what)),
                 Hop::Assigned(n) => format!("assigned to `{n}`"),
                 Hop::Used => format!("{sink} here"),
             };
@@ -681,7 +691,7 @@ fn emit(
 fn help(lang: Lang, part: bool) -> &'static str {
     match (lang, part) {
         (Lang::Python, true) => "log the few fields you need (`user_id`, `email`), never `request.data`/`request.headers`/a body model; or drop sensitive keys with a `logging.Filter`",
-        (Lang::Python, false) => "log an id or a masked value (`token[-4:]` behind a mask helper, `user.id`); for structured logs drop sensitive keys in a `logging.Filter` or structlog processor",
+        (Lang::Python, false) => "log an id or a masked value (`user.id`, `mask(token)`); for structured logs drop sensitive keys in a `logging.Filter` or structlog processor",
         (Lang::TypeScript, true) => "log the few fields you need, never `req.body`/`req.headers`; with pino list the paths in `redact: ['req.headers.authorization', '*.password']`, with winston drop them in a format",
         (Lang::TypeScript, false) => "log an id or a masked value; with pino list the field in `redact`, with winston drop it in a format",
         (Lang::Rust, true) => "record the few fields you need (`user_id = %id`), never the whole request, body or `HeaderMap`",
