@@ -327,10 +327,6 @@ fn exclusive(cx: &Ctx, unit: NodeId, a: NodeId, b: NodeId) -> bool {
         return false;
     };
     match ast.kind(lca) {
-        Kind::If { then, els, .. } => {
-            if then.contains(&ca) && els.contains(&cb) || els.contains(&ca) && then.contains(&cb) {
-                return true;
-            }
         Kind::If { then, els, .. }
             if then.contains(&ca) && els.contains(&cb)
                 || els.contains(&ca) && then.contains(&cb) =>
