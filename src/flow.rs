@@ -96,25 +96,7 @@ pub fn accessors(ast: &Ast, call: NodeId, from: NodeId) -> bool {
 pub fn carrier(ast: &Ast, id: NodeId, through: &Through) -> NodeId {
     let mut cur = id;
     while let Some(p) = ast.parent(cur) {
-        let carries = match ast.kind(p) {
-            Kind::Member { object, .. } => *object == cur,
-            Kind::Index { object, .. } => *object == cur,
-            Kind::Await(_) | Kind::Question(_) | Kind::Unary { .. } | Kind::Binary { .. } => true,
-            Kind::Str(_) | Kind::Array(_) => true,
-            Kind::Object { entries, .. } => entries.iter().any(|e| e.value == cur),
-            Kind::Call(c) => {
-                // `recv.method(..)`: the callee member's parent is the call
-                let via = if c.callee == cur {
-                    ast.receiver(c)
-                } else {
-                    Some(cur)
-                };
-                via.is_some_and(|v| through(ast, p, ast.unwrap_expr(v)))
-                    && (c.callee == cur || c.args.iter().any(|a| a.value == cur))
-            }
-            Kind::Other => ast.wrapped(p) == Some(cur) || conditional_branch(ast, p, cur),
-            _ => false,
-        };
+        let carries = carrier_step(ast, p, cur, through);
         if !carries {
             break;
         }
@@ -436,6 +418,7 @@ fn carrier_within(ast: &Ast, id: NodeId, top: NodeId, t: &Trace) -> bool {
     true
 }
 
+/// Whether the parent `p` carries the value of its child `cur` (see [`carrier`]).
 fn carrier_step(ast: &Ast, p: NodeId, cur: NodeId, through: &Through) -> bool {
     match ast.kind(p) {
         Kind::Member { object, .. } => *object == cur,
@@ -444,6 +427,7 @@ fn carrier_step(ast: &Ast, p: NodeId, cur: NodeId, through: &Through) -> bool {
         Kind::Str(_) | Kind::Array(_) => true,
         Kind::Object { entries, .. } => entries.iter().any(|e| e.value == cur),
         Kind::Call(c) => {
+            // `recv.method(..)`: the callee member's parent is the call
             let via = if c.callee == cur {
                 ast.receiver(c)
             } else {

@@ -20,7 +20,7 @@ use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
 use crate::lang::{self, Dialect};
 use crate::report::{json, line_hash, Notice, Report};
 use crate::roles::{self, Classifier, FileRole, Role};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use crate::suppress::{self, Suppression};
 use crate::{discover, registry, rules};
 
@@ -797,6 +797,13 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             stable_hash(&format!("{}\u{0}{line_key}", f.rule)),
             n
         );
+        let local_label = |(span, msg): &(Span, String)| Label {
+            path: None,
+            span: *span,
+            start: file.position(span.start),
+            end: file.position(span.end),
+            message: msg.clone(),
+        };
         diags.push(Diagnostic {
             rule: f.rule,
             severity: registry::get(f.rule).map_or(Severity::Warning, |m| m.severity),
@@ -806,28 +813,8 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             end,
             message,
             help: f.help.clone(),
-            labels: f
-                .labels
-                .iter()
-                .map(|(span, msg)| Label {
-                    path: None,
-                    span: *span,
-                    start: file.position(span.start),
-                    end: file.position(span.end),
-                    message: msg.clone(),
-                })
-                .collect(),
-            flow: f
-                .steps
-                .iter()
-                .map(|(span, msg)| Label {
-                    path: None,
-                    span: *span,
-                    start: file.position(span.start),
-                    end: file.position(span.end),
-                    message: msg.clone(),
-                })
-                .collect(),
+            labels: f.labels.iter().map(local_label).collect(),
+            flow: f.steps.iter().map(local_label).collect(),
             fingerprint,
             line_hash: hashes
                 .get(start.line as usize - 1)

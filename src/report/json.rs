@@ -44,7 +44,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Label};
 use crate::report::Report;
 use crate::source::Position;
 
@@ -137,6 +137,15 @@ pub fn counts_by_rule(diagnostics: &[Diagnostic]) -> BTreeMap<&str, usize> {
     by_rule
 }
 
+fn label<'a>(d: &Diagnostic, l: &'a Label) -> JsonLabel<'a> {
+    JsonLabel {
+        path: slash_path(l.path.as_deref().unwrap_or(&d.path)),
+        start: l.start.into(),
+        end: l.end.into(),
+        message: &l.message,
+    }
+}
+
 fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     JsonDiagnostic {
         rule: d.rule,
@@ -146,26 +155,8 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
         end: d.end.into(),
         message: &d.message,
         help: d.help.as_deref(),
-        labels: d
-            .labels
-            .iter()
-            .map(|l| JsonLabel {
-                path: slash_path(l.path.as_deref().unwrap_or(&d.path)),
-                start: l.start.into(),
-                end: l.end.into(),
-                message: &l.message,
-            })
-            .collect(),
-        flow: d
-            .flow
-            .iter()
-            .map(|l| JsonLabel {
-                path: slash_path(l.path.as_deref().unwrap_or(&d.path)),
-                start: l.start.into(),
-                end: l.end.into(),
-                message: &l.message,
-            })
-            .collect(),
+        labels: d.labels.iter().map(|l| label(d, l)).collect(),
+        flow: d.flow.iter().map(|l| label(d, l)).collect(),
         fingerprint: &d.fingerprint,
     }
 }
