@@ -7,7 +7,7 @@
 //! Both directions stay inside the function that holds the starting node (closures within it
 //! included) and stop after [`MAX_HOPS`] assignments.
 
-use crate::ast::{Ast, Kind, NodeId};
+use crate::ast::{Ast, BinOp, Kind, NodeId, UnOp};
 
 /// How many assignments a path may cross.
 pub const MAX_HOPS: usize = 8;
@@ -324,6 +324,16 @@ pub type Keeps<'a> = dyn Fn(&Ast, NodeId, NodeId) -> bool + 'a;
 /// Every carrying step keeps the value.
 pub fn every_step(_: &Ast, _: NodeId, _: NodeId) -> bool {
     true
+}
+
+/// Every carrying step except those that make a different value of it: a comparison or a
+/// negation is a flag (`!err`, `token is None`), `typeof x` a type name, `-x` a number.
+pub fn keeps_value(ast: &Ast, parent: NodeId, _child: NodeId) -> bool {
+    match ast.kind(parent) {
+        Kind::Binary { op, .. } => !matches!(op, BinOp::Compare | BinOp::Other),
+        Kind::Unary { op, .. } => !matches!(op, UnOp::Not | UnOp::TypeOf | UnOp::Neg),
+        _ => true,
+    }
 }
 
 /// [`origin`], where every step from a read to the expression that holds it (at the use and

@@ -29,6 +29,12 @@ pub struct Source {
     pub stack: Stack,
 }
 
+/// Whether a source is the route's path parameters (`req.params`, `ctx.params`,
+/// `request.match_info`): single URL segments the router already matched.
+pub fn route_segment(root: &str) -> bool {
+    root.ends_with(".params") || root.ends_with(".match_info")
+}
+
 /// The stack a source belongs to, which decides the fix the message names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stack {

@@ -95,7 +95,9 @@ impl Rule for InternalErrorExposed {
                 found.set(Some(c));
                 true
             };
-            let Some(path) = flow::origin(ast, payload, &is_source, &carries_text) else {
+            let Some(path) =
+                flow::origin_kept(ast, payload, &is_source, &carries_text, &flow::keeps_value)
+            else {
                 continue;
             };
             let Some(caught) = found.get() else { continue };

@@ -172,6 +172,11 @@ fn evaluate(cx: &Ctx, func: NodeId, g: &Group) -> Option<Hit> {
         {
             continue;
         }
+        // a route parameter stored as one column's value: the router matched one URL segment,
+        // the ORM binds it as text; a missing row is a 404 or a constraint error, not an attack
+        if s.kind == SinkKind::Write && field.is_some() && validation::route_segment(&g.root) {
+            continue;
+        }
         let (kind, sink) = (s.kind.clone(), s.call);
         let display = s.orm.as_ref().map(|o| o.1.clone());
         if let Some(f) = &field {

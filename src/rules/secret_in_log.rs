@@ -178,8 +178,7 @@ fn keeps(ast: &Ast, parent: NodeId, child: NodeId) -> bool {
             Kind::Name(_) | Kind::Number(_) => true,
             _ => false,
         },
-        Kind::Binary { op, .. } => !matches!(op, BinOp::Compare | BinOp::Other),
-        Kind::Unary { op, .. } => !matches!(op, UnOp::Not | UnOp::TypeOf | UnOp::Neg),
+        Kind::Binary { .. } | Kind::Unary { .. } => flow::keeps_value(ast, parent, child),
         Kind::Call(c) if c.callee == child => match ast.receiver(c) {
             Some(recv) => method_keeps(ast, parent, recv),
             None => false,
