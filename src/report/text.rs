@@ -191,11 +191,13 @@ fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
         }
     }
     for (l, n) in d.flow.iter().zip(1..) {
-        if l.span != d.span {
-            labels.push(
-                CsLabel::secondary(file, clamp(l.span, &source.text))
-                    .with_message(format!("({n}) {}", l.message)),
-            );
+        let numbered = format!("({n}) {}", l.message);
+        if l.span == d.span {
+            // the step at the finding itself labels the primary span
+            labels[0] = CsLabel::primary(file, clamp(d.span, &source.text)).with_message(numbered);
+        } else {
+            labels
+                .push(CsLabel::secondary(file, clamp(l.span, &source.text)).with_message(numbered));
         }
     }
     if let Some(help) = &d.help {
