@@ -27,6 +27,7 @@ use crate::ast::{Ast, Kind, KindTag, Lang, NodeId};
 use crate::engine::{Ctx, Rule};
 use crate::knowledge::lifecycle;
 use crate::knowledge::writes::{self, Write};
+use crate::source::Span;
 
 pub struct SwallowedError;
 
@@ -439,11 +440,7 @@ fn catch_clause(cx: &mut Ctx, node: NodeId) {
             w.effect.noun()
         ),
     };
-    let f = cx
-        .finding(cx.first_line(node), message)
-        .help(help(ast.lang))
-        .label(cx.first_line(at), "the write whose failure is dropped");
-    cx.emit(f);
+    report(cx, cx.first_line(node), at, message);
 }
 
 /// `with contextlib.suppress(Exception):` around a write.
@@ -476,11 +473,7 @@ fn suppress_block(cx: &mut Ctx, node: NodeId) {
         w.what,
         w.effect.noun()
     );
-    let f = cx
-        .finding(cx.first_line(node), message)
-        .help(help(ast.lang))
-        .label(cx.first_line(at), "the write whose failure is dropped");
-    cx.emit(f);
+    report(cx, cx.first_line(node), at, message);
 }
 
 /// `.catch(() => {})`, `.catch(() => null)`, `.catch(noop)` on a write whose result nobody reads.
@@ -521,12 +514,7 @@ fn promise_catch(cx: &mut Ctx, node: NodeId) {
         w.what,
         w.effect.noun()
     );
-    let cs = cx.call_site(node);
-    let f = cx
-        .finding(cs, message)
-        .help(help(ast.lang))
-        .label(cx.first_line(at), "the write whose failure is dropped");
-    cx.emit(f);
+    report(cx, cx.call_site(node), at, message);
 }
 
 /// `() => {}`, `() => null`, `() => undefined`, `_ => void 0`, `noop`, `_.noop`.
@@ -793,11 +781,16 @@ fn rust_report(cx: &mut Ctx, node: NodeId, at: NodeId, w: &Write, how: &str) {
         w.what,
         w.effect.noun()
     );
-    let mut f = cx
-        .finding(cx.first_line(node), message)
-        .help(help(ast.lang));
-    if ast.span(at).start != span.start {
-        f = f.label(cx.first_line(at), "the write whose failure is dropped");
+    report(cx, cx.first_line(node), at, message);
+}
+
+/// Reports a dropped error at `loc`, pointing at the write whose failure it drops (when the
+/// write does not start where the finding does).
+fn report(cx: &mut Ctx, loc: Span, at: NodeId, message: String) {
+    let write = cx.first_line(at);
+    let mut f = cx.finding(loc, message).help(help(cx.ast.lang));
+    if write.start != loc.start {
+        f = f.label(write, "the write whose failure is dropped");
     }
     cx.emit(f);
 }
