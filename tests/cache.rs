@@ -138,6 +138,9 @@ fn cross_file_project() -> TempDir {
             "STRIPE_KEY = \"{secret}\"\n# backlint: ignore[sql-injection] nothing to suppress here\nDEBUG = False\n\n\ndef run(cursor, name):\n    # backlint: ignore[sql-injection] the name is checked by the caller\n    cursor.execute(f\"SELECT * FROM t WHERE name = '{{name}}'\")\n"
         ),
     );
+    // files that are not checked, with a notice: unparseable, binary
+    write(root, "tools/broken.rs", "fn main( {\n    let x = 1;\n}\n");
+    std::fs::write(root.join("app/blob.py"), b"\x00\x01binary").unwrap();
     dir
 }
 
@@ -217,7 +220,7 @@ fn an_edit_rechecks_that_file_and_cross_file_findings_follow_it() {
     let root = dir.path();
     let n1 = ("n-plus-one-query".to_string(), "app/views.py".to_string());
     let ((checked, _), json) = counted(root, &[]);
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     assert!(rules_in(&json).contains(&n1));
 
     // the helper no longer queries: the finding in the unchanged caller goes
@@ -227,14 +230,14 @@ fn an_edit_rechecks_that_file_and_cross_file_findings_follow_it() {
         "def order_total(order_id):\n    return 0\n",
     );
     let ((checked, cached), json) = counted(root, &[]);
-    assert_eq!((checked, cached), (1, 3));
+    assert_eq!((checked, cached), (1, 5));
     assert!(!rules_in(&json).contains(&n1), "{json}");
     assert_eq!(json, report(root, &["--format", "json", "--no-cache"]));
 
     // and comes back with the query
     write(root, "app/services.py", QUERYING_HELPER);
     let ((checked, cached), json) = counted(root, &[]);
-    assert_eq!((checked, cached), (1, 3));
+    assert_eq!((checked, cached), (1, 5));
     assert!(rules_in(&json).contains(&n1));
 
     // an edit of the caller itself
@@ -242,7 +245,7 @@ fn an_edit_rechecks_that_file_and_cross_file_findings_follow_it() {
     let text = std::fs::read_to_string(&views).unwrap();
     std::fs::write(&views, text.replace("order_total(i)", "i")).unwrap();
     let ((checked, cached), json) = counted(root, &[]);
-    assert_eq!((checked, cached), (1, 3));
+    assert_eq!((checked, cached), (1, 5));
     assert!(!rules_in(&json).contains(&n1));
 }
 
@@ -326,7 +329,7 @@ fn a_broken_cache_is_ignored_and_rewritten() {
         std::fs::write(&f, bytes).unwrap();
     }
     let ((checked, _), json) = counted(root, &[]);
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     assert_eq!(json, cold);
 }
 
@@ -397,7 +400,7 @@ fn configuration_that_changes_findings_invalidates_filters_do_not() {
     let root = dir.path();
     write(root, "backlint.toml", "severity = \"info\"\n");
     let ((checked, _), _) = counted(root, &[]);
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     // a filter applied after the analysis: read from the cache, applied all the same
     write(root, "backlint.toml", "severity = \"error\"\n");
     let ((checked, _), json) = counted(root, &[]);
@@ -411,9 +414,9 @@ fn configuration_that_changes_findings_invalidates_filters_do_not() {
         "[knowledge]\nquery-methods = [\"fetch_rows\"]\n",
     );
     let ((checked, _), _) = counted(root, &[]);
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     let ((checked, _), _) = counted(root, &["--select", "n-plus-one-query"]);
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 6);
     let ((checked, _), json) = counted(root, &["--select", "n-plus-one-query"]);
     assert_eq!(checked, 0);
     assert_eq!(

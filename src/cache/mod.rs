@@ -319,7 +319,7 @@ impl Cache {
 
     /// Writes the shards that changed; what cannot be written is left as it was (the cache is
     /// an optimisation: a run never fails on it).
-    pub fn save(self) -> Stats {
+    pub fn save(&self) -> Stats {
         let written = if self.shards.iter().any(|s| s.dirty()) && self.prepare().is_ok() {
             (0..SHARDS)
                 .into_par_iter()
@@ -529,6 +529,46 @@ mod tests {
         let cache = Cache::new(Path::new(DEFAULT_DIR), root, &other);
         let mut p = probe_of(&cache, root, "a.py");
         assert!(cache.by_content(&mut p, b"x = 1\n").is_none());
+    }
+
+    #[test]
+    fn a_settled_file_is_found_by_size_and_modification_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let file = root.join("a.py");
+        std::fs::write(&file, "x = 1\n").unwrap();
+        let old = SystemTime::now() - Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let config = Config::default();
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&cache, root, "a.py");
+        assert!(cache.by_content(&mut p, b"x = 1\n").is_none());
+        cache.store(&p, b"record".to_vec());
+        cache.save();
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let p = probe_of(&cache, root, "a.py");
+        assert_eq!(cache.by_stat(&p), Some(&b"record"[..]));
+        // same size, another modification time: found by content only
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(old + Duration::from_secs(1))
+            .unwrap();
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&cache, root, "a.py");
+        assert!(cache.by_stat(&p).is_none());
+        assert!(cache.by_content(&mut p, b"x = 2\n").is_none());
+        assert!(cache.by_content(&mut p, b"x = 1\n").is_some());
+        // the new time is recorded
+        assert_eq!(cache.save().written, 1);
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        assert!(cache.by_stat(&probe_of(&cache, root, "a.py")).is_some());
     }
 
     #[test]

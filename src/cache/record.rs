@@ -23,8 +23,9 @@ pub struct Record {
 
 #[derive(Serialize, Deserialize)]
 pub enum Stored {
-    /// The file was not checked (it did not parse, is binary...): the notice.
-    Notice(String),
+    /// The file was not checked (it did not parse, is binary...): the notice, and the lines
+    /// counted.
+    Notice { message: String, lines: u64 },
     Checked {
         role: FileRole,
         note: Option<String>,
@@ -143,7 +144,10 @@ pub fn encode(path_role: Option<Option<FileRole>>, o: &FileOutcome) -> Option<Ve
         return None;
     }
     let result = match &o.notice {
-        Some(n) => Stored::Notice(n.clone()),
+        Some(n) => Stored::Notice {
+            message: n.clone(),
+            lines: o.lines as u64,
+        },
         None => Stored::Checked {
             role: o.role.clone(),
             note: o.note.clone(),
@@ -183,7 +187,10 @@ impl Record {
             cacheable: false,
         };
         match self.result {
-            Stored::Notice(n) => o.notice = Some(n),
+            Stored::Notice { message, lines } => {
+                o.notice = Some(message);
+                o.lines = lines as usize;
+            }
             Stored::Checked {
                 role,
                 note,

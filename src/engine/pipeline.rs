@@ -299,7 +299,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         .as_deref()
         .map(|dir| crate::cache::Cache::new(dir, &root, config));
     let run = || {
-        files
+        let outcomes = files
             .par_iter()
             .map(|f| {
                 let out = check_path(f, config, &dispatch, &globs, cache.as_ref());
@@ -308,9 +308,10 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
                 }
                 out
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (outcomes, cache.as_ref().map(crate::cache::Cache::save))
     };
-    let outcomes = if options.jobs > 0 {
+    let (outcomes, stats) = if options.jobs > 0 {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
             .build()
@@ -321,7 +322,6 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     } else {
         run()
     };
-    let stats = cache.map(crate::cache::Cache::save);
     let mut report = finish(outcomes, options, &globs, uri_root);
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
