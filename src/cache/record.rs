@@ -25,15 +25,22 @@ pub struct Record {
 pub enum Stored {
     /// The file was not checked (it did not parse, is binary...): the notice, and the lines
     /// counted.
-    Notice { message: String, lines: u64 },
-    Checked {
-        role: FileRole,
-        note: Option<String>,
+    Notice {
+        message: String,
         lines: u64,
-        diagnostics: Vec<Diag>,
-        suppressions: Vec<Suppression>,
-        index: IndexPart,
     },
+    Checked(Box<Checked>),
+}
+
+/// A file that was checked.
+#[derive(Serialize, Deserialize)]
+pub struct Checked {
+    role: FileRole,
+    note: Option<String>,
+    lines: u64,
+    diagnostics: Vec<Diag>,
+    suppressions: Vec<Suppression>,
+    index: IndexPart,
 }
 
 /// A [`Diagnostic`] of the file, before its condition is resolved.
@@ -148,14 +155,14 @@ pub fn encode(path_role: Option<Option<FileRole>>, o: &FileOutcome) -> Option<Ve
             message: n.clone(),
             lines: o.lines as u64,
         },
-        None => Stored::Checked {
+        None => Stored::Checked(Box::new(Checked {
             role: o.role.clone(),
             note: o.note.clone(),
             lines: o.lines as u64,
             diagnostics: o.diagnostics.iter().map(Diag::new).collect(),
             suppressions: o.suppressions.clone(),
             index: o.index.clone(),
-        },
+        })),
     };
     postcard::to_allocvec(&Record { path_role, result }).ok()
 }
@@ -191,14 +198,15 @@ impl Record {
                 o.notice = Some(message);
                 o.lines = lines as usize;
             }
-            Stored::Checked {
-                role,
-                note,
-                lines,
-                diagnostics,
-                suppressions,
-                index,
-            } => {
+            Stored::Checked(c) => {
+                let Checked {
+                    role,
+                    note,
+                    lines,
+                    diagnostics,
+                    suppressions,
+                    index,
+                } = *c;
                 o.role = role;
                 o.note = note;
                 o.lines = lines as usize;

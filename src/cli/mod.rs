@@ -1,4 +1,4 @@
-//! The `backlint` command line: `check`, `rules`, `explain`.
+//! The `backlint` command line: `check`, `rules`, `explain`, `clean`.
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused

@@ -386,13 +386,16 @@ fn check_path(
     outcome
 }
 
+/// Answers for a file from its bytes (the results cache), if it can.
+type FromBytes<'a> = &'a mut dyn FnMut(&[u8]) -> Option<FileOutcome>;
+
 /// Reads and checks a file; `cached` may answer from the file's bytes instead.
 fn read_and_check(
     file: &FilePaths,
     config: &Config,
     dispatch: &Dispatch,
     globs: &Globs,
-    cached: Option<&mut dyn FnMut(&[u8]) -> Option<FileOutcome>>,
+    cached: Option<FromBytes>,
 ) -> FileOutcome {
     let path = file.path.as_path();
     let empty = |msg: String| FileOutcome::skipped(file, msg);
