@@ -20,6 +20,7 @@ struct Front {
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
+    build_id();
     let mut entries: Vec<(String, String)> = Vec::new();
     let dir = Path::new("rules");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
@@ -112,6 +113,41 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("registry.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// A hash of everything that decides what the tool reports (sources, rule docs and queries,
+/// locked dependency versions), as `BACKLINT_BUILD_ID`: the results cache of one build is never
+/// read by another.
+fn build_id() {
+    use std::hash::Hasher;
+    fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, files);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    let mut files = vec![Path::new("Cargo.lock").to_path_buf()];
+    walk(Path::new("src"), &mut files);
+    walk(Path::new("rules"), &mut files);
+    files.sort();
+    // SipHash with fixed keys: stable for a given toolchain, which is all a build id needs
+    let mut h = std::hash::DefaultHasher::new();
+    for f in &files {
+        let text = std::fs::read(f).unwrap_or_default();
+        h.write(f.to_string_lossy().as_bytes());
+        h.write_usize(text.len());
+        h.write(&text);
+    }
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    println!("cargo:rustc-env=BACKLINT_BUILD_ID={:016x}", h.finish());
 }
 
 /// The longest SARIF `fullDescription` written (GitHub's limit is 1024 characters).

@@ -24,7 +24,7 @@ pub struct Label {
 
 /// A finding that only holds if something about the whole project is true; resolved by the
 /// engine once every file's facts are merged into the project index.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Condition {
     /// Holds if the called function (resolved through the file's imports) runs a query.
     /// The engine adds the helper's query as a related label and fills `{query}` in the message.
@@ -68,7 +68,9 @@ pub enum Condition {
     /// Holds unless some file registers the handler of this name behind validating middleware.
     UnlessValidatedRoute(String),
     /// Holds unless some file of the project makes this setting (`axios.defaults.timeout`).
-    UnlessProjectSetting(&'static str),
+    UnlessProjectSetting(
+        #[serde(with = "crate::cache::statics::str")] crate::cache::statics::StaticStr,
+    ),
     /// Holds if some HTTP handler of the project sends the result of this function (`name`,
     /// a method of `class`) to the client as it is. The engine fills `{handler}` in the message
     /// and adds the handler's call as a related label.

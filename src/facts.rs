@@ -27,7 +27,7 @@ pub struct FnFact {
 }
 
 /// A query site recorded for the project index (positions, since file text is dropped).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct QuerySite {
     pub start: Position,
     pub end: Position,

@@ -19,7 +19,7 @@ pub struct QueryingFn {
 }
 
 /// A call whose result a handler sends to the client (see [`crate::knowledge::pagination::ReturnedCall`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ReturnedCallSite {
     pub path: PathBuf,
     pub module: Option<String>,
@@ -93,7 +93,7 @@ pub struct ProjectIndex {
 }
 
 /// What one file contributes to the index.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IndexPart {
     pub path: PathBuf,
     pub module: String,
@@ -103,6 +103,7 @@ pub struct IndexPart {
     pub rate_limit: crate::knowledge::rate_limit::RateLimitFacts,
     pub global_validation_pipe: bool,
     pub validated_routes: Vec<String>,
+    #[serde(with = "crate::cache::statics::strs")]
     pub settings: Vec<&'static str>,
     /// (model class, lazy relation fields)
     pub model_relations: Vec<(String, Vec<String>)>,

@@ -2,6 +2,7 @@
 
 pub mod ast;
 pub mod baseline;
+pub mod cache;
 pub mod changed;
 pub mod cli;
 pub mod config;

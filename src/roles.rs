@@ -15,7 +15,19 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use crate::ast::{Ast, Kind, Lang, NodeId};
 
 /// Where a file's code runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Role {
     /// Handlers, services, models, settings of a server (the default).
     #[default]
@@ -68,7 +80,7 @@ impl Role {
 }
 
 /// A file's role and why.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileRole {
     pub role: Role,
     pub reason: String,

@@ -113,6 +113,7 @@ fn report() -> Report {
         uri_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
         category: Some("backlint".into()),
         roles: Vec::new(),
+        cache: Default::default(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The `backlint` command line: `check`, `rules`, `explain`.
+//! The `backlint` command line: `check`, `rules`, `explain`, `clean`.
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
@@ -52,6 +52,22 @@ enum Command {
         /// A rule id, e.g. `sql-injection`.
         rule: String,
     },
+    /// Remove the results cache of the project at PATH (default: the current directory).
+    Clean(Clean),
+}
+
+#[derive(Args)]
+struct Clean {
+    /// A directory of the project (its configuration and root are found as `check` finds them).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Config file (default: found from PATH upward, as `check` does).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The cache directory (default: `cache-dir` of the configuration, else
+    /// `.backlint_cache` at the project root).
+    #[arg(long, value_name = "DIR", env = "BACKLINT_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -123,6 +139,16 @@ struct Check {
     /// tooling, generated) and why, instead of the findings. Override roles with `[roles]`.
     #[arg(long)]
     explain_roles: bool,
+    /// Neither read nor write the results cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// The results cache directory (default: `cache-dir` of the configuration, else
+    /// `.backlint_cache` at the project root).
+    #[arg(long, value_name = "DIR", env = "BACKLINT_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Say on stderr how many files were checked and how many came from the cache.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +187,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check(*args),
         Command::Rules { format } => rules(format).map(|()| 0),
         Command::Explain { rule } => explain(&rule).map(|()| 0),
+        Command::Clean(args) => clean(&args).map(|()| 0),
     };
     match result {
         Ok(code) => code,
@@ -223,12 +250,14 @@ fn check(args: Check) -> anyhow::Result<i32> {
     });
     let bar = (args.stdin_filename.is_none() && progress::wanted_here(args.quiet))
         .then(|| Arc::new(progress::Bar::new()));
+    let cache = (!args.no_cache).then(|| cache_dir(args.cache_dir.as_deref(), &config, &cwd));
     let options = engine::Options {
         config,
         jobs: args.jobs.unwrap_or(0),
         root,
         uri_root: None,
         progress: engine::ProgressHook(bar.clone().map(|b| b as Arc<dyn engine::Progress>)),
+        cache,
     };
 
     let mut report = match &args.stdin_filename {
@@ -257,6 +286,21 @@ fn check(args: Check) -> anyhow::Result<i32> {
             report
         }
     };
+    if args.verbose {
+        let c = &report.cache;
+        match &c.dir {
+            Some(dir) => eprintln!(
+                "backlint: {} file{} checked, {} from the cache; {} cache shard{} written in {}",
+                c.misses,
+                plural(c.misses),
+                c.hits,
+                c.written,
+                plural(c.written),
+                dir.display()
+            ),
+            None => eprintln!("backlint: no results cache"),
+        }
+    }
     if args.explain_roles {
         let mut out = std::io::stdout().lock();
         let mut roles = std::mem::take(&mut report.roles);
@@ -338,6 +382,43 @@ fn check(args: Check) -> anyhow::Result<i32> {
         .iter()
         .any(|d| d.severity > Severity::Info);
     Ok(i32::from(failing && !args.exit_zero))
+}
+
+/// The results cache directory: `--cache-dir` (or `BACKLINT_CACHE_DIR`) relative to the current
+/// directory, else `cache-dir` of the configuration relative to its file, else the default,
+/// relative to the project root.
+fn cache_dir(flag: Option<&Path>, config: &Config, cwd: &Path) -> PathBuf {
+    match (
+        flag.filter(|d| !d.as_os_str().is_empty()),
+        &config.cache_dir,
+    ) {
+        (Some(d), _) => cwd.join(d),
+        (None, Some(d)) => config
+            .base
+            .as_deref()
+            .map_or_else(|| cwd.join(d), |b| b.join(d)),
+        (None, None) => PathBuf::from(crate::cache::DEFAULT_DIR),
+    }
+}
+
+/// `backlint clean`: removes the cache directory `check` would use for the same path.
+fn clean(args: &Clean) -> anyhow::Result<()> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let config = match &args.config {
+        Some(path) => load::load(path)?,
+        None => load::discover(&args.path)?
+            .map(|(_, c)| c)
+            .unwrap_or_default(),
+    };
+    let abs = crate::paths::absolute(&args.path);
+    let root = crate::paths::project_root(&[abs], config.base.as_deref());
+    let dir = root.join(cache_dir(args.cache_dir.as_deref(), &config, &cwd));
+    if crate::cache::clean(&dir)? {
+        eprintln!("backlint: removed {}", dir.display());
+    } else {
+        eprintln!("backlint: no cache at {}", dir.display());
+    }
+    Ok(())
 }
 
 /// Command-line selection and severity replace the config file's.

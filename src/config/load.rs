@@ -34,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "roles",
     "max-file-size-mb",
     "max-file-seconds",
+    "cache-dir",
 ];
 const RULE_KEYS: &[&str] = &["severity"];
 const SECRETS_KEYS: &[&str] = &["patterns"];
@@ -400,6 +401,7 @@ impl Walk<'_> {
                     self.config.max_file_time =
                         std::time::Duration::from_secs_f64(self.number(v, key)?)
                 }
+                "cache-dir" => self.config.cache_dir = Some(self.string(v, key)?.into()),
                 "test-paths" => self.test_paths = Some(self.globs(v, key)?),
                 "extend-test-paths" => self.extend_test_paths = self.globs(v, key)?,
                 "rules" => self.rule_table(v)?,
@@ -525,6 +527,7 @@ test-paths = ["tests/**", "**/*_test.py"]
 extend-test-paths = ["qa/**"]
 max-file-size-mb = 2.5
 max-file-seconds = 30
+cache-dir = "../.cache/backlint"
 
 [rules.sql-injection]
 severity = "warning"
@@ -575,6 +578,7 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         );
         assert_eq!(c.max_file_bytes, 2_621_440);
         assert_eq!(c.max_file_time, std::time::Duration::from_secs(30));
+        assert_eq!(c.cache_dir, Some("../.cache/backlint".into()));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct Config {
     pub max_file_bytes: u64,
     /// `max-file-seconds`: the rules stop on a file after this long, with a notice.
     pub max_file_time: std::time::Duration,
+    /// `cache-dir`: where `backlint check` keeps its results cache, as written (relative to
+    /// [`Config::base`]). `None`: `.backlint_cache` at the project root.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// Default `max-file-size-mb`.
@@ -86,6 +89,7 @@ impl Default for Config {
             require_reason: false,
             max_file_bytes: (DEFAULT_MAX_FILE_MB * MB) as u64,
             max_file_time: std::time::Duration::from_secs_f64(DEFAULT_MAX_FILE_SECONDS),
+            cache_dir: None,
         }
     }
 }

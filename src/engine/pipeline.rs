@@ -39,6 +39,9 @@ pub struct Options {
     pub uri_root: Option<PathBuf>,
     /// Told as files are checked (the CLI's progress bar).
     pub progress: ProgressHook,
+    /// The results cache directory of [`lint_paths`] (relative: under the project root); see
+    /// [`crate::cache`]. `None` (the default): no cache.
+    pub cache: Option<PathBuf>,
 }
 
 /// Hears how far a run is: the number of files, then each file checked (from worker threads).
@@ -124,6 +127,12 @@ pub struct FileOutcome {
     pub index: IndexPart,
     pub lines: usize,
     pub role: FileRole,
+    /// Results from the cache: the source was not read. Read it when a finding in it is shown,
+    /// masking these secrets.
+    pub unread_source: Option<Vec<Span>>,
+    /// The outcome depends only on the file's content, path and the configuration (no panic,
+    /// no time budget ran out): the cache may keep it.
+    pub cacheable: bool,
 }
 
 struct Globs {
@@ -218,6 +227,8 @@ impl FileOutcome {
             index: IndexPart::default(),
             lines: 0,
             role: FileRole::default(),
+            unread_source: None,
+            cacheable: false,
         }
     }
 }
@@ -283,19 +294,24 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     if let Some(p) = progress {
         p.start(files.len());
     }
+    let cache = options
+        .cache
+        .as_deref()
+        .map(|dir| crate::cache::Cache::new(dir, &root, config));
     let run = || {
-        files
+        let outcomes = files
             .par_iter()
             .map(|f| {
-                let out = check_path(f, config, &dispatch, &globs);
+                let out = check_path(f, config, &dispatch, &globs, cache.as_ref());
                 if let Some(p) = progress {
                     p.file_done();
                 }
                 out
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (outcomes, cache.as_ref().map(crate::cache::Cache::save))
     };
-    let outcomes = if options.jobs > 0 {
+    let (outcomes, stats) = if options.jobs > 0 {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
             .build()
@@ -307,43 +323,104 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         run()
     };
     let mut report = finish(outcomes, options, &globs, uri_root);
+    report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
 
+/// Checks a file, or takes its results from the cache.
 fn check_path(
     file: &FilePaths,
     config: &Config,
     dispatch: &Dispatch,
     globs: &Globs,
+    cache: Option<&crate::cache::Cache>,
 ) -> FileOutcome {
     let path = file.path.as_path();
     let empty = |msg: String| FileOutcome::skipped(file, msg);
-    match std::fs::metadata(path) {
-        Ok(m) => {
-            if let Some(msg) = too_big(m.len(), config) {
-                return empty(msg);
-            }
-        }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
         Err(e) => return empty(format!("could not be read: {e}")),
+    };
+    if let Some(msg) = too_big(meta.len(), config) {
+        return empty(msg);
     }
+    let Some((cache, mut probe)) = cache.and_then(|c| Some((c, c.probe(&file.rel, &meta)?))) else {
+        return read_and_check(file, config, dispatch, globs, None);
+    };
+    // the role the path gives, which a record must have been made with
+    let path_role = || {
+        (Dialect::from_path(path).is_some() && crate::manifest::Kind::from_path(path).is_none())
+            .then(|| globs.roles.by_path(&file.rel, &file.config_rel, &file.abs))
+    };
+    let restore = |body: &[u8]| {
+        let record = crate::cache::record::decode(body)?;
+        if record.path_role.is_some() && record.path_role != path_role() {
+            return None;
+        }
+        cache.hit();
+        Some(record.into_outcome(path, &file.rel, &file.config_rel))
+    };
+    if let Some(o) = cache.by_stat(&probe).and_then(restore) {
+        return o;
+    }
+    let mut from_cache = false;
+    let outcome = read_and_check(
+        file,
+        config,
+        dispatch,
+        globs,
+        Some(&mut |bytes: &[u8]| {
+            let o = cache.by_content(&mut probe, bytes).and_then(restore);
+            from_cache = o.is_some();
+            o
+        }),
+    );
+    if !from_cache {
+        cache.miss();
+        if let Some(body) = crate::cache::record::encode(path_role(), &outcome) {
+            cache.store(&probe, body);
+        }
+    }
+    outcome
+}
+
+/// Answers for a file from its bytes (the results cache), if it can.
+type FromBytes<'a> = &'a mut dyn FnMut(&[u8]) -> Option<FileOutcome>;
+
+/// Reads and checks a file; `cached` may answer from the file's bytes instead.
+fn read_and_check(
+    file: &FilePaths,
+    config: &Config,
+    dispatch: &Dispatch,
+    globs: &Globs,
+    cached: Option<FromBytes>,
+) -> FileOutcome {
+    let path = file.path.as_path();
+    let empty = |msg: String| FileOutcome::skipped(file, msg);
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return empty(format!("could not be read: {e}")),
     };
+    if let Some(o) = cached.and_then(|c| c(&bytes)) {
+        return o;
+    }
+    // these notices depend on the content alone
+    let content = |msg: &str| FileOutcome {
+        cacheable: true,
+        ..empty(msg.to_string())
+    };
     if bytes.iter().take(8192).any(|&b| b == 0) {
-        return empty("skipped: binary file".into());
+        return content("skipped: binary file");
     }
     if looks_minified(path, &bytes) {
-        return empty(
-            "skipped: minified or generated code (average line over 500 characters)".into(),
-        );
+        return content("skipped: minified or generated code (average line over 500 characters)");
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            return empty(format!(
+            return content(&format!(
                 "skipped: not valid UTF-8 (invalid byte at offset {})",
                 e.utf8_error().valid_up_to()
             ))
@@ -390,6 +467,8 @@ fn check_text(
         index: IndexPart::default(),
         lines: 0,
         role: FileRole::default(),
+        unread_source: None,
+        cacheable: false,
     };
     let manifest = crate::manifest::Kind::from_path(path);
     let dialect = Dialect::from_path(path);
@@ -399,11 +478,14 @@ fn check_text(
     }
     let file = SourceFile::new(&paths.rel, text);
     outcome.lines = file.line_count();
+    let started = Instant::now();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
         (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
         (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
         (None, None) => Err(lang::unsupported_notice(path)),
     }));
+    // a file the time budget may have stopped is checked again next time
+    outcome.cacheable = result.is_ok() && started.elapsed() < config.max_file_time;
     match result {
         Ok(Ok((findings, suppressions, index, role, note))) => {
             outcome.role = role;
@@ -922,7 +1004,15 @@ fn finish(
             }
         }
         if !kept.is_empty() {
-            if let Some(s) = o.source.clone() {
+            let source = o.source.clone().or_else(|| {
+                let secrets = o.unread_source.as_deref()?;
+                let mut text = std::fs::read_to_string(&o.path).ok()?;
+                for s in secrets {
+                    redact_in(&mut text, *s);
+                }
+                Some(Arc::new(SourceFile::new(&o.path, text)))
+            });
+            if let Some(s) = source {
                 report.sources.insert(o.path.clone(), s);
             }
         }

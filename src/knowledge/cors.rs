@@ -47,7 +47,7 @@ use crate::knowledge::environments::{dev_function, Switches};
 use crate::source::{Position, SourceFile};
 
 /// What a CORS configuration sends when credentials are allowed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Effect {
     /// `Access-Control-Allow-Origin` echoes the request origin, with credentials.
     Reflects,
@@ -87,6 +87,47 @@ impl Library {
 }
 
 const JS_FIX: &str = "pass `origin` the trusted origins (`origin: ['https://app.example.com']`) or a function that checks the request origin against such a list";
+
+/// Every library above, for reading a [`CorsCheck`] back from the results cache by name.
+pub static LIBRARIES: &[&Library] = &[
+    &EXPRESS_CORS,
+    &FASTIFY_CORS,
+    &NEST_CORS,
+    &SOCKET_IO_CORS,
+    &HONO_CORS,
+    &KOA_CORS,
+    &KOA_CORS_OLD,
+    &STARLETTE_CORS,
+    &FLASK_CORS,
+    &DJANGO_CORS,
+    &AIOHTTP_CORS,
+    &TOWER_CORS,
+    &ACTIX_CORS,
+    &ROCKET_CORS,
+    &WARP_CORS,
+    &POEM_CORS,
+    &HEADERS,
+];
+
+/// A [`Library`] in the results cache: its name.
+mod library_by_name {
+    use super::{Library, LIBRARIES};
+
+    pub fn serialize<S: serde::Serializer>(l: &&'static Library, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(l.name)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<&'static Library, D::Error> {
+        let name: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
+        LIBRARIES
+            .iter()
+            .find(|l| l.name == name)
+            .copied()
+            .ok_or_else(|| serde::de::Error::custom("unknown CORS library"))
+    }
+}
 
 pub static EXPRESS_CORS: Library = Library {
     name: "cors",
@@ -272,7 +313,7 @@ const JS_FACTORIES: &[(&str, &Library)] = &[
 const FASTIFY_PLUGINS: &[&str] = &["@fastify/cors", "fastify-cors"];
 
 /// An origin option, as far as CORS is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// Not configured: the library's default applies.
     Unset,
@@ -1772,7 +1813,7 @@ pub fn dev_only(ast: &Ast, text: &str, id: NodeId) -> bool {
 // --- facts, index and conditions --------------------------------------------------------------
 
 /// A settings value, as far as CORS is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SettingValue {
     True,
     False,
@@ -1781,15 +1822,16 @@ pub enum SettingValue {
     Other,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Setting {
-    pub name: &'static str,
+    #[serde(with = "crate::cache::statics::str")]
+    pub name: crate::cache::statics::StaticStr,
     pub value: SettingValue,
     pub at: Position,
 }
 
 /// A JS object with CORS options bound to an exported name (`export const corsOptions = {..}`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SharedOptions {
     /// The export name (`default` for `export default` / `module.exports`).
     pub name: String,
@@ -1800,7 +1842,7 @@ pub struct SharedOptions {
 }
 
 /// What one file says about CORS for the project index.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct CorsFacts {
     /// CORS settings this file makes (Django settings, Flask config), in order.
     pub settings: Vec<Setting>,
@@ -1938,22 +1980,28 @@ fn setting_value(ast: &Ast, v: NodeId) -> SettingValue {
 }
 
 /// A CORS fact a finding depends on, from other files of the project.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum CorsCheck {
     /// Holds if a production settings file in `dir` (or, with `above`, in a folder above it)
     /// sets `name` to `True`.
     SettingTrue {
-        name: &'static str,
+        #[serde(with = "crate::cache::statics::str")]
+        name: crate::cache::statics::StaticStr,
         dir: PathBuf,
         above: bool,
     },
     /// Holds unless a production settings file of `dir` that is not a base file (see
     /// [`base_settings`]) gives `name` another value than the base file does: the base
     /// file's catch-all is overridden there.
-    NotOverridden { name: &'static str, dir: PathBuf },
+    NotOverridden {
+        #[serde(with = "crate::cache::statics::str")]
+        name: crate::cache::statics::StaticStr,
+        dir: PathBuf,
+    },
     /// Holds unless a settings file in `dir` or above sets one of `names` to something other
     /// than a wildcard.
     NotRestricted {
+        #[serde(with = "crate::cache::statics::slice")]
         names: &'static [&'static str],
         dir: PathBuf,
     },
@@ -1963,6 +2011,7 @@ pub enum CorsCheck {
     SharedOptions {
         module: String,
         name: String,
+        #[serde(with = "library_by_name")]
         library: &'static Library,
         effect: Effect,
     },

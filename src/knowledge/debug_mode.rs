@@ -791,7 +791,7 @@ pub fn reads_environment(bases: &[String]) -> bool {
 }
 
 /// What one Python file tells the project index about its settings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SettingsPart {
     /// See [`crate::facts::module_path`].
     pub module: String,

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use crate::ast::{Ast, BinOp, Kind, Lang, NodeId};
 
 /// What the project declares about one model (a class, or an association naming it).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModelFact {
     pub name: String,
     /// The declaring file's module (filled in by the project index).

@@ -20,7 +20,7 @@ pub trait FileView {
 }
 
 /// What a call site hands the helper and does with its result.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CallArgs {
     /// Positional arguments in order: whether each is a value (not `None`/`null`).
     pub positional: Vec<bool>,
@@ -35,7 +35,7 @@ pub struct CallArgs {
 }
 
 /// A test of a parameter around a query of the helper.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParamGuard {
     pub param: String,
     /// Position among the parameters a caller passes (`self`/`cls` left out).
@@ -48,7 +48,7 @@ pub struct ParamGuard {
 }
 
 /// What a helper does with its queries.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HelperShape {
     /// Every query only builds a lazy Django queryset that the helper returns or composes
     /// into another one (`Exists(..)`, `qs.filter(pk__in=..)`): nothing reaches the database

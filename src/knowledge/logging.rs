@@ -551,7 +551,7 @@ const REDACTING_TYPES: &[&str] = &[
 /// Per file: Rust structs that derive `Debug` and have a secret field (struct, field), types
 /// that implement `Debug` by hand, and model fields declared as UUIDs (`token =
 /// models.UUIDField(..)`: a record's public id, whatever its name).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LogFacts {
     pub secret_structs: Vec<(String, String)>,
     pub custom_debug: Vec<String>,

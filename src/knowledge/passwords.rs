@@ -1921,7 +1921,7 @@ impl Stack {
 // --- project facts ----------------------------------------------------------------------------
 
 /// What a file tells about passwords that other files need.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PasswordFacts {
     /// Models whose layer hashes passwords as they are set (a validator, setter or save hook),
     /// as [`model_key`]s (`*`: a hook whose model is not known): plaintext written to such a

@@ -631,7 +631,7 @@ pub fn checks_password(ast: &Ast, func: NodeId) -> bool {
 // --- app-wide facts --------------------------------------------------------------------------
 
 /// What a file says about rate limiting beyond one route, for the project index.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct RateLimitFacts {
     /// The file applies a limiter to the whole app or router (`app.use(limiter)`,
     /// `APP_GUARD` + `ThrottlerGuard`, `Limiter(.., default_limits=..)`, django-axes installed,
@@ -889,7 +889,7 @@ fn under(path: &str, prefix: &str) -> bool {
 // --- the project's view ----------------------------------------------------------------------
 
 /// A route the rule found unlimited in its own file, for the project index to settle.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouteCheck {
     /// The route file's module ([`crate::facts::module_path`]).
     pub module: String,

@@ -1735,7 +1735,7 @@ fn is_const_name(n: &str) -> bool {
 }
 
 /// Where an argument goes in a call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Slot {
     Pos(usize),
     /// A keyword argument, by [`name_key`].
@@ -1754,7 +1754,7 @@ pub fn name_key(name: &str) -> u64 {
 }
 
 /// What the calls of one function name pass, merged over a file (then over the project).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArgUse {
     pub calls: u32,
     /// Some call spreads its arguments (`f(*args)`, `f(...xs)`): nothing is known.
@@ -1782,7 +1782,7 @@ impl ArgUse {
 /// What one file tells the project about values that may reach SQL: the arguments its calls
 /// pass, the names it hands around as values (callbacks, route tables), and its validator
 /// functions (which test their argument against an anchored allow-list regex).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SqlFacts {
     /// Callee name (by [`name_key`]) -> what its calls in the file pass.
     pub calls: HashMap<u64, ArgUse>,

@@ -188,7 +188,7 @@ pub fn is_write_hook(ast: &Ast, func: NodeId) -> bool {
 }
 
 /// What a file tells about the project's transactions, for `missing-transaction`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TxnFacts {
     /// Names of the functions this file calls (or hands over) inside a transaction: a project
     /// function called there runs in it (`with transaction.atomic(): _create_lines(order)`,

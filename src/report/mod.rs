@@ -42,6 +42,8 @@ pub struct Report {
     pub roles: Vec<(PathBuf, crate::roles::FileRole)>,
     /// `runAutomationDetails.id` (SARIF category), if any.
     pub category: Option<String>,
+    /// What the run did with the results cache.
+    pub cache: crate::cache::Stats,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
