@@ -11,7 +11,7 @@
 //! loop, worked out once rather than again for every call inside the loop.
 
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::{Ast, Kind, Lang, NodeId, ROOT};
