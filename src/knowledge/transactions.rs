@@ -23,10 +23,14 @@ use crate::ast::{Ast, Kind, NodeId};
 /// `begin`, `begin_nested`, `traced_atomic_transaction`, `run_in_transaction`.
 pub fn opens_transaction(name: &str) -> bool {
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-    let lower = last.to_ascii_lowercase();
-    lower.contains("atomic")
-        || lower.contains("transaction")
-        || lower.contains("transactional")
+    // case-insensitive, without a lower-cased copy (this runs for every call argument)
+    let has = |word: &str| {
+        last.as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    has("atomic")
+        || has("transaction")
         || matches!(last, "begin" | "begin_nested" | "beginTx" | "begin_tx")
 }
 
