@@ -443,6 +443,10 @@ type Analysed = (
     Option<String>,
 );
 
+/// Files from this size on are analysed one at a time (see [`analyse`]).
+const LARGE_FILE_BYTES: usize = 1 << 20;
+static LARGE_FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn analyse(
     file: &SourceFile,
     paths: &FilePaths,
@@ -451,6 +455,11 @@ fn analyse(
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> Result<Analysed, String> {
+    // A file's syntax trees take about 50 bytes per byte of source while it is analysed (the
+    // tree-sitter tree alone over 30): two 9 MB files at once would double the peak, so large
+    // files wait for each other; small files go on beside them.
+    let _one_large = (file.text.len() >= LARGE_FILE_BYTES)
+        .then(|| LARGE_FILE.lock().unwrap_or_else(|e| e.into_inner()));
     let started = Instant::now();
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
