@@ -856,7 +856,7 @@ fn stable_hash(s: &str) -> u64 {
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
 /// discovered.
 fn finish(
-    outcomes: Vec<FileOutcome>,
+    mut outcomes: Vec<FileOutcome>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
@@ -871,12 +871,12 @@ fn finish(
         .iter()
         .map(|o| (o.rel.clone(), o.path.clone()))
         .collect();
-    let mut files = Vec::with_capacity(outcomes.len());
     let test_modules: Vec<PathBuf> = outcomes
         .iter()
         .flat_map(|o| o.index.test_modules.iter().cloned())
         .collect();
-    for mut o in outcomes {
+    // in place: a second vector of outcomes would hold every file's outcome twice
+    for o in outcomes.iter_mut() {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
             if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
                 o.role = FileRole {
@@ -900,9 +900,8 @@ fn finish(
             });
         }
         index.add(std::mem::take(&mut o.index));
-        files.push(o);
     }
-    for mut o in files {
+    for mut o in outcomes {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
         let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {

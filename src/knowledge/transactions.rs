@@ -23,12 +23,7 @@ use crate::ast::{Ast, Kind, NodeId};
 /// `begin`, `begin_nested`, `traced_atomic_transaction`, `run_in_transaction`.
 pub fn opens_transaction(name: &str) -> bool {
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-    // case-insensitive, without a lower-cased copy (this runs for every call argument)
-    let has = |word: &str| {
-        last.as_bytes()
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
-    };
+    let has = |word: &str| super::contains_ignore_case(last, word);
     has("atomic")
         || has("transaction")
         || matches!(last, "begin" | "begin_nested" | "beginTx" | "begin_tx")

@@ -291,7 +291,9 @@ pub(crate) fn slices(
     for c in root.children(&mut cursor) {
         let r = c.range();
         match out.last_mut() {
-            Some(s) if c.start_position().column != 0 || s.end_byte - s.start_byte < slicing.bytes => {
+            Some(s)
+                if c.start_position().column != 0 || s.end_byte - s.start_byte < slicing.bytes =>
+            {
                 s.end_byte = r.end_byte;
                 s.end_point = r.end_point;
             }

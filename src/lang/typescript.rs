@@ -1938,7 +1938,8 @@ mod tests {
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
         let every = super::super::Slicing { from: 0, bytes: 1 };
-        let text = "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
+        let text =
+            "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
         let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
         assert_eq!(ranges.len(), 3);

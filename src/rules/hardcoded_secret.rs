@@ -64,7 +64,8 @@ impl Rule for HardcodedSecret {
                 let password_name = ["password", "passwd", "pwd", "pass"]
                     .iter()
                     .any(|p| bare.to_ascii_lowercase().contains(p));
-                if value.len() < 6 || relaxed() || password_name && secrets::is_password_hash(value) {
+                if value.len() < 6 || relaxed() || password_name && secrets::is_password_hash(value)
+                {
                     return None;
                 }
                 secrets::looks_like_secret_value(value)
