@@ -503,17 +503,34 @@ impl Ast {
     /// The dotted/`::` path of a name or member chain as written: `app.get`, `std::fs::read`,
     /// `self.session.query`. `None` when the chain contains a call or other expression.
     pub fn path_of(&self, id: NodeId) -> Option<String> {
-        match self.kind(id) {
-            Kind::Name(n) => Some(n.clone()),
-            Kind::Member { object, property } => {
-                let base = self.path_of(*object)?;
-                Some(format!("{base}{}{property}", self.member_sep()))
+        // measure first, then write once: no allocation per segment
+        let mut len = 0;
+        let mut cur = id;
+        loop {
+            match self.kind(cur) {
+                Kind::Name(n) => break len += n.len(),
+                Kind::Member { object, property } => {
+                    len += property.len() + 1;
+                    cur = *object;
+                }
+                _ => return None,
             }
-            _ => None,
         }
+        let mut out = String::with_capacity(len);
+        self.write_path(id, &mut out);
+        Some(out)
     }
-    fn member_sep(&self) -> &'static str {
-        "."
+    /// Appends the path of a name or member chain (known to be one) to `out`.
+    fn write_path(&self, id: NodeId, out: &mut String) {
+        match self.kind(id) {
+            Kind::Name(n) => out.push_str(n),
+            Kind::Member { object, property } => {
+                self.write_path(*object, out);
+                out.push('.');
+                out.push_str(property);
+            }
+            _ => {}
+        }
     }
     /// For a call: the name of the called function or method (`filter` in `a.b.filter(x)`,
     /// `read` in `std::fs::read(x)`).

@@ -2,7 +2,7 @@
 //! qualified name, ORM model classes, repository-typed parameters; and function names. It sits
 //! below `knowledge/`, which reads it, and `facts`, which stores it.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::ast::{Ast, Kind, NodeId};
@@ -15,6 +15,9 @@ pub struct Imports {
     models: HashSet<String>,
     /// Parameters and fields typed as an ORM repository (`private accounts: Repository<Account>`).
     repositories: HashSet<String>,
+    /// Every module an import comes from, at each of its `.`, `::` and `/` boundaries
+    /// (`django.db.models` -> `django`, `django.db`, `django.db.models`), for [`Imports::uses`].
+    used: HashSet<String>,
 }
 
 /// Types that make a parameter or field an ORM repository.
@@ -73,6 +76,15 @@ impl Imports {
                     imports.map.insert(local, q);
                 }
             }
+        }
+        for q in imports.map.values() {
+            for (i, _) in q.char_indices() {
+                let r = &q[i..];
+                if r.starts_with('.') || r.starts_with("::") || r.starts_with('/') {
+                    imports.used.insert(q[..i].to_string());
+                }
+            }
+            imports.used.insert(q.clone());
         }
         for node in &ast.nodes {
             if let Kind::Function(f) = &node.kind {
@@ -136,12 +148,7 @@ impl Imports {
     }
     /// Whether any import comes from `module` or a submodule of it.
     pub fn uses(&self, module: &str) -> bool {
-        self.map.values().any(|q| {
-            q == module
-                || q.strip_prefix(module).is_some_and(|r| {
-                    r.starts_with('.') || r.starts_with("::") || r.starts_with('/')
-                })
-        })
+        self.used.contains(module)
     }
     /// The qualified name of a name or member chain, with its first segment resolved through
     /// the imports: `sleep` -> `time.sleep`, `r.get` (import requests as r) -> `requests.get`,
@@ -155,7 +162,12 @@ impl Imports {
         let cut = path.find(['.', ':']).unwrap_or(path.len());
         let (head, rest) = path.split_at(cut);
         match self.map.get(head) {
-            Some(q) => format!("{q}{rest}"),
+            Some(q) => {
+                let mut out = String::with_capacity(q.len() + rest.len());
+                out.push_str(q);
+                out.push_str(rest);
+                out
+            }
             None => path.to_string(),
         }
     }

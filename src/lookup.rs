@@ -10,8 +10,8 @@
 //! Rules also keep per-file answers here ([`Ast::memo`], [`Ast::verdict`]): a verdict about a
 //! loop, worked out once rather than again for every call inside the loop.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::{Ast, Kind, Lang, NodeId, ROOT};

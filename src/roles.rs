@@ -337,7 +337,24 @@ pub struct Classifier {
 }
 
 /// The globs that compile (a bad one was reported when the configuration was read).
+/// Compiled sets are kept for the process: building one (a regex set) costs more than
+/// checking a small file, and [`crate::lint_source`] builds its classifier per call.
 pub(crate) fn glob_set(globs: &[String]) -> GlobSet {
+    type Sets = Mutex<HashMap<Vec<String>, GlobSet>>;
+    static SETS: std::sync::OnceLock<Sets> = std::sync::OnceLock::new();
+    let sets = SETS.get_or_init(Default::default);
+    if let Some(set) = sets.lock().unwrap_or_else(|e| e.into_inner()).get(globs) {
+        return set.clone();
+    }
+    let set = build_glob_set(globs);
+    let mut sets = sets.lock().unwrap_or_else(|e| e.into_inner());
+    if sets.len() < 256 {
+        sets.insert(globs.to_vec(), set.clone());
+    }
+    set
+}
+
+fn build_glob_set(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         if let Ok(g) = Glob::new(g) {

@@ -525,6 +525,10 @@ type Analysed = (
     Option<String>,
 );
 
+/// Files from this size on are analysed one at a time (see [`analyse`]).
+const LARGE_FILE_BYTES: usize = 1 << 20;
+static LARGE_FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn analyse(
     file: &SourceFile,
     paths: &FilePaths,
@@ -533,6 +537,11 @@ fn analyse(
     dispatch: &Dispatch,
     globs: &Globs,
 ) -> Result<Analysed, String> {
+    // A file's syntax trees take about 50 bytes per byte of source while it is analysed (the
+    // tree-sitter tree alone over 30): two 9 MB files at once would double the peak, so large
+    // files wait for each other; small files go on beside them.
+    let _one_large = (file.text.len() >= LARGE_FILE_BYTES)
+        .then(|| LARGE_FILE.lock().unwrap_or_else(|e| e.into_inner()));
     let started = Instant::now();
     let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
@@ -929,7 +938,7 @@ fn stable_hash(s: &str) -> u64 {
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
 /// discovered.
 fn finish(
-    outcomes: Vec<FileOutcome>,
+    mut outcomes: Vec<FileOutcome>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
@@ -944,12 +953,12 @@ fn finish(
         .iter()
         .map(|o| (o.rel.clone(), o.path.clone()))
         .collect();
-    let mut files = Vec::with_capacity(outcomes.len());
     let test_modules: Vec<PathBuf> = outcomes
         .iter()
         .flat_map(|o| o.index.test_modules.iter().cloned())
         .collect();
-    for mut o in outcomes {
+    // in place: a second vector of outcomes would hold every file's outcome twice
+    for o in outcomes.iter_mut() {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
             if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
                 o.role = FileRole {
@@ -973,9 +982,8 @@ fn finish(
             });
         }
         index.add(std::mem::take(&mut o.index));
-        files.push(o);
     }
-    for mut o in files {
+    for mut o in outcomes {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
         let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {

@@ -590,8 +590,24 @@ pub fn api(ast: &Ast, imports: &Imports, call: NodeId) -> Option<&'static Api> {
     }
     let q = imports.qualify_path(&path);
     let q = q.strip_prefix("::").unwrap_or(&q);
-    APIS.iter()
-        .find(|a| a.library.lang == ast.lang && a.path == q)
+    apis_by_path()
+        .get(q)?
+        .iter()
+        .map(|&i| &APIS[i])
+        .find(|a| a.library.lang == ast.lang)
+}
+
+/// [`APIS`] indices by path, in table order.
+fn apis_by_path() -> &'static foldhash::HashMap<&'static str, Vec<usize>> {
+    static BY_PATH: std::sync::OnceLock<foldhash::HashMap<&'static str, Vec<usize>>> =
+        std::sync::OnceLock::new();
+    BY_PATH.get_or_init(|| {
+        let mut m = foldhash::HashMap::<&'static str, Vec<usize>>::default();
+        for (i, a) in APIS.iter().enumerate() {
+            m.entry(a.path).or_default().push(i);
+        }
+        m
+    })
 }
 
 /// The first segment of a name or member chain: `requests` in `requests.get`, `reqwest` in

@@ -1502,10 +1502,9 @@ pub struct AuthorisingCall {
 
 /// Names that say a function hands back a decoded token (only their calls are followed).
 fn decoding_helper_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
     ["decode", "jwt", "token", "claims", "payload", "unverified"]
         .iter()
-        .any(|w| n.contains(w))
+        .any(|w| super::contains_ignore_case(name, w))
 }
 
 /// The calls of this file that [`AuthorisingCall`] describes.

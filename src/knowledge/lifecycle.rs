@@ -386,6 +386,27 @@ pub fn runs_once(ast: &Ast, globals: &[String], id: NodeId) -> bool {
 /// after `if (signer) return signer;`): they run once per process.
 pub fn memoised_initialisers(ast: &Ast, globals: &[String]) -> Vec<String> {
     let mut out = Vec::new();
+    // the `if`s that return early, with the names and paths their conditions test: an
+    // assignment counts only when an `if` in its function tests its target
+    let guards: Vec<(NodeId, Vec<String>)> = ast
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| match &n.kind {
+            Kind::If { cond, then, .. }
+                if then.iter().any(|&s| {
+                    ast.subtree(s)
+                        .any(|j| matches!(ast.kind(j), Kind::Return(_)))
+                }) =>
+            {
+                Some((i as NodeId, names_in(ast, *cond)))
+            }
+            _ => None,
+        })
+        .collect();
+    if guards.is_empty() {
+        return out;
+    }
     for (i, n) in ast.nodes.iter().enumerate() {
         let Kind::Assign {
             target,
@@ -401,7 +422,11 @@ pub fn memoised_initialisers(ast: &Ast, globals: &[String]) -> Vec<String> {
         let Some(f) = ast.enclosing_function(i as NodeId) else {
             continue;
         };
-        if !returns_early_when_set(ast, globals, f, &t) {
+        let guarded = guards
+            .iter()
+            .any(|(i, names)| ast.contains(f, *i) && names.iter().any(|n| *n == t));
+        // a local variable is set afresh on every call
+        if !guarded || is_local(ast, globals, f, &t) {
             continue;
         }
         for j in ast.subtree(*v) {

@@ -30,3 +30,14 @@ pub mod sql;
 pub mod transactions;
 pub mod validation;
 pub mod writes;
+
+/// Whether `text` contains `word` (lower-case ASCII) in any ASCII case: what
+/// `text.to_ascii_lowercase().contains(word)` answers, without the lower-cased copy (these
+/// checks run for every call of every file).
+pub(crate) fn contains_ignore_case(text: &str, word: &str) -> bool {
+    word.is_empty()
+        || text
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}

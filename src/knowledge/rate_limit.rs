@@ -411,6 +411,23 @@ const LIMITER_MODULES: &[&str] = &[
 /// `RocketGovernor<'_, Login>`). Names that switch a limiter off (`SkipThrottle`,
 /// `ratelimit_exempt`) do not.
 pub fn names_limiter(text: &str) -> bool {
+    const KEYS: &[&[u8]] = &[
+        b"ratelimit",
+        b"limiter",
+        b"throttl",
+        b"governor",
+        b"slowdown",
+        b"slowapi",
+        b"brute",
+        b"checklimit",
+    ];
+    // every answer below needs one of these in the joined words: most names are ruled out
+    // here without splitting them into words
+    if !alnum_lower(text, |j| {
+        j.starts_with(b"axes") || KEYS.iter().any(|k| j.windows(k.len()).any(|w| w == *k))
+    }) {
+        return false;
+    }
     let w = words(text);
     if w.iter()
         .any(|t| ["skip", "exempt", "exempted", "disable", "disabled"].contains(&t.as_str()))
@@ -429,6 +446,22 @@ pub fn names_limiter(text: &str) -> bool {
         || w.windows(2).any(|p| p[0] == "rate" && p[1].starts_with("limit"))
         // django-axes decorators (`axes_dispatch`)
         || w.first().is_some_and(|t| t == "axes")
+}
+
+/// `test` on the ASCII letters and digits of `text`, lower-cased and joined (what
+/// `words(text).concat()` gives); `true` without testing when the name is too long for the
+/// buffer.
+fn alnum_lower(text: &str, test: impl Fn(&[u8]) -> bool) -> bool {
+    let mut buf = [0u8; 128];
+    let mut n = 0;
+    for b in text.bytes().filter(u8::is_ascii_alphanumeric) {
+        if n == buf.len() {
+            return true;
+        }
+        buf[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    test(&buf[..n])
 }
 
 /// Whether a name, path or decorator switches a limiter off for the route (`@SkipThrottle()`,

@@ -23,10 +23,9 @@ use crate::ast::{Ast, Kind, NodeId};
 /// `begin`, `begin_nested`, `traced_atomic_transaction`, `run_in_transaction`.
 pub fn opens_transaction(name: &str) -> bool {
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);
-    let lower = last.to_ascii_lowercase();
-    lower.contains("atomic")
-        || lower.contains("transaction")
-        || lower.contains("transactional")
+    let has = |word: &str| super::contains_ignore_case(last, word);
+    has("atomic")
+        || has("transaction")
         || matches!(last, "begin" | "begin_nested" | "beginTx" | "begin_tx")
 }
 

@@ -258,6 +258,63 @@ pub(crate) trait FieldWalk<'t>: Sized {
     }
 }
 
+/// When the tree-sitter lowerers parse a file in slices: from `from` bytes of source on, in
+/// slices of about `bytes`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slicing {
+    pub from: usize,
+    pub bytes: usize,
+}
+
+/// A tree-sitter tree takes over 30 bytes per byte of source, the lowered tree about 15: for a
+/// large file, the whole tree is parsed once to find its top-level statements, dropped, and
+/// the statements parsed again and lowered a slice at a time, so the whole tree-sitter tree
+/// never lives beside the lowered one. Costs a second parse, so only for large files.
+pub(crate) const SLICING: Slicing = Slicing {
+    from: 2 << 20,
+    bytes: 256 << 10,
+};
+
+/// For a file of `text_len` bytes whose tree (`root`) parsed without errors, at least
+/// `slicing.from` long: ranges of its top-level statements, about `slicing.bytes` each, each
+/// starting a line; `None` when the file is to be lowered whole.
+pub(crate) fn slices(
+    root: tree_sitter::Node,
+    text_len: usize,
+    slicing: Slicing,
+) -> Option<Vec<tree_sitter::Range>> {
+    if text_len < slicing.from || root.has_error() {
+        return None;
+    }
+    let mut out: Vec<tree_sitter::Range> = Vec::new();
+    let mut cursor = root.walk();
+    for c in root.children(&mut cursor) {
+        let r = c.range();
+        match out.last_mut() {
+            Some(s)
+                if c.start_position().column != 0 || s.end_byte - s.start_byte < slicing.bytes =>
+            {
+                s.end_byte = r.end_byte;
+                s.end_point = r.end_point;
+            }
+            _ => out.push(r),
+        }
+    }
+    (out.len() > 1).then_some(out)
+}
+
+/// Parses only `range` of `text` (then parses whole documents again).
+pub(crate) fn parse_range(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    range: tree_sitter::Range,
+) -> Option<tree_sitter::Tree> {
+    parser.set_included_ranges(&[range]).ok()?;
+    let tree = parser.parse(text, None);
+    let _ = parser.set_included_ranges(&[]);
+    tree
+}
+
 /// The first ERROR or MISSING node of a tree-sitter tree, in source order, that is not a known
 /// gap of the grammar (see [`grammar_lag`]). Only subtrees that hold an error are entered, so a
 /// clean tree costs nothing.
@@ -307,6 +364,66 @@ fn grammar_lag(node: tree_sitter::Node, text: &str) -> bool {
         Some("jsx_element") => from(node.start_byte()).starts_with('&'),
         _ => false,
     }
+}
+
+/// The fixture files with one of `exts`, for the lowerers' tests.
+#[cfg(test)]
+pub(crate) fn fixture_files(exts: &[&str]) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, exts: &[&str], out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, exts, out);
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| exts.contains(&x))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        exts,
+        &mut out,
+    );
+    out.sort();
+    out
+}
+
+/// Lowering in slices (one per top-level statement here) gives the tree lowering whole gives,
+/// for every fixture with one of `exts`; `lower` is `lower_with` at the default settings.
+/// Returns how many fixtures were lowered in more than one slice.
+#[cfg(test)]
+pub(crate) fn assert_slicing_keeps_trees(
+    exts: &[&str],
+    lower: impl Fn(&str) -> Result<Ast, ParseError>,
+    lower_with: impl Fn(&str, Slicing) -> Result<Ast, ParseError>,
+) -> usize {
+    let every = Slicing { from: 0, bytes: 1 };
+    let mut sliced = 0;
+    for path in fixture_files(exts) {
+        let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");
+        let (Ok(whole), Ok(parts)) = (lower(&text), lower_with(&text, every)) else {
+            assert!(lower(&text).is_err() && lower_with(&text, every).is_err());
+            continue;
+        };
+        assert_eq!(
+            format!("{:?}", whole.nodes),
+            format!("{:?}", parts.nodes),
+            "{}",
+            path.display()
+        );
+        assert_eq!(whole.has_errors, parts.has_errors);
+        assert_eq!(whole.syntax_error, parts.syntax_error);
+        sliced += usize::from(!whole.has_errors && whole.children(crate::ast::ROOT).count() > 1);
+    }
+    sliced
 }
 
 #[cfg(test)]

@@ -36,8 +36,19 @@ fn parse(text: &str) -> Option<Tree> {
 
 /// Parses and lowers a Python file.
 pub fn lower(text: &str) -> Result<Ast, ParseError> {
-    let tree = parse(text)
-        .ok_or_else(|| ParseError::Syntax("tree-sitter produced no tree".to_string()))?;
+    lower_with(text, super::SLICING)
+}
+
+fn lower_with(text: &str, slicing: super::Slicing) -> Result<Ast, ParseError> {
+    let no_tree = || ParseError::Syntax("tree-sitter produced no tree".to_string());
+    let mut tree = parse(text).ok_or_else(no_tree)?;
+    if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
+        drop(tree);
+        if let Some(ast) = lower_slices(text, &ranges)? {
+            return Ok(ast);
+        }
+        tree = parse(text).ok_or_else(no_tree)?;
+    }
     let root = tree.root_node();
     let mut lw = Lowerer {
         text,
@@ -58,6 +69,41 @@ pub fn lower(text: &str) -> Result<Ast, ParseError> {
     let mut ast = lw.b.finish(Lang::Python, root.has_error());
     ast.syntax_error = super::first_syntax_error(root, text);
     Ok(ast)
+}
+
+/// Lowers an error-free file a slice of top-level statements at a time (see
+/// [`super::SLICING`]); `None` when a slice does not parse cleanly on its own.
+fn lower_slices(text: &str, ranges: &[tree_sitter::Range]) -> Result<Option<Ast>, ParseError> {
+    let mut b = Builder::new();
+    let module = b.open(Span::new(0, text.len()));
+    let mut body = Vec::new();
+    let mut pool = Vec::new();
+    for &r in ranges {
+        let Some(tree) = PARSER.with(|p| super::parse_range(&mut p.borrow_mut(), text, r)) else {
+            return Ok(None);
+        };
+        let root = tree.root_node();
+        if root.has_error() {
+            return Ok(None);
+        }
+        let mut lw = Lowerer {
+            text,
+            f: fields(),
+            b,
+            kids: Kids::new(root),
+            pool,
+            depth: 0,
+            too_deep: false,
+        };
+        lw.block_into(root, &mut body);
+        if lw.too_deep {
+            return Err(ParseError::TooDeep(MAX_DEPTH));
+        }
+        b = lw.b;
+        pool = lw.pool;
+    }
+    b.close(module, Kind::Module(body));
+    Ok(Some(b.finish(Lang::Python, false)))
 }
 
 /// Parse only (no lowering), for the parse-floor benchmark.
@@ -1315,6 +1361,19 @@ impl<'t> Lowerer<'t> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+
+    #[test]
+    fn lowering_in_slices_gives_the_same_tree() {
+        let sliced = super::super::assert_slicing_keeps_trees(&["py", "pyi"], lower, lower_with);
+        assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
+        // and the slices did parse on their own (no fallback to the whole tree)
+        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let text = "import os\n\n@app.get('/')\ndef f():\n    return os.getcwd()\nx = f(); y = 2\n";
+        let tree = parse(text).unwrap();
+        let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
+        assert_eq!(ranges.len(), 3);
+        assert!(lower_slices(text, &ranges).unwrap().is_some());
+    }
 
     fn lower_ok(src: &str) -> Ast {
         let ast = lower(src).expect("lowers");

@@ -157,8 +157,10 @@ fn lower_parsed(text: &str, stack: usize) -> Result<Ast, Fail> {
     };
     let root = l.b.open(Span::new(0, text.len()));
     let mut items = Vec::with_capacity(file.items.len());
-    for it in &file.items {
-        l.item(it, &mut items);
+    // each item is dropped once lowered: syn's tree and the lowered one do not both grow
+    // to the whole file
+    for it in file.items {
+        l.item(&it, &mut items);
     }
     l.b.close(root, Kind::Module(items));
     if l.out_of_stack {

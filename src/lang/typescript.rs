@@ -172,6 +172,23 @@ fn parse_tree(text: &str, dialect: Dialect) -> R<(Tree, &'static Grammar)> {
         }
     };
     let tables = GRAMMARS[idx].get_or_init(|| Grammar::new(&grammar(idx)));
+    let tree = with_parser(dialect, |parser| parser.parse(text, None))?
+        .ok_or_else(|| ParseError::Syntax("the parser produced no tree".into()))?;
+    Ok((tree, tables))
+}
+
+/// Runs `f` with this thread's parser for `dialect`.
+fn with_parser<T>(dialect: Dialect, f: impl FnOnce(&mut Parser) -> T) -> R<T> {
+    let idx = match dialect {
+        Dialect::TypeScript => 0,
+        Dialect::Tsx => 1,
+        Dialect::JavaScript => 2,
+        other => {
+            return Err(ParseError::Syntax(format!(
+                "{other:?} is not a TypeScript/JavaScript dialect"
+            )))
+        }
+    };
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let parser = match &mut parsers[idx] {
@@ -184,17 +201,61 @@ fn parse_tree(text: &str, dialect: Dialect) -> R<(Tree, &'static Grammar)> {
                 empty.insert(parser)
             }
         };
-        let tree = parser
-            .parse(text, None)
-            .ok_or_else(|| ParseError::Syntax("the parser produced no tree".into()))?;
-        Ok((tree, tables))
+        Ok(f(parser))
     })
 }
 
 /// Parses and lowers a TypeScript, TSX or JavaScript file.
 pub fn lower(text: &str, dialect: Dialect) -> Result<Ast, ParseError> {
+    lower_with(text, dialect, super::SLICING)
+}
+
+fn lower_with(text: &str, dialect: Dialect, slicing: super::Slicing) -> Result<Ast, ParseError> {
     let (tree, grammar) = parse_tree(text, dialect)?;
+    if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
+        drop(tree);
+        if let Some(ast) = lower_slices(text, dialect, grammar, &ranges)? {
+            return Ok(ast);
+        }
+        let (tree, grammar) = parse_tree(text, dialect)?;
+        return lower_tree(text, &tree, grammar);
+    }
     lower_tree(text, &tree, grammar)
+}
+
+/// Lowers an error-free file a slice of top-level statements at a time (see
+/// [`super::SLICING`]); `None` when a slice does not parse cleanly on its own.
+fn lower_slices(
+    text: &str,
+    dialect: Dialect,
+    grammar: &'static Grammar,
+    ranges: &[tree_sitter::Range],
+) -> R<Option<Ast>> {
+    let mut b = Builder::new();
+    let module = b.open(Span::new(0, text.len()));
+    let mut body = Vec::new();
+    for &r in ranges {
+        let Some(tree) = with_parser(dialect, |p| super::parse_range(p, text, r))? else {
+            return Ok(None);
+        };
+        let root = tree.root_node();
+        if root.has_error() {
+            return Ok(None);
+        }
+        let mut lx = Lx {
+            text,
+            f: grammar.fields,
+            k: grammar.kinds,
+            handlers: &grammar.handlers,
+            b,
+            depth: 0,
+            kids: Kids::new(root),
+        };
+        body.extend(lx.stmts_of(root)?);
+        b = lx.b;
+    }
+    b.close(module, Kind::Module(body));
+    Ok(Some(b.finish(Lang::TypeScript, false)))
 }
 
 fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast, ParseError> {
@@ -1859,6 +1920,32 @@ impl<'a> Lx<'a> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+
+    #[test]
+    fn lowering_in_slices_gives_the_same_tree() {
+        let mut sliced = 0;
+        for (ext, dialect) in [
+            ("ts", Dialect::TypeScript),
+            ("tsx", Dialect::Tsx),
+            ("js", Dialect::JavaScript),
+        ] {
+            sliced += super::super::assert_slicing_keeps_trees(
+                &[ext],
+                |t| lower(t, dialect),
+                |t, s| lower_with(t, dialect, s),
+            );
+        }
+        assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
+        // and the slices did parse on their own (no fallback to the whole tree)
+        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let text =
+            "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
+        let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();
+        let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
+        assert_eq!(ranges.len(), 3);
+        let ast = lower_slices(text, Dialect::TypeScript, grammar, &ranges).unwrap();
+        assert_eq!(ast.unwrap().children(crate::ast::ROOT).count(), 4);
+    }
 
     fn ts(src: &str) -> Ast {
         checked(src, Dialect::TypeScript)
