@@ -295,16 +295,16 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             })
             .collect::<Vec<_>>()
     };
-    let outcomes = if options.jobs > 0 {
+    // Workers get the stack deeply nested files need (rayon's default is 2 MiB).
+    let outcomes = {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
+            .stack_size(lang::stack_size(config.max_nesting_depth))
             .build()
         {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         }
-    } else {
-        run()
     };
     let mut report = finish(outcomes, options, &globs, uri_root);
     report.notices.append(&mut notices);
@@ -399,11 +399,16 @@ fn check_text(
     }
     let file = SourceFile::new(&paths.rel, text);
     outcome.lines = file.line_count();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
-        (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
-        (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
-        (None, None) => Err(lang::unsupported_notice(path)),
-    }));
+    // On a thread with less stack than the nesting limit needs (a caller's of `lint_source`),
+    // the check runs on a stack of its own.
+    let stack = lang::stack_size(config.max_nesting_depth);
+    let result = stacker::maybe_grow(stack, stack, || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
+            (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
+            (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
+            (None, None) => Err(lang::unsupported_notice(path)),
+        }))
+    });
     match result {
         Ok(Ok((findings, suppressions, index, role, note))) => {
             outcome.role = role;
@@ -452,7 +457,8 @@ fn analyse(
     globs: &Globs,
 ) -> Result<Analysed, String> {
     let started = Instant::now();
-    let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
+    let ast = lang::parse_limited(dialect, &file.text, config.max_nesting_depth)
+        .map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
     let role = globs
         .roles

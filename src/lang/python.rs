@@ -3,15 +3,15 @@
 //! The lowering walks the concrete tree once with a single [`TreeCursor`]; each node's children
 //! are collected onto a shared scratch stack (`kids`) that is truncated back when the node is
 //! done, so no per-node allocation happens for the walk itself. Recursion depth is counted and
-//! capped at [`MAX_DEPTH`] so pathological input yields [`ParseError::TooDeep`] instead of a
-//! stack overflow.
+//! capped (`max-nesting-depth`) so pathological input yields [`ParseError::TooDeep`] instead of
+//! a stack overflow.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use tree_sitter::{Node as TsNode, Parser, Tree};
 
-use super::{number_value, FieldWalk, Kid, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, FieldWalk, Kid, Kids, ParseError};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
     LoopKind, NodeId, Param, Str, StrKind, UnOp,
@@ -34,8 +34,8 @@ fn parse(text: &str) -> Option<Tree> {
     PARSER.with(|p| p.borrow_mut().parse(text, None))
 }
 
-/// Parses and lowers a Python file.
-pub fn lower(text: &str) -> Result<Ast, ParseError> {
+/// Parses and lowers a Python file nested at most `max_depth` levels deep.
+pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     let tree = parse(text)
         .ok_or_else(|| ParseError::Syntax("tree-sitter produced no tree".to_string()))?;
     let root = tree.root_node();
@@ -46,6 +46,7 @@ pub fn lower(text: &str) -> Result<Ast, ParseError> {
         kids: Kids::new(root),
         pool: Vec::new(),
         depth: 0,
+        max_depth,
         too_deep: false,
     };
     let module = lw.b.open(Span::new(0, text.len()));
@@ -53,7 +54,7 @@ pub fn lower(text: &str) -> Result<Ast, ParseError> {
     lw.block_into(root, &mut body);
     lw.b.close(module, Kind::Module(body));
     if lw.too_deep {
-        return Err(ParseError::TooDeep(MAX_DEPTH));
+        return Err(ParseError::TooDeep(max_depth));
     }
     let mut ast = lw.b.finish(Lang::Python, root.has_error());
     ast.syntax_error = super::first_syntax_error(root, text);
@@ -211,6 +212,7 @@ struct Lowerer<'t> {
     /// Reusable id vectors for children that no kind field keeps.
     pool: Vec<Vec<NodeId>>,
     depth: usize,
+    max_depth: usize,
     too_deep: bool,
 }
 
@@ -291,7 +293,7 @@ impl<'t> Lowerer<'t> {
     /// decrements `depth` whatever the answer.
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        if self.too_deep || self.depth > MAX_DEPTH {
+        if self.too_deep || self.depth > self.max_depth {
             self.too_deep = true;
             return false;
         }
@@ -1315,6 +1317,11 @@ impl<'t> Lowerer<'t> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    fn lower(src: &str) -> Result<Ast, ParseError> {
+        super::lower(src, MAX_DEPTH)
+    }
 
     fn lower_ok(src: &str) -> Ast {
         let ast = lower(src).expect("lowers");

@@ -10,7 +10,7 @@
 //! and a dispatch table (kind id -> lowering function) are resolved once per grammar, so no
 //! kind string is fetched or compared for most nodes. Strings are only allocated for what the
 //! AST stores (names, literals, types). Recursion is bounded by an explicit depth counter
-//! ([`MAX_DEPTH`]); at that depth a debug build needs about 1.3 MiB of stack.
+//! (`max-nesting-depth`).
 //!
 //! Syntax errors never fail the lowering: tree-sitter-typescript lags the language, so ERROR
 //! nodes are lowered as `Other` with their children and `Ast::has_errors` is set.
@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Language, Node, Parser, Tree};
 
-use super::{number_value, Dialect, FieldWalk, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, Dialect, FieldWalk, Kids, ParseError};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
     LoopKind, NodeId, Param, Str, StrKind, UnOp,
@@ -191,13 +191,19 @@ fn parse_tree(text: &str, dialect: Dialect) -> R<(Tree, &'static Grammar)> {
     })
 }
 
-/// Parses and lowers a TypeScript, TSX or JavaScript file.
-pub fn lower(text: &str, dialect: Dialect) -> Result<Ast, ParseError> {
+/// Parses and lowers a TypeScript, TSX or JavaScript file nested at most `max_depth` levels
+/// deep.
+pub fn lower(text: &str, dialect: Dialect, max_depth: usize) -> Result<Ast, ParseError> {
     let (tree, grammar) = parse_tree(text, dialect)?;
-    lower_tree(text, &tree, grammar)
+    lower_tree(text, &tree, grammar, max_depth)
 }
 
-fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast, ParseError> {
+fn lower_tree(
+    text: &str,
+    tree: &Tree,
+    grammar: &'static Grammar,
+    max_depth: usize,
+) -> Result<Ast, ParseError> {
     let root = tree.root_node();
     let mut lx = Lx {
         text,
@@ -206,6 +212,7 @@ fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast,
         handlers: &grammar.handlers,
         b: Builder::new(),
         depth: 0,
+        max_depth,
         kids: Kids::new(root),
     };
     let id = lx.b.open(Span::new(0, text.len()));
@@ -448,6 +455,7 @@ struct Lx<'a> {
     handlers: &'static [Handler],
     b: Builder,
     depth: usize,
+    max_depth: usize,
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
     kids: Kids<'a>,
@@ -594,8 +602,8 @@ impl<'a> Lx<'a> {
 
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(ParseError::TooDeep(MAX_DEPTH));
+        if self.depth > self.max_depth {
+            return Err(ParseError::TooDeep(self.max_depth));
         }
         Ok(())
     }
@@ -749,8 +757,8 @@ impl<'a> Lx<'a> {
 
     /// Names bound by a pattern (`x`, `[k, v]`, `{ id, user: { name } }`).
     fn bindings(&mut self, n: Node<'a>, out: &mut Vec<String>, depth: usize) -> R<()> {
-        if depth > MAX_DEPTH {
-            return Err(ParseError::TooDeep(MAX_DEPTH));
+        if depth > self.max_depth {
+            return Err(ParseError::TooDeep(self.max_depth));
         }
         match n.kind() {
             "identifier" | "shorthand_property_identifier_pattern" => {
@@ -1859,6 +1867,11 @@ impl<'a> Lx<'a> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    fn lower(src: &str, dialect: Dialect) -> Result<Ast, ParseError> {
+        super::lower(src, dialect, MAX_DEPTH)
+    }
 
     fn ts(src: &str) -> Ast {
         checked(src, Dialect::TypeScript)
