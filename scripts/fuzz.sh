@@ -38,6 +38,7 @@ else
     fi
 fi
 
+start=$(date +%s)
 # cargo-fuzz, pinned, installed once (two runs at once wait for each other)
 tools=$root/target/tools
 mkdir -p "$tools"
@@ -128,7 +129,7 @@ build_start=$(date +%s)
 for t in "${targets[@]}"; do
     "$cargo_fuzz" build "${build[@]}" "$t"
 done
-echo "fuzz: build took $(($(date +%s) - build_start)) s" >&2
+echo "fuzz: cargo-fuzz ready and seeds written in $((build_start - start)) s, build took $(($(date +%s) - build_start)) s" >&2
 
 flags=(
     -max_total_time="$seconds"
@@ -143,3 +144,4 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t for $seconds s" >&2
     "$cargo_fuzz" run "${build[@]}" "$t" "corpus/$t" "seeds/$t" -- "${flags[@]}"
 done
+echo "fuzz: done in $(($(date +%s) - start)) s" >&2
