@@ -35,6 +35,7 @@ const TOP_KEYS: &[&str] = &[
     "max-file-size-mb",
     "max-file-seconds",
     "cache-dir",
+    "max-nesting-depth",
 ];
 const RULE_KEYS: &[&str] = &["severity"];
 const SECRETS_KEYS: &[&str] = &["patterns"];
@@ -320,6 +321,27 @@ impl Walk<'_> {
         }
     }
 
+    /// `max-nesting-depth`: an integer from 16 to [`super::MAX_NESTING_DEPTH_LIMIT`].
+    fn depth(&self, v: &Spanned<DeValue>, key: &str) -> Result<usize, ConfigError> {
+        let DeValue::Integer(i) = v.get_ref() else {
+            return Err(self.expected(key, v, "an integer"));
+        };
+        let range = 16..=super::MAX_NESTING_DEPTH_LIMIT;
+        match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(n) if n >= 0 && range.contains(&(n as usize)) => Ok(n as usize),
+            _ => Err(self.invalid(
+                key,
+                v.span(),
+                format!(
+                    "expected an integer from {} to {}, found {}",
+                    range.start(),
+                    range.end(),
+                    &self.text[v.span()]
+                ),
+            )),
+        }
+    }
+
     fn strings<'a, 'i>(
         &self,
         v: &'a Spanned<DeValue<'i>>,
@@ -402,6 +424,7 @@ impl Walk<'_> {
                         std::time::Duration::from_secs_f64(self.number(v, key)?)
                 }
                 "cache-dir" => self.config.cache_dir = Some(self.string(v, key)?.into()),
+                "max-nesting-depth" => self.config.max_nesting_depth = self.depth(v, key)?,
                 "test-paths" => self.test_paths = Some(self.globs(v, key)?),
                 "extend-test-paths" => self.extend_test_paths = self.globs(v, key)?,
                 "rules" => self.rule_table(v)?,
@@ -528,6 +551,7 @@ extend-test-paths = ["qa/**"]
 max-file-size-mb = 2.5
 max-file-seconds = 30
 cache-dir = "../.cache/backlint"
+max-nesting-depth = 1000
 
 [rules.sql-injection]
 severity = "warning"
@@ -579,6 +603,7 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         assert_eq!(c.max_file_bytes, 2_621_440);
         assert_eq!(c.max_file_time, std::time::Duration::from_secs(30));
         assert_eq!(c.cache_dir, Some("../.cache/backlint".into()));
+        assert_eq!(c.max_nesting_depth, 1000);
     }
 
     #[test]
@@ -595,6 +620,19 @@ handler-decorators = ["api_route", "authenticated_endpoint"]
         assert_eq!(
             err("max-file-size-mb = -1"),
             "invalid `max-file-size-mb` in backlint.toml:1: expected a number from 0 to 999999, found -1"
+        );
+        assert_eq!(c.max_nesting_depth, crate::lang::DEFAULT_MAX_DEPTH);
+        assert_eq!(
+            err("max-nesting-depth = 10"),
+            "invalid `max-nesting-depth` in backlint.toml:1: expected an integer from 16 to 10000, found 10"
+        );
+        assert_eq!(
+            err("max-nesting-depth = 1e3"),
+            "invalid `max-nesting-depth` in backlint.toml:1: expected an integer, found float"
+        );
+        assert_eq!(
+            err("max-nesting-depth = 99999999999999999999"),
+            "invalid `max-nesting-depth` in backlint.toml:1: expected an integer from 16 to 10000, found 99999999999999999999"
         );
         assert_eq!(
             err("max-file-size = 5"),

@@ -45,12 +45,17 @@ pub struct Config {
     /// `cache-dir`: where `backlint check` keeps its results cache, as written (relative to
     /// [`Config::base`]). `None`: `.backlint_cache` at the project root.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// `max-nesting-depth`: files whose syntax nests deeper are skipped with a notice.
+    pub max_nesting_depth: usize,
 }
 
 /// Default `max-file-size-mb`.
 pub const DEFAULT_MAX_FILE_MB: f64 = 10.0;
 /// Default `max-file-seconds`.
 pub const DEFAULT_MAX_FILE_SECONDS: f64 = 60.0;
+/// The largest `max-nesting-depth` accepted (each level reserves stack, see
+/// [`crate::lang::stack_size`]).
+pub const MAX_NESTING_DEPTH_LIMIT: usize = 10_000;
 /// The unit of `max-file-size-mb` (MiB).
 pub const MB: f64 = 1_048_576.0;
 
@@ -90,6 +95,7 @@ impl Default for Config {
             max_file_bytes: (DEFAULT_MAX_FILE_MB * MB) as u64,
             max_file_time: std::time::Duration::from_secs_f64(DEFAULT_MAX_FILE_SECONDS),
             cache_dir: None,
+            max_nesting_depth: crate::lang::DEFAULT_MAX_DEPTH,
         }
     }
 }

@@ -311,16 +311,16 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             .collect::<Vec<_>>();
         (outcomes, cache.as_ref().map(crate::cache::Cache::save))
     };
-    let (outcomes, stats) = if options.jobs > 0 {
+    // Workers get the stack deeply nested files need (rayon's default is 2 MiB).
+    let (outcomes, stats) = {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
+            .stack_size(lang::stack_size(config.max_nesting_depth))
             .build()
         {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         }
-    } else {
-        run()
     };
     let mut report = finish(outcomes, options, &globs, uri_root);
     report.cache = stats.unwrap_or_default();
@@ -479,11 +479,16 @@ fn check_text(
     let file = SourceFile::new(&paths.rel, text);
     outcome.lines = file.line_count();
     let started = Instant::now();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
-        (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
-        (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
-        (None, None) => Err(lang::unsupported_notice(path)),
-    }));
+    // On a thread with less stack than the nesting limit needs (a caller's of `lint_source`),
+    // the check runs on a stack of its own.
+    let stack = lang::stack_size(config.max_nesting_depth);
+    let result = stacker::maybe_grow(stack, stack, || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| match (manifest, dialect) {
+            (Some(kind), _) => analyse_manifest(&file, paths, kind, config, dispatch, globs),
+            (None, Some(dialect)) => analyse(&file, paths, dialect, config, dispatch, globs),
+            (None, None) => Err(lang::unsupported_notice(path)),
+        }))
+    });
     // a file the time budget may have stopped is checked again next time
     outcome.cacheable = result.is_ok() && started.elapsed() < config.max_file_time;
     match result {
@@ -543,7 +548,8 @@ fn analyse(
     let _one_large = (file.text.len() >= LARGE_FILE_BYTES)
         .then(|| LARGE_FILE.lock().unwrap_or_else(|e| e.into_inner()));
     let started = Instant::now();
-    let ast = lang::parse(dialect, &file.text).map_err(|e| e.to_string())?;
+    let ast = lang::parse_limited(dialect, &file.text, config.max_nesting_depth)
+        .map_err(|e| e.to_string())?;
     let facts = facts::collect(&ast, file, config);
     let role = globs
         .roles

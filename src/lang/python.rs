@@ -3,15 +3,15 @@
 //! The lowering walks the concrete tree once with a single [`TreeCursor`]; each node's children
 //! are collected onto a shared scratch stack (`kids`) that is truncated back when the node is
 //! done, so no per-node allocation happens for the walk itself. Recursion depth is counted and
-//! capped at [`MAX_DEPTH`] so pathological input yields [`ParseError::TooDeep`] instead of a
-//! stack overflow.
+//! capped (`max-nesting-depth`) so pathological input yields [`ParseError::TooDeep`] instead of
+//! a stack overflow.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use tree_sitter::{Node as TsNode, Parser, Tree};
 
-use super::{number_value, FieldWalk, Kid, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, FieldWalk, Kid, Kids, ParseError};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
     LoopKind, NodeId, Param, Str, StrKind, UnOp,
@@ -34,17 +34,17 @@ fn parse(text: &str) -> Option<Tree> {
     PARSER.with(|p| p.borrow_mut().parse(text, None))
 }
 
-/// Parses and lowers a Python file.
-pub fn lower(text: &str) -> Result<Ast, ParseError> {
-    lower_with(text, super::SLICING)
+/// Parses and lowers a Python file nested at most `max_depth` levels deep.
+pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
+    lower_with(text, super::SLICING, max_depth)
 }
 
-fn lower_with(text: &str, slicing: super::Slicing) -> Result<Ast, ParseError> {
+fn lower_with(text: &str, slicing: super::Slicing, max_depth: usize) -> Result<Ast, ParseError> {
     let no_tree = || ParseError::Syntax("tree-sitter produced no tree".to_string());
     let mut tree = parse(text).ok_or_else(no_tree)?;
     if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
         drop(tree);
-        if let Some(ast) = lower_slices(text, &ranges)? {
+        if let Some(ast) = lower_slices(text, &ranges, max_depth)? {
             return Ok(ast);
         }
         tree = parse(text).ok_or_else(no_tree)?;
@@ -57,6 +57,7 @@ fn lower_with(text: &str, slicing: super::Slicing) -> Result<Ast, ParseError> {
         kids: Kids::new(root),
         pool: Vec::new(),
         depth: 0,
+        max_depth,
         too_deep: false,
     };
     let module = lw.b.open(Span::new(0, text.len()));
@@ -64,7 +65,7 @@ fn lower_with(text: &str, slicing: super::Slicing) -> Result<Ast, ParseError> {
     lw.block_into(root, &mut body);
     lw.b.close(module, Kind::Module(body));
     if lw.too_deep {
-        return Err(ParseError::TooDeep(MAX_DEPTH));
+        return Err(ParseError::TooDeep(max_depth));
     }
     let mut ast = lw.b.finish(Lang::Python, root.has_error());
     ast.syntax_error = super::first_syntax_error(root, text);
@@ -73,7 +74,11 @@ fn lower_with(text: &str, slicing: super::Slicing) -> Result<Ast, ParseError> {
 
 /// Lowers an error-free file a slice of top-level statements at a time (see
 /// [`super::SLICING`]); `None` when a slice does not parse cleanly on its own.
-fn lower_slices(text: &str, ranges: &[tree_sitter::Range]) -> Result<Option<Ast>, ParseError> {
+fn lower_slices(
+    text: &str,
+    ranges: &[tree_sitter::Range],
+    max_depth: usize,
+) -> Result<Option<Ast>, ParseError> {
     let mut b = Builder::new();
     let module = b.open(Span::new(0, text.len()));
     let mut body = Vec::new();
@@ -93,11 +98,12 @@ fn lower_slices(text: &str, ranges: &[tree_sitter::Range]) -> Result<Option<Ast>
             kids: Kids::new(root),
             pool,
             depth: 0,
+            max_depth,
             too_deep: false,
         };
         lw.block_into(root, &mut body);
         if lw.too_deep {
-            return Err(ParseError::TooDeep(MAX_DEPTH));
+            return Err(ParseError::TooDeep(max_depth));
         }
         b = lw.b;
         pool = lw.pool;
@@ -257,6 +263,7 @@ struct Lowerer<'t> {
     /// Reusable id vectors for children that no kind field keeps.
     pool: Vec<Vec<NodeId>>,
     depth: usize,
+    max_depth: usize,
     too_deep: bool,
 }
 
@@ -337,7 +344,7 @@ impl<'t> Lowerer<'t> {
     /// decrements `depth` whatever the answer.
     fn enter(&mut self) -> bool {
         self.depth += 1;
-        if self.too_deep || self.depth > MAX_DEPTH {
+        if self.too_deep || self.depth > self.max_depth {
             self.too_deep = true;
             return false;
         }
@@ -1361,10 +1368,17 @@ impl<'t> Lowerer<'t> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    fn lower(src: &str) -> Result<Ast, ParseError> {
+        super::lower(src, MAX_DEPTH)
+    }
 
     #[test]
     fn lowering_in_slices_gives_the_same_tree() {
-        let sliced = super::super::assert_slicing_keeps_trees(&["py", "pyi"], lower, lower_with);
+        let sliced = super::super::assert_slicing_keeps_trees(&["py", "pyi"], lower, |t, s| {
+            lower_with(t, s, MAX_DEPTH)
+        });
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
         let every = super::super::Slicing { from: 0, bytes: 1 };
@@ -1372,7 +1386,7 @@ mod tests {
         let tree = parse(text).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
         assert_eq!(ranges.len(), 3);
-        assert!(lower_slices(text, &ranges).unwrap().is_some());
+        assert!(lower_slices(text, &ranges, MAX_DEPTH).unwrap().is_some());
     }
 
     fn lower_ok(src: &str) -> Ast {

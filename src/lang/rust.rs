@@ -22,7 +22,7 @@ use syn::{
     Type, UseTree, Visibility,
 };
 
-use super::{ParseError, MAX_DEPTH};
+use super::ParseError;
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
     LoopKind, NodeId, Param, Str, StrKind, UnOp,
@@ -31,20 +31,23 @@ use crate::source::Span;
 
 type P2Span = proc_macro2::Span;
 
-/// Limit of the lowering recursion (expressions, statements, items, patterns). A level of
-/// source nesting costs one to three levels here; long left-nested chains (`a + b + c ...`,
-/// `x.a().b()...`) cost one level per link.
-const LOWER_LIMIT: usize = MAX_DEPTH * 2;
+/// The lowering recursion (expressions, statements, items, patterns) may go this many times
+/// `max-nesting-depth` deep: a level of source nesting costs one to three levels here; long
+/// left-nested chains (`a + b + c ...`, `x.a().b()...`) cost one level per link.
+const LOWER_FACTOR: usize = 2;
 
-/// Files nested at most this deep are parsed on the calling thread. syn's recursive descent
-/// takes up to ~20 KiB of stack per nesting level in debug builds (far less in release), so
-/// deeper files (rare: real code stays under ~30) are parsed on a thread of their own with a
-/// large stack, as are files whose lowering outgrows `INLINE_STACK`.
+/// Files whose parse nesting (see [`Nesting`]) is at most this are parsed on the calling
+/// thread. syn's recursive descent takes up to ~20 KiB of stack per nesting level in debug
+/// builds (far less in release), so deeper files (rare: real code stays under ~30) are parsed
+/// on a thread of their own with a large stack, as are files whose lowering outgrows
+/// `INLINE_STACK`.
 const INLINE_DEPTH: usize = 32;
 /// Stack the lowering may use on the calling thread before it is retried on a large stack.
 const INLINE_STACK: usize = 512 << 10;
-/// Stack of the thread used for deeply nested files (reserved, touched only as needed).
-const DEEP_STACK: usize = 64 << 20;
+/// Stack of the thread used for deeply nested files (reserved, touched only as needed), per
+/// level of `max-nesting-depth` (64 MiB at the default).
+const DEEP_STACK_PER_LEVEL: usize = 160 << 10;
+const DEEP_STACK_MIN: usize = 64 << 20;
 
 const UTF8_BOM: &str = "\u{feff}";
 
@@ -55,31 +58,39 @@ enum Fail {
     NeedStack,
 }
 
-/// Parses and lowers a Rust file.
-pub fn lower(text: &str) -> Result<Ast, ParseError> {
-    let depth = nesting(text.as_bytes(), MAX_DEPTH);
-    if depth > MAX_DEPTH {
-        return Err(ParseError::TooDeep(MAX_DEPTH));
+fn deep_stack(max_depth: usize) -> usize {
+    max_depth
+        .saturating_mul(DEEP_STACK_PER_LEVEL)
+        .max(DEEP_STACK_MIN)
+}
+
+/// Parses and lowers a Rust file nested at most `max_depth` levels deep.
+pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
+    let n = nesting(text.as_bytes(), max_depth);
+    if n.tree > max_depth {
+        return Err(ParseError::TooDeep(max_depth));
     }
-    if depth <= INLINE_DEPTH {
-        match lower_here(text, INLINE_STACK) {
+    if n.parse <= INLINE_DEPTH {
+        match lower_here(text, INLINE_STACK, max_depth) {
             Ok(ast) => return Ok(ast),
             Err(Fail::Parse(e)) => return Err(e),
             Err(Fail::NeedStack) => {}
         }
     }
-    let deep = on_deep_stack(|| lower_here(text, DEEP_STACK / 2));
+    let stack = deep_stack(max_depth);
+    let deep = on_deep_stack(stack, || lower_here(text, stack / 2, max_depth));
     match deep {
         Some(Ok(ast)) => Ok(ast),
         Some(Err(Fail::Parse(e))) => Err(e),
-        Some(Err(Fail::NeedStack)) | None => Err(ParseError::TooDeep(MAX_DEPTH)),
+        Some(Err(Fail::NeedStack)) | None => Err(ParseError::TooDeep(max_depth)),
     }
 }
 
 /// Parse only (no lowering), for the parse-floor benchmark.
 pub fn parse_only(text: &str) -> bool {
-    let depth = nesting(text.as_bytes(), MAX_DEPTH);
-    if depth > MAX_DEPTH {
+    let max_depth = super::DEFAULT_MAX_DEPTH;
+    let n = nesting(text.as_bytes(), max_depth);
+    if n.tree > max_depth {
         return false;
     }
     let parse = || {
@@ -87,19 +98,19 @@ pub fn parse_only(text: &str) -> bool {
         proc_macro2::extra::invalidate_current_thread_spans();
         ok
     };
-    if depth <= INLINE_DEPTH {
+    if n.parse <= INLINE_DEPTH {
         parse()
     } else {
-        on_deep_stack(parse).unwrap_or(false)
+        on_deep_stack(deep_stack(max_depth), parse).unwrap_or(false)
     }
 }
 
-/// Runs `f` on a scoped thread with a `DEEP_STACK` stack; `None` if no thread could be started.
-fn on_deep_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+/// Runs `f` on a scoped thread with `stack` bytes of stack; `None` if no thread could be started.
+fn on_deep_stack<T: Send>(stack: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("backlint-rust-deep".into())
-            .stack_size(DEEP_STACK)
+            .stack_size(stack)
             .spawn_scoped(s, f)
             .ok()?;
         Some(
@@ -112,8 +123,8 @@ fn on_deep_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
 
 /// Parses and lowers on the current thread, using at most about `stack` bytes of stack for
 /// the lowering.
-fn lower_here(text: &str, stack: usize) -> Result<Ast, Fail> {
-    let result = lower_parsed(text, stack);
+fn lower_here(text: &str, stack: usize, max_depth: usize) -> Result<Ast, Fail> {
+    let result = lower_parsed(text, stack, max_depth);
     // Spans are only meaningful while the source map holds this file; drop it either way.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
@@ -126,7 +137,7 @@ fn stack_pos() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-fn lower_parsed(text: &str, stack: usize) -> Result<Ast, Fail> {
+fn lower_parsed(text: &str, stack: usize, max_depth: usize) -> Result<Ast, Fail> {
     let file = match syn::parse_file(text) {
         Ok(f) => f,
         Err(e) => {
@@ -149,6 +160,7 @@ fn lower_parsed(text: &str, stack: usize) -> Result<Ast, Fail> {
         idx: LineIndex::new(seen, base as u32),
         src: text,
         depth: 0,
+        depth_limit: max_depth.saturating_mul(LOWER_FACTOR),
         stack_base: stack_pos(),
         stack_budget: stack,
         too_deep: false,
@@ -159,15 +171,26 @@ fn lower_parsed(text: &str, stack: usize) -> Result<Ast, Fail> {
     let mut items = Vec::with_capacity(file.items.len());
     // each item is dropped once lowered: syn's tree and the lowered one do not both grow
     // to the whole file
-    for it in file.items {
+    let mut rest = file.items.into_iter();
+    for it in rest.by_ref() {
         l.item(&it, &mut items);
+        if l.too_deep {
+            // syn's tree may be deeper than its recursive drop can go: leak it instead
+            // (pathological input only)
+            std::mem::forget(it);
+            break;
+        }
+    }
+    if l.too_deep {
+        std::mem::forget(rest);
     }
     l.b.close(root, Kind::Module(items));
     if l.out_of_stack {
         return Err(Fail::NeedStack);
     }
     if l.too_deep {
-        return Err(Fail::Parse(ParseError::TooDeep(MAX_DEPTH)));
+        // the pre-scan missed how deep this is (the items were leaked above)
+        return Err(Fail::Parse(ParseError::TooDeep(max_depth)));
     }
     let fixups = std::mem::take(&mut l.fixups);
     let mut ast = l.b.finish(Lang::Rust, false);
@@ -182,18 +205,47 @@ fn lower_parsed(text: &str, stack: usize) -> Result<Ast, Fail> {
 // ---------------------------------------------------------------------------------------------
 // Nesting pre-scan
 
-/// The deepest bracket nesting (`(`, `[`, `{`) or longest run of prefix operators (`!!!x`,
-/// `&&&x`), which is how deep syn's recursive descent parser recurses. String, char and byte
-/// literals, raw strings and comments are skipped, roughly. Stops early once over `max`.
-fn nesting(b: &[u8], max: usize) -> usize {
+/// How deep a Rust file nests, estimated from its bytes before syn sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Nesting {
+    /// How deep syn's recursive descent recurses: brackets, plus the prefix operators, generic
+    /// `<`, closures, assignments, `else if` and `return`/`break` of one expression (syn
+    /// recurses for each).
+    parse: usize,
+    /// How deep syn's tree (and its recursive drop) gets: `parse` plus the links of
+    /// left-nested chains (`a + b + c`, `x.f().g()`, `y?`, `z as T`), which syn parses in a
+    /// loop but nests in its tree. This is what `max-nesting-depth` limits.
+    tree: usize,
+}
+
+/// Counters of one bracket level of [`nesting`].
+#[derive(Clone, Copy, Default)]
+struct Level {
+    /// Unclosed generic `<` and closure or pattern `|` (until `;`, `=>` or the end of the
+    /// statement: commas do not end them).
+    angle: usize,
+    /// Recursing operators in the current expression (until `,`, `;` or `=>`).
+    rec: usize,
+    /// Chain links in the current expression.
+    chain: usize,
+}
+
+/// Estimates [`Nesting`] from the bytes: brackets, operators and keywords, with string, char
+/// and byte literals, raw strings and comments skipped (roughly). An upper bound in practice;
+/// stops early once over `max`.
+fn nesting(b: &[u8], max: usize) -> Nesting {
     let n = b.len();
-    let mut depth = 0usize;
-    let mut deepest = 0usize;
-    let mut prefix_run = 0usize;
-    let mut i = 0;
     let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let mut out = Nesting::default();
+    // the enclosing levels, and the sums of their counters
+    let mut stack: Vec<Level> = Vec::new();
+    let (mut outer_parse, mut outer_tree) = (0usize, 0usize);
+    let mut cur = Level::default();
+    let mut i = 0;
     while i < n {
         let c = b[i];
+        // (recursing operators, chain links) this byte adds; `i` moves past what it read
+        let mut add = (0usize, 0usize);
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < n && b[i] != b'\n' {
@@ -225,7 +277,6 @@ fn nesting(b: &[u8], max: usize) -> usize {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
-                prefix_run = 0;
                 continue;
             }
             b'r' if (i == 0 || !ident(b[i - 1]) || raw_prefix(b, i))
@@ -240,7 +291,8 @@ fn nesting(b: &[u8], max: usize) -> usize {
                     j += 1;
                     loop {
                         if j >= n {
-                            return deepest;
+                            // unterminated: syn's lexer rejects the file
+                            return out;
                         }
                         if b[j] == b'"'
                             && b[j + 1..]
@@ -255,9 +307,11 @@ fn nesting(b: &[u8], max: usize) -> usize {
                         }
                         j += 1;
                     }
-                    prefix_run = 0;
                     continue;
                 }
+                // `r#ident`
+                i += 2;
+                continue;
             }
             b'\'' => {
                 // A char literal, or a lifetime/label.
@@ -267,43 +321,172 @@ fn nesting(b: &[u8], max: usize) -> usize {
                         j += 1;
                     }
                     i = j + 1;
-                    prefix_run = 0;
                     continue;
                 }
                 if let Some(&c1) = b.get(i + 1) {
                     let len = utf8_len(c1);
                     if b.get(i + 1 + len) == Some(&b'\'') {
                         i += 2 + len;
-                        prefix_run = 0;
                         continue;
                     }
                 }
+                // a lifetime: skip its name
+                i += 1;
+                while i < n && ident(b[i]) {
+                    i += 1;
+                }
+                continue;
             }
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                if depth > max {
-                    return depth;
-                }
-                prefix_run = 0;
+                outer_parse += cur.angle + cur.rec;
+                outer_tree += cur.angle + cur.rec + cur.chain;
+                stack.push(cur);
+                cur = Level::default();
             }
             b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                prefix_run = 0;
-            }
-            b'!' | b'-' | b'*' | b'&' => {
-                prefix_run += 1;
-                deepest = deepest.max(prefix_run);
-                if prefix_run > max {
-                    return prefix_run;
+                if let Some(up) = stack.pop() {
+                    outer_parse -= up.angle + up.rec;
+                    outer_tree -= up.angle + up.rec + up.chain;
+                    cur = up;
+                }
+                if c == b'}' {
+                    if statement_ends(b, i + 1) {
+                        cur = Level::default();
+                    }
+                } else {
+                    // a call or index: `f(x)(y)`, `a[0][1]` nest left
+                    add = (0, 1);
                 }
             }
-            b' ' | b'\t' | b'\n' | b'\r' => {}
-            _ => prefix_run = 0,
+            b';' => cur = Level::default(),
+            b',' => {
+                cur.rec = 0;
+                cur.chain = 0;
+            }
+            b'=' if b.get(i + 1) == Some(&b'>') => {
+                cur = Level::default();
+                i += 1;
+            }
+            b':' if b.get(i + 1) == Some(&b':') => i += 1,
+            b'<' => {
+                if matches!(b.get(i + 1), Some(b'=' | b'<')) {
+                    i += 1;
+                    if b.get(i + 1) == Some(&b'=') {
+                        i += 1;
+                    }
+                    add = (1, 0);
+                } else {
+                    cur.angle += 1;
+                }
+            }
+            b'>' => {
+                let run = b[i..].iter().take_while(|&&x| x == b'>').count();
+                if b.get(i + run) == Some(&b'=') {
+                    // `>=`, `>>=`
+                    i += run;
+                    add = (0, 1);
+                } else {
+                    cur.angle = cur.angle.saturating_sub(run);
+                    i += run - 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'>') => {
+                add = (1, 0);
+                i += 1;
+            }
+            b'.' => {
+                while b.get(i + 1) == Some(&b'.') || b.get(i + 1) == Some(&b'=') {
+                    i += 1;
+                }
+                add = (0, 1);
+            }
+            // `==`, `!=`, `+=`...: one operator
+            b'=' if b.get(i + 1) == Some(&b'=') => {
+                add = (0, 1);
+                i += 1;
+            }
+            b'|' if !matches!(b.get(i + 1), Some(b'|' | b'=')) => cur.angle += 1,
+            _ if b"=!+-*/%^|&@".contains(&c) => {
+                if b.get(i + 1) == Some(&b'=') || (c == b'|' && b.get(i + 1) == Some(&b'|')) {
+                    // compound assignments (right-nested), `!=`, `||`
+                    add = (1, 0);
+                    i += 1;
+                } else if b"+/%^".contains(&c) {
+                    // binary only: a loop in syn
+                    add = (0, 1);
+                } else {
+                    // prefix operators, closures, assignments, `x @ pat` (syn recurses)
+                    add = (1, 0);
+                }
+            }
+            b'?' => add = (0, 1),
+            b'b' | b'c'
+                if b.get(i + 1) == Some(&b'r') && matches!(b.get(i + 2), Some(b'"' | b'#')) =>
+            {
+                // `br"..."`: the `r` starts the raw string
+                i += 1;
+                continue;
+            }
+            _ if ident(c) => {
+                let start = i;
+                while i < n && ident(b[i]) {
+                    i += 1;
+                }
+                match &b[start..i] {
+                    b"else" | b"return" | b"break" | b"yield" | b"let" | b"move" | b"box" => {
+                        cur.rec += 1
+                    }
+                    b"as" => cur.chain += 1,
+                    _ => {}
+                }
+                let here = stack.len() + outer_tree + cur.angle + cur.rec + cur.chain;
+                out.tree = out.tree.max(here);
+                out.parse = out
+                    .parse
+                    .max(stack.len() + outer_parse + cur.angle + cur.rec);
+                if out.tree > max {
+                    return out;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        cur.rec += add.0;
+        cur.chain += add.1;
+        out.parse = out
+            .parse
+            .max(stack.len() + outer_parse + cur.angle + cur.rec);
+        out.tree = out
+            .tree
+            .max(stack.len() + outer_tree + cur.angle + cur.rec + cur.chain);
+        if out.tree > max {
+            return out;
         }
         i += 1;
     }
-    deepest
+    out
+}
+
+/// After a `}`: whether a new statement or item starts (a keyword or name other than `else`
+/// and `as`, or an attribute), which ends the expression the block was part of.
+fn statement_ends(b: &[u8], mut i: usize) -> bool {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let Some(&c) = b.get(i) else {
+        return true;
+    };
+    if c == b'#' {
+        return true;
+    }
+    if !(c.is_ascii_alphabetic() || c == b'_' || c >= 0x80) {
+        return false;
+    }
+    let word: &[u8] = &b[i..][..b[i..]
+        .iter()
+        .take_while(|&&x| x.is_ascii_alphanumeric() || x == b'_' || x >= 0x80)
+        .count()];
+    word != b"else" && word != b"as"
 }
 
 /// `br"..."` / `cr"..."`: an `r` right after a `b`/`c` that starts a token.
@@ -642,6 +825,7 @@ struct Lowerer<'a> {
     /// The original text (for attribute argument text).
     src: &'a str,
     depth: usize,
+    depth_limit: usize,
     /// `stack_pos()` when lowering started, and how far below it the lowering may go.
     stack_base: usize,
     stack_budget: usize,
@@ -771,7 +955,7 @@ impl Lowerer<'_> {
         if self.too_deep || self.out_of_stack {
             return false;
         }
-        if self.depth >= LOWER_LIMIT {
+        if self.depth >= self.depth_limit {
             self.too_deep = true;
             return false;
         }
@@ -2159,6 +2343,11 @@ fn use_leaf(
 mod tests {
     use super::*;
     use crate::ast::{KindTag, NodeId, ROOT};
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    fn lower(src: &str) -> Result<Ast, ParseError> {
+        super::lower(src, MAX_DEPTH)
+    }
 
     fn lower_ok(src: &str) -> Ast {
         match lower(src) {
@@ -2889,6 +3078,70 @@ lazy_static! {
         let src = "\u{feff}#!/usr/bin/env run-cargo-script\nfn main() { x(); }\n";
         let ast = lower_ok(src);
         assert_eq!(text(&ast, src, calls_to(&ast, "x")[0]), "x()");
+    }
+
+    /// Shapes syn recurses on (or nests its tree for) that brackets alone do not show.
+    fn deep_shapes(n: usize) -> Vec<String> {
+        let body = |e: String| format!("fn main() {{ let x = {e}; }}");
+        vec![
+            format!("fn f(x: {}u8{}) {{}}", "Vec<".repeat(n), ">".repeat(n)),
+            format!("type T = {}u8{};", "A<B, ".repeat(n), ">".repeat(n)),
+            format!("fn f(x: {}u8) {{}}", "&".repeat(n)),
+            format!("fn f() -> {}u8 {{}}", "impl Fn() -> ".repeat(n)),
+            body("|| ".repeat(n) + "1"),
+            body("move |a, b| ".repeat(n) + "1"),
+            body("a = ".repeat(n) + "1"),
+            body("a += ".repeat(n) + "1"),
+            body("if a { 1 }".to_string() + &" else if a { 1 }".repeat(n) + " else { 2 }"),
+            body("return ".repeat(n) + "1"),
+            body("-".repeat(n) + "1"),
+            body("a".to_string() + &" + a".repeat(n)),
+            body("a".to_string() + &".b()".repeat(n)),
+            body("a".to_string() + &"?".repeat(n)),
+            body("a".to_string() + &" as u8".repeat(n)),
+            body("a".to_string() + &"[0]".repeat(n)),
+            body("a".to_string() + &" && a".repeat(n)),
+            body("{ a }".to_string() + &" as u8".repeat(n)),
+            format!("fn f(x: [u8; 1{}]) {{}}", " + 1".repeat(n)),
+            format!("fn f() {{ let {}x = 1; }}", "a @ ".repeat(n)),
+        ]
+    }
+
+    #[test]
+    fn nesting_prescan_catches_what_syn_recurses_on() {
+        // 100k levels would overflow syn's parser or its drop on any stack: each is rejected
+        // before syn sees it, on the test thread's 2 MiB stack.
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                for (i, src) in deep_shapes(100_000).iter().enumerate() {
+                    let n = nesting(src.as_bytes(), MAX_DEPTH);
+                    assert!(n.tree > MAX_DEPTH, "shape {i}: {n:?}");
+                    assert!(matches!(lower(src), Err(ParseError::TooDeep(MAX_DEPTH))));
+                }
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        // Shallow versions parse inline and lower.
+        for (i, src) in deep_shapes(3).iter().enumerate() {
+            let n = nesting(src.as_bytes(), MAX_DEPTH);
+            assert!(n.parse <= INLINE_DEPTH, "shape {i}: {n:?}");
+            assert!(lower(src).is_ok(), "shape {i}");
+        }
+        // Real code stays shallow: statements, items and commas end the count.
+        let n = nesting(AXUM.as_bytes(), MAX_DEPTH);
+        assert!(n.tree < 20 && n.parse < 20, "{n:?}");
+        let many = "fn f() { if a < b { x(); } if c.d() && !e { y(); } let z = w.iter().map(|v| v + 1).collect::<Vec<_>>(); }\n".repeat(2000);
+        let n = nesting(many.as_bytes(), MAX_DEPTH);
+        assert!(n.tree < 20, "{n:?}");
+        let table = format!(
+            "const T: &[(u8, &str)] = &[{}];",
+            "(1, \"a\"), ".repeat(100_000)
+        );
+        assert!(nesting(table.as_bytes(), MAX_DEPTH).tree < 10);
+        let path = format!("use {}x;", "a::".repeat(100_000));
+        assert!(nesting(path.as_bytes(), MAX_DEPTH).tree < 10);
     }
 
     #[test]

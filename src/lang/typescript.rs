@@ -10,7 +10,7 @@
 //! and a dispatch table (kind id -> lowering function) are resolved once per grammar, so no
 //! kind string is fetched or compared for most nodes. Strings are only allocated for what the
 //! AST stores (names, literals, types). Recursion is bounded by an explicit depth counter
-//! ([`MAX_DEPTH`]); at that depth a debug build needs about 1.3 MiB of stack.
+//! (`max-nesting-depth`).
 //!
 //! Syntax errors never fail the lowering: tree-sitter-typescript lags the language, so ERROR
 //! nodes are lowered as `Other` with their children and `Ast::has_errors` is set.
@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Language, Node, Parser, Tree};
 
-use super::{number_value, Dialect, FieldWalk, Kids, ParseError, MAX_DEPTH};
+use super::{number_value, Dialect, FieldWalk, Kids, ParseError};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
     LoopKind, NodeId, Param, Str, StrKind, UnOp,
@@ -205,22 +205,28 @@ fn with_parser<T>(dialect: Dialect, f: impl FnOnce(&mut Parser) -> T) -> R<T> {
     })
 }
 
-/// Parses and lowers a TypeScript, TSX or JavaScript file.
-pub fn lower(text: &str, dialect: Dialect) -> Result<Ast, ParseError> {
-    lower_with(text, dialect, super::SLICING)
+/// Parses and lowers a TypeScript, TSX or JavaScript file nested at most `max_depth` levels
+/// deep.
+pub fn lower(text: &str, dialect: Dialect, max_depth: usize) -> Result<Ast, ParseError> {
+    lower_with(text, dialect, super::SLICING, max_depth)
 }
 
-fn lower_with(text: &str, dialect: Dialect, slicing: super::Slicing) -> Result<Ast, ParseError> {
+fn lower_with(
+    text: &str,
+    dialect: Dialect,
+    slicing: super::Slicing,
+    max_depth: usize,
+) -> Result<Ast, ParseError> {
     let (tree, grammar) = parse_tree(text, dialect)?;
     if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
         drop(tree);
-        if let Some(ast) = lower_slices(text, dialect, grammar, &ranges)? {
+        if let Some(ast) = lower_slices(text, dialect, grammar, &ranges, max_depth)? {
             return Ok(ast);
         }
         let (tree, grammar) = parse_tree(text, dialect)?;
-        return lower_tree(text, &tree, grammar);
+        return lower_tree(text, &tree, grammar, max_depth);
     }
-    lower_tree(text, &tree, grammar)
+    lower_tree(text, &tree, grammar, max_depth)
 }
 
 /// Lowers an error-free file a slice of top-level statements at a time (see
@@ -230,6 +236,7 @@ fn lower_slices(
     dialect: Dialect,
     grammar: &'static Grammar,
     ranges: &[tree_sitter::Range],
+    max_depth: usize,
 ) -> R<Option<Ast>> {
     let mut b = Builder::new();
     let module = b.open(Span::new(0, text.len()));
@@ -249,6 +256,7 @@ fn lower_slices(
             handlers: &grammar.handlers,
             b,
             depth: 0,
+            max_depth,
             kids: Kids::new(root),
         };
         body.extend(lx.stmts_of(root)?);
@@ -258,7 +266,12 @@ fn lower_slices(
     Ok(Some(b.finish(Lang::TypeScript, false)))
 }
 
-fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast, ParseError> {
+fn lower_tree(
+    text: &str,
+    tree: &Tree,
+    grammar: &'static Grammar,
+    max_depth: usize,
+) -> Result<Ast, ParseError> {
     let root = tree.root_node();
     let mut lx = Lx {
         text,
@@ -267,6 +280,7 @@ fn lower_tree(text: &str, tree: &Tree, grammar: &'static Grammar) -> Result<Ast,
         handlers: &grammar.handlers,
         b: Builder::new(),
         depth: 0,
+        max_depth,
         kids: Kids::new(root),
     };
     let id = lx.b.open(Span::new(0, text.len()));
@@ -509,6 +523,7 @@ struct Lx<'a> {
     handlers: &'static [Handler],
     b: Builder,
     depth: usize,
+    max_depth: usize,
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
     kids: Kids<'a>,
@@ -655,8 +670,8 @@ impl<'a> Lx<'a> {
 
     fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(ParseError::TooDeep(MAX_DEPTH));
+        if self.depth > self.max_depth {
+            return Err(ParseError::TooDeep(self.max_depth));
         }
         Ok(())
     }
@@ -810,8 +825,8 @@ impl<'a> Lx<'a> {
 
     /// Names bound by a pattern (`x`, `[k, v]`, `{ id, user: { name } }`).
     fn bindings(&mut self, n: Node<'a>, out: &mut Vec<String>, depth: usize) -> R<()> {
-        if depth > MAX_DEPTH {
-            return Err(ParseError::TooDeep(MAX_DEPTH));
+        if depth > self.max_depth {
+            return Err(ParseError::TooDeep(self.max_depth));
         }
         match n.kind() {
             "identifier" | "shorthand_property_identifier_pattern" => {
@@ -1920,6 +1935,11 @@ impl<'a> Lx<'a> {
 mod tests {
     use super::*;
     use crate::ast::KindTag;
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    fn lower(src: &str, dialect: Dialect) -> Result<Ast, ParseError> {
+        super::lower(src, dialect, MAX_DEPTH)
+    }
 
     #[test]
     fn lowering_in_slices_gives_the_same_tree() {
@@ -1932,7 +1952,7 @@ mod tests {
             sliced += super::super::assert_slicing_keeps_trees(
                 &[ext],
                 |t| lower(t, dialect),
-                |t, s| lower_with(t, dialect, s),
+                |t, s| lower_with(t, dialect, s, MAX_DEPTH),
             );
         }
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
@@ -1943,7 +1963,7 @@ mod tests {
         let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
         assert_eq!(ranges.len(), 3);
-        let ast = lower_slices(text, Dialect::TypeScript, grammar, &ranges).unwrap();
+        let ast = lower_slices(text, Dialect::TypeScript, grammar, &ranges, MAX_DEPTH).unwrap();
         assert_eq!(ast.unwrap().children(crate::ast::ROOT).count(), 4);
     }
 

@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| backlint_fuzz::lint(backlint_fuzz::SOURCES[3], data));
