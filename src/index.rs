@@ -93,7 +93,7 @@ pub struct ProjectIndex {
 }
 
 /// What one file contributes to the index.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct IndexPart {
     pub path: PathBuf,
     pub module: String,

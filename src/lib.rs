@@ -15,6 +15,7 @@ pub mod index;
 pub mod knowledge;
 pub mod lang;
 pub mod lookup;
+pub mod lsp;
 pub mod manifest;
 pub mod paths;
 pub mod registry;

@@ -1,4 +1,4 @@
-//! The `backlint` command line: `check`, `rules`, `explain`.
+//! The `backlint` command line: `check`, `rules`, `explain`, `lsp`.
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
@@ -52,6 +52,8 @@ enum Command {
         /// A rule id, e.g. `sql-injection`.
         rule: String,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
 }
 
 #[derive(Args)]
@@ -161,6 +163,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check(*args),
         Command::Rules { format } => rules(format).map(|()| 0),
         Command::Explain { rule } => explain(&rule).map(|()| 0),
+        Command::Lsp => crate::lsp::run(),
     };
     match result {
         Ok(code) => code,

@@ -162,6 +162,111 @@ pub fn dispatch_for(config: &Config) -> Dispatch {
 
 /// Lints one in-memory file (editors, `--stdin-filename`, tests).
 pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
+    lint_text(path, text, options, None).0
+}
+
+/// Every file's facts (its share of the project index), kept between runs so that one file
+/// can be linted against the rest of its project without reading the rest again: the
+/// language server builds this once per workspace and updates it one file at a time.
+#[derive(Default)]
+pub struct ProjectFacts {
+    /// By project-relative path: the file's part and a hash of it (to tell a change).
+    parts: std::collections::BTreeMap<PathBuf, (IndexPart, u64)>,
+}
+
+impl ProjectFacts {
+    /// Walks `paths` as [`lint_paths`] does and collects every file's facts; no rule runs.
+    pub fn collect(paths: &[PathBuf], options: &Options) -> ProjectFacts {
+        let root = options.root.clone().unwrap_or_else(|| {
+            let abs: Vec<PathBuf> = paths.iter().map(|p| crate::paths::absolute(p)).collect();
+            crate::paths::project_root(&abs, options.config.base.as_deref())
+        });
+        let config = &with_base(&options.config, &root);
+        let (found, _) = discover::discover(paths, config);
+        let no_rules = Dispatch::new(Vec::new());
+        let globs = Globs::new(config);
+        let run = || {
+            found
+                .par_iter()
+                .map(|f| {
+                    let file = FilePaths::new(f, crate::paths::absolute(f), Some(&root), config);
+                    let o = check_path(&file, config, &no_rules, &globs);
+                    (o.rel, o.index)
+                })
+                .collect::<Vec<_>>()
+        };
+        let parts = match rayon::ThreadPoolBuilder::new()
+            .num_threads(options.jobs)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
+        let mut facts = ProjectFacts::default();
+        for (rel, part) in parts {
+            facts.insert(rel, part);
+        }
+        facts
+    }
+
+    /// Files with facts.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Reads one file of the project again from disk (it changed, or an editor closed it);
+    /// a file that is gone is dropped. Returns whether its facts changed.
+    pub fn refresh(&mut self, path: &Path, options: &Options) -> bool {
+        let Some(root) = options.root.as_deref() else {
+            return false;
+        };
+        let config = &with_base(&options.config, root);
+        let file = FilePaths::new(path, crate::paths::absolute(path), Some(root), config);
+        if !path.is_file() || !discover::is_checked(path) {
+            return self.parts.remove(&file.rel).is_some();
+        }
+        let o = check_path(
+            &file,
+            config,
+            &Dispatch::new(Vec::new()),
+            &Globs::new(config),
+        );
+        self.insert(o.rel, o.index)
+    }
+
+    /// Stores a file's facts; whether they differ from those stored before.
+    fn insert(&mut self, rel: PathBuf, part: IndexPart) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        format!("{part:?}").hash(&mut h);
+        let hash = h.finish();
+        let old = self.parts.insert(rel, (part, hash));
+        old.is_none_or(|(_, o)| o != hash)
+    }
+}
+
+/// Lints one in-memory file against the facts of the rest of its project (`options.root`),
+/// then keeps this text's facts in `project` in place of the file's. Returns the report and
+/// whether the file's facts changed (other files' findings may then change too).
+pub fn lint_in_project(
+    path: &Path,
+    text: &str,
+    options: &Options,
+    project: &mut ProjectFacts,
+) -> (Report, bool) {
+    lint_text(path, text, options, Some(project))
+}
+
+fn lint_text(
+    path: &Path,
+    text: &str,
+    options: &Options,
+    project: Option<&mut ProjectFacts>,
+) -> (Report, bool) {
     let root = options.root.as_deref();
     let config: std::borrow::Cow<Config> = match root {
         Some(r) => std::borrow::Cow::Owned(with_base(&options.config, r)),
@@ -175,7 +280,7 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
         None => path.to_path_buf(),
     };
     let file = FilePaths::new(path, abs, root, config);
-    let outcome = match too_big(text.len() as u64, config) {
+    let mut outcome = match too_big(text.len() as u64, config) {
         Some(msg) => FileOutcome::skipped(&file, msg),
         None => check_text(&file, text.to_string(), config, &dispatch, &globs),
     };
@@ -184,7 +289,20 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
         .clone()
         .or_else(|| root.map(uri_root_of))
         .unwrap_or_else(|| PathBuf::from("."));
-    finish(vec![outcome], options, &globs, uri_root)
+    let mut changed = false;
+    let others = match project {
+        Some(project) => {
+            // the text's own part takes the file's place among the others, in path order
+            let part = std::mem::take(&mut outcome.index);
+            changed = project.insert(outcome.rel.clone(), part);
+            project.parts.values().map(|(p, _)| p.clone()).collect()
+        }
+        None => Vec::new(),
+    };
+    (
+        finish(vec![outcome], others, options, &globs, uri_root),
+        changed,
+    )
 }
 
 /// A configuration file from a folder beside the project (a shared one given with `--config`)
@@ -306,7 +424,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     } else {
         run()
     };
-    let mut report = finish(outcomes, options, &globs, uri_root);
+    let mut report = finish(outcomes, Vec::new(), options, &globs, uri_root);
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
@@ -845,9 +963,10 @@ fn stable_hash(s: &str) -> u64 {
 
 /// The project-wide step: index, conditions, suppressions, filters, sorting.
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
-/// discovered.
+/// discovered. `others`: facts of files not checked in this run, for the index.
 fn finish(
     outcomes: Vec<FileOutcome>,
+    others: Vec<IndexPart>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
@@ -865,7 +984,9 @@ fn finish(
     let mut files = Vec::with_capacity(outcomes.len());
     let test_modules: Vec<PathBuf> = outcomes
         .iter()
-        .flat_map(|o| o.index.test_modules.iter().cloned())
+        .map(|o| &o.index)
+        .chain(&others)
+        .flat_map(|p| p.test_modules.iter().cloned())
         .collect();
     for mut o in outcomes {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
@@ -892,6 +1013,9 @@ fn finish(
         }
         index.add(std::mem::take(&mut o.index));
         files.push(o);
+    }
+    for part in others {
+        index.add(part);
     }
     for mut o in files {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
