@@ -167,11 +167,14 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
 
 /// Every file's facts (its share of the project index), kept between runs so that one file
 /// can be linted against the rest of its project without reading the rest again: the
-/// language server builds this once per workspace and updates it one file at a time.
+/// language server builds this once per workspace and updates it one file at a time. The
+/// merged index is kept until some file's facts change.
 #[derive(Default)]
 pub struct ProjectFacts {
-    /// By project-relative path: the file's part and a hash of it (to tell a change).
+    /// By project-relative path: the file's part and a hash of the text it was made from.
     parts: std::collections::BTreeMap<PathBuf, (IndexPart, u64)>,
+    /// The parts merged, and the Rust `#[cfg(test)]` modules they declare.
+    merged: Option<(ProjectIndex, Vec<PathBuf>)>,
 }
 
 impl ProjectFacts {
@@ -191,7 +194,7 @@ impl ProjectFacts {
                 .map(|f| {
                     let file = FilePaths::new(f, crate::paths::absolute(f), Some(&root), config);
                     let o = check_path(&file, config, &no_rules, &globs);
-                    (o.rel, o.index)
+                    (o.rel, o.index, file_hash(f))
                 })
                 .collect::<Vec<_>>()
         };
@@ -202,11 +205,13 @@ impl ProjectFacts {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         };
-        let mut facts = ProjectFacts::default();
-        for (rel, part) in parts {
-            facts.insert(rel, part);
+        ProjectFacts {
+            parts: parts
+                .into_iter()
+                .map(|(rel, part, hash)| (rel, (part, hash)))
+                .collect(),
+            merged: None,
         }
-        facts
     }
 
     /// Files with facts.
@@ -227,7 +232,15 @@ impl ProjectFacts {
         let config = &with_base(&options.config, root);
         let file = FilePaths::new(path, crate::paths::absolute(path), Some(root), config);
         if !path.is_file() || !discover::is_checked(path) {
-            return self.parts.remove(&file.rel).is_some();
+            let gone = self.parts.remove(&file.rel).is_some();
+            if gone {
+                self.stale();
+            }
+            return gone;
+        }
+        let hash = file_hash(path);
+        if self.parts.get(&file.rel).is_some_and(|(_, h)| *h == hash) {
+            return false;
         }
         let o = check_path(
             &file,
@@ -235,23 +248,49 @@ impl ProjectFacts {
             &Dispatch::new(Vec::new()),
             &Globs::new(config),
         );
-        self.insert(o.rel, o.index)
+        self.parts.insert(o.rel, (o.index, hash));
+        self.stale();
+        true
     }
 
-    /// Stores a file's facts; whether they differ from those stored before.
-    fn insert(&mut self, rel: PathBuf, part: IndexPart) -> bool {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        format!("{part:?}").hash(&mut h);
-        let hash = h.finish();
-        let old = self.parts.insert(rel, (part, hash));
-        old.is_none_or(|(_, o)| o != hash)
+    /// Drops the merged index (on another thread: freeing a large one takes a while).
+    fn stale(&mut self) {
+        if let Some(old) = self.merged.take() {
+            std::thread::spawn(move || drop(old));
+        }
     }
+
+    /// The parts merged into the project index, made again when some part changed.
+    fn merged(&mut self) -> (&ProjectIndex, &[PathBuf]) {
+        let (index, test_modules) = self.merged.get_or_insert_with(|| {
+            let mut index = ProjectIndex::default();
+            let mut test_modules = Vec::new();
+            for (part, _) in self.parts.values() {
+                test_modules.extend(part.test_modules.iter().cloned());
+                index.add(part.clone());
+            }
+            (index, test_modules)
+        });
+        (index, test_modules)
+    }
+}
+
+/// A hash of a file's bytes (0 when it cannot be read), to tell whether its facts may change.
+fn file_hash(path: &Path) -> u64 {
+    std::fs::read(path).map_or(0, |b| text_hash(&b))
+}
+
+fn text_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// Lints one in-memory file against the facts of the rest of its project (`options.root`),
 /// then keeps this text's facts in `project` in place of the file's. Returns the report and
-/// whether the file's facts changed (other files' findings may then change too).
+/// whether the file's text differs from the one its facts were made from (other files'
+/// findings may then change).
 pub fn lint_in_project(
     path: &Path,
     text: &str,
@@ -289,20 +328,31 @@ fn lint_text(
         .clone()
         .or_else(|| root.map(uri_root_of))
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut changed = false;
-    let others = match project {
-        Some(project) => {
-            // the text's own part takes the file's place among the others, in path order
-            let part = std::mem::take(&mut outcome.index);
-            changed = project.insert(outcome.rel.clone(), part);
-            project.parts.values().map(|(p, _)| p.clone()).collect()
-        }
-        None => Vec::new(),
+    let Some(project) = project else {
+        return (
+            finish(vec![outcome], None, options, &globs, uri_root),
+            false,
+        );
     };
-    (
-        finish(vec![outcome], others, options, &globs, uri_root),
-        changed,
-    )
+    // the text's own part takes the file's place in the project's index
+    let hash = text_hash(text.as_bytes());
+    let part = std::mem::take(&mut outcome.index);
+    let changed = project
+        .parts
+        .get(&outcome.rel)
+        .is_none_or(|(_, h)| *h != hash);
+    if changed {
+        project.parts.insert(outcome.rel.clone(), (part, hash));
+        project.stale();
+    }
+    let report = finish(
+        vec![outcome],
+        Some(project.merged()),
+        options,
+        &globs,
+        uri_root,
+    );
+    (report, changed)
 }
 
 /// A configuration file from a folder beside the project (a shared one given with `--config`)
@@ -424,7 +474,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     } else {
         run()
     };
-    let mut report = finish(outcomes, Vec::new(), options, &globs, uri_root);
+    let mut report = finish(outcomes, None, options, &globs, uri_root);
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
@@ -963,10 +1013,11 @@ fn stable_hash(s: &str) -> u64 {
 
 /// The project-wide step: index, conditions, suppressions, filters, sorting.
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
-/// discovered. `others`: facts of files not checked in this run, for the index.
+/// discovered. `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand
+/// with the facts of these files in it; else both are made from the outcomes.
 fn finish(
     outcomes: Vec<FileOutcome>,
-    others: Vec<IndexPart>,
+    prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
@@ -982,12 +1033,13 @@ fn finish(
         .map(|o| (o.rel.clone(), o.path.clone()))
         .collect();
     let mut files = Vec::with_capacity(outcomes.len());
-    let test_modules: Vec<PathBuf> = outcomes
-        .iter()
-        .map(|o| &o.index)
-        .chain(&others)
-        .flat_map(|p| p.test_modules.iter().cloned())
-        .collect();
+    let test_modules: Vec<PathBuf> = match prebuilt {
+        Some((_, modules)) => modules.to_vec(),
+        None => outcomes
+            .iter()
+            .flat_map(|o| o.index.test_modules.iter().cloned())
+            .collect(),
+    };
     for mut o in outcomes {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
             if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
@@ -1014,14 +1066,12 @@ fn finish(
         index.add(std::mem::take(&mut o.index));
         files.push(o);
     }
-    for part in others {
-        index.add(part);
-    }
+    let index = prebuilt.map_or(&index, |(i, _)| i);
     for mut o in files {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
         let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {
-            if !resolve(&mut d, &index, &o.rel) {
+            if !resolve(&mut d, index, &o.rel) {
                 continue;
             }
             if globs.ignored(&o.config_rel, d.rule) {

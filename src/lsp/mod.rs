@@ -589,7 +589,7 @@ enum Job {
     /// Facts collected on a background thread for the configuration of `generation`.
     Built {
         generation: u64,
-        facts: ProjectFacts,
+        facts: Box<ProjectFacts>,
         secs: f64,
     },
 }
@@ -681,7 +681,7 @@ impl Worker {
                         });
                         let _ = jobs.send(Job::Built {
                             generation,
-                            facts,
+                            facts: Box::new(facts),
                             secs: started.elapsed().as_secs_f64(),
                         });
                     });
@@ -698,7 +698,7 @@ impl Worker {
                 secs,
             } => {
                 if generation == self.generation {
-                    self.facts = facts;
+                    self.facts = *facts;
                     let _ = self.events.send(Event::Indexed {
                         files: self.facts.len(),
                         secs,
