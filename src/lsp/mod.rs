@@ -9,8 +9,10 @@
 //! own facts then replace those read from disk, and when they changed the other open documents
 //! are linted again. Files changed on disk and config files (`backlint.toml`,
 //! `.backlint.toml`, `pyproject.toml`) are watched (or saved in the editor): a config change
-//! re-reads the configuration and collects the facts again. A panic while linting a document
-//! is caught, logged and costs that document's diagnostics only.
+//! re-reads the configuration and collects the facts again. Files outside the workspace (or
+//! all files, when the editor opened no folder) are linted on their own. A message that does
+//! not parse is logged; a panic while linting a document is caught, logged and costs that
+//! document's diagnostics only.
 
 mod convert;
 
@@ -120,8 +122,10 @@ pub fn serve(conn: &Connection) -> anyhow::Result<i32> {
     server.main_loop(&events)
 }
 
-/// The workspace root: the first workspace folder, else `rootUri`, else the current directory.
-fn workspace_root(params: &InitializeParams) -> PathBuf {
+/// The workspace root: the first workspace folder, else `rootUri`. Without one (a single file
+/// opened), nothing is indexed: each document is linted on its own, as `backlint check FILE`
+/// would.
+fn workspace_root(params: &InitializeParams) -> Option<PathBuf> {
     #[allow(deprecated)]
     let root_uri = params.root_uri.as_ref();
     params
@@ -131,10 +135,7 @@ fn workspace_root(params: &InitializeParams) -> PathBuf {
         .map(|f| &f.uri)
         .or(root_uri)
         .and_then(|u| crate::paths::from_file_url(u.as_str()))
-        .map_or_else(
-            || crate::paths::absolute(Path::new(".")),
-            |p| crate::paths::absolute(&p),
-        )
+        .map(|p| crate::paths::absolute(&p))
 }
 
 /// Whether a file name is one of backlint's configuration files.
@@ -157,7 +158,7 @@ struct Doc {
 
 struct Server<'c> {
     conn: &'c Connection,
-    root: PathBuf,
+    root: Option<PathBuf>,
     /// The client watches files for us when asked.
     watch: bool,
     debounce: Duration,
@@ -195,7 +196,9 @@ impl Server<'_> {
                     }
                     let handled = catch_unwind(AssertUnwindSafe(|| self.handle(msg)));
                     match handled {
-                        Ok(r) => r?,
+                        Ok(Ok(())) => {}
+                        // a message that does not parse: said, and the server goes on
+                        Ok(Err(e)) => self.log(MessageType::ERROR, format!("{e:#}")),
                         Err(p) => self.log(MessageType::ERROR, format!("internal error: {}", panic_text(&p))),
                     }
                 }
@@ -355,12 +358,10 @@ impl Server<'_> {
             }
             Event::Indexed { files, secs } => {
                 self.ready = true;
+                let root = self.root.as_deref().unwrap_or(Path::new("?"));
                 self.log(
                     MessageType::INFO,
-                    format!(
-                        "indexed {files} files of {} in {secs:.2} s",
-                        self.root.display()
-                    ),
+                    format!("indexed {files} files of {} in {secs:.2} s", root.display()),
                 );
                 self.lint_all(None);
             }
@@ -374,7 +375,11 @@ impl Server<'_> {
     /// which collects the workspace's facts again. A configuration that does not load is
     /// shown, and the one before (else the default) stays in use.
     fn configure(&mut self) {
-        let config = match load::discover(&self.root) {
+        let Some(root) = self.root.clone() else {
+            self.ready = true;
+            return;
+        };
+        let config = match load::discover(&root) {
             Ok(found) => found.map(|(_, c)| c).unwrap_or_default(),
             Err(e) => {
                 let message = format!("backlint: {e:#}");
@@ -393,7 +398,7 @@ impl Server<'_> {
             }
         };
         let project =
-            crate::paths::project_root(std::slice::from_ref(&self.root), config.base.as_deref());
+            crate::paths::project_root(std::slice::from_ref(&root), config.base.as_deref());
         let options = engine::Options {
             config: config.clone(),
             root: Some(project),
@@ -401,7 +406,7 @@ impl Server<'_> {
         };
         self.config = Some(config);
         let _ = self.jobs.send(Job::Configure {
-            workspace: self.root.clone(),
+            workspace: root,
             options: Box::new(options),
         });
     }
@@ -730,19 +735,18 @@ impl Worker {
     /// Lints one document against the workspace (a file outside it on its own); a panic is
     /// logged and yields no diagnostics.
     fn lint(&mut self, uri: &Uri, path: &Path, text: &str) -> (Vec<lsp_types::Diagnostic>, bool) {
-        let root = self.options.root.clone().unwrap_or_default();
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            if path.starts_with(&root) {
-                engine::lint_in_project(path, text, &self.options, &mut self.facts)
-            } else {
-                let alone = engine::Options {
-                    root: None,
-                    ..self.options.clone()
-                };
-                (engine::lint_source(path, text, &alone), false)
+        let result = catch_unwind(AssertUnwindSafe(|| match self.options.root.clone() {
+            Some(root) if path.starts_with(&root) => {
+                let (report, changed) =
+                    engine::lint_in_project(path, text, &self.options, &mut self.facts);
+                (report, changed, root)
+            }
+            _ => {
+                let (report, root) = self.lint_alone(path, text);
+                (report, false, root)
             }
         }));
-        let (report, changed) = match result {
+        let (report, changed, root) = match result {
             Ok(r) => r,
             Err(p) => {
                 let _ = self.events.send(Event::Log(
@@ -771,11 +775,34 @@ impl Worker {
             .collect();
         (diagnostics, changed)
     }
+
+    /// Lints a file outside the workspace (or with no workspace) on its own, with the
+    /// configuration found from its folder; returns the report and the project root used.
+    fn lint_alone(&self, path: &Path, text: &str) -> (crate::report::Report, PathBuf) {
+        let dir = path.parent().unwrap_or(path);
+        let config = match load::discover(dir) {
+            Ok(found) => found.map(|(_, c)| c).unwrap_or_default(),
+            Err(e) => {
+                let _ = self
+                    .events
+                    .send(Event::Log(MessageType::ERROR, format!("{e:#}")));
+                self.options.config.clone()
+            }
+        };
+        let root = crate::paths::project_root(&[path.to_path_buf()], config.base.as_deref());
+        let options = engine::Options {
+            config,
+            root: Some(root.clone()),
+            ..Default::default()
+        };
+        (engine::lint_source(path, text, &options), root)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn config_names() {
@@ -783,6 +810,23 @@ mod tests {
         assert!(is_config(Path::new("/p/.backlint.toml")));
         assert!(is_config(Path::new("/p/sub/pyproject.toml")));
         assert!(!is_config(Path::new("/p/Cargo.toml")));
+    }
+
+    #[test]
+    fn secrets_are_masked_in_diagnostics() {
+        let secret = crate::knowledge::secrets::fake_secret("github-token", 7);
+        let text = format!("GITHUB_TOKEN = \"{secret}\"\n");
+        let path = Path::new("/p/app/settings.py");
+        let report = engine::lint_source(path, &text, &engine::Options::default());
+        assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
+        let uri = Uri::from_str("file:///p/app/settings.py").unwrap();
+        let d = diagnostic(&report.diagnostics[0], &uri, Path::new("/p"));
+        assert_eq!(
+            d.code,
+            Some(lsp_types::NumberOrString::String("hardcoded-secret".into()))
+        );
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(!json.contains(&secret[4..]), "{json}");
     }
 
     /// The suppression the code action inserts silences the finding in each language, with no

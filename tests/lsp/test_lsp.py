@@ -74,7 +74,7 @@ def workspace(tmp_path):
     return root
 
 
-async def start(lsp_client: LanguageClient, workspace, options=None):
+async def start(lsp_client: LanguageClient, workspace, options=None, root=True):
     lsp_client.registrations = []
 
     @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
@@ -84,8 +84,10 @@ async def start(lsp_client: LanguageClient, workspace, options=None):
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities("visual-studio-code"),
-            root_uri=workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
+            root_uri=workspace.as_uri() if root else None,
+            workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="ws")]
+            if root
+            else None,
             initialization_options=options,
         )
     )
@@ -94,6 +96,14 @@ async def start(lsp_client: LanguageClient, workspace, options=None):
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[BACKLINT, "lsp"]))
 async def client(lsp_client: LanguageClient, workspace):
     await start(lsp_client, workspace)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BACKLINT, "lsp"]))
+async def lone_client(lsp_client: LanguageClient, workspace):
+    """A client with no workspace folder (one file opened)."""
+    await start(lsp_client, workspace, root=False)
     yield
     await lsp_client.shutdown_session()
 
@@ -310,10 +320,26 @@ async def test_malformed_documents_do_not_kill_the_server(client: LanguageClient
             ],
         )
     )
+    # notifications whose parameters do not parse
+    for method, params in [
+        (types.TEXT_DOCUMENT_DID_OPEN, {"textDocument": {"uri": 5}}),
+        (types.TEXT_DOCUMENT_DID_CHANGE, {"contentChanges": "x"}),
+    ]:
+        client.protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
     # the server still answers and lints
     doc = open_doc(client, workspace, "app/client.py")
     await diagnostics(client, doc, lambda ds: rules(ds) == ["missing-timeout"])
     assert client.diagnostics.get(uri(workspace, "notes.txt")) is None
+
+
+@pytest.mark.asyncio
+async def test_without_a_workspace_files_are_linted_alone(lone_client: LanguageClient, workspace):
+    # the configuration is found from the file's folder, as `backlint check FILE` finds it
+    (workspace / "backlint.toml").write_text('[rules.missing-timeout]\nseverity = "error"\n')
+    doc = open_doc(lone_client, workspace, "app/client.py")
+    [d] = await diagnostics(lone_client, doc, lambda ds: len(ds) == 1)
+    assert d.code == "missing-timeout"
+    assert d.severity == types.DiagnosticSeverity.Error
 
 
 @pytest.mark.asyncio
