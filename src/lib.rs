@@ -16,6 +16,7 @@ pub mod index;
 pub mod knowledge;
 pub mod lang;
 pub mod lookup;
+pub mod lsp;
 pub mod manifest;
 pub mod paths;
 pub mod registry;

@@ -94,9 +94,74 @@ pub fn rebase(file: &Path, root: &Path, root_abs: &Path) -> PathBuf {
     }
 }
 
+/// Bytes a `file:` URL path keeps as they are: unreserved characters, `/` and the sub-delims
+/// editors leave alone (RFC 3986).
+const URL_PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// `/home/u/my app/a.py` -> `file:///home/u/my%20app/a.py` (an absolute path).
+pub fn file_url(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let encoded = percent_encoding::utf8_percent_encode(&text, URL_PATH);
+    if text.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        format!("file:///{encoded}")
+    }
+}
+
+/// The path of a `file:` URL (`file:///a/b%20c.py`, `file://localhost/a`); `None` for other
+/// schemes or a remote host.
+pub fn from_file_url(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("file://")
+        .or_else(|| url.strip_prefix("FILE://"))?;
+    let path = match rest.find('/') {
+        Some(0) => rest,
+        Some(i) if rest[..i].eq_ignore_ascii_case("localhost") => &rest[i..],
+        _ => return None,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    Some(PathBuf::from(decoded.as_ref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_urls() {
+        let p = Path::new("/home/u/my app/ünï#1.py");
+        let url = file_url(p);
+        assert_eq!(url, "file:///home/u/my%20app/%C3%BCn%C3%AF%231.py");
+        assert_eq!(from_file_url(&url).as_deref(), Some(p));
+        assert_eq!(
+            from_file_url("file://localhost/a/b.py").as_deref(),
+            Some(Path::new("/a/b.py"))
+        );
+        assert_eq!(from_file_url("untitled:Untitled-1"), None);
+        assert_eq!(from_file_url("file://server/share/a.py"), None);
+    }
 
     #[test]
     fn roots_and_spellings() {

@@ -54,3 +54,13 @@ pub fn reports_in(id: &str, role: crate::roles::Role) -> bool {
         None => role == crate::roles::Role::Service,
     }
 }
+
+/// Where a rule's documentation can be opened: `rules/<id>.md` in the source tree this binary
+/// was built from (cargo keeps that tree for `cargo install`), while it is there. The project
+/// has no published documentation site yet.
+pub fn docs_url(id: &str) -> Option<String> {
+    let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules")
+        .join(format!("{id}.md"));
+    page.is_file().then(|| crate::paths::file_url(&page))
+}

@@ -1,4 +1,4 @@
-//! The `backlint` command line: `check`, `rules`, `explain`, `clean`.
+//! The `backlint` command line: `check`, `rules`, `explain`, `clean`, `lsp`.
 //!
 //! Errors are `anyhow` from here up and end as one line on stderr (`backlint: error: ...`) with
 //! exit code 2; findings give 1 (0 with `--exit-zero`); info-level findings (unused
@@ -52,6 +52,8 @@ enum Command {
         /// A rule id, e.g. `sql-injection`.
         rule: String,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Remove the results cache of the project at PATH (default: the current directory).
     Clean(Clean),
 }
@@ -188,6 +190,7 @@ pub fn run() -> i32 {
         Command::Rules { format } => rules(format).map(|()| 0),
         Command::Explain { rule } => explain(&rule).map(|()| 0),
         Command::Clean(args) => clean(&args).map(|()| 0),
+        Command::Lsp => crate::lsp::run(),
     };
     match result {
         Ok(code) => code,

@@ -12,7 +12,10 @@ mod pipeline;
 pub(crate) mod testing;
 
 pub use context::{Ctx, Finding, ManifestCtx};
-pub use pipeline::{lint_paths, lint_source, FileOutcome, Options, Progress, ProgressHook};
+pub use pipeline::{
+    lint_in_project, lint_paths, lint_source, FileOutcome, Options, Progress, ProgressHook,
+    ProjectFacts,
+};
 
 use crate::ast::KindTag;
 

@@ -171,6 +171,151 @@ pub fn dispatch_for(config: &Config) -> Dispatch {
 
 /// Lints one in-memory file (editors, `--stdin-filename`, tests).
 pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
+    lint_text(path, text, options, None).0
+}
+
+/// Every file's facts (its share of the project index), kept between runs so that one file
+/// can be linted against the rest of its project without reading the rest again: the
+/// language server builds this once per workspace and updates it one file at a time. The
+/// merged index is kept until some file's facts change.
+#[derive(Default)]
+pub struct ProjectFacts {
+    /// By project-relative path: the file's part and a hash of the text it was made from.
+    parts: std::collections::BTreeMap<PathBuf, (IndexPart, u64)>,
+    /// The parts merged, and the Rust `#[cfg(test)]` modules they declare.
+    merged: Option<(ProjectIndex, Vec<PathBuf>)>,
+}
+
+impl ProjectFacts {
+    /// Walks `paths` as [`lint_paths`] does and collects every file's facts; no rule runs.
+    pub fn collect(paths: &[PathBuf], options: &Options) -> ProjectFacts {
+        let root = options.root.clone().unwrap_or_else(|| {
+            let abs: Vec<PathBuf> = paths.iter().map(|p| crate::paths::absolute(p)).collect();
+            crate::paths::project_root(&abs, options.config.base.as_deref())
+        });
+        let config = &with_base(&options.config, &root);
+        let (found, _) = discover::discover(paths, config);
+        let no_rules = Dispatch::new(Vec::new());
+        let globs = Globs::new(config);
+        let run = || {
+            found
+                .par_iter()
+                .map(|f| {
+                    let file = FilePaths::new(f, crate::paths::absolute(f), Some(&root), config);
+                    let o = check_path(&file, config, &no_rules, &globs, None);
+                    (o.rel, o.index, file_hash(f))
+                })
+                .collect::<Vec<_>>()
+        };
+        let parts = match rayon::ThreadPoolBuilder::new()
+            .num_threads(options.jobs)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
+        ProjectFacts {
+            parts: parts
+                .into_iter()
+                .map(|(rel, part, hash)| (rel, (part, hash)))
+                .collect(),
+            merged: None,
+        }
+    }
+
+    /// Files with facts.
+    pub fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// Reads one file of the project again from disk (it changed, or an editor closed it);
+    /// a file that is gone is dropped. Returns whether its facts changed.
+    pub fn refresh(&mut self, path: &Path, options: &Options) -> bool {
+        let Some(root) = options.root.as_deref() else {
+            return false;
+        };
+        let config = &with_base(&options.config, root);
+        let file = FilePaths::new(path, crate::paths::absolute(path), Some(root), config);
+        if !path.is_file() || !discover::is_checked(path) {
+            let gone = self.parts.remove(&file.rel).is_some();
+            if gone {
+                self.stale();
+            }
+            return gone;
+        }
+        let hash = file_hash(path);
+        if self.parts.get(&file.rel).is_some_and(|(_, h)| *h == hash) {
+            return false;
+        }
+        let o = check_path(
+            &file,
+            config,
+            &Dispatch::new(Vec::new()),
+            &Globs::new(config),
+            None,
+        );
+        self.parts.insert(o.rel, (o.index, hash));
+        self.stale();
+        true
+    }
+
+    /// Drops the merged index (on another thread: freeing a large one takes a while).
+    fn stale(&mut self) {
+        if let Some(old) = self.merged.take() {
+            std::thread::spawn(move || drop(old));
+        }
+    }
+
+    /// The parts merged into the project index, made again when some part changed.
+    fn merged(&mut self) -> (&ProjectIndex, &[PathBuf]) {
+        let (index, test_modules) = self.merged.get_or_insert_with(|| {
+            let mut index = ProjectIndex::default();
+            let mut test_modules = Vec::new();
+            for (part, _) in self.parts.values() {
+                test_modules.extend(part.test_modules.iter().cloned());
+                index.add(part.clone());
+            }
+            (index, test_modules)
+        });
+        (index, test_modules)
+    }
+}
+
+/// A hash of a file's bytes (0 when it cannot be read), to tell whether its facts may change.
+fn file_hash(path: &Path) -> u64 {
+    std::fs::read(path).map_or(0, |b| text_hash(&b))
+}
+
+fn text_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Lints one in-memory file against the facts of the rest of its project (`options.root`),
+/// then keeps this text's facts in `project` in place of the file's. Returns the report and
+/// whether the file's text differs from the one its facts were made from (other files'
+/// findings may then change).
+pub fn lint_in_project(
+    path: &Path,
+    text: &str,
+    options: &Options,
+    project: &mut ProjectFacts,
+) -> (Report, bool) {
+    lint_text(path, text, options, Some(project))
+}
+
+fn lint_text(
+    path: &Path,
+    text: &str,
+    options: &Options,
+    project: Option<&mut ProjectFacts>,
+) -> (Report, bool) {
     let root = options.root.as_deref();
     let config: std::borrow::Cow<Config> = match root {
         Some(r) => std::borrow::Cow::Owned(with_base(&options.config, r)),
@@ -184,7 +329,7 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
         None => path.to_path_buf(),
     };
     let file = FilePaths::new(path, abs, root, config);
-    let outcome = match too_big(text.len() as u64, config) {
+    let mut outcome = match too_big(text.len() as u64, config) {
         Some(msg) => FileOutcome::skipped(&file, msg),
         None => check_text(&file, text.to_string(), config, &dispatch, &globs),
     };
@@ -193,7 +338,31 @@ pub fn lint_source(path: &Path, text: &str, options: &Options) -> Report {
         .clone()
         .or_else(|| root.map(uri_root_of))
         .unwrap_or_else(|| PathBuf::from("."));
-    finish(vec![outcome], options, &globs, uri_root)
+    let Some(project) = project else {
+        return (
+            finish(vec![outcome], None, options, &globs, uri_root),
+            false,
+        );
+    };
+    // the text's own part takes the file's place in the project's index
+    let hash = text_hash(text.as_bytes());
+    let part = std::mem::take(&mut outcome.index);
+    let changed = project
+        .parts
+        .get(&outcome.rel)
+        .is_none_or(|(_, h)| *h != hash);
+    if changed {
+        project.parts.insert(outcome.rel.clone(), (part, hash));
+        project.stale();
+    }
+    let report = finish(
+        vec![outcome],
+        Some(project.merged()),
+        options,
+        &globs,
+        uri_root,
+    );
+    (report, changed)
 }
 
 /// A configuration file from a folder beside the project (a shared one given with `--config`)
@@ -322,7 +491,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             Err(_) => run(),
         }
     };
-    let mut report = finish(outcomes, options, &globs, uri_root);
+    let mut report = finish(outcomes, None, options, &globs, uri_root);
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
@@ -942,9 +1111,11 @@ fn stable_hash(s: &str) -> u64 {
 
 /// The project-wide step: index, conditions, suppressions, filters, sorting.
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
-/// discovered.
+/// discovered. `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand
+/// with the facts of these files in it; else both are made from the outcomes.
 fn finish(
     mut outcomes: Vec<FileOutcome>,
+    prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
@@ -959,10 +1130,13 @@ fn finish(
         .iter()
         .map(|o| (o.rel.clone(), o.path.clone()))
         .collect();
-    let test_modules: Vec<PathBuf> = outcomes
-        .iter()
-        .flat_map(|o| o.index.test_modules.iter().cloned())
-        .collect();
+    let test_modules: Vec<PathBuf> = match prebuilt {
+        Some((_, modules)) => modules.to_vec(),
+        None => outcomes
+            .iter()
+            .flat_map(|o| o.index.test_modules.iter().cloned())
+            .collect(),
+    };
     // in place: a second vector of outcomes would hold every file's outcome twice
     for o in outcomes.iter_mut() {
         if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
@@ -989,11 +1163,12 @@ fn finish(
         }
         index.add(std::mem::take(&mut o.index));
     }
+    let index = prebuilt.map_or(&index, |(i, _)| i);
     for mut o in outcomes {
         let mut kept = Vec::with_capacity(o.diagnostics.len());
         let lines = suppress::Lines::new(&o.suppressions);
         for mut d in std::mem::take(&mut o.diagnostics) {
-            if !resolve(&mut d, &index, &o.rel) {
+            if !resolve(&mut d, index, &o.rel) {
                 continue;
             }
             if globs.ignored(&o.config_rel, d.rule) {
