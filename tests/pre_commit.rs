@@ -3,12 +3,14 @@
 //! as its hook repository; the hook fails on files with findings and passes once they are fixed.
 //!
 //! pre-commit's `language: rust` runs `cargo install --path .` in its clone of the hook
-//! repository, a release build. To keep that short, `CARGO_TARGET_DIR` is this test's own
-//! target directory, so the release build of the dependencies is reused, and a `cargo` wrapper
-//! adds two options to `cargo install`: `--locked` (without it, cargo ignores Cargo.lock and
-//! builds the newest release of every dependency) and `opt-level=0` for backlint itself (which
-//! is compiled again in any case, as the clone's files are new: about 15 s of CPU instead of
-//! 80). pre-commit's cache goes to a temporary `PRE_COMMIT_HOME`.
+//! repository, a release build. To keep it short, cargo's build directory
+//! (`CARGO_BUILD_BUILD_DIR`) is this test's own target directory, so the release build of the
+//! dependencies is reused (the installed binary itself goes to a temporary `CARGO_TARGET_DIR`,
+//! not over the one the other tests run), and a `cargo` wrapper adds two options to
+//! `cargo install`: `--locked` (without it, cargo ignores Cargo.lock and builds the newest
+//! release of every dependency) and `opt-level=0` for backlint itself, which is compiled again
+//! in any case as the clone's files are new (about 15 s of CPU instead of 80). pre-commit's
+//! cache goes to a temporary `PRE_COMMIT_HOME`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -160,7 +162,8 @@ fn hook_fails_on_findings_and_passes_when_fixed() {
                 "REAL_CARGO",
                 std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into()),
             )
-            .env("CARGO_TARGET_DIR", target_dir)
+            .env("CARGO_BUILD_BUILD_DIR", target_dir)
+            .env("CARGO_TARGET_DIR", tmp.path().join("target"))
             .env("PRE_COMMIT_HOME", tmp.path().join("cache"))
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
@@ -179,7 +182,14 @@ fn hook_fails_on_findings_and_passes_when_fixed() {
         )
     };
 
+    let ours = || std::fs::metadata(env!("CARGO_BIN_EXE_backlint")).and_then(|m| m.modified());
+    let before = ours().unwrap();
     let first = run(); // installs the hook first
+    assert_eq!(
+        ours().unwrap(),
+        before,
+        "pre-commit's cargo install replaced the binary the tests run"
+    );
     let out = text(&first);
     assert_eq!(
         first.status.code(),
