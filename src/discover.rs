@@ -73,6 +73,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
             }
         };
         if meta.is_file() {
+            if config.force_exclude && force_excluded(root, config, excludes.as_ref()) {
+                continue;
+            }
             if is_checked(root) {
                 files.push(root.clone());
             } else {
@@ -132,6 +135,53 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> (Vec<PathBuf>, Vec<Notice
     files.sort();
     files.dedup();
     (files, notices)
+}
+
+/// With `--force-exclude`, whether a file named on the command line is skipped as a walk would
+/// skip it: a generated-file name, a default excluded folder or an `exclude` glob on the file or
+/// one of its folders (relative to the configuration's directory, else the current directory).
+fn force_excluded(
+    path: &Path,
+    config: &Config,
+    excludes: Option<&(Arc<Gitignore>, PathBuf)>,
+) -> bool {
+    if is_generated_name(path) {
+        return true;
+    }
+    let abs = crate::paths::absolute(path);
+    let base = config
+        .base
+        .clone()
+        .unwrap_or_else(|| crate::paths::absolute(Path::new(".")));
+    let Ok(rel) = abs.strip_prefix(&base) else {
+        return false;
+    };
+    let dirs = || {
+        rel.ancestors()
+            .skip(1)
+            .filter(|d| !d.as_os_str().is_empty())
+    };
+    if dirs().any(|d| {
+        d.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| DEFAULT_EXCLUDES.contains(&n))
+    }) {
+        return true;
+    }
+    let Some((gi, _)) = excludes else {
+        return false;
+    };
+    let file = gi.matched(rel, false);
+    if !file.is_none() {
+        return file.is_ignore();
+    }
+    for dir in dirs() {
+        let m = gi.matched(dir, true);
+        if !m.is_none() {
+            return m.is_ignore();
+        }
+    }
+    false
 }
 
 /// The configuration's `exclude` globs as one gitignore matcher, with the directory they are

@@ -430,3 +430,44 @@ fn exclude_and_extend_exclude_on_the_command_line() {
         r.stderr
     );
 }
+
+#[test]
+fn force_exclude_skips_named_files_a_walk_would_skip() {
+    let dir = project(&[
+        ("backlint.toml", "exclude = [\"legacy/**\", \"one.py\"]\n"),
+        ("app.py", SQLI),
+        ("one.py", SQLI),
+        ("legacy/old.py", SQLI),
+        ("vendor/lib.py", SQLI),
+        ("gen/api_pb2.py", SQLI),
+    ]);
+    let named = [
+        "app.py",
+        "one.py",
+        "legacy/old.py",
+        "vendor/lib.py",
+        "gen/api_pb2.py",
+    ];
+    let paths = |force: bool| {
+        let mut args = vec!["--force-exclude"];
+        if !force {
+            args.clear();
+        }
+        args.extend(named);
+        let (_, report) = json(dir.path(), &args);
+        rules_and_paths(&report)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect::<Vec<_>>()
+    };
+    // named files are checked all the same, unless --force-exclude
+    assert_eq!(paths(false).len(), named.len());
+    assert_eq!(paths(true), ["app.py"]);
+    // from a subdirectory too: the globs are relative to backlint.toml
+    let sub = run(
+        &dir.path().join("legacy"),
+        &["check", "--force-exclude", "old.py"],
+    );
+    assert_eq!(sub.code, 0, "{}{}", sub.stdout, sub.stderr);
+    assert!(sub.stdout.contains("No files checked"), "{}", sub.stdout);
+}

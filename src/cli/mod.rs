@@ -127,6 +127,10 @@ struct Check {
     /// Like `--exclude`, but added to the config file's `exclude`.
     #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
     extend_exclude: Vec<String>,
+    /// Skip files named on the command line that `exclude`, the default excluded folders
+    /// (node_modules, vendor...) or generated-file names match, as a walk would (for pre-commit).
+    #[arg(long)]
+    force_exclude: bool,
     /// Print the findings only: no summary; notices about files not checked go to stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -463,6 +467,7 @@ fn apply_flags(config: &mut Config, args: &Check) -> anyhow::Result<()> {
         config.exclude = globs(&args.exclude);
     }
     config.exclude.extend(globs(&args.extend_exclude));
+    config.force_exclude = args.force_exclude;
     Ok(())
 }
 

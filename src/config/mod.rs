@@ -36,6 +36,9 @@ pub struct Config {
     pub handler_decorators: Vec<String>,
     /// Extra paths/globs excluded from discovery.
     pub exclude: Vec<String>,
+    /// `--force-exclude`: `exclude`, the default excluded folders and generated-file names
+    /// apply to files named on the command line too (for pre-commit, which names every file).
+    pub force_exclude: bool,
     /// Whether a suppression must give a reason.
     pub require_reason: bool,
     /// `max-file-size-mb`: larger files are skipped with a notice.
@@ -91,6 +94,7 @@ impl Default for Config {
             query_methods: Vec::new(),
             handler_decorators: Vec::new(),
             exclude: Vec::new(),
+            force_exclude: false,
             require_reason: false,
             max_file_bytes: (DEFAULT_MAX_FILE_MB * MB) as u64,
             max_file_time: std::time::Duration::from_secs_f64(DEFAULT_MAX_FILE_SECONDS),
