@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Corpus benchmark, in one run on one tree: backlint's whole-process wall time, CPU time and peak
 # memory, cold (`--no-cache`), first (cold, filling an empty cache), warm (results cache) and
-# after editing one file, next to the bare
-# tree-sitter parse of the same files (`examples/floor.rs`, one thread) and to ruff (pinned,
-# installed from PyPI into the target directory) with the rules closest to backlint's
-# (`--select S,ASYNC,BLE,DJ,FAST`), on the Python part of the tree. Prints medians and ratios.
+# after editing one file, next to the bare tree-sitter parse of the same files
+# (`examples/floor.rs`, one thread) and to ruff (pinned, installed from PyPI into the target
+# directory) with the rules closest to backlint's (`--select S,ASYNC,BLE,DJ,FAST`), on the
+# Python part of the tree. Prints medians and ratios.
 #
 # Usage: benches/corpus.sh [DIR]          (default: /work/rw/saleor when present)
 # Env:   RUNS=5          paired runs per measurement (backlint and ruff alternate)

@@ -290,7 +290,9 @@ impl Cache {
 
     /// Records a file's result (`body` from [`record::encode`]). The content must have been
     /// hashed by [`Cache::by_content`].
-    pub fn store(&self, p: &Probe, body: Vec<u8>) {
+    pub fn store(&self, p: &Probe, mut body: Vec<u8>) {
+        // kept until the end of the run: no spare capacity
+        body.shrink_to_fit();
         self.put(p, body);
     }
 
