@@ -51,6 +51,12 @@ type Directive = (bool, Vec<String>, Option<String>);
 /// A directive that suppresses nothing: the message and how to write it.
 type Malformed = (String, String);
 
+/// Whether `text` may hold a suppression comment (it has the marker somewhere): a file
+/// without one needs no suppression work at all.
+pub fn may_have_directives(text: &str) -> bool {
+    text.contains(MARKER)
+}
+
 /// Finds the suppressions in a file. `strings` are the file's string literals, sorted and not
 /// overlapping; `statement_end(line)` gives the last line of the statement that starts on
 /// `line`.
@@ -61,7 +67,7 @@ pub fn parse(
     statement_end: impl Fn(u32) -> u32,
 ) -> Vec<Suppression> {
     let mut out = Vec::new();
-    if !file.text.contains(MARKER) {
+    if !may_have_directives(&file.text) {
         return out;
     }
     let text = file.text.as_str();

@@ -775,8 +775,11 @@ fn analyse(
         }
     }
     let findings = cx.out;
-    let string_spans = outer_strings(&ast);
-    let ends = statement_ends(&ast, file);
+    // the tables suppressions need, only for a file with a suppression comment in it
+    let (string_spans, ends) = match suppress::may_have_directives(&file.text) {
+        true => (outer_strings(&ast), statement_ends(&ast, file)),
+        false => (Vec::new(), HashMap::new()),
+    };
     let suppressions = suppress::parse(file, ast.lang, &string_spans, |line| {
         ends.get(&line).copied().unwrap_or(line)
     });

@@ -424,7 +424,7 @@ pub fn memoised_initialisers(ast: &Ast, globals: &[String]) -> Vec<String> {
         };
         let guarded = guards
             .iter()
-            .any(|(i, names)| ast.contains(f, *i) && names.iter().any(|n| *n == t));
+            .any(|(i, names)| ast.contains(f, *i) && names.contains(&t));
         // a local variable is set afresh on every call
         if !guarded || is_local(ast, globals, f, &t) {
             continue;
