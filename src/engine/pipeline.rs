@@ -480,11 +480,12 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             .collect::<Vec<_>>();
         (outcomes, cache.as_ref().map(crate::cache::Cache::save))
     };
-    // Workers get the stack deeply nested files need (rayon's default is 2 MiB).
+    // Workers get the stack deeply nested files need (rayon's default is 2 MiB), and 1 MiB for
+    // what runs above `check_text`, so that it never has to switch stacks.
     let (outcomes, stats) = {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
-            .stack_size(lang::stack_size(config.max_nesting_depth))
+            .stack_size(lang::stack_size(config.max_nesting_depth) + (1 << 20))
             .build()
         {
             Ok(pool) => pool.install(run),

@@ -2058,8 +2058,9 @@ fn unbounded_loop(cx: &Ctx, per: &PerItem) -> bool {
     match l.kind {
         LoopKind::While => true,
         LoopKind::For => {
-            let head: String = cx.text(per.node).split_whitespace().collect();
-            per.iter.is_none() && head.starts_with("for(;;)")
+            // only the head: collecting the whole loop's text made this quadratic
+            let head = cx.text(per.node).split_whitespace().flat_map(str::chars);
+            per.iter.is_none() && head.take(7).eq("for(;;)".chars())
         }
         LoopKind::Comprehension => false,
     }
