@@ -1036,7 +1036,7 @@ fn statement_ends(ast: &crate::ast::Ast, file: &SourceFile) -> HashMap<u32, u32>
 /// Turns findings into diagnostics (positions, fingerprints, GitHub line hashes) and returns
 /// the source with every secret masked, for rendering.
 fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>, SourceFile) {
-    let hashes = line_hash::line_hashes(&file.text);
+    let hashes = line_hash::LineHashes::of(&file.text);
     let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     let mut diags = Vec::with_capacity(findings.len());
     for f in &findings {
@@ -1086,10 +1086,7 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             labels: f.labels.iter().map(local_label).collect(),
             flow: f.steps.iter().map(local_label).collect(),
             fingerprint,
-            line_hash: hashes
-                .get(start.line as usize - 1)
-                .cloned()
-                .unwrap_or_default(),
+            line_hash: hashes.get(start.line as usize - 1),
             secret: f.secret,
             condition: f.condition.clone(),
         });

@@ -11,7 +11,7 @@
 //! Hash the text as it is on disk: the action rehashes the checked-out file and warns when a
 //! value in the log disagrees with its own.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 const BLOCK_SIZE: usize = 100;
 const MOD: i64 = 37;
@@ -24,19 +24,37 @@ const CR: u16 = b'\r' as u16;
 /// `primaryLocationLineHash` for every line of `text`: index 0 is line 1. A text ending with a
 /// newline has one more (empty) line, as the action counts it.
 pub fn line_hashes(text: &str) -> Vec<String> {
-    let mut h = Hasher::new();
-    for unit in text.encode_utf16() {
-        h.process(unit);
-    }
-    h.process(EOF);
-    for _ in 0..BLOCK_SIZE {
-        if h.line_numbers[h.index] != 0 {
-            h.output();
+    let hashes = LineHashes::of(text);
+    (0..hashes.0.len()).map(|i| hashes.get(i)).collect()
+}
+
+/// The [`line_hashes`] of a text, written out only for the lines asked for.
+pub struct LineHashes(Vec<(u64, u32)>);
+
+impl LineHashes {
+    pub fn of(text: &str) -> LineHashes {
+        let mut h = Hasher::new();
+        for unit in text.encode_utf16() {
+            h.process(unit);
         }
-        h.update(0);
+        h.process(EOF);
+        for _ in 0..BLOCK_SIZE {
+            if h.line_numbers[h.index] != 0 {
+                h.output();
+            }
+            h.update(0);
+        }
+        h.hashes.resize(h.line_number, (0, 0));
+        LineHashes(h.hashes)
     }
-    h.hashes.resize(h.line_number, String::new());
-    h.hashes
+
+    /// The hash of line `index + 1`; empty past the end.
+    pub fn get(&self, index: usize) -> String {
+        match self.0.get(index) {
+            Some(&(value, n)) if n > 0 => format!("{value:x}:{n}"),
+            _ => String::new(),
+        }
+    }
 }
 
 struct Hasher {
@@ -51,7 +69,8 @@ struct Hasher {
     line_start: bool,
     prev_cr: bool,
     counts: HashMap<u64, u32>,
-    hashes: Vec<String>,
+    /// (hash, occurrence) by line; occurrence 0: none yet.
+    hashes: Vec<(u64, u32)>,
 }
 
 impl Hasher {
@@ -76,9 +95,9 @@ impl Hasher {
         *n += 1;
         let line = self.line_numbers[self.index];
         if self.hashes.len() < line {
-            self.hashes.resize(line, String::new());
+            self.hashes.resize(line, (0, 0));
         }
-        self.hashes[line - 1] = format!("{value:x}:{n}");
+        self.hashes[line - 1] = (value, *n);
         self.line_numbers[self.index] = 0;
     }
 
