@@ -39,43 +39,45 @@ pub fn no_calls(_: &Ast, _: NodeId, _: NodeId) -> bool {
     false
 }
 
+/// Methods that hand on the value they are called on (accessors and conversions).
+pub const ACCESSOR_METHODS: &[&str] = &[
+    "get",
+    "getlist",
+    "pop",
+    "items",
+    "values",
+    "keys",
+    "copy",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "trim",
+    "trimStart",
+    "trimEnd",
+    "toLowerCase",
+    "toUpperCase",
+    "toString",
+    "to_string",
+    "to_owned",
+    "clone",
+    "as_str",
+    "as_ref",
+    "into_inner",
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "split",
+    "join",
+    "decode",
+    "encode",
+    "format",
+];
+
 /// Common accessors and conversions pass a value on when called on it: `.get("k")`,
 /// `.getlist("k")`, `.trim()`, `.lower()`, `.to_string()`, `.clone()`, `str(x)`, `String(x)`.
 pub fn accessors(ast: &Ast, call: NodeId, from: NodeId) -> bool {
-    const METHODS: &[&str] = &[
-        "get",
-        "getlist",
-        "pop",
-        "items",
-        "values",
-        "keys",
-        "copy",
-        "strip",
-        "lstrip",
-        "rstrip",
-        "lower",
-        "upper",
-        "trim",
-        "trimStart",
-        "trimEnd",
-        "toLowerCase",
-        "toUpperCase",
-        "toString",
-        "to_string",
-        "to_owned",
-        "clone",
-        "as_str",
-        "as_ref",
-        "into_inner",
-        "unwrap",
-        "expect",
-        "unwrap_or_default",
-        "split",
-        "join",
-        "decode",
-        "encode",
-        "format",
-    ];
     const FUNCTIONS: &[&str] = &["str", "String", "int", "Number", "dict", "list", "Object"];
     let Some(c) = ast.call(call) else {
         return false;
@@ -84,7 +86,7 @@ pub fn accessors(ast: &Ast, call: NodeId, from: NodeId) -> bool {
         return false;
     };
     match ast.receiver(c) {
-        Some(r) => ast.unwrap_expr(r) == from && METHODS.contains(&name),
+        Some(r) => ast.unwrap_expr(r) == from && ACCESSOR_METHODS.contains(&name),
         None if c.is_macro => name == "format",
         None => FUNCTIONS.contains(&name),
     }

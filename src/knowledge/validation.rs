@@ -870,52 +870,21 @@ const CONVERSIONS: &[&str] = &[
 /// Accessors and wrappers that hand the client's value on: `.get("k")`, `.strip()`,
 /// `str(x)`, `json.loads`, `JSON.parse`, `path.join`, `dict(x)`, `Object.assign({}, x)`,
 /// serde_json `as_str`, and constructors of models (`User(**data)`, `new Order(req.body)`).
+/// Besides [`crate::flow::ACCESSOR_METHODS`].
 const PASS_METHODS: &[&str] = &[
-    "get",
-    "getlist",
     "getAll",
-    "pop",
-    "items",
-    "values",
-    "keys",
     "entries",
-    "copy",
     "dict",
     "to_dict",
-    "strip",
-    "lstrip",
-    "rstrip",
-    "lower",
-    "upper",
     "title",
     "capitalize",
-    "trim",
-    "trimStart",
-    "trimEnd",
-    "toLowerCase",
-    "toUpperCase",
-    "toString",
-    "to_string",
-    "to_owned",
     "to_vec",
-    "clone",
     "cloned",
     "into",
-    "as_str",
-    "as_ref",
     "as_array",
     "as_object",
-    "into_inner",
-    "unwrap",
-    "expect",
     "unwrap_or",
-    "unwrap_or_default",
     "unwrap_or_else",
-    "split",
-    "join",
-    "decode",
-    "encode",
-    "format",
     "concat",
     "resolve",
     "normalize",
@@ -985,7 +954,9 @@ pub fn carries(ast: &Ast, imports: &Imports, call: NodeId, from: NodeId) -> bool
         return true;
     }
     match ast.receiver(c) {
-        Some(_) if on_value => PASS_METHODS.contains(&name),
+        Some(_) if on_value => {
+            crate::flow::ACCESSOR_METHODS.contains(&name) || PASS_METHODS.contains(&name)
+        }
         Some(r) => {
             // `json.loads(x)`, `JSON.parse(x)`, `path.join(dir, x)`, `Object.assign({}, x)`,
             // `os.path.join(..)`, `serde_json::to_string(..)` as a method path
