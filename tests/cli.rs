@@ -897,3 +897,73 @@ fn manifests_are_checked_beside_source_and_a_broken_one_is_a_notice() {
         "{n:?}"
     );
 }
+
+/// A querying helper in one file, called in a loop in another.
+const PROJECT: &[(&str, &str)] = &[
+    (
+        "app/models.py",
+        "from django.db import models\n\n\nclass Order(models.Model):\n    total = models.IntegerField()\n",
+    ),
+    (
+        "app/services.py",
+        "from app.models import Order\n\n\ndef order_total(order_id):\n    return Order.objects.get(pk=order_id).total\n",
+    ),
+    (
+        "app/views.py",
+        "from app.services import order_total\n\n\ndef report(request):\n    out = []\n    for i in request.GET.getlist(\"ids\"):\n        out.append(order_total(i))\n    return out\n",
+    ),
+];
+
+#[test]
+fn a_named_file_is_checked_against_the_rest_of_its_project() {
+    let n1 = |v: &Value| {
+        findings(v)
+            .iter()
+            .filter(|(rule, _)| rule == "n-plus-one-query")
+            .count()
+    };
+    // a file in a git repository: the same finding as a run over the whole repository
+    let files: Vec<(&str, &[u8])> = PROJECT.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+    let dir = project(&files);
+    git(dir.path(), &["init", "-q"]);
+    let (_, whole) = json(dir.path(), &["--no-cache"]);
+    assert_eq!(n1(&whole), 1, "{whole}");
+    for args in [
+        &["app/views.py", "--no-cache"][..],
+        &["app/views.py"],
+        &["app/views.py"],
+    ] {
+        let (code, named) = json(dir.path(), args);
+        assert_eq!((code, n1(&named)), (1, 1), "{args:?}: {named}");
+        assert_eq!(named["summary"]["files_checked"], 1, "{named}");
+    }
+    // only the named file is reported
+    let (_, other) = json(dir.path(), &["app/services.py", "--no-cache"]);
+    assert_eq!(findings(&other), Vec::new(), "{other}");
+    // from stdin too
+    let out = backlint(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-cache",
+            "--stdin-filename",
+            "app/views.py",
+        ])
+        .write_stdin(PROJECT[2].1)
+        .output()
+        .unwrap();
+    let stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(n1(&stdin), 1, "{stdin}");
+    // `--alone` reads the named file only
+    let (code, alone) = json(dir.path(), &["app/views.py", "--alone", "--no-cache"]);
+    assert_eq!((code, n1(&alone)), (0, 0), "{alone}");
+    // outside any repository or configuration folder a file is checked alone
+    let loose = project(&files);
+    let (_, named) = json(loose.path(), &["app/views.py", "--no-cache"]);
+    assert_eq!(n1(&named), 0, "{named}");
+    // a configuration file marks the project as a repository does
+    std::fs::write(loose.path().join("backlint.toml"), "").unwrap();
+    let (_, named) = json(loose.path(), &["app/views.py", "--no-cache"]);
+    assert_eq!(n1(&named), 1, "{named}");
+}

@@ -131,6 +131,11 @@ struct Check {
     /// (node_modules, vendor...) or generated-file names match, as a walk would (for pre-commit).
     #[arg(long)]
     force_exclude: bool,
+    /// Check files named one by one alone. By default the rest of their project (the folder
+    /// of the configuration file, else the git repository) is read too, for the facts that
+    /// cross files, so a file gets the same findings as in a run over the whole project.
+    #[arg(long)]
+    alone: bool,
     /// Print the findings only: no summary; notices about files not checked go to stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -265,6 +270,7 @@ fn check(args: Check) -> anyhow::Result<i32> {
         uri_root: None,
         progress: engine::ProgressHook(bar.clone().map(|b| b as Arc<dyn engine::Progress>)),
         cache,
+        alone: args.alone,
     };
 
     let mut report = match &args.stdin_filename {
@@ -274,7 +280,15 @@ fn check(args: Check) -> anyhow::Result<i32> {
                 .read_to_end(&mut bytes)
                 .context("cannot read stdin")?;
             let text = String::from_utf8(bytes).context("stdin is not valid UTF-8")?;
-            engine::lint_source(&relative(name, &cwd), &text, &options)
+            let name = relative(name, &cwd);
+            match options.root.as_deref() {
+                Some(root) if !args.alone && engine::is_project(root, &options.config) => {
+                    let mut project =
+                        engine::ProjectFacts::collect(&[root.to_path_buf()], &options);
+                    engine::lint_in_project(&name, &text, &options, &mut project).0
+                }
+                _ => engine::lint_source(&name, &text, &options),
+            }
         }
         None => {
             let mut paths = Vec::with_capacity(args.paths.len());

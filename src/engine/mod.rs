@@ -13,8 +13,8 @@ pub(crate) mod testing;
 
 pub use context::{Ctx, Finding, ManifestCtx};
 pub use pipeline::{
-    lint_in_project, lint_paths, lint_source, FileOutcome, Options, Progress, ProgressHook,
-    ProjectFacts,
+    is_project, lint_in_project, lint_paths, lint_source, FileOutcome, Options, Progress,
+    ProgressHook, ProjectFacts,
 };
 
 use crate::ast::KindTag;

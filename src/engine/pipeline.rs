@@ -34,6 +34,10 @@ pub struct Options {
     /// a tree gives the same findings however its path is spelled. Default for
     /// [`lint_paths`]: [`crate::paths::project_root`]; for [`lint_source`], the path as given.
     pub root: Option<PathBuf>,
+    /// Files named one by one are checked alone. By default [`lint_paths`] reads the rest of
+    /// their project too (not reported), so that a file gets the same findings as in a run over
+    /// the whole project (pre-commit, `check app/views.py`).
+    pub alone: bool,
     /// Directory SARIF URIs are relative to. Default: the repository root above the project
     /// root, else the project root (else the current directory).
     pub uri_root: Option<PathBuf>,
@@ -195,17 +199,29 @@ impl ProjectFacts {
         });
         let config = &with_base(&options.config, &root);
         let (found, _) = discover::discover(paths, config);
-        let no_rules = Dispatch::new(Vec::new());
         let globs = Globs::new(config);
+        // With the results cache, files are checked in full so that what it keeps stays whole.
+        let cache = options
+            .cache
+            .as_deref()
+            .map(|dir| crate::cache::Cache::new(dir, &root, config));
+        let dispatch = match cache {
+            Some(_) => dispatch_for(config),
+            None => Dispatch::new(Vec::new()),
+        };
         let run = || {
-            found
+            let parts = found
                 .par_iter()
                 .map(|f| {
                     let file = FilePaths::new(f, crate::paths::absolute(f), Some(&root), config);
-                    let o = check_path(&file, config, &no_rules, &globs, None);
+                    let o = check_path(&file, config, &dispatch, &globs, cache.as_ref());
                     (o.rel, o.index, file_hash(f))
                 })
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            if let Some(c) = &cache {
+                c.save();
+            }
+            parts
         };
         let parts = match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
@@ -459,19 +475,30 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         })
         .filter(|f| seen.insert(f.abs.clone()))
         .collect();
+    let context = project_context(&given, &root, &seen, options, config);
     let progress = options.progress.0.as_deref();
     if let Some(p) = progress {
-        p.start(files.len());
+        p.start(files.len() + context.len());
     }
     let cache = options
         .cache
         .as_deref()
         .map(|dir| crate::cache::Cache::new(dir, &root, config));
+    // Without a cache, the rest of the project needs only its facts; with one, its files are
+    // checked in full so that what the cache keeps for them stays whole.
+    let facts_only = Dispatch::new(Vec::new());
+    let context_dispatch = if cache.is_some() {
+        &dispatch
+    } else {
+        &facts_only
+    };
     let run = || {
         let outcomes = files
             .par_iter()
-            .map(|f| {
-                let out = check_path(f, config, &dispatch, &globs, cache.as_ref());
+            .map(|f| (f, &dispatch))
+            .chain(context.par_iter().map(|f| (f, context_dispatch)))
+            .map(|(f, dispatch)| {
+                let out = check_path(f, config, dispatch, &globs, cache.as_ref());
                 if let Some(p) = progress {
                     p.file_done();
                 }
@@ -492,11 +519,59 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             Err(_) => run(),
         }
     };
-    let mut report = finish(outcomes, None, options, &globs, uri_root);
+    let mut outcomes = outcomes;
+    let context_outcomes = outcomes.split_off(files.len());
+    let mut report = if context_outcomes.is_empty() {
+        finish(outcomes, None, options, &globs, uri_root)
+    } else {
+        let mut index = ProjectIndex::default();
+        let mut test_modules = Vec::new();
+        let parts = context_outcomes
+            .into_iter()
+            .map(|o| o.index)
+            .chain(outcomes.iter().map(|o| o.index.clone()));
+        for part in parts {
+            test_modules.extend(part.test_modules.iter().cloned());
+            index.add(part);
+        }
+        finish(
+            outcomes,
+            Some((&index, &test_modules)),
+            options,
+            &globs,
+            uri_root,
+        )
+    };
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
+}
+
+/// The rest of the project of files named one by one (not reported, read for the project
+/// index); none when the root is only the folder the files are in (no configuration file or git
+/// repository marks a project there), when only directories are named, or with
+/// [`Options::alone`].
+fn project_context(
+    given: &[(&PathBuf, PathBuf)],
+    root: &Path,
+    named: &std::collections::HashSet<PathBuf>,
+    options: &Options,
+    config: &Config,
+) -> Vec<FilePaths> {
+    if options.alone || !is_project(root, config) || !given.iter().any(|(_, abs)| abs.is_file()) {
+        return Vec::new();
+    }
+    let (all, _) = discover::discover(&[root.to_path_buf()], config);
+    all.into_iter()
+        .filter(|f| !named.contains(f))
+        .map(|f| FilePaths::new(&f, f.clone(), Some(root), config))
+        .collect()
+}
+
+/// Whether `root` is a project: the folder of the configuration file or a git repository.
+pub fn is_project(root: &Path, config: &Config) -> bool {
+    config.base.as_deref() == Some(root) || crate::paths::git_root(root).as_deref() == Some(root)
 }
 
 /// Checks a file, or takes its results from the cache.

@@ -41,6 +41,7 @@ pub enum Stack {
     Express,
     Koa,
     Fastify,
+    Hapi,
     NextJs,
     NestJs,
     Flask,
@@ -60,6 +61,7 @@ impl Stack {
             Stack::Express => "parse it with a schema first (zod, joi) or validate it on the route (express-validator, celebrate)",
             Stack::Koa => "parse it with a schema first (zod `schema.parse(ctx.request.body)`, joi) or a validation middleware on the route",
             Stack::Fastify => "declare a JSON `schema` on the route (or parse it with zod/typebox first)",
+            Stack::Hapi => "declare `options.validate` (joi) for it on the route",
             Stack::NextJs => "parse it with a zod schema first (`schema.parse(await req.json())`)",
             Stack::NestJs => "type it with a DTO class (class-validator decorators) and enable `ValidationPipe`",
             Stack::Flask => "load it through a marshmallow schema or a pydantic model first",
@@ -79,6 +81,7 @@ const SOURCE_PROPS: &[&str] = &[
     "body",
     "query",
     "params",
+    "payload",
     "json",
     "form",
     "args",
@@ -182,15 +185,20 @@ fn ts_source(
     }
     let owner = param_owner(ast, id, &obj)?;
     let stack = ts_stack(ast, owner);
+    // route parameters are one URL segment each: text
+    let source_of = |prop: &str| {
+        let shape = if prop == "params" {
+            Shape::Text
+        } else {
+            Shape::Structured
+        };
+        Some((make(id, format!("{obj}.{prop}"), shape, stack), owner))
+    };
     match prop {
-        "body" | "query" | "params" if !called => {
-            let shape = if prop == "params" {
-                Shape::Text
-            } else {
-                Shape::Structured
-            };
-            Some((make(id, format!("{obj}.{prop}"), shape, stack), owner))
-        }
+        // hapi's body is `request.payload` (elsewhere `req.payload` is most often a decoded
+        // token that express-jwt put there)
+        "body" | "query" | "params" if !called => source_of(prop),
+        "payload" if !called && stack == Stack::Hapi => source_of(prop),
         // Next.js / fetch-style requests: `await req.json()`, `await request.formData()`
         "json" | "formData" if called => {
             let call = ast.parent(id)?;
@@ -230,6 +238,15 @@ fn ts_stack(ast: &Ast, func: NodeId) -> Stack {
                 .is_some_and(|t| t.starts_with("FastifyRequest"))
     }) {
         return Stack::Fastify;
+    }
+    // hapi handlers take `(request, h)`
+    if f.params.iter().any(|p| {
+        p.name == "h"
+            || p.ty
+                .as_deref()
+                .is_some_and(|t| t.contains("ResponseToolkit"))
+    }) {
+        return Stack::Hapi;
     }
     Stack::Express
 }
@@ -1646,8 +1663,15 @@ pub fn route_validated(ast: &Ast, func: NodeId) -> bool {
                 }
             }
         }
+        // Fastify `{ schema, handler }`; hapi `{ options: { validate }, handler }` (`config` in
+        // hapi before v17)
         if matches!(ast.kind(p), Kind::Object { .. })
-            && (ast.entry(p, "schema").is_some() || ast.entry(p, "validate").is_some())
+            && (ast.entry(p, "schema").is_some()
+                || ast.entry(p, "validate").is_some()
+                || ["options", "config"]
+                    .iter()
+                    .filter_map(|k| ast.entry(p, k))
+                    .any(|o| ast.entry(o.value, "validate").is_some()))
         {
             return true;
         }

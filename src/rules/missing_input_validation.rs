@@ -816,6 +816,9 @@ fn help(stack: Stack) -> &'static str {
         Stack::Express | Stack::Koa | Stack::NextJs | Stack::Fastify => {
             "validate at the boundary: `const input = CreateOrder.parse(req.body)` (zod), a joi/yup schema, express-validator or celebrate middleware, or a Fastify route `schema`; then use only `input`"
         }
+        Stack::Hapi => {
+            "validate on the route: `options: { validate: { payload: Joi.object({..}), query: .., params: .. } }`; hapi rejects what does not fit before the handler runs"
+        }
         Stack::NestJs => {
             "declare a DTO class with class-validator decorators for the parameter and enable `app.useGlobalPipes(new ValidationPipe({ whitelist: true }))`"
         }
