@@ -150,12 +150,21 @@ fn hook_fails_on_findings_and_passes_when_fixed() {
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
     .unwrap();
-    let run = || -> Output {
+    let run_with = |files: &[&str]| -> Output {
         let start = Instant::now();
+        let which: Vec<&str> = if files.is_empty() {
+            vec!["--all-files"]
+        } else {
+            std::iter::once("--files")
+                .chain(files.iter().copied())
+                .collect()
+        };
         let out = Command::new("timeout")
             .arg("1200")
             .arg(&pre_commit)
-            .args(["run", "--all-files", "--color", "never"])
+            .arg("run")
+            .args(which)
+            .args(["--color", "never"])
             .current_dir(&project)
             .env("PATH", &path)
             .env(
@@ -174,6 +183,7 @@ fn hook_fails_on_findings_and_passes_when_fixed() {
         eprintln!("pre-commit run: {:.1}s", start.elapsed().as_secs_f64());
         out
     };
+    let run = || run_with(&[]);
     let text = |out: &Output| {
         format!(
             "{}{}",
@@ -223,6 +233,35 @@ fn hook_fails_on_findings_and_passes_when_fixed() {
         "the hook should pass once fixed:\n{out}"
     );
     assert!(out.contains("backlint") && out.contains("Passed"), "{out}");
+
+    // a named file is checked against the rest of the project: the helper it calls in a loop
+    // queries, in a file pre-commit does not name
+    write(
+        &project,
+        &[
+            (
+                "app/models.py",
+                "from django.db import models\n\n\nclass Order(models.Model):\n    total = models.IntegerField()\n",
+            ),
+            (
+                "app/services.py",
+                "from app.models import Order\n\n\ndef order_total(order_id):\n    return Order.objects.get(pk=order_id).total\n",
+            ),
+            (
+                "app/views.py",
+                "from app.services import order_total\n\n\ndef report(request):\n    out = []\n    for i in request.GET.getlist(\"ids\"):\n        out.append(order_total(i))\n    return out\n",
+            ),
+        ],
+    );
+    ok(git(&project).args(["add", "-A"]));
+    let named = run_with(&["app/views.py"]);
+    let out = text(&named);
+    assert_eq!(named.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("app/views.py") && out.contains("n-plus-one-query"),
+        "{out}"
+    );
+    assert!(out.contains("Found 1 problem in 1 file"), "{out}");
 
     // README's whole-project variant: `pass_filenames: false` and `--diff HEAD` report what is
     // not committed yet, not the findings already committed
