@@ -465,5 +465,6 @@ fn make(path: &Path, s: &Suppression, message: String, help: &str) -> Diagnostic
         line_hash: hash,
         secret: None,
         condition: None,
+        fix: None,
     }
 }

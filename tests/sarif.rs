@@ -44,6 +44,7 @@ fn diagnostic(
         line_hash: line_hashes(&file.text)[begin.line as usize - 1].clone(),
         secret: None,
         condition: None,
+        fix: None,
     }
 }
 

@@ -232,6 +232,7 @@ mod tests {
             line_hash: String::new(),
             secret: None,
             condition: None,
+            fix: None,
         };
         Report {
             diagnostics: vec![d],
