@@ -394,15 +394,24 @@ fn builder(cx: &mut Ctx, node: NodeId, api: &Api) {
 /// The timeout a fix gives: 10 s (the order of what `requests`' own docs and most client
 /// libraries' defaults use), in the unit each language's clients take.
 const PY_TIMEOUT: &str = "10";
-const JS_TIMEOUT: &str = "10_000";
+
+/// 10 s in milliseconds as the file can write it: `10_000` in TypeScript (compiled down for
+/// old targets), `10000` in JavaScript, which older runtimes load without numeric separators.
+fn js_timeout(cx: &Ctx) -> &'static str {
+    match crate::lang::Dialect::from_path(&cx.file.path) {
+        Some(crate::lang::Dialect::JavaScript) => "10000",
+        _ => "10_000",
+    }
+}
 
 /// The option a JavaScript client library takes a timeout in, as a fix writes it.
-fn js_option(lib: &Library) -> Option<(&'static str, &'static str)> {
+fn js_option(cx: &Ctx, lib: &Library) -> Option<(&'static str, String)> {
+    let ms = js_timeout(cx);
     Some(match lib.name {
-        "fetch" => ("signal", "AbortSignal.timeout(10_000)"),
-        "axios" | "@nestjs/axios" | "ky" => ("timeout", JS_TIMEOUT),
-        "got" => ("timeout", "{ request: 10_000 }"),
-        "needle" => ("response_timeout", JS_TIMEOUT),
+        "fetch" => ("signal", format!("AbortSignal.timeout({ms})")),
+        "axios" | "@nestjs/axios" | "ky" => ("timeout", ms.to_string()),
+        "got" => ("timeout", format!("{{ request: {ms} }}")),
+        "needle" => ("response_timeout", ms.to_string()),
         _ => return None,
     })
 }
@@ -457,7 +466,7 @@ fn timeout_fix(cx: &Ctx, call: NodeId, config: Config, lib: &Library, given: Giv
             if c.args.iter().any(|a| a.spread || ast.function(a.value).is_some()) {
                 return None;
             }
-            let method = format!("timeout({JS_TIMEOUT})");
+            let method = format!("timeout({})", js_timeout(cx));
             let edit = edits::chain_after(ast, text, call, &method)?;
             Some(Fix::unsafe_(format!("Add `.{method}`"), vec![edit]))
         }
@@ -482,7 +491,7 @@ fn js_options_fix(
     if c.args.iter().any(|a| a.spread) {
         return None;
     }
-    let (key, value) = js_option(lib)?;
+    let (key, value) = js_option(cx, lib)?;
     let entry = format!("{key}: {value}");
     let i = at.unwrap_or_else(|| {
         let first_is_object = c
@@ -503,7 +512,7 @@ fn js_options_fix(
         return off.then(|| {
             Fix::unsafe_(
                 format!("Set `{entry}`"),
-                vec![Edit::replace(ast.span(e.value), value)],
+                vec![Edit::replace(ast.span(e.value), value.clone())],
             )
         });
     }
@@ -1652,6 +1661,15 @@ mod tests {
             let src = |stmt: &str| if stmt.starts_with("export") { format!("{head}{stmt}\n") } else { src(stmt) };
             fixes_to("svc.ts", &src(before), &src(after));
         }
+    }
+
+    #[test]
+    fn javascript_fixes_write_milliseconds_without_separators() {
+        fixes_to(
+            "svc.js",
+            "const axios = require('axios');\nasync function a(url) {\n  await axios.get(url);\n  await fetch(url);\n}\nmodule.exports = { a };\n",
+            "const axios = require('axios');\nasync function a(url) {\n  await axios.get(url, { timeout: 10000 });\n  await fetch(url, { signal: AbortSignal.timeout(10000) });\n}\nmodule.exports = { a };\n",
+        );
     }
 
     #[test]
