@@ -528,13 +528,21 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
             } else if !used && selected {
                 let message = format!("unused suppression: no `{rule}` finding here");
                 let remove = match all_unused || s.rules.len() == 1 {
-                    true => s.remove.clone().map(|e| (e, "Remove the unused suppression".into())),
+                    true => s
+                        .remove
+                        .clone()
+                        .map(|e| (e, "Remove the unused suppression".into())),
                     false => s
                         .remove_rule
                         .get(k)
                         .map(|e| (e.clone(), format!("Remove `{rule}` from the suppression"))),
                 };
-                let mut d = make(path, s, message, "remove the suppression, or fix the rule id");
+                let mut d = make(
+                    path,
+                    s,
+                    message,
+                    "remove the suppression, or fix the rule id",
+                );
                 d.fix = remove.map(|(e, title)| Fix::safe(title, vec![e]));
                 out.push(d);
                 continue;
@@ -585,7 +593,10 @@ mod tests {
         let (fixed, n, left) = fix_all(UNUSED_RULE, path, before, &crate::Options::default());
         assert!(n > 0, "{path}: no fix applied:\n{before}");
         assert_eq!(fixed, after, "{path}");
-        assert!(left.is_empty(), "{path}: still reported on {left:?}:\n{fixed}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
     }
 
     const UNUSED_RULE: &str = super::UNUSED;
@@ -618,8 +629,12 @@ mod tests {
         );
         fixes_to(
             "a.py",
-            &used.replace("[sql-injection, missing-timeout]", "[missing-timeout,sql-injection]"),
-            used.replace("[sql-injection, missing-timeout]", "[missing-timeout]").as_str(),
+            &used.replace(
+                "[sql-injection, missing-timeout]",
+                "[missing-timeout,sql-injection]",
+            ),
+            used.replace("[sql-injection, missing-timeout]", "[missing-timeout]")
+                .as_str(),
         );
         fixes_to(
             "requirements.txt",
@@ -633,12 +648,22 @@ mod tests {
         for (path, src) in [
             ("a.py", "x = 1  # backlint: ignore\n"),
             ("a.py", "x = 1  # backlint: ignore[sql-injektion]\n"),
-            ("a.ts", "/**\n * backlint: ignore[sql-injection] old\n */\nconst y = 2;\n"),
-            ("a.ts", "/* backlint: ignore[sql-injection] */ const y = 2;\n"),
+            (
+                "a.ts",
+                "/**\n * backlint: ignore[sql-injection] old\n */\nconst y = 2;\n",
+            ),
+            (
+                "a.ts",
+                "/* backlint: ignore[sql-injection] */ const y = 2;\n",
+            ),
         ] {
             let r = crate::lint_source(std::path::Path::new(path), src, &crate::Options::default());
             assert!(!r.diagnostics.is_empty(), "{src}");
-            assert!(r.diagnostics.iter().all(|d| d.fix.is_none()), "{src}: {:?}", r.diagnostics);
+            assert!(
+                r.diagnostics.iter().all(|d| d.fix.is_none()),
+                "{src}: {:?}",
+                r.diagnostics
+            );
         }
     }
 }

@@ -935,7 +935,8 @@ fn fixable_findings_are_marked_and_counted() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("app/poll.py:12:12: missing-timeout `requests.get`"),
+        r.stdout
+            .contains("app/poll.py:12:12: missing-timeout `requests.get`"),
         "{}",
         r.stdout
     );
@@ -1034,9 +1035,6 @@ fn fix_leaves_files_with_syntax_errors_alone() {
         "{said:?}"
     );
     // and `--fix` does not read stdin
-    let r = run(
-        dir.path(),
-        &["check", "--fix", "--stdin-filename", "a.py"],
-    );
+    let r = run(dir.path(), &["check", "--fix", "--stdin-filename", "a.py"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }

@@ -294,7 +294,11 @@ fn fixes_validate_and_apply() {
     let path = root.join("app/poll.py");
     let mut report = backlint::lint_source(&path, src, &backlint::Options::default());
     report.uri_root = root.to_path_buf();
-    let with_fix = report.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+    let with_fix = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fix.is_some())
+        .count();
     assert_eq!(with_fix, 3, "{:?}", report.diagnostics);
     let log = render_and_validate(&report);
     let results = log["runs"][0]["results"].as_array().unwrap();

@@ -1103,7 +1103,10 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
 
 /// A rule's fix with the positions of its edits, or `None` when its edits do not fit the text
 /// (a rule's mistake must not become a broken file).
-fn positioned(mut fix: crate::diagnostic::Fix, file: &SourceFile) -> Option<crate::diagnostic::Fix> {
+fn positioned(
+    mut fix: crate::diagnostic::Fix,
+    file: &SourceFile,
+) -> Option<crate::diagnostic::Fix> {
     debug_assert!(fix.fits(&file.text), "{fix:?}");
     if !fix.fits(&file.text) {
         return None;

@@ -87,7 +87,11 @@ pub fn append_arg(ast: &Ast, text: &str, call: NodeId, arg: &str) -> Option<Edit
         return None;
     }
     let close = close_paren(ast, text, call)?;
-    let last = c.args.iter().map(|a| ast.span(a.value)).max_by_key(|s| s.end);
+    let last = c
+        .args
+        .iter()
+        .map(|a| ast.span(a.value))
+        .max_by_key(|s| s.end);
     if let [only] = c.args.as_slice() {
         // `f(x for x in xs)`: another argument needs the generator in parentheses
         let bare_generator = matches!(ast.kind(only.value), Kind::Loop(l) if l.kind == LoopKind::Comprehension)

@@ -31,9 +31,9 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
             continue;
         }
         let clash = fix.edits.iter().any(|e| {
-            taken.iter().any(|t| {
-                *t != e && e.span.start <= t.span.end && t.span.start <= e.span.end
-            })
+            taken
+                .iter()
+                .any(|t| *t != e && e.span.start <= t.span.end && t.span.start <= e.span.end)
         });
         if clash {
             continue;
@@ -169,7 +169,10 @@ mod tests {
         // touches `a` at its end
         let c = fix(vec![Edit::insert(3, "Z")]);
         // apart from `a`, and an insertion shared with `e`
-        let d = fix(vec![Edit::insert(0, "<"), Edit::replace(Span::new(5, 6), "F")]);
+        let d = fix(vec![
+            Edit::insert(0, "<"),
+            Edit::replace(Span::new(5, 6), "F"),
+        ]);
         let e = fix(vec![Edit::insert(0, "<"), Edit::insert(4, "!")]);
         let (out, applied) = apply(text, &[&a, &b, &c, &d, &e]);
         assert_eq!(applied, vec![0, 3, 4]);
@@ -190,8 +193,14 @@ mod tests {
     fn syntax_is_checked_per_language() {
         assert!(parses(Path::new("a.py"), "x = f(1, timeout=10)\n"));
         assert!(!parses(Path::new("a.py"), "x = f(1, timeout=10\n"));
-        assert!(parses(Path::new("a.ts"), "await fetch(u, { signal: s });\n"));
-        assert!(!parses(Path::new("a.ts"), "await fetch(u, { signal: s );\n"));
+        assert!(parses(
+            Path::new("a.ts"),
+            "await fetch(u, { signal: s });\n"
+        ));
+        assert!(!parses(
+            Path::new("a.ts"),
+            "await fetch(u, { signal: s );\n"
+        ));
         assert!(parses(Path::new("a.rs"), "fn f() {}\n"));
         assert!(!parses(Path::new("a.rs"), "fn f( {}\n"));
         assert!(parses(Path::new("requirements.txt"), "flask==3.0\n"));

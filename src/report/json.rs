@@ -222,7 +222,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             lines_checked: report.lines_checked,
             problems: report.diagnostics.len(),
             by_rule: counts_by_rule(&report.diagnostics),
-            fixable: report.diagnostics.iter().filter(|d| d.fix.is_some()).count(),
+            fixable: report
+                .diagnostics
+                .iter()
+                .filter(|d| d.fix.is_some())
+                .count(),
             fixed: report.fixed,
         },
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),

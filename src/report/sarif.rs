@@ -21,10 +21,11 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::bail;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactChange, ArtifactContent, ArtifactLocation, CodeFlow, Fix as SarifFix, Invocation, Location, Message, MultiformatMessageString,
-    Notification, PhysicalLocation, PropertyBag, Region, Replacement, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
-    ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, CodeFlow, Fix as SarifFix, Invocation,
+    Location, Message, MultiformatMessageString, Notification, PhysicalLocation, PropertyBag,
+    Region, Replacement, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, RunAutomationDetails, Sarif, ThreadFlow, ThreadFlowLocation, Tool,
+    ToolComponent,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -316,7 +317,11 @@ fn fix(d: &Diagnostic, f: &crate::diagnostic::Fix, report: &Report) -> SarifFix 
         .map(|e| {
             Replacement::builder()
                 .deleted_region(region(e.start, e.end))
-                .inserted_content(ArtifactContent::builder().text(e.replacement.clone()).build())
+                .inserted_content(
+                    ArtifactContent::builder()
+                        .text(e.replacement.clone())
+                        .build(),
+                )
                 .build()
         })
         .collect();
@@ -324,10 +329,7 @@ fn fix(d: &Diagnostic, f: &crate::diagnostic::Fix, report: &Report) -> SarifFix 
         .artifact_location(artifact(&d.path, report))
         .replacements(replacements)
         .build();
-    let extra = BTreeMap::from([(
-        "applicability".to_string(),
-        json!(f.applicability.as_str()),
-    )]);
+    let extra = BTreeMap::from([("applicability".to_string(), json!(f.applicability.as_str()))]);
     SarifFix::builder()
         .description(Message::builder().text(f.title.clone()).build())
         .artifact_changes(vec![change])

@@ -514,25 +514,49 @@ mod tests {
         };
         let concise = |r: &Report| {
             let mut out = Vec::new();
-            render_styled(r, Style { concise: true, quiet: false }, false, &mut out).unwrap();
+            render_styled(
+                r,
+                Style {
+                    concise: true,
+                    quiet: false,
+                },
+                false,
+                &mut out,
+            )
+            .unwrap();
             String::from_utf8(out).unwrap()
         };
         let out = concise(&report);
-        assert!(out.contains("app/client.py:1:1: unused-suppression [*] `import requests`"), "{out}");
-        assert!(out.contains("app/client.py:2:1: missing-timeout `requests.get(url)`"), "{out}");
+        assert!(
+            out.contains("app/client.py:1:1: unused-suppression [*] `import requests`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("app/client.py:2:1: missing-timeout `requests.get(url)`"),
+            "{out}"
+        );
         assert!(
             out.ends_with("[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
             "{out}"
         );
         let full = render_plain(&report);
         assert!(full.contains("= fix (unsafe): Add `timeout=10`"), "{full}");
-        assert!(full.contains("= fix: Remove the unused suppression"), "{full}");
+        assert!(
+            full.contains("= fix: Remove the unused suppression"),
+            "{full}"
+        );
         report.unsafe_fixes = true;
         report.fixed = Some(3);
         let out = concise(&report);
-        assert!(out.contains("2:1: missing-timeout [*] `requests.get(url)`"), "{out}");
+        assert!(
+            out.contains("2:1: missing-timeout [*] `requests.get(url)`"),
+            "{out}"
+        );
         assert!(out.contains("Fixed 3 problems\n"), "{out}");
-        assert!(out.ends_with("[*] 2 fixable with the `--fix` option.\n"), "{out}");
+        assert!(
+            out.ends_with("[*] 2 fixable with the `--fix` option.\n"),
+            "{out}"
+        );
         report.diagnostics.remove(0);
         report.unsafe_fixes = false;
         let out = concise(&report);

@@ -15,8 +15,8 @@ use crate::ast::{Call, Kind, KindTag, Lang, LoopKind, NodeId};
 use crate::diagnostic::{Edit, Fix};
 use crate::engine::{Condition, Ctx, Rule};
 use crate::fix::edits;
-use crate::source::Span;
 use crate::knowledge::{blocking, http, lifecycle};
+use crate::source::Span;
 
 pub struct BlockingCallInAsync;
 
@@ -131,7 +131,8 @@ const BCRYPT_TWINS: &[(&str, &str)] = &[("hashSync", "hash"), ("compareSync", "c
 fn async_fix(cx: &Ctx, call: NodeId, func: NodeId) -> Option<Fix> {
     let ast = cx.ast;
     let f = ast.function(func)?;
-    let in_body = ast.contains_any(&f.body, call) || f.expr_body.is_some_and(|e| ast.contains(e, call));
+    let in_body =
+        ast.contains_any(&f.body, call) || f.expr_body.is_some_and(|e| ast.contains(e, call));
     if !f.is_async || !in_body || ast.enclosing_function(call) != Some(func) {
         return None;
     }
@@ -162,7 +163,10 @@ fn python_sleep(cx: &Ctx, call: NodeId, c: &Call) -> Option<Fix> {
     }
     let (asyncio, import) = edits::python_module(ast, &cx.file.text, "asyncio")?;
     let mut all = edits::await_before(ast, call);
-    all.push(Edit::replace(ast.span(c.callee), format!("{asyncio}.sleep")));
+    all.push(Edit::replace(
+        ast.span(c.callee),
+        format!("{asyncio}.sleep"),
+    ));
     let title = match import {
         Some(_) => format!("Replace with `await {asyncio}.sleep(...)` and import `asyncio`"),
         None => format!("Replace with `await {asyncio}.sleep(...)`"),
@@ -498,7 +502,10 @@ async fn background() { thread::Builder::new().spawn(move || thread::sleep(D)).u
         let (fixed, n, left) = crate::engine::testing::fix_all(rule, path, before, &options);
         assert!(n > 0, "{path}: no fix applied:\n{before}");
         assert_eq!(fixed, after, "{path}");
-        assert!(left.is_empty(), "{path}: still reported on {left:?}:\n{fixed}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
     }
 
     fn fixes(path: &str, src: &str) -> Vec<(u32, bool)> {
@@ -571,8 +578,14 @@ export async function b(p: string) {
 ";
         assert_eq!(
             fixes("server.ts", src),
-            vec![(4, false), (6, false), (7, false), (8, false), (9, false), (10, true)]
+            vec![
+                (4, false),
+                (6, false),
+                (7, false),
+                (8, false),
+                (9, false),
+                (10, true)
+            ]
         );
     }
-
 }

@@ -23,10 +23,10 @@ use crate::ast::{Ast, BinOp, Kind, KindTag, Lang, NodeId, ROOT};
 use crate::diagnostic::{Condition, Edit, Fix};
 use crate::engine::{Ctx, Rule};
 use crate::fix::edits;
-use crate::source::Span;
 use crate::knowledge::http_clients::{
     self, callee_of, chain_timeout, timeout_given, Api, Config, Given, Library, Role,
 };
+use crate::source::Span;
 
 pub struct MissingTimeout;
 
@@ -326,9 +326,7 @@ fn client(
     let fix = match (api.role, cx.ast.lang) {
         (Role::Builder, _) => builder_fix(cx, report_at),
         (_, Lang::Rust) => client_new_fix(cx, report_at),
-        _ if report_at == construction => {
-            timeout_fix(cx, construction, api.config, lib, Given::No)
-        }
+        _ if report_at == construction => timeout_fix(cx, construction, api.config, lib, Given::No),
         _ => None,
     };
     let mut f = cx
@@ -463,7 +461,10 @@ fn timeout_fix(cx: &Ctx, call: NodeId, config: Config, lib: &Library, given: Giv
         (Lang::TypeScript, Config::UrlOrOptions, _) => js_options_fix(cx, call, None, lib, given),
         (Lang::TypeScript, Config::Chain, Given::No) if lib.name == "superagent" => {
             // with a callback the request is sent at once: too late for `.timeout`
-            if c.args.iter().any(|a| a.spread || ast.function(a.value).is_some()) {
+            if c.args
+                .iter()
+                .any(|a| a.spread || ast.function(a.value).is_some())
+            {
                 return None;
             }
             let method = format!("timeout({})", js_timeout(cx));
@@ -578,10 +579,7 @@ fn client_new_fix(cx: &Ctx, call: NodeId) -> Option<Fix> {
     if close + 1 != ast.span(call).end as usize {
         return None;
     }
-    let rest = format!(
-        ".timeout({}).build().expect(\"HTTP client\")",
-        duration(cx)
-    );
+    let rest = format!(".timeout({}).build().expect(\"HTTP client\")", duration(cx));
     Some(Fix::unsafe_(
         format!("Build the client with `.timeout({})`", duration(cx)),
         vec![
@@ -601,14 +599,21 @@ fn drop_disabled_chain(cx: &Ctx, builder: NodeId, lib: &Library) -> Option<Fix> 
     let c = ast.call(*call)?;
     let receiver = ast.receiver(c)?;
     let arg = c.args.first()?.value;
-    let none = matches!(ast.kind(arg), Kind::Null) || matches!(ast.kind(arg), Kind::Name(n) if n == "None");
-    let (from, to) = (ast.span(receiver).end as usize, ast.span(*call).end as usize);
+    let none = matches!(ast.kind(arg), Kind::Null)
+        || matches!(ast.kind(arg), Kind::Name(n) if n == "None");
+    let (from, to) = (
+        ast.span(receiver).end as usize,
+        ast.span(*call).end as usize,
+    );
     let gone = cx.file.text.get(from..to)?;
     if !none || !gone.trim_start().starts_with(".timeout(") || gone.contains("//") {
         return None;
     }
     Some(Fix::unsafe_(
-        format!("Remove `.timeout(None)` ({}'s {} default applies)", lib.name, lib.default?),
+        format!(
+            "Remove `.timeout(None)` ({}'s {} default applies)",
+            lib.name, lib.default?
+        ),
         vec![Edit::delete(Span::new(from, to))],
     ))
 }
@@ -1507,13 +1512,19 @@ mod tests {
         assert!(found > 0, "{path}: nothing reported in:\n{before}");
         assert_eq!(n, found, "{path}: {n} of {found} findings fixed:\n{before}");
         assert_eq!(fixed, after, "{path}");
-        assert!(left.is_empty(), "{path}: still reported on {left:?}:\n{fixed}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
     }
 
     /// The findings of `src` have no fix.
     fn no_fix(path: &str, src: &str) {
         let report = crate::lint_source(std::path::Path::new(path), src, &options());
-        assert!(!report.diagnostics.is_empty(), "{path}: nothing reported:\n{src}");
+        assert!(
+            !report.diagnostics.is_empty(),
+            "{path}: nothing reported:\n{src}"
+        );
         for d in &report.diagnostics {
             assert!(d.fix.is_none(), "{path}:{}: {:?}", d.start.line, d.fix);
         }
@@ -1521,7 +1532,8 @@ mod tests {
 
     #[test]
     fn python_fixes_add_a_timeout_keyword() {
-        let head = "import requests\nimport urllib.request\nfrom http.client import HTTPSConnection\n\n";
+        let head =
+            "import requests\nimport urllib.request\nfrom http.client import HTTPSConnection\n\n";
         let cases = [
             ("requests.get(url)", "requests.get(url, timeout=10)"),
             ("requests.get()", "requests.get(timeout=10)"),
@@ -1547,7 +1559,8 @@ mod tests {
             ("HTTPSConnection(host).request('GET', '/')", "HTTPSConnection(host, timeout=10).request('GET', '/')"),
         ];
         for (before, after) in cases {
-            let src = |call: &str| format!("{head}def f(url, body, host, req):\n    return {call}\n");
+            let src =
+                |call: &str| format!("{head}def f(url, body, host, req):\n    return {call}\n");
             fixes_to("svc.py", &src(before), &src(after));
         }
         // sessions: each request gets its own
@@ -1576,7 +1589,10 @@ mod tests {
             "requests.get(url  # the endpoint\n    )",
             "requests.get(url for url in urls)",
         ] {
-            no_fix("svc.py", &format!("import requests\n\ndef f(url, urls, rest):\n    return {call}\n"));
+            no_fix(
+                "svc.py",
+                &format!("import requests\n\ndef f(url, urls, rest):\n    return {call}\n"),
+            );
         }
         // aiohttp takes a `ClientTimeout`, not a number
         no_fix(
@@ -1658,7 +1674,13 @@ mod tests {
                 format!("{head}export async function f(url: string, body: B, headers: H) {{\n  {stmt}\n}}\n")
             };
             // module-level statements stay at module level
-            let src = |stmt: &str| if stmt.starts_with("export") { format!("{head}{stmt}\n") } else { src(stmt) };
+            let src = |stmt: &str| {
+                if stmt.starts_with("export") {
+                    format!("{head}{stmt}\n")
+                } else {
+                    src(stmt)
+                }
+            };
             fixes_to("svc.ts", &src(before), &src(after));
         }
     }
@@ -1713,5 +1735,4 @@ mod tests {
             "pub async fn f(u: &str) -> reqwest::Result<reqwest::Response> {\n    reqwest::get(u).await\n}\n",
         );
     }
-
 }
