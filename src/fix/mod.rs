@@ -189,6 +189,68 @@ mod tests {
         assert_eq!(apply(text, &[&h]), (text.to_string(), vec![]));
     }
 
+    /// A fix whose result would not parse leaves the file as it was, with a notice; a file
+    /// that does not parse is not touched either.
+    #[test]
+    fn files_are_fixed_only_into_text_that_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.py");
+        let text = "x = f(1)\n";
+        std::fs::write(&path, text).unwrap();
+        let diag = |edit: Edit| {
+            let mut d = test_diag(&path);
+            d.fix = Some(Fix::unsafe_("t", vec![edit]));
+            d
+        };
+        let report = |edit: Edit| Report {
+            diagnostics: vec![diag(edit)],
+            ..Report::default()
+        };
+        let broken = apply_report(&report(Edit::insert(7, ", (")), true);
+        assert_eq!(broken.count(), 0);
+        assert!(
+            broken.notices[0].message.contains("would not parse"),
+            "{broken:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // unsafe fixes wait for `--unsafe-fixes`
+        assert_eq!(
+            apply_report(&report(Edit::insert(7, ", 2")), false).count(),
+            0
+        );
+        let fixed = apply_report(&report(Edit::insert(7, ", 2")), true);
+        assert_eq!(fixed.count(), 1);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "x = f(1, 2)\n");
+        std::fs::write(&path, "x = f(1\n").unwrap();
+        let not = apply_report(&report(Edit::insert(7, ")")), true);
+        assert!(not.notices[0].message.contains("syntax errors"), "{not:?}");
+    }
+
+    fn test_diag(path: &Path) -> Diagnostic {
+        let p = crate::source::Position {
+            line: 1,
+            column: 1,
+            column_utf16: 1,
+        };
+        Diagnostic {
+            rule: "missing-timeout",
+            severity: crate::diagnostic::Severity::Warning,
+            path: path.to_path_buf(),
+            span: Span::new(0, 1),
+            start: p,
+            end: p,
+            message: String::new(),
+            help: None,
+            labels: Vec::new(),
+            flow: Vec::new(),
+            fingerprint: String::new(),
+            line_hash: String::new(),
+            secret: None,
+            condition: None,
+            fix: None,
+        }
+    }
+
     #[test]
     fn syntax_is_checked_per_language() {
         assert!(parses(Path::new("a.py"), "x = f(1, timeout=10)\n"));
