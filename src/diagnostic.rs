@@ -160,6 +160,101 @@ pub enum Condition {
     },
 }
 
+/// Whether applying a fix keeps the program's behaviour (ruff's applicability): `--fix`
+/// applies safe fixes, `--unsafe-fixes` also unsafe ones (a timeout value chosen for the
+/// code, an `await` that lets other tasks run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// One replacement of a byte range of the finding's file (an insertion when the range is
+/// empty). Positions are filled in by the engine with the diagnostic's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Edit {
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub replacement: String,
+}
+
+impl Edit {
+    pub fn replace(span: Span, replacement: impl Into<String>) -> Edit {
+        const NOWHERE: Position = Position {
+            line: 0,
+            column: 0,
+            column_utf16: 0,
+        };
+        Edit {
+            span,
+            start: NOWHERE,
+            end: NOWHERE,
+            replacement: replacement.into(),
+        }
+    }
+    pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+        Edit::replace(Span::new(at, at), text)
+    }
+    pub fn delete(span: Span) -> Edit {
+        Edit::replace(span, "")
+    }
+}
+
+/// A mechanical fix of a finding: what it does and its edits, sorted and not overlapping.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Fix {
+    /// What applying it does, as an editor's action title: "Add `timeout=10`".
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+    ) -> Fix {
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        }
+    }
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(title, Applicability::Safe, edits)
+    }
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(title, Applicability::Unsafe, edits)
+    }
+    /// Whether the edits lie inside `text`, on character boundaries, in order and apart
+    /// (touching is fine: applied together they give the replacements in order).
+    pub fn fits(&self, text: &str) -> bool {
+        let mut last = 0;
+        for e in &self.edits {
+            let (s, t) = (e.span.start as usize, e.span.end as usize);
+            if s < last || t > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(t)
+            {
+                return false;
+            }
+            last = t;
+        }
+        !self.edits.is_empty()
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnostic {
     pub rule: &'static str,
@@ -188,6 +283,9 @@ pub struct Diagnostic {
     pub secret: Option<Span>,
     #[serde(skip)]
     pub condition: Option<Condition>,
+    /// The mechanical fix, where the rule has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
 }
 
 /// Public format markers a masked secret may keep, so a reader knows what kind of credential

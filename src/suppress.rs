@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::ast::Lang;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::source::{Position, SourceFile, Span};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -38,6 +38,11 @@ pub struct Suppression {
     /// Why the directive is malformed, and how to write it: it suppresses nothing and is
     /// reported.
     pub problem: Option<(String, String)>,
+    /// The edit that deletes the comment (its line when it is alone on it); `None` when it
+    /// cannot be deleted on its own (a line of a longer block comment, code after it).
+    pub remove: Option<Edit>,
+    /// Per rule id, the edit that deletes it (and a comma) from the list; empty with one id.
+    pub remove_rule: Vec<Edit>,
 }
 
 const MARKER: &str = "backlint:";
@@ -124,6 +129,8 @@ pub fn parse(
             to: 0,
             used: Vec::new(),
             problem: None,
+            remove: None,
+            remove_rule: Vec::new(),
         };
         let (file_level, rules, reason) = match parsed {
             Ok(d) => d,
@@ -170,6 +177,21 @@ pub fn parse(
             };
             (n, statement_end(n).max(n))
         };
+        sup.remove = removal(text, line_start, line_end, opener, close, code_before).map(|span| {
+            let mut e = Edit::delete(span);
+            e.start = file.position(span.start);
+            e.end = file.position(span.end);
+            e
+        });
+        sup.remove_rule = rule_removals(text, idx, end, rules.len())
+            .into_iter()
+            .map(|span| {
+                let mut e = Edit::delete(span);
+                e.start = file.position(span.start);
+                e.end = file.position(span.end);
+                e
+            })
+            .collect();
         sup.used = vec![false; rules.len()];
         sup.rules = rules;
         sup.reason = reason;
@@ -185,6 +207,71 @@ pub fn parse(
         }
     }
     out
+}
+
+/// What to delete to remove a whole suppression comment: its line when it stands alone, else
+/// the comment and the blanks before it. `None` for a comment opened on an earlier line or
+/// closed on a later one, or with code after it.
+fn removal(
+    text: &str,
+    line_start: usize,
+    line_end: usize,
+    opener: usize,
+    close: Option<usize>,
+    code_before: bool,
+) -> Option<Span> {
+    if opener < line_start {
+        return None;
+    }
+    let comment_end = match close {
+        Some(c) if c + 2 <= line_end => c + 2,
+        Some(_) => return None,
+        None => line_end,
+    };
+    if !text[comment_end..line_end].trim().is_empty() {
+        return None;
+    }
+    if code_before {
+        let blanks = text[line_start..opener].trim_end_matches([' ', '\t']).len();
+        return Some(Span::new(line_start + blanks, line_end));
+    }
+    let next = text[line_end..]
+        .find('\n')
+        .map_or(text.len(), |i| line_end + i + 1);
+    Some(Span::new(line_start, next))
+}
+
+/// For a directive `backlint: ignore[a, b, c]` whose text runs from `marker` to `end`: per
+/// rule id, the span that removes it and one comma from the list (`a, ` for all but the last,
+/// `, c` for the last). Empty for a single id, or when the ids are not where they are expected.
+fn rule_removals(text: &str, marker: usize, end: usize, count: usize) -> Vec<Span> {
+    let body = &text[marker..end];
+    let (Some(open), Some(close)) = (body.find('['), body.find(']')) else {
+        return Vec::new();
+    };
+    if count < 2 || close < open {
+        return Vec::new();
+    }
+    let inner_at = marker + open + 1;
+    let mut ids = Vec::new();
+    let mut at = inner_at;
+    for part in body[open + 1..close].split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let id = part.trim();
+        if !id.is_empty() {
+            ids.push(Span::new(at + lead, at + lead + id.len()));
+        }
+        at += part.len() + 1;
+    }
+    if ids.len() != count {
+        return Vec::new();
+    }
+    (0..count)
+        .map(|k| match k + 1 < count {
+            true => Span::new(ids[k].start as usize, ids[k + 1].start as usize),
+            false => Span::new(ids[k - 1].end as usize, ids[k].end as usize),
+        })
+        .collect()
 }
 
 /// The last `/*` and `*/` before a point of the text, found in one pass over the file (the
@@ -412,15 +499,25 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
     {
         return out;
     }
+    let selected = |rule: &String| {
+        (config.select.is_empty() || config.select.iter().any(|x| x == rule))
+            && !config.ignore.iter().any(|x| x == rule)
+    };
+    let known = |rule: &String| crate::registry::get(rule).is_some() || rule == "all";
     for s in sups {
         if let Some((message, fix)) = &s.problem {
             out.push(make(path, s, message.clone(), fix));
             continue;
         }
-        for (rule, used) in s.rules.iter().zip(&s.used) {
+        // every id is reported unused: each note's fix deletes the comment (the same edit)
+        let all_unused = s
+            .rules
+            .iter()
+            .zip(&s.used)
+            .all(|(r, used)| !used && selected(r) && known(r));
+        for (k, (rule, used)) in s.rules.iter().zip(&s.used).enumerate() {
             // A rule that is switched off cannot use its suppression: say nothing.
-            let selected = (config.select.is_empty() || config.select.iter().any(|x| x == rule))
-                && !config.ignore.iter().any(|x| x == rule);
+            let selected = selected(rule);
             let message = if crate::registry::get(rule).is_none() && rule != "all" {
                 match crate::registry::suggest(rule) {
                     Some(s) => {
@@ -429,7 +526,26 @@ pub fn unused(sups: &[Suppression], path: &Path, config: &Config) -> Vec<Diagnos
                     None => format!("unknown rule `{rule}` in suppression"),
                 }
             } else if !used && selected {
-                format!("unused suppression: no `{rule}` finding here")
+                let message = format!("unused suppression: no `{rule}` finding here");
+                let remove = match all_unused || s.rules.len() == 1 {
+                    true => s
+                        .remove
+                        .clone()
+                        .map(|e| (e, "Remove the unused suppression".into())),
+                    false => s
+                        .remove_rule
+                        .get(k)
+                        .map(|e| (e.clone(), format!("Remove `{rule}` from the suppression"))),
+                };
+                let mut d = make(
+                    path,
+                    s,
+                    message,
+                    "remove the suppression, or fix the rule id",
+                );
+                d.fix = remove.map(|(e, title)| Fix::safe(title, vec![e]));
+                out.push(d);
+                continue;
             } else if config.require_reason && s.reason.is_none() {
                 format!("suppression of `{rule}` gives no reason")
             } else {
@@ -465,5 +581,89 @@ fn make(path: &Path, s: &Suppression, message: String, help: &str) -> Diagnostic
         line_hash: hash,
         secret: None,
         condition: None,
+        fix: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::testing::fix_all;
+
+    fn fixes_to(path: &str, before: &str, after: &str) {
+        let (fixed, n, left) = fix_all(UNUSED_RULE, path, before, &crate::Options::default());
+        assert!(n > 0, "{path}: no fix applied:\n{before}");
+        assert_eq!(fixed, after, "{path}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
+    }
+
+    const UNUSED_RULE: &str = super::UNUSED;
+
+    #[test]
+    fn unused_suppressions_are_removed() {
+        // alone on its line: the line goes
+        fixes_to(
+            "a.py",
+            "def f():\n    # backlint: ignore[sql-injection] reviewed\n    return 1\n",
+            "def f():\n    return 1\n",
+        );
+        // after code: the comment and the blanks before it
+        fixes_to(
+            "a.py",
+            "x = 1  # backlint: ignore[sql-injection]\r\ny = 2\r\n",
+            "x = 1\r\ny = 2\r\n",
+        );
+        fixes_to(
+            "a.ts",
+            "const x = 1; /* backlint: ignore[sql-injection] */\n// backlint: ignore[missing-timeout, sql-injection] old\nconst y = 2;\n",
+            "const x = 1;\nconst y = 2;\n",
+        );
+        // one id of several unused: only it goes
+        let used = "import requests\n\ndef f(u):\n    # backlint: ignore[sql-injection, missing-timeout] the proxy bounds it\n    return requests.get(u)\n";
+        fixes_to(
+            "a.py",
+            used,
+            &used.replace("[sql-injection, missing-timeout]", "[missing-timeout]"),
+        );
+        fixes_to(
+            "a.py",
+            &used.replace(
+                "[sql-injection, missing-timeout]",
+                "[missing-timeout,sql-injection]",
+            ),
+            used.replace("[sql-injection, missing-timeout]", "[missing-timeout]")
+                .as_str(),
+        );
+        fixes_to(
+            "requirements.txt",
+            "flask==3.0.0  # backlint: ignore[deprecated-dependency]\n",
+            "flask==3.0.0\n",
+        );
+    }
+
+    #[test]
+    fn malformed_unknown_and_block_lines_are_not_removed() {
+        for (path, src) in [
+            ("a.py", "x = 1  # backlint: ignore\n"),
+            ("a.py", "x = 1  # backlint: ignore[sql-injektion]\n"),
+            (
+                "a.ts",
+                "/**\n * backlint: ignore[sql-injection] old\n */\nconst y = 2;\n",
+            ),
+            (
+                "a.ts",
+                "/* backlint: ignore[sql-injection] */ const y = 2;\n",
+            ),
+        ] {
+            let r = crate::lint_source(std::path::Path::new(path), src, &crate::Options::default());
+            assert!(!r.diagnostics.is_empty(), "{src}");
+            assert!(
+                r.diagnostics.iter().all(|d| d.fix.is_none()),
+                "{src}: {:?}",
+                r.diagnostics
+            );
+        }
     }
 }

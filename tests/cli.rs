@@ -967,3 +967,144 @@ fn a_named_file_is_checked_against_the_rest_of_its_project() {
     let (_, named) = json(loose.path(), &["app/views.py", "--no-cache"]);
     assert_eq!(n1(&named), 1, "{named}");
 }
+
+// --- fixes ------------------------------------------------------------------------------------
+
+const FIXABLE_PY: &str = "\
+import time
+import requests
+
+
+async def poll(url):
+    time.sleep(1)
+    # backlint: ignore[sql-injection] reviewed
+    return 1
+
+
+def get(url):
+    return requests.get(
+        url,
+        headers={'a': 'b'},
+    )
+";
+const FIXABLE_TS: &str = "\
+import axios from 'axios';
+
+export const api = axios.create({ baseURL: 'https://x' });
+export const load = (u: string) => fetch(u);
+";
+
+#[test]
+fn fixable_findings_are_marked_and_counted() {
+    let dir = project(&[("app/poll.py", FIXABLE_PY.as_bytes())]);
+    let r = run(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    assert!(
+        r.stdout
+            .contains("app/poll.py:7:7: unused-suppression [*] unused suppression"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("app/poll.py:12:12: missing-timeout `requests.get`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.ends_with(
+            "[*] 1 fixable with the `--fix` option (2 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let (_, v) = json(dir.path(), &["--no-cache"]);
+    assert_eq!(v["summary"]["fixable"], 3);
+    assert!(v["summary"].get("fixed").is_none());
+    let fix = &v["diagnostics"][1]["fix"];
+    assert_eq!(fix["title"], "Remove the unused suppression");
+    assert_eq!(fix["applicability"], "safe");
+    assert_eq!(
+        fix["edits"][0],
+        serde_json::json!({"path": "app/poll.py", "start": {"line": 7, "column": 1},
+            "end": {"line": 8, "column": 1}, "replacement": ""})
+    );
+}
+
+#[test]
+fn fix_applies_safe_fixes_then_unsafe_ones_with_the_flag() {
+    let dir = project(&[
+        ("app/poll.py", FIXABLE_PY.as_bytes()),
+        ("web/api.ts", FIXABLE_TS.as_bytes()),
+    ]);
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    // safe fixes only: the unused suppression goes, nothing else changes
+    let r = run(dir.path(), &["check", "--fix", "--format", "concise"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        read("app/poll.py"),
+        FIXABLE_PY.replace("    # backlint: ignore[sql-injection] reviewed\n", "")
+    );
+    assert_eq!(read("web/api.ts"), FIXABLE_TS);
+    assert!(r.stdout.contains("Fixed 1 problem\n"), "{}", r.stdout);
+    assert!(!r.stdout.contains("unused-suppression"), "{}", r.stdout);
+    // unsafe ones too: what is left is reported, and the run still fails on it
+    let (code, v) = json(dir.path(), &["--fix", "--unsafe-fixes"]);
+    assert_eq!(
+        read("app/poll.py"),
+        "\
+import time
+import requests
+import asyncio
+
+
+async def poll(url):
+    await asyncio.sleep(1)
+    return 1
+
+
+def get(url):
+    return requests.get(
+        url,
+        headers={'a': 'b'},
+        timeout=10,
+    )
+"
+    );
+    assert_eq!(
+        read("web/api.ts"),
+        "\
+import axios from 'axios';
+
+export const api = axios.create({ baseURL: 'https://x', timeout: 10_000 });
+export const load = (u: string) => fetch(u, { signal: AbortSignal.timeout(10_000) });
+"
+    );
+    assert_eq!(v["summary"]["fixed"], 4);
+    assert_eq!(v["summary"]["problems"], 0, "{v}");
+    assert_eq!(code, 0);
+    // nothing left to fix
+    let r = run(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("No problems found"), "{}", r.stdout);
+}
+
+#[test]
+fn fix_leaves_files_with_syntax_errors_alone() {
+    let broken = format!("{FIXABLE_PY}\ndef oops(:\n    pass\n");
+    let dir = project(&[("app/poll.py", broken.as_bytes())]);
+    let (_, v) = json(dir.path(), &["--fix", "--unsafe-fixes"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/poll.py")).unwrap(),
+        broken
+    );
+    assert_eq!(v["summary"]["fixed"], 0);
+    let said = notices(&v);
+    assert!(
+        said.iter()
+            .any(|(p, m)| p == "app/poll.py" && m.starts_with("not fixed")),
+        "{said:?}"
+    );
+    // and `--fix` does not read stdin
+    let r = run(dir.path(), &["check", "--fix", "--stdin-filename", "a.py"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

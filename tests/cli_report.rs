@@ -329,11 +329,15 @@ fn concise_prints_one_line_per_finding() {
     );
     assert_eq!(
         lines[1],
-        "lib/stale.py:1:3: unused-suppression unused suppression: no `sql-injection` finding here"
+        "lib/stale.py:1:3: unused-suppression [*] unused suppression: no `sql-injection` finding here"
+    );
+    assert_eq!(
+        lines[lines.len() - 2],
+        "Found 2 problems in 2 files (checked 2 files)"
     );
     assert_eq!(
         lines.last().unwrap(),
-        &"Found 2 problems in 2 files (checked 2 files)"
+        &"[*] 1 fixable with the `--fix` option."
     );
     assert!(!r.stdout.contains('│'), "no snippets: {}", r.stdout);
 }

@@ -1,5 +1,5 @@
 //! The SARIF reporter's output passes the shared validator (OASIS schema + GitHub ingestion
-//! rules), with and without findings.
+//! rules), with and without findings, and with fixes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +44,7 @@ fn diagnostic(
         line_hash: line_hashes(&file.text)[begin.line as usize - 1].clone(),
         secret: None,
         condition: None,
+        fix: None,
     }
 }
 
@@ -114,6 +115,8 @@ fn report() -> Report {
         category: Some("backlint".into()),
         roles: Vec::new(),
         cache: Default::default(),
+        fixed: None,
+        unsafe_fixes: false,
     }
 }
 
@@ -263,4 +266,66 @@ fn too_many_results_is_an_error() {
     assert!(err.contains("25001 results"), "{err}");
     assert!(err.contains("at most 25,000"), "{err}");
     assert!(out.is_empty());
+}
+
+/// The byte offset of a SARIF position (1-based line, 1-based UTF-16 column).
+fn offset(text: &str, line: i64, column: i64) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line as usize - 1)
+        .map(str::len)
+        .sum();
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= column - 1 || c == '\n' {
+            return start + i;
+        }
+        units += c.len_utf16() as i64;
+    }
+    text.len()
+}
+
+/// Findings with fixes (an insertion after non-ASCII text, an `await` with an import) give a
+/// valid log whose `fixes` replacements, applied, make the engine's fixed text.
+#[test]
+fn fixes_validate_and_apply() {
+    let src = "import time\nimport requests\n\nasync def poll(url):\n    s = \"h\u{e9}\u{1f600}\"; time.sleep(1)\n    return requests.get(url, timeout=5)\n\ndef get(url):\n    # backlint: ignore[sql-injection] reviewed\n    return requests.get(url)\n";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("app/poll.py");
+    let mut report = backlint::lint_source(&path, src, &backlint::Options::default());
+    report.uri_root = root.to_path_buf();
+    let with_fix = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fix.is_some())
+        .count();
+    assert_eq!(with_fix, 3, "{:?}", report.diagnostics);
+    let log = render_and_validate(&report);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let mut seen = 0;
+    for (r, d) in results.iter().zip(&report.diagnostics) {
+        let Some(fix) = &d.fix else {
+            assert!(r.get("fixes").is_none());
+            continue;
+        };
+        seen += 1;
+        let f = &r["fixes"][0];
+        assert_eq!(f["description"]["text"], fix.title.as_str());
+        assert_eq!(f["properties"]["applicability"], fix.applicability.as_str());
+        let [change] = f["artifactChanges"].as_array().unwrap().as_slice() else {
+            panic!("{f}")
+        };
+        assert_eq!(change["artifactLocation"]["uri"], "app/poll.py");
+        let mut text = src.to_string();
+        let replacements = change["replacements"].as_array().unwrap();
+        for rep in replacements.iter().rev() {
+            let g = &rep["deletedRegion"];
+            let at = |l: &str, c: &str| offset(src, g[l].as_i64().unwrap(), g[c].as_i64().unwrap());
+            let (start, end) = (at("startLine", "startColumn"), at("endLine", "endColumn"));
+            text.replace_range(start..end, rep["insertedContent"]["text"].as_str().unwrap());
+        }
+        let (engine, _) = backlint::fix::apply(src, &[fix]);
+        assert_eq!(text, engine, "{}", fix.title);
+    }
+    assert_eq!(seen, 3);
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Condition, Diagnostic, Label, Severity};
+use crate::diagnostic::{Condition, Diagnostic, Fix, Label, Severity};
 use crate::engine::FileOutcome;
 use crate::index::IndexPart;
 use crate::roles::FileRole;
@@ -60,6 +60,7 @@ pub struct Diag {
     line_hash: String,
     secret: Option<Span>,
     condition: Option<Condition>,
+    fix: Option<Fix>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -122,6 +123,7 @@ impl Diag {
             line_hash: d.line_hash.clone(),
             secret: d.secret,
             condition: d.condition.clone(),
+            fix: d.fix.clone(),
         }
     }
     fn diagnostic(self, path: &Path) -> Diagnostic {
@@ -140,6 +142,7 @@ impl Diag {
             line_hash: self.line_hash,
             secret: self.secret,
             condition: self.condition,
+            fix: self.fix,
         }
     }
 }

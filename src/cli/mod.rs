@@ -160,7 +160,19 @@ struct Check {
     /// Say on stderr how many files were checked and how many came from the cache.
     #[arg(long)]
     verbose: bool,
+    /// Apply the safe fixes of the findings to the files, check again and report what is
+    /// left (a file whose fixed text would not parse is left as it was, with a notice).
+    #[arg(long, conflicts_with_all = ["stdin_filename", "explain_roles"])]
+    fix: bool,
+    /// Count unsafe fixes (they change behaviour: a timeout value, an `await`) as applicable:
+    /// `--fix` applies them too, and text output marks them `[*]`.
+    #[arg(long)]
+    unsafe_fixes: bool,
 }
+
+/// How many times `--fix` applies fixes and checks again (fixes that overlapped one applied
+/// are applied in the next round).
+const FIX_ROUNDS: usize = 10;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Level {
@@ -273,40 +285,7 @@ fn check(args: Check) -> anyhow::Result<i32> {
         alone: args.alone,
     };
 
-    let mut report = match &args.stdin_filename {
-        Some(name) => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("cannot read stdin")?;
-            let text = String::from_utf8(bytes).context("stdin is not valid UTF-8")?;
-            let name = relative(name, &cwd);
-            match options.root.as_deref() {
-                Some(root) if !args.alone && engine::is_project(root, &options.config) => {
-                    let mut project =
-                        engine::ProjectFacts::collect(&[root.to_path_buf()], &options);
-                    engine::lint_in_project(&name, &text, &options, &mut project).0
-                }
-                _ => engine::lint_source(&name, &text, &options),
-            }
-        }
-        None => {
-            let mut paths = Vec::with_capacity(args.paths.len());
-            for p in &args.paths {
-                if let Err(e) = std::fs::symlink_metadata(p) {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        anyhow::bail!("cannot read `{}`: {e}", p.display());
-                    }
-                }
-                paths.push(relative(p, &cwd));
-            }
-            let report = engine::lint_paths(&paths, &options);
-            if let Some(b) = &bar {
-                b.finish();
-            }
-            report
-        }
-    };
+    let mut report = lint(&args, &options, &cwd, bar.as_deref())?;
     if args.verbose {
         let c = &report.cache;
         match &c.dir {
@@ -341,14 +320,44 @@ fn check(args: Check) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    tidy(&mut report);
-    report.category = args.category.clone();
-    if let Some(base) = &base {
-        report.diagnostics = baseline::filter(std::mem::take(&mut report.diagnostics), base);
+    let filter = |report: &mut Report| {
+        tidy(report);
+        report.category = args.category.clone();
+        if let Some(base) = &base {
+            report.diagnostics = baseline::filter(std::mem::take(&mut report.diagnostics), base);
+        }
+        if let Some(changed) = &changed {
+            report.diagnostics = changed.filter(std::mem::take(&mut report.diagnostics));
+        }
+    };
+    filter(&mut report);
+    if args.fix {
+        // later rounds: no progress bar, and only what is reported is fixed
+        let options = engine::Options {
+            progress: engine::ProgressHook::default(),
+            ..options.clone()
+        };
+        let mut fixed = 0;
+        let mut notices: Vec<report::Notice> = Vec::new();
+        for _ in 0..FIX_ROUNDS {
+            let pass = crate::fix::apply_report(&report, args.unsafe_fixes);
+            let count = pass.count();
+            for n in pass.notices {
+                if !notices.iter().any(|m| m.path == n.path) {
+                    notices.push(n);
+                }
+            }
+            if count == 0 {
+                break;
+            }
+            fixed += count;
+            report = lint(&args, &options, &cwd, None)?;
+            filter(&mut report);
+        }
+        report.notices.extend(notices);
+        report.fixed = Some(fixed);
     }
-    if let Some(changed) = &changed {
-        report.diagnostics = changed.filter(std::mem::take(&mut report.diagnostics));
-    }
+    report.unsafe_fixes = args.unsafe_fixes;
 
     // Without a text report on stdout, say on stderr what a text report would have said.
     let report_on_stdout = args.output.is_none()
@@ -363,6 +372,11 @@ fn check(args: Check) -> anyhow::Result<i32> {
                 crate::report::json::slash_path(&n.path),
                 n.message
             )?;
+        }
+    }
+    if let (Some(n), false, false) = (report.fixed, report_on_stdout, args.quiet) {
+        if args.output.is_none() {
+            eprintln!("backlint: fixed {n} finding{}", plural(n));
         }
     }
     if report.files_checked == 0 && !report_on_stdout {
@@ -403,6 +417,48 @@ fn check(args: Check) -> anyhow::Result<i32> {
         .iter()
         .any(|d| d.severity > Severity::Info);
     Ok(i32::from(failing && !args.exit_zero))
+}
+
+/// Lints what the command line names (stdin, or the paths).
+fn lint(
+    args: &Check,
+    options: &engine::Options,
+    cwd: &Path,
+    bar: Option<&progress::Bar>,
+) -> anyhow::Result<Report> {
+    Ok(match &args.stdin_filename {
+        Some(name) => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read stdin")?;
+            let text = String::from_utf8(bytes).context("stdin is not valid UTF-8")?;
+            let name = relative(name, cwd);
+            match options.root.as_deref() {
+                Some(root) if !args.alone && engine::is_project(root, &options.config) => {
+                    let mut project = engine::ProjectFacts::collect(&[root.to_path_buf()], options);
+                    engine::lint_in_project(&name, &text, options, &mut project).0
+                }
+                _ => engine::lint_source(&name, &text, options),
+            }
+        }
+        None => {
+            let mut paths = Vec::with_capacity(args.paths.len());
+            for p in &args.paths {
+                if let Err(e) = std::fs::symlink_metadata(p) {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        anyhow::bail!("cannot read `{}`: {e}", p.display());
+                    }
+                }
+                paths.push(relative(p, cwd));
+            }
+            let report = engine::lint_paths(&paths, options);
+            if let Some(b) = bar {
+                b.finish();
+            }
+            report
+        }
+    })
 }
 
 /// The results cache directory: `--cache-dir` (or `BACKLINT_CACHE_DIR`) relative to the current
@@ -553,6 +609,9 @@ fn summary(report: &Report) -> String {
     if !report.notices.is_empty() {
         let n = report.notices.len();
         line.push_str(&format!(", {n} notice{}", plural(n)));
+    }
+    if let Some(n) = report.fixed {
+        line.push_str(&format!("; {n} fixed"));
     }
     line
 }

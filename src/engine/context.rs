@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Ast, NodeId};
 use crate::config::Config;
-use crate::diagnostic::Condition;
+use crate::diagnostic::{Condition, Fix};
 use crate::facts::FileFacts;
 use crate::roles::Role;
 use crate::source::{SourceFile, Span};
@@ -22,6 +22,8 @@ pub struct Finding {
     pub steps: Vec<(Span, String)>,
     pub secret: Option<Span>,
     pub condition: Option<Condition>,
+    /// The mechanical fix, where the edit is certain.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -35,6 +37,7 @@ impl Finding {
             steps: Vec::new(),
             secret: None,
             condition: None,
+            fix: None,
         }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -57,6 +60,11 @@ impl Finding {
     }
     pub fn condition(mut self, c: Condition) -> Self {
         self.condition = Some(c);
+        self
+    }
+    /// Attaches a fix (none: the finding has no certain edit).
+    pub fn fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
         self
     }
 }

@@ -1164,6 +1164,7 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             line_hash: hashes.get(start.line as usize - 1),
             secret: f.secret,
             condition: f.condition.clone(),
+            fix: f.fix.clone().and_then(|fix| positioned(fix, &file)),
         });
     }
     let mut text = file.text.clone();
@@ -1173,6 +1174,23 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
         }
     }
     (diags, SourceFile::new(file.path.clone(), text))
+}
+
+/// A rule's fix with the positions of its edits, or `None` when its edits do not fit the text
+/// (a rule's mistake must not become a broken file).
+fn positioned(
+    mut fix: crate::diagnostic::Fix,
+    file: &SourceFile,
+) -> Option<crate::diagnostic::Fix> {
+    debug_assert!(fix.fits(&file.text), "{fix:?}");
+    if !fix.fits(&file.text) {
+        return None;
+    }
+    for e in &mut fix.edits {
+        e.start = file.position(e.span.start);
+        e.end = file.position(e.span.end);
+    }
+    Some(fix)
 }
 
 /// FNV-1a: stable across runs and platforms (fingerprints are stored in baselines).

@@ -28,3 +28,22 @@ pub fn findings(rule: &str, path: &str, src: &str) -> Vec<String> {
         .map(|d| format!("{}: {}", d.start.line, d.message))
         .collect()
 }
+
+/// `src` with the fixes of `rule`'s findings applied (unsafe ones too), the number applied,
+/// and the lines `rule` still reports in the fixed text. The fixed text must parse.
+pub fn fix_all(rule: &str, path: &str, src: &str, options: &Options) -> (String, usize, Vec<u32>) {
+    let report = lint_source(Path::new(path), src, options);
+    let fixes: Vec<&crate::diagnostic::Fix> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == rule)
+        .filter_map(|d| d.fix.as_ref())
+        .collect();
+    let (fixed, applied) = crate::fix::apply(src, &fixes);
+    assert!(
+        crate::fix::parses(Path::new(path), &fixed),
+        "the fixed text does not parse:\n{fixed}"
+    );
+    let left = lines_with(rule, path, &fixed, options);
+    (fixed, applied.len(), left)
+}

@@ -1,5 +1,5 @@
-//! The pure parts of the language server: findings as LSP diagnostics, the suppression edit,
-//! text edits of a document.
+//! The pure parts of the language server: findings as LSP diagnostics (a fix travels in the
+//! diagnostic's `data`), the suppression edit, text edits of a document.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -9,7 +9,7 @@ use lsp_types::{
     NumberOrString, Position, Range, TextEdit, Uri,
 };
 
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Label, Severity};
 use crate::source;
 
 /// What `source` says on every diagnostic the server publishes.
@@ -47,8 +47,38 @@ pub fn diagnostic(d: &Diagnostic, uri: &Uri, root: &Path) -> lsp_types::Diagnost
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: (!tags.is_empty()).then_some(tags),
-        data: None,
+        data: d.fix.as_ref().map(fix_data),
     }
+}
+
+/// A finding's fix as the code action applies it: its edits in LSP ranges (UTF-16 columns).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FixData {
+    pub title: String,
+    pub safe: bool,
+    pub edits: Vec<TextEdit>,
+}
+
+/// The `data` of a diagnostic with a fix: `{"fix": {title, safe, edits}}`.
+pub fn fix_data(fix: &Fix) -> serde_json::Value {
+    let data = FixData {
+        title: fix.title.clone(),
+        safe: fix.applicability == Applicability::Safe,
+        edits: fix
+            .edits
+            .iter()
+            .map(|e| TextEdit {
+                range: range(e.start, e.end),
+                new_text: e.replacement.clone(),
+            })
+            .collect(),
+    };
+    serde_json::json!({ "fix": data })
+}
+
+/// The fix a published diagnostic carries, if any.
+pub fn fix_of(d: &lsp_types::Diagnostic) -> Option<FixData> {
+    serde_json::from_value(d.data.as_ref()?.get("fix")?.clone()).ok()
 }
 
 pub fn severity(s: Severity) -> DiagnosticSeverity {
@@ -208,6 +238,7 @@ mod tests {
             line_hash: String::new(),
             secret: None,
             condition: None,
+            fix: None,
         }
     }
 
@@ -328,6 +359,45 @@ mod tests {
         assert!(suppression_edit("{}", Path::new("package.json"), 0, "x").is_none());
         assert!(suppression_edit("a\n", Path::new("notes.txt"), 0, "x").is_none());
         assert!(suppression_edit("a\n", Path::new("a.py"), 5, "x").is_none());
+    }
+
+    /// A fix goes through `data` in UTF-16 ranges: applied as the client would, it gives the
+    /// engine's fixed text, and the finding is gone.
+    #[test]
+    fn fixes_travel_in_data_with_utf16_ranges() {
+        let text = "import requests\n\ndef f(url):\n    s = \"hé𝄞\"; requests.get(url)\n";
+        let path = Path::new("/p/app/client.py");
+        let options = crate::engine::Options::default();
+        let report = crate::engine::lint_source(path, text, &options);
+        let [d] = report.diagnostics.as_slice() else {
+            panic!("{:?}", report.diagnostics)
+        };
+        let uri = Uri::from_str("file:///p/app/client.py").unwrap();
+        let lsp = diagnostic(d, &uri, Path::new("/p"));
+        let fix = fix_of(&lsp).expect("a fix in data");
+        assert_eq!(fix.title, "Add `timeout=10`");
+        assert!(!fix.safe);
+        let [edit] = fix.edits.as_slice() else {
+            panic!("{fix:?}")
+        };
+        // `é` is one UTF-16 unit, `𝄞` two: `    s = "hé𝄞"; requests.get(url` is 32 units
+        assert_eq!(
+            edit.range.start,
+            Position {
+                line: 3,
+                character: 32
+            }
+        );
+        let mut fixed = text.to_string();
+        apply_change(&mut fixed, Some(edit.range), &edit.new_text);
+        assert!(fixed.contains("requests.get(url, timeout=10)"), "{fixed}");
+        assert!(crate::engine::lint_source(path, &fixed, &options)
+            .diagnostics
+            .is_empty());
+        // no fix, no data
+        let mut plain = d.clone();
+        plain.fix = None;
+        assert_eq!(diagnostic(&plain, &uri, Path::new("/p")).data, None);
     }
 
     #[test]

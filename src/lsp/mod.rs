@@ -12,7 +12,9 @@
 //! re-reads the configuration and collects the facts again. Files outside the workspace (or
 //! all files, when the editor opened no folder) are linted on their own. A message that does
 //! not parse is logged; a panic while linting a document is caught, logged and costs that
-//! document's diagnostics only.
+//! document's diagnostics only. Code actions: the finding's fix (its edits travel in the
+//! published diagnostic's `data`; `isPreferred` when it is safe), offered while the document is
+//! the version those diagnostics were made from, and a suppression comment on the line above.
 
 mod convert;
 
@@ -152,8 +154,10 @@ struct Doc {
     version: i32,
     /// When a change is to be linted.
     due: Option<Instant>,
-    /// What was last published, for code actions asked without diagnostics.
+    /// What was last published, for code actions asked without diagnostics, and the version
+    /// it was made from (fixes are offered only while the text is that version's).
     published: Vec<lsp_types::Diagnostic>,
+    published_version: i32,
 }
 
 struct Server<'c> {
@@ -272,6 +276,7 @@ impl Server<'_> {
                         version: d.version,
                         due: None,
                         published: Vec::new(),
+                        published_version: d.version,
                     },
                 );
                 self.lint(&key);
@@ -351,6 +356,7 @@ impl Server<'_> {
                     return Ok(());
                 }
                 doc.published.clone_from(&diagnostics);
+                doc.published_version = version;
                 self.publish(uri.clone(), diagnostics, Some(version))?;
                 if changed {
                     self.lint_all(Some(uri.as_str()));
@@ -502,11 +508,32 @@ impl Server<'_> {
                 })
                 .collect();
         }
+        // the edits of a fix hold for the text it was linted from, and only for that
+        let fresh = doc.published_version == doc.version;
         let mut seen = std::collections::HashSet::new();
         for d in asked {
             let Some(lsp_types::NumberOrString::String(rule)) = &d.code else {
                 continue;
             };
+            let fix = doc
+                .published
+                .iter()
+                .filter(|_| fresh)
+                .find(|p| p.range == d.range && p.code == d.code && p.message == d.message)
+                .and_then(convert::fix_of);
+            if let Some(fix) = fix {
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: fix.title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![d.clone()]),
+                    is_preferred: fix.safe.then_some(true),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(doc.uri.clone(), fix.edits)])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }));
+            }
             if rule == crate::suppress::UNUSED || !seen.insert((d.range.start.line, rule.clone())) {
                 continue;
             }

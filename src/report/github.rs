@@ -90,6 +90,7 @@ mod tests {
             line_hash: String::new(),
             secret: None,
             condition: None,
+            fix: None,
         };
         let report = Report {
             diagnostics: vec![

@@ -11,7 +11,9 @@
 //!     "files_checked": 42,              // files analysed
 //!     "lines_checked": 5120,            // lines in those files
 //!     "problems": 3,                    // number of diagnostics below
-//!     "by_rule": { "sql-injection": 2, "n-plus-one-query": 1 }   // sorted by rule id
+//!     "by_rule": { "sql-injection": 2, "n-plus-one-query": 1 },  // sorted by rule id
+//!     "fixable": 1,                     // diagnostics with a fix (safe or unsafe)
+//!     "fixed": 4                        // only with --fix: findings fixed in the files
 //!   },
 //!   "diagnostics": [                    // sorted by path, line, column, rule
 //!     {
@@ -29,7 +31,15 @@
 //!       "flow": [                       // only when the rule traced a value: the path it
 //!         { "path": "app/views.py", "start": {..}, "end": {..}, "message": "read here" }
 //!       ],                              // took, source first (SARIF codeFlows)
-//!       "fingerprint": "..."            // line-shift tolerant identity used by --baseline
+//!       "fingerprint": "...",           // line-shift tolerant identity used by --baseline
+//!       "fix": {                        // only when the rule has a mechanical fix
+//!         "title": "Add `timeout=10`",
+//!         "applicability": "unsafe",    // "safe": `--fix` applies it; "unsafe": it changes
+//!                                       // behaviour, `--fix --unsafe-fixes` applies it
+//!         "edits": [                    // sorted, never overlapping; an empty range inserts
+//!           { "path": "app/views.py", "start": {..}, "end": {..}, "replacement": ", timeout=10" }
+//!         ]
+//!       }
 //!     }
 //!   ],
 //!   "notices": [                        // files that could not be analysed, and the like
@@ -44,7 +54,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Fix, Label};
 use crate::report::Report;
 use crate::source::Position;
 
@@ -82,6 +92,9 @@ struct Summary<'a> {
     lines_checked: usize,
     problems: usize,
     by_rule: BTreeMap<&'a str, usize>,
+    fixable: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +110,23 @@ struct JsonDiagnostic<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     flow: Vec<JsonLabel<'a>>,
     fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    applicability: &'static str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    path: String,
+    start: Pos,
+    end: Pos,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -158,6 +188,24 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
         labels: d.labels.iter().map(|l| label(d, l)).collect(),
         flow: d.flow.iter().map(|l| label(d, l)).collect(),
         fingerprint: &d.fingerprint,
+        fix: d.fix.as_ref().map(|f| fix(d, f)),
+    }
+}
+
+fn fix<'a>(d: &Diagnostic, f: &'a Fix) -> JsonFix<'a> {
+    JsonFix {
+        title: &f.title,
+        applicability: f.applicability.as_str(),
+        edits: f
+            .edits
+            .iter()
+            .map(|e| JsonEdit {
+                path: slash_path(&d.path),
+                start: e.start.into(),
+                end: e.end.into(),
+                replacement: &e.replacement,
+            })
+            .collect(),
     }
 }
 
@@ -174,6 +222,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
             lines_checked: report.lines_checked,
             problems: report.diagnostics.len(),
             by_rule: counts_by_rule(&report.diagnostics),
+            fixable: report
+                .diagnostics
+                .iter()
+                .filter(|d| d.fix.is_some())
+                .count(),
+            fixed: report.fixed,
         },
         diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
         notices: report
@@ -232,6 +286,7 @@ mod tests {
             line_hash: String::new(),
             secret: None,
             condition: None,
+            fix: None,
         };
         Report {
             diagnostics: vec![d],
@@ -242,6 +297,36 @@ mod tests {
             files_checked: 7,
             ..Report::default()
         }
+    }
+
+    #[test]
+    fn fixes_are_listed_with_their_edits() {
+        let mut r = report();
+        let at = |line, column| pos(line, column);
+        let mut e = crate::diagnostic::Edit::insert(10, ", timeout=10");
+        e.start = at(3, 20);
+        e.end = at(3, 20);
+        r.diagnostics[0].fix = Some(crate::diagnostic::Fix::unsafe_("Add `timeout=10`", vec![e]));
+        r.fixed = Some(2);
+        let mut out = Vec::new();
+        render(&r, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["summary"]["fixable"], 1);
+        assert_eq!(v["summary"]["fixed"], 2);
+        assert_eq!(
+            v["diagnostics"][0]["fix"],
+            serde_json::json!({
+                "title": "Add `timeout=10`",
+                "applicability": "unsafe",
+                "edits": [{
+                    "path": "app/views.py",
+                    "start": {"line": 3, "column": 20},
+                    "end": {"line": 3, "column": 20},
+                    "replacement": ", timeout=10"
+                }]
+            })
+        );
     }
 
     #[test]
@@ -266,6 +351,9 @@ mod tests {
         assert_eq!(d["flow"][0]["message"], "read here");
         assert_eq!(d["flow"][0]["start"]["line"], 2);
         assert_eq!(d["fingerprint"], "fp1");
+        assert!(d.get("fix").is_none(), "no fix, no field");
+        assert_eq!(v["summary"]["fixable"], 0);
+        assert!(v["summary"].get("fixed").is_none());
         assert_eq!(
             v["notices"][0],
             serde_json::json!({"path": "bin.py", "message": "not UTF-8"})

@@ -44,6 +44,10 @@ pub struct Report {
     pub category: Option<String>,
     /// What the run did with the results cache.
     pub cache: crate::cache::Stats,
+    /// With `--fix`: how many findings were fixed in the files.
+    pub fixed: Option<usize>,
+    /// With `--unsafe-fixes`: unsafe fixes count as applicable (`[*]` in text).
+    pub unsafe_fixes: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

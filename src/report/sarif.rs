@@ -8,6 +8,9 @@
 //! - Columns are UTF-16 code units, declared with `columnKind`.
 //! - `partialFingerprints.primaryLocationLineHash` is the engine's `Diagnostic::line_hash`
 //!   (see [`super::line_hash`]); `fingerprints["backlint/v1"]` is the baseline fingerprint.
+//! - A finding's mechanical fix is a `fixes` entry (one `artifactChange` with a `replacement`
+//!   per edit: `deletedRegion` in UTF-16 columns, empty for an insertion, and
+//!   `insertedContent`), its applicability (`safe`/`unsafe`) in the fix's `properties`.
 //! - GitHub's upload limits are checked before anything is written.
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,10 +21,11 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::bail;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString,
-    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
-    ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, CodeFlow, Fix as SarifFix, Invocation,
+    Location, Message, MultiformatMessageString, Notification, PhysicalLocation, PropertyBag,
+    Region, Replacement, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, RunAutomationDetails, Sarif, ThreadFlow, ThreadFlowLocation, Tool,
+    ToolComponent,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -288,6 +292,9 @@ fn result(d: &Diagnostic, rule_index: usize, report: &Report) -> SarifResult {
         let thread = ThreadFlow::builder().locations(locations).build();
         r.code_flows = Some(vec![CodeFlow::builder().thread_flows(vec![thread]).build()]);
     }
+    if let Some(f) = &d.fix {
+        r.fixes = Some(vec![fix(d, f, report)]);
+    }
     if !d.line_hash.is_empty() {
         r.partial_fingerprints = Some(BTreeMap::from([(
             "primaryLocationLineHash".to_string(),
@@ -301,6 +308,33 @@ fn result(d: &Diagnostic, rule_index: usize, report: &Report) -> SarifResult {
         )]));
     }
     r
+}
+
+fn fix(d: &Diagnostic, f: &crate::diagnostic::Fix, report: &Report) -> SarifFix {
+    let replacements: Vec<Replacement> = f
+        .edits
+        .iter()
+        .map(|e| {
+            Replacement::builder()
+                .deleted_region(region(e.start, e.end))
+                .inserted_content(
+                    ArtifactContent::builder()
+                        .text(e.replacement.clone())
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    let change = ArtifactChange::builder()
+        .artifact_location(artifact(&d.path, report))
+        .replacements(replacements)
+        .build();
+    let extra = BTreeMap::from([("applicability".to_string(), json!(f.applicability.as_str()))]);
+    SarifFix::builder()
+        .description(Message::builder().text(f.title.clone()).build())
+        .artifact_changes(vec![change])
+        .properties(PropertyBag::builder().additional_properties(extra).build())
+        .build()
 }
 
 /// The path of `path` relative to `root` with `/` separators, not percent-encoded. `path`

@@ -1,6 +1,9 @@
 //! Text reporters for people: codespan-reporting snippets (`text`) or one line per finding
 //! (`concise`), per-file notices, a summary by rule; and `--statistics`, the counts alone.
 //!
+//! A finding whose fix `--fix` would apply (a safe one, or any with `--unsafe-fixes`) is
+//! marked `[*]` before its message, as ruff marks it, and the summary says how many there are.
+//!
 //! Snippets come from `Report::sources` (already redacted). Labels in the diagnostic's own file
 //! are drawn as secondary labels; labels in other files become `note: <message> in path:l:c`
 //! lines, so a finding never prints code from a file the engine did not keep. A diagnostic whose
@@ -106,19 +109,19 @@ fn render_to<W: WriteColor>(report: &Report, style: Style, w: &mut W) -> io::Res
     let mut need_blank = false;
     for d in &report.diagnostics {
         if style.concise {
-            concise_line(w, d)?;
+            concise_line(w, d, report.unsafe_fixes)?;
             need_blank = true;
             continue;
         }
         let Some(source) = report.sources.get(&d.path) else {
-            header_line(w, d)?;
+            header_line(w, d, report.unsafe_fixes)?;
             need_blank = true;
             continue;
         };
         let id = *ids
             .entry(d.path.as_path())
             .or_insert_with(|| files.add(slash_path(&d.path), source.text.as_str()));
-        let cs = to_codespan(d, id, source);
+        let cs = to_codespan(d, id, source, report.unsafe_fixes);
         term::emit_to_write_style(w, &config, &files, &cs).map_err(io::Error::other)?;
         need_blank = false;
     }
@@ -143,8 +146,16 @@ fn notices<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<bool> {
     Ok(!report.notices.is_empty())
 }
 
+/// `[*] ` before the message of a finding `--fix` would fix.
+fn marker(d: &Diagnostic, unsafe_fixes: bool) -> &'static str {
+    match &d.fix {
+        Some(f) if crate::fix::applies(f, unsafe_fixes) => "[*] ",
+        _ => "",
+    }
+}
+
 /// `path:line:col: rule message`, as ruff's concise format.
-fn concise_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
+fn concise_line<W: WriteColor>(w: &mut W, d: &Diagnostic, unsafe_fixes: bool) -> io::Result<()> {
     w.set_color(ColorSpec::new().set_bold(true))?;
     write!(w, "{}", slash_path(&d.path))?;
     w.reset()?;
@@ -156,7 +167,7 @@ fn concise_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
     )?;
     write!(w, "{}", d.rule)?;
     w.reset()?;
-    writeln!(w, " {}", d.message)
+    writeln!(w, " {}{}", marker(d, unsafe_fixes), d.message)
 }
 
 fn severity_color(s: Severity) -> Color {
@@ -167,7 +178,7 @@ fn severity_color(s: Severity) -> Color {
     }
 }
 
-fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
+fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile, unsafe_fixes: bool) -> Cs<usize> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
@@ -203,10 +214,16 @@ fn to_codespan(d: &Diagnostic, file: usize, source: &SourceFile) -> Cs<usize> {
     if let Some(help) = &d.help {
         notes.push(format!("help: {help}"));
     }
+    if let Some(f) = &d.fix {
+        notes.push(match f.applicability {
+            crate::diagnostic::Applicability::Safe => format!("fix: {}", f.title),
+            crate::diagnostic::Applicability::Unsafe => format!("fix (unsafe): {}", f.title),
+        });
+    }
     notes.push(format!("see: backlint explain {}", d.rule));
     Cs::new(severity)
         .with_code(d.rule)
-        .with_message(&d.message)
+        .with_message(format!("{}{}", marker(d, unsafe_fixes), d.message))
         .with_labels(labels)
         .with_notes(notes)
 }
@@ -224,7 +241,7 @@ fn clamp(span: Span, text: &str) -> std::ops::Range<usize> {
     start..floor(span.end as usize).max(start)
 }
 
-fn header_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
+fn header_line<W: WriteColor>(w: &mut W, d: &Diagnostic, unsafe_fixes: bool) -> io::Result<()> {
     write!(
         w,
         "{}:{}:{}: ",
@@ -239,7 +256,7 @@ fn header_line<W: WriteColor>(w: &mut W, d: &Diagnostic) -> io::Result<()> {
     )?;
     write!(w, "{}[{}]", d.severity.as_str(), d.rule)?;
     w.reset()?;
-    writeln!(w, ": {}", d.message)
+    writeln!(w, ": {}{}", marker(d, unsafe_fixes), d.message)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -258,7 +275,39 @@ fn summary<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
             writeln!(w, "{n:>width$}  {rule}")?;
         }
     }
-    found_line(report, w)
+    if let Some(n) = report.fixed.filter(|&n| n > 0) {
+        w.set_color(ColorSpec::new().set_bold(true))?;
+        write!(w, "Fixed {}", plural(n, "problem"))?;
+        w.reset()?;
+        writeln!(w)?;
+    }
+    found_line(report, w)?;
+    fixable_line(report, w)
+}
+
+/// How many findings `--fix` would fix, and how many more with `--unsafe-fixes` (ruff's
+/// wording).
+fn fixable_line<W: WriteColor>(report: &Report, w: &mut W) -> io::Result<()> {
+    let fixes = report.diagnostics.iter().filter_map(|d| d.fix.as_ref());
+    let (mut ready, mut hidden) = (0, 0);
+    for f in fixes {
+        if crate::fix::applies(f, report.unsafe_fixes) {
+            ready += 1;
+        } else {
+            hidden += 1;
+        }
+    }
+    let hint = match hidden {
+        0 => String::new(),
+        1 => "1 hidden fix can be enabled with the `--unsafe-fixes` option".to_string(),
+        n => format!("{n} hidden fixes can be enabled with the `--unsafe-fixes` option"),
+    };
+    match (ready, hidden) {
+        (0, 0) => Ok(()),
+        (0, _) => writeln!(w, "No fixes available ({hint})."),
+        (n, 0) => writeln!(w, "[*] {n} fixable with the `--fix` option."),
+        (n, _) => writeln!(w, "[*] {n} fixable with the `--fix` option ({hint})."),
+    }
 }
 
 /// The last line: what was found, in how many files, how many were checked.
@@ -358,6 +407,7 @@ mod tests {
             line_hash: String::new(),
             secret: None,
             condition: None,
+            fix: None,
         }
     }
 
@@ -440,6 +490,80 @@ mod tests {
         ] {
             assert!(out.contains(want), "missing {want:?} in:\n{out}");
         }
+    }
+
+    #[test]
+    fn fixable_findings_are_marked() {
+        let text = "import requests\nrequests.get(url)\n";
+        let file = SourceFile::new("app/client.py", text.to_string());
+        let mut d = diag(&file, "missing-timeout", "requests.get(url)");
+        d.fix = Some(crate::diagnostic::Fix::unsafe_(
+            "Add `timeout=10`",
+            vec![crate::diagnostic::Edit::insert(32, ", timeout=10")],
+        ));
+        let mut safe = diag(&file, "unused-suppression", "import requests");
+        safe.fix = Some(crate::diagnostic::Fix::safe(
+            "Remove the unused suppression",
+            vec![crate::diagnostic::Edit::delete(Span::new(0, 1))],
+        ));
+        let mut report = Report {
+            diagnostics: vec![safe, d],
+            sources: HashMap::from([(file.path.clone(), Arc::new(file))]),
+            files_checked: 1,
+            ..Report::default()
+        };
+        let concise = |r: &Report| {
+            let mut out = Vec::new();
+            render_styled(
+                r,
+                Style {
+                    concise: true,
+                    quiet: false,
+                },
+                false,
+                &mut out,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let out = concise(&report);
+        assert!(
+            out.contains("app/client.py:1:1: unused-suppression [*] `import requests`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("app/client.py:2:1: missing-timeout `requests.get(url)`"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("[*] 1 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
+            "{out}"
+        );
+        let full = render_plain(&report);
+        assert!(full.contains("= fix (unsafe): Add `timeout=10`"), "{full}");
+        assert!(
+            full.contains("= fix: Remove the unused suppression"),
+            "{full}"
+        );
+        report.unsafe_fixes = true;
+        report.fixed = Some(3);
+        let out = concise(&report);
+        assert!(
+            out.contains("2:1: missing-timeout [*] `requests.get(url)`"),
+            "{out}"
+        );
+        assert!(out.contains("Fixed 3 problems\n"), "{out}");
+        assert!(
+            out.ends_with("[*] 2 fixable with the `--fix` option.\n"),
+            "{out}"
+        );
+        report.diagnostics.remove(0);
+        report.unsafe_fixes = false;
+        let out = concise(&report);
+        assert!(
+            out.ends_with("No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
+            "{out}"
+        );
     }
 
     #[test]

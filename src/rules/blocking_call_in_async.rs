@@ -11,9 +11,12 @@
 //! in start-up code (`main`, app factories, lifespan/startup hooks), in worker-thread files,
 //! and in tests.
 
-use crate::ast::{Kind, KindTag, Lang, NodeId};
+use crate::ast::{Call, Kind, KindTag, Lang, LoopKind, NodeId};
+use crate::diagnostic::{Edit, Fix};
 use crate::engine::{Condition, Ctx, Rule};
+use crate::fix::edits;
 use crate::knowledge::{blocking, http, lifecycle};
+use crate::source::Span;
 
 pub struct BlockingCallInAsync;
 
@@ -87,7 +90,8 @@ impl Rule for BlockingCallInAsync {
         let mut fd = cx
             .finding(cx.first_line(node), message)
             .help(help)
-            .label(head, format!("this {label} runs on the {lp}"));
+            .label(head, format!("this {label} runs on the {lp}"))
+            .fix(async_fix(cx, node, func));
         let wrappers = wrapping_calls(cx, node, func);
         if !wrappers.is_empty() {
             fd = fd.condition(Condition::UnlessOffloaded(wrappers));
@@ -96,6 +100,115 @@ impl Rule for BlockingCallInAsync {
         }
         cx.emit(fd);
     }
+}
+
+/// Node's synchronous file functions whose `fs.promises` twin takes the same arguments and
+/// gives the same result: (sync, async).
+const FS_TWINS: &[(&str, &str)] = &[
+    ("readFileSync", "readFile"),
+    ("writeFileSync", "writeFile"),
+    ("appendFileSync", "appendFile"),
+    ("readdirSync", "readdir"),
+    ("mkdirSync", "mkdir"),
+    ("unlinkSync", "unlink"),
+    ("rmSync", "rm"),
+    ("renameSync", "rename"),
+    ("copyFileSync", "copyFile"),
+    ("accessSync", "access"),
+];
+
+/// bcrypt's (and bcryptjs') synchronous functions and their promise twins (given the same
+/// two arguments).
+const BCRYPT_TWINS: &[(&str, &str)] = &[("hashSync", "hash"), ("compareSync", "compare")];
+
+/// The drop-in async replacement of a blocking call, awaited in place, where one is certain:
+/// Python `time.sleep(x)` -> `await asyncio.sleep(x)` (importing `asyncio` when the module does
+/// not), Node `fs.readFileSync(p)` -> `await fs.promises.readFile(p)` and the other
+/// [`FS_TWINS`], `bcrypt.hashSync(pw, 12)` -> `await bcrypt.hash(pw, 12)`. Only directly in the
+/// body of the async function itself: not in a nested function, a comprehension, a default
+/// value, nor in a request handler that is not `async`. Unsafe: other tasks now run while it
+/// waits (the point of the fix, but code that relied on nothing else running then changes).
+fn async_fix(cx: &Ctx, call: NodeId, func: NodeId) -> Option<Fix> {
+    let ast = cx.ast;
+    let f = ast.function(func)?;
+    let in_body =
+        ast.contains_any(&f.body, call) || f.expr_body.is_some_and(|e| ast.contains(e, call));
+    if !f.is_async || !in_body || ast.enclosing_function(call) != Some(func) {
+        return None;
+    }
+    let comprehension = ast
+        .ancestors(call)
+        .take_while(|&a| a != func)
+        .any(|a| matches!(ast.kind(a), Kind::Loop(l) if l.kind == LoopKind::Comprehension));
+    let awaited = ast
+        .parent(call)
+        .is_some_and(|p| matches!(ast.kind(p), Kind::Await(_)));
+    let c = ast.call(call)?;
+    if comprehension || awaited || c.args.iter().any(|a| a.spread || a.name.is_some()) {
+        return None;
+    }
+    match ast.lang {
+        Lang::Python => python_sleep(cx, call, c),
+        Lang::TypeScript => node_twin(cx, call, c),
+        // `tokio::time::sleep` needs tokio (and its `time` feature): not certain
+        Lang::Rust => None,
+    }
+}
+
+fn python_sleep(cx: &Ctx, call: NodeId, c: &Call) -> Option<Fix> {
+    let ast = cx.ast;
+    if c.args.len() != 1 || cx.facts.imports.qualify(ast, c.callee).as_deref() != Some("time.sleep")
+    {
+        return None;
+    }
+    let (asyncio, import) = edits::python_module(ast, &cx.file.text, "asyncio")?;
+    let mut all = edits::await_before(ast, call);
+    all.push(Edit::replace(
+        ast.span(c.callee),
+        format!("{asyncio}.sleep"),
+    ));
+    let title = match import {
+        Some(_) => format!("Replace with `await {asyncio}.sleep(...)` and import `asyncio`"),
+        None => format!("Replace with `await {asyncio}.sleep(...)`"),
+    };
+    all.extend(import);
+    Some(Fix::unsafe_(title, all))
+}
+
+fn node_twin(cx: &Ctx, call: NodeId, c: &Call) -> Option<Fix> {
+    let ast = cx.ast;
+    let Kind::Member { object, property } = ast.kind(c.callee) else {
+        return None;
+    };
+    let Kind::Name(module) = ast.kind(*object) else {
+        return None;
+    };
+    let (twins, prefix, arity) = match cx.facts.imports.get(module)? {
+        "fs" | "node:fs" => (FS_TWINS, "promises.", None),
+        "bcrypt" | "bcryptjs" => (BCRYPT_TWINS, "", Some(2)),
+        _ => return None,
+    };
+    let (_, twin) = twins.iter().find(|(sync, _)| sync == property)?;
+    // `fs.readFileSync(0)`: a file descriptor, which `fs.promises` does not take
+    let fd = c
+        .args
+        .first()
+        .is_some_and(|a| matches!(ast.kind(a.value), Kind::Number(_)));
+    if fd || arity.is_some_and(|n| c.args.len() != n) {
+        return None;
+    }
+    let m = ast.span(c.callee);
+    let at = m.end as usize - property.len();
+    if cx.file.text.get(at..m.end as usize) != Some(property.as_str()) {
+        return None;
+    }
+    let new = format!("{prefix}{twin}");
+    let mut all = edits::await_before(ast, call);
+    all.push(Edit::replace(Span::new(at, m.end as usize), new.clone()));
+    Some(Fix::unsafe_(
+        format!("Replace with `await {module}.{new}(...)`"),
+        all,
+    ))
 }
 
 /// `name` and the functions of this file that call it (one level): if a memoised getter of the
@@ -382,5 +495,97 @@ async fn nested(handle: tokio::runtime::Handle) { handle.block_on(work()); }
 async fn background() { thread::Builder::new().spawn(move || thread::sleep(D)).unwrap(); }
 ";
         assert_eq!(lines("src/lib.rs", src), vec![3]);
+    }
+    fn fixes_to(path: &str, before: &str, after: &str) {
+        let options = crate::Options::default();
+        let rule = "blocking-call-in-async";
+        let (fixed, n, left) = crate::engine::testing::fix_all(rule, path, before, &options);
+        assert!(n > 0, "{path}: no fix applied:\n{before}");
+        assert_eq!(fixed, after, "{path}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
+    }
+
+    fn fixes(path: &str, src: &str) -> Vec<(u32, bool)> {
+        crate::lint_source(std::path::Path::new(path), src, &crate::Options::default())
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "blocking-call-in-async")
+            .map(|d| (d.start.line, d.fix.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn python_sleep_becomes_asyncio_sleep() {
+        // `asyncio` imported: used as it is named
+        fixes_to(
+            "svc.py",
+            "import asyncio as aio\nimport time\n\nasync def poll():\n    time.sleep(0.5)\n    x = time.sleep(1)\n",
+            "import asyncio as aio\nimport time\n\nasync def poll():\n    await aio.sleep(0.5)\n    x = await aio.sleep(1)\n",
+        );
+        // not imported: after the docstring, `__future__` and the other leading imports; two
+        // fixes share the import
+        fixes_to(
+            "svc.py",
+            "\"\"\"Poller.\"\"\"\nfrom __future__ import annotations\nfrom time import sleep\nimport os\n\nX = 1\nimport json\n\nasync def poll():\n    sleep(1)\n    sleep(2)\n",
+            "\"\"\"Poller.\"\"\"\nfrom __future__ import annotations\nfrom time import sleep\nimport os\nimport asyncio\n\nX = 1\nimport json\n\nasync def poll():\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n",
+        );
+        fixes_to(
+            "svc.py",
+            "\"\"\"Poller.\"\"\"\n\nasync def poll():\n    __import__('time')\n    import time\n    time.sleep(1)\n",
+            "\"\"\"Poller.\"\"\"\nimport asyncio\n\nasync def poll():\n    __import__('time')\n    import time\n    await asyncio.sleep(1)\n",
+        );
+        // where `await` cannot go, or another blocking call: no fix
+        let src = "\
+import time
+import requests
+
+async def a(items):
+    [time.sleep(1) for _ in items]
+    def inline():
+        time.sleep(3)
+    inline()
+    requests.get('u', timeout=5)
+    time.sleep(*items)
+";
+        assert_eq!(
+            fixes("svc.py", src),
+            vec![(5, false), (7, false), (9, false), (10, false)]
+        );
+    }
+
+    #[test]
+    fn node_sync_functions_become_their_promise_twins() {
+        fixes_to(
+            "server.ts",
+            "import fs from 'fs';\nimport bcrypt from 'bcryptjs';\nexport async function load(p: string, pw: string) {\n  const a = fs.readFileSync(p, 'utf8');\n  const b = fs.readFileSync(p).toString();\n  return bcrypt.hashSync(pw, 12);\n}\n",
+            "import fs from 'fs';\nimport bcrypt from 'bcryptjs';\nexport async function load(p: string, pw: string) {\n  const a = await fs.promises.readFile(p, 'utf8');\n  const b = (await fs.promises.readFile(p)).toString();\n  return await bcrypt.hash(pw, 12);\n}\n",
+        );
+        let src = "\
+import * as fs from 'node:fs';
+import { readFileSync } from 'fs';
+import bcrypt from 'bcrypt';
+app.get('/a', (req, res) => { res.send(fs.readFileSync('a')); });
+export async function b(p: string) {
+  readFileSync(p);
+  fs.existsSync(p);
+  fs.readFileSync(0);
+  bcrypt.hashSync(p);
+  return fs.writeFileSync(p, 'x');
+}
+";
+        assert_eq!(
+            fixes("server.ts", src),
+            vec![
+                (4, false),
+                (6, false),
+                (7, false),
+                (8, false),
+                (9, false),
+                (10, true)
+            ]
+        );
     }
 }

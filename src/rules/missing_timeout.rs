@@ -20,11 +20,13 @@
 use std::collections::HashMap;
 
 use crate::ast::{Ast, BinOp, Kind, KindTag, Lang, NodeId, ROOT};
-use crate::diagnostic::Condition;
+use crate::diagnostic::{Condition, Edit, Fix};
 use crate::engine::{Ctx, Rule};
+use crate::fix::edits;
 use crate::knowledge::http_clients::{
     self, callee_of, chain_timeout, timeout_given, Api, Config, Given, Library, Role,
 };
+use crate::source::Span;
 
 pub struct MissingTimeout;
 
@@ -191,7 +193,10 @@ fn request(cx: &mut Ctx, node: NodeId, api: &Api) {
         },
         _ => return,
     };
-    let f = cx.finding(cx.first_line(node), message).help(lib.fix);
+    let f = cx
+        .finding(cx.first_line(node), message)
+        .help(lib.fix)
+        .fix(timeout_fix(cx, node, api.config, lib, given));
     let f = with_setting(f, lib);
     cx.emit(f);
 }
@@ -244,7 +249,8 @@ fn session(cx: &mut Ctx, node: NodeId, api: &Api) {
         } else {
             lib.fix
         };
-        let mut f = cx.finding(cx.first_line(call), message).help(help);
+        let fix = method_config(cx, call, lib).and_then(|c| timeout_fix(cx, call, c, lib, given));
+        let mut f = cx.finding(cx.first_line(call), message).help(help).fix(fix);
         if !cx.ast.contains(node, call) {
             f = f.label(cx.first_line(node), "session created here");
         }
@@ -269,9 +275,14 @@ fn client(
         _ => callee_text(cx, report_at).to_string(),
     };
     if given == Given::Disabled {
+        let fix = match api.role {
+            Role::Builder => drop_disabled_chain(cx, report_at, lib),
+            _ => timeout_fix(cx, construction, api.config, lib, Given::Disabled),
+        };
         let f = cx
             .finding(cx.first_line(report_at), disabled_message(&what, lib))
-            .help(lib.fix);
+            .help(lib.fix)
+            .fix(fix);
         cx.emit(f);
         return;
     }
@@ -280,7 +291,8 @@ fn client(
     for &(call, g) in &uses.requests {
         if g == Given::Disabled {
             let msg = disabled_message(callee_text(cx, call), lib);
-            let f = cx.finding(cx.first_line(call), msg).help(lib.fix);
+            let fix = method_config(cx, call, lib).and_then(|c| timeout_fix(cx, call, c, lib, g));
+            let f = cx.finding(cx.first_line(call), msg).help(lib.fix).fix(fix);
             cx.emit(f);
         }
     }
@@ -311,7 +323,16 @@ fn client(
     if let Some(n) = note {
         message.push_str(n);
     }
-    let mut f = cx.finding(cx.first_line(report_at), message).help(lib.fix);
+    let fix = match (api.role, cx.ast.lang) {
+        (Role::Builder, _) => builder_fix(cx, report_at),
+        (_, Lang::Rust) => client_new_fix(cx, report_at),
+        _ if report_at == construction => timeout_fix(cx, construction, api.config, lib, Given::No),
+        _ => None,
+    };
+    let mut f = cx
+        .finding(cx.first_line(report_at), message)
+        .help(lib.fix)
+        .fix(fix);
     if let Some(u) = untimed.filter(|&u| !cx.ast.contains(u, report_at)) {
         f = f.label(cx.first_line(u), "request without its own timeout");
     } else if let Some(e) = uses.escape {
@@ -366,6 +387,235 @@ fn builder(cx: &mut Ctx, node: NodeId, api: &Api) {
             connect.then_some(CONNECT_ONLY),
         );
     }
+}
+
+/// The timeout a fix gives: 10 s (the order of what `requests`' own docs and most client
+/// libraries' defaults use), in the unit each language's clients take.
+const PY_TIMEOUT: &str = "10";
+
+/// 10 s in milliseconds as the file can write it: `10_000` in TypeScript (compiled down for
+/// old targets), `10000` in JavaScript, which older runtimes load without numeric separators.
+fn js_timeout(cx: &Ctx) -> &'static str {
+    match crate::lang::Dialect::from_path(&cx.file.path) {
+        Some(crate::lang::Dialect::JavaScript) => "10000",
+        _ => "10_000",
+    }
+}
+
+/// The option a JavaScript client library takes a timeout in, as a fix writes it.
+fn js_option(cx: &Ctx, lib: &Library) -> Option<(&'static str, String)> {
+    let ms = js_timeout(cx);
+    Some(match lib.name {
+        "fetch" => ("signal", format!("AbortSignal.timeout({ms})")),
+        "axios" | "@nestjs/axios" | "ky" => ("timeout", ms.to_string()),
+        "got" => ("timeout", format!("{{ request: {ms} }}")),
+        "needle" => ("response_timeout", ms.to_string()),
+        _ => return None,
+    })
+}
+
+/// Where a request method of a client takes its timeout (`session.get` -> `timeout=`).
+fn method_config(cx: &Ctx, call: NodeId, lib: &Library) -> Option<Config> {
+    let Kind::Member { property, .. } = cx.ast.kind(callee_of(cx.ast, call)) else {
+        return None;
+    };
+    lib.methods
+        .iter()
+        .find(|(m, _)| m == property)
+        .map(|(_, c)| *c)
+}
+
+/// The fix of a call that gives no timeout (`given` is `No`) or turns it off (`Disabled`),
+/// where `config` says the call takes it: `timeout=10` for Python clients, a `signal` or
+/// `timeout` option for JavaScript ones, `.timeout(10_000)` on a superagent request. Unsafe:
+/// the value is a choice made for the code. `None` where the edit is not certain (options
+/// built elsewhere, `**kwargs`, a spread, a comment where the edit goes).
+fn timeout_fix(cx: &Ctx, call: NodeId, config: Config, lib: &Library, given: Given) -> Option<Fix> {
+    let ast = cx.ast;
+    let text = cx.file.text.as_str();
+    let c = ast.call(call)?;
+    match (ast.lang, config, given) {
+        (Lang::Python, Config::Kwarg(_), Given::No) => {
+            if !matches!(lib.name, "requests" | "urllib" | "http.client" | "urllib3") {
+                return None;
+            }
+            let arg = format!("timeout={PY_TIMEOUT}");
+            let edit = edits::append_arg(ast, text, call, &arg)?;
+            Some(Fix::unsafe_(format!("Add `{arg}`"), vec![edit]))
+        }
+        (Lang::Python, Config::Kwarg(position), Given::Disabled) => {
+            if lib.name == "aiohttp" {
+                return None; // it takes a `ClientTimeout`, not a number
+            }
+            let value = ast
+                .kwarg(c, "timeout")
+                .or_else(|| position.and_then(|i| ast.positional(c).nth(i)))?;
+            matches!(ast.kind(value), Kind::Null).then(|| {
+                Fix::unsafe_(
+                    format!("Set `timeout={PY_TIMEOUT}`"),
+                    vec![Edit::replace(ast.span(value), PY_TIMEOUT)],
+                )
+            })
+        }
+        (Lang::TypeScript, Config::Options(i), _) => js_options_fix(cx, call, Some(i), lib, given),
+        (Lang::TypeScript, Config::UrlOrOptions, _) => js_options_fix(cx, call, None, lib, given),
+        (Lang::TypeScript, Config::Chain, Given::No) if lib.name == "superagent" => {
+            // with a callback the request is sent at once: too late for `.timeout`
+            if c.args
+                .iter()
+                .any(|a| a.spread || ast.function(a.value).is_some())
+            {
+                return None;
+            }
+            let method = format!("timeout({})", js_timeout(cx));
+            let edit = edits::chain_after(ast, text, call, &method)?;
+            Some(Fix::unsafe_(format!("Add `.{method}`"), vec![edit]))
+        }
+        _ => None,
+    }
+}
+
+/// A JavaScript client's options: the argument at `at` (`None`: the first argument when it is
+/// an object, else the second) gets the timeout option, as a new object argument or a new
+/// property of the object literal written there; a turned-off value (`timeout: 0`, `signal:
+/// undefined`) is replaced.
+fn js_options_fix(
+    cx: &Ctx,
+    call: NodeId,
+    at: Option<usize>,
+    lib: &Library,
+    given: Given,
+) -> Option<Fix> {
+    let ast = cx.ast;
+    let text = cx.file.text.as_str();
+    let c = ast.call(call)?;
+    if c.args.iter().any(|a| a.spread) {
+        return None;
+    }
+    let (key, value) = js_option(cx, lib)?;
+    let entry = format!("{key}: {value}");
+    let i = at.unwrap_or_else(|| {
+        let first_is_object = c
+            .args
+            .first()
+            .is_some_and(|a| matches!(ast.kind(a.value), Kind::Object { .. }));
+        usize::from(!first_is_object)
+    });
+    let arg = c.args.get(i).map(|a| a.value);
+    if given == Given::Disabled {
+        let e = ast.entry(arg?, key)?;
+        let off = match ast.kind(e.value) {
+            Kind::Null | Kind::Bool(false) => true,
+            Kind::Name(n) => n == "undefined",
+            Kind::Number(Some(n)) => *n == 0.0,
+            _ => false,
+        };
+        return off.then(|| {
+            Fix::unsafe_(
+                format!("Set `{entry}`"),
+                vec![Edit::replace(ast.span(e.value), value.clone())],
+            )
+        });
+    }
+    if given != Given::No {
+        return None;
+    }
+    let title = format!("Add `{entry}`");
+    let edit = match arg {
+        None if c.args.len() == i => edits::append_arg(ast, text, call, &format!("{{ {entry} }}"))?,
+        // `axios.post(url)`: the body is left out before the config
+        None if lib.name == "axios" && c.args.len() < i => {
+            let fill = "undefined, ".repeat(i - c.args.len());
+            edits::append_arg(ast, text, call, &format!("{fill}{{ {entry} }}"))?
+        }
+        Some(o) if matches!(ast.kind(o), Kind::Object { .. }) => {
+            edits::add_entry(ast, text, o, &entry)?
+        }
+        // `needle.get(url, callback)`: the options go before the callback
+        Some(f) if lib.name == "needle" && ast.function(f).is_some() => {
+            Edit::insert(ast.span(f).start as usize, format!("{{ {entry} }}, "))
+        }
+        _ => return None,
+    };
+    Some(Fix::unsafe_(title, vec![edit]))
+}
+
+/// `Duration` as the file can name it: imported, or by its full path.
+fn duration(cx: &Ctx) -> &'static str {
+    match cx.facts.imports.get("Duration") {
+        Some("std::time::Duration" | "core::time::Duration" | "tokio::time::Duration") => {
+            "Duration::from_secs(10)"
+        }
+        _ => "std::time::Duration::from_secs(10)",
+    }
+}
+
+/// `Client::builder()` -> `Client::builder().timeout(Duration::from_secs(10))`.
+fn builder_fix(cx: &Ctx, builder: NodeId) -> Option<Fix> {
+    let method = format!("timeout({})", duration(cx));
+    let edit = edits::chain_after(cx.ast, &cx.file.text, builder, &method)?;
+    Some(Fix::unsafe_(format!("Add `.{method}`"), vec![edit]))
+}
+
+/// `Client::new()` -> `Client::builder().timeout(..).build().expect(..)`: what `Client::new`
+/// does (it panics when the client cannot be built), with a timeout.
+fn client_new_fix(cx: &Ctx, call: NodeId) -> Option<Fix> {
+    let ast = cx.ast;
+    let text = cx.file.text.as_str();
+    let c = ast.call(call)?;
+    let Kind::Name(path) = ast.kind(c.callee) else {
+        return None;
+    };
+    let name = path.rsplit("::").next()?;
+    if !c.args.is_empty() || !matches!(name, "new" | "default") {
+        return None;
+    }
+    let callee = ast.span(c.callee);
+    let name_at = callee.end as usize - name.len();
+    if text.get(name_at..callee.end as usize) != Some(name) {
+        return None;
+    }
+    let close = callee.end as usize + text[callee.end as usize..].find(')')?;
+    if close + 1 != ast.span(call).end as usize {
+        return None;
+    }
+    let rest = format!(".timeout({}).build().expect(\"HTTP client\")", duration(cx));
+    Some(Fix::unsafe_(
+        format!("Build the client with `.timeout({})`", duration(cx)),
+        vec![
+            Edit::replace(Span::new(name_at, callee.end as usize), "builder"),
+            Edit::insert(close + 1, rest),
+        ],
+    ))
+}
+
+/// `reqwest::blocking::Client::builder().timeout(None)`: drop `.timeout(None)`, so the 30 s
+/// default applies.
+fn drop_disabled_chain(cx: &Ctx, builder: NodeId, lib: &Library) -> Option<Fix> {
+    let ast = cx.ast;
+    lib.default?;
+    let chain = chain_timeout(ast, builder, lib);
+    let (_, call) = chain.methods.iter().find(|(m, _)| m == "timeout")?;
+    let c = ast.call(*call)?;
+    let receiver = ast.receiver(c)?;
+    let arg = c.args.first()?.value;
+    let none = matches!(ast.kind(arg), Kind::Null)
+        || matches!(ast.kind(arg), Kind::Name(n) if n == "None");
+    let (from, to) = (
+        ast.span(receiver).end as usize,
+        ast.span(*call).end as usize,
+    );
+    let gone = cx.file.text.get(from..to)?;
+    if !none || !gone.trim_start().starts_with(".timeout(") || gone.contains("//") {
+        return None;
+    }
+    Some(Fix::unsafe_(
+        format!(
+            "Remove `.timeout(None)` ({}'s {} default applies)",
+            lib.name, lib.default?
+        ),
+        vec![Edit::delete(Span::new(from, to))],
+    ))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -1252,5 +1502,237 @@ mod tests {
 }
 ";
         assert!(lines("src/a.rs", src).is_empty());
+    }
+    /// Each case's findings all have a fix; applied, they give `after`, which parses and is
+    /// no longer reported.
+    fn fixes_to(path: &str, before: &str, after: &str) {
+        let (fixed, n, left) =
+            crate::engine::testing::fix_all("missing-timeout", path, before, &options());
+        let found = lines(path, before).len();
+        assert!(found > 0, "{path}: nothing reported in:\n{before}");
+        assert_eq!(n, found, "{path}: {n} of {found} findings fixed:\n{before}");
+        assert_eq!(fixed, after, "{path}");
+        assert!(
+            left.is_empty(),
+            "{path}: still reported on {left:?}:\n{fixed}"
+        );
+    }
+
+    /// The findings of `src` have no fix.
+    fn no_fix(path: &str, src: &str) {
+        let report = crate::lint_source(std::path::Path::new(path), src, &options());
+        assert!(
+            !report.diagnostics.is_empty(),
+            "{path}: nothing reported:\n{src}"
+        );
+        for d in &report.diagnostics {
+            assert!(d.fix.is_none(), "{path}:{}: {:?}", d.start.line, d.fix);
+        }
+    }
+
+    #[test]
+    fn python_fixes_add_a_timeout_keyword() {
+        let head =
+            "import requests\nimport urllib.request\nfrom http.client import HTTPSConnection\n\n";
+        let cases = [
+            ("requests.get(url)", "requests.get(url, timeout=10)"),
+            ("requests.get()", "requests.get(timeout=10)"),
+            ("requests.get( )", "requests.get(timeout=10)"),
+            (
+                "requests.post(url, json={'a': 1},)",
+                "requests.post(url, json={'a': 1}, timeout=10,)",
+            ),
+            (
+                "requests.post(\n        url,\n        json=body\n    )",
+                "requests.post(\n        url,\n        json=body,\n        timeout=10\n    )",
+            ),
+            (
+                "requests.post(\n        url,\n        json={\n            'a': 1,\n        },\n    )",
+                "requests.post(\n        url,\n        json={\n            'a': 1,\n        },\n        timeout=10,\n    )",
+            ),
+            (
+                "requests.post(url,\n                  data=body)",
+                "requests.post(url,\n                  data=body, timeout=10)",
+            ),
+            ("requests.get(url, timeout=None)", "requests.get(url, timeout=10)"),
+            ("urllib.request.urlopen(req)", "urllib.request.urlopen(req, timeout=10)"),
+            ("HTTPSConnection(host).request('GET', '/')", "HTTPSConnection(host, timeout=10).request('GET', '/')"),
+        ];
+        for (before, after) in cases {
+            let src =
+                |call: &str| format!("{head}def f(url, body, host, req):\n    return {call}\n");
+            fixes_to("svc.py", &src(before), &src(after));
+        }
+        // sessions: each request gets its own
+        fixes_to(
+            "svc.py",
+            "import requests\ns = requests.Session()\n\ndef f(u):\n    s.get(u)\n    s.post(u, data=1)\n",
+            "import requests\ns = requests.Session()\n\ndef f(u):\n    s.get(u, timeout=10)\n    s.post(u, data=1, timeout=10)\n",
+        );
+        // httpx: only `timeout=None` is reported, and set
+        fixes_to(
+            "svc.py",
+            "import httpx\nc = httpx.Client(base_url=B, timeout=None)\n",
+            "import httpx\nc = httpx.Client(base_url=B, timeout=10)\n",
+        );
+        // CRLF files keep their line ends
+        fixes_to(
+            "svc.py",
+            "import requests\r\nrequests.get(\r\n    url,\r\n)\r\n",
+            "import requests\r\nrequests.get(\r\n    url,\r\n    timeout=10,\r\n)\r\n",
+        );
+    }
+
+    #[test]
+    fn python_shapes_without_a_certain_edit_have_no_fix() {
+        for call in [
+            "requests.get(url  # the endpoint\n    )",
+            "requests.get(url for url in urls)",
+        ] {
+            no_fix(
+                "svc.py",
+                &format!("import requests\n\ndef f(url, urls, rest):\n    return {call}\n"),
+            );
+        }
+        // aiohttp takes a `ClientTimeout`, not a number
+        no_fix(
+            "svc.py",
+            "import aiohttp\nasync def f(u):\n    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout()) as s:\n        await s.get(u)\n",
+        );
+    }
+
+    #[test]
+    fn typescript_fixes_add_a_signal_or_a_timeout_option() {
+        let cases = [
+            (
+                "await fetch(url);",
+                "await fetch(url, { signal: AbortSignal.timeout(10_000) });",
+            ),
+            (
+                "await fetch(url, { method: 'POST' });",
+                "await fetch(url, { method: 'POST', signal: AbortSignal.timeout(10_000) });",
+            ),
+            (
+                "await fetch(url, {});",
+                "await fetch(url, { signal: AbortSignal.timeout(10_000) });",
+            ),
+            (
+                "await fetch(url, {\n    method: 'POST',\n    body,\n  });",
+                "await fetch(url, {\n    method: 'POST',\n    body,\n    signal: AbortSignal.timeout(10_000),\n  });",
+            ),
+            (
+                "await fetch(url, { signal: undefined });",
+                "await fetch(url, { signal: AbortSignal.timeout(10_000) });",
+            ),
+            ("await axios.get(url);", "await axios.get(url, { timeout: 10_000 });"),
+            (
+                "await axios.get<{ id: string }>(url);",
+                "await axios.get<{ id: string }>(url, { timeout: 10_000 });",
+            ),
+            (
+                "await axios.post(url, body);",
+                "await axios.post(url, body, { timeout: 10_000 });",
+            ),
+            (
+                "await axios.post(url);",
+                "await axios.post(url, undefined, { timeout: 10_000 });",
+            ),
+            (
+                "await axios.get(url, { headers });",
+                "await axios.get(url, { headers, timeout: 10_000 });",
+            ),
+            (
+                "await axios.get(url, { timeout: 0 });",
+                "await axios.get(url, { timeout: 10_000 });",
+            ),
+            (
+                "await axios({ url, method: 'GET' });",
+                "await axios({ url, method: 'GET', timeout: 10_000 });",
+            ),
+            ("await axios(url);", "await axios(url, { timeout: 10_000 });"),
+            (
+                "export const api = axios.create({ baseURL: B });",
+                "export const api = axios.create({ baseURL: B, timeout: 10_000 });",
+            ),
+            (
+                "export const api = axios.create();",
+                "export const api = axios.create({ timeout: 10_000 });",
+            ),
+            ("await got(url);", "await got(url, { timeout: { request: 10_000 } });"),
+            (
+                "needle.get(url, (err, res) => done(res));",
+                "needle.get(url, { response_timeout: 10_000 }, (err, res) => done(res));",
+            ),
+            (
+                "await superagent.get(url).set('A', b);",
+                "await superagent.get(url).timeout(10_000).set('A', b);",
+            ),
+        ];
+        let head = "import axios from 'axios';\nimport got from 'got';\nimport needle from 'needle';\nimport superagent from 'superagent';\n";
+        for (before, after) in cases {
+            let src = |stmt: &str| {
+                format!("{head}export async function f(url: string, body: B, headers: H) {{\n  {stmt}\n}}\n")
+            };
+            // module-level statements stay at module level
+            let src = |stmt: &str| {
+                if stmt.starts_with("export") {
+                    format!("{head}{stmt}\n")
+                } else {
+                    src(stmt)
+                }
+            };
+            fixes_to("svc.ts", &src(before), &src(after));
+        }
+    }
+
+    #[test]
+    fn javascript_fixes_write_milliseconds_without_separators() {
+        fixes_to(
+            "svc.js",
+            "const axios = require('axios');\nasync function a(url) {\n  await axios.get(url);\n  await fetch(url);\n}\nmodule.exports = { a };\n",
+            "const axios = require('axios');\nasync function a(url) {\n  await axios.get(url, { timeout: 10000 });\n  await fetch(url, { signal: AbortSignal.timeout(10000) });\n}\nmodule.exports = { a };\n",
+        );
+    }
+
+    #[test]
+    fn typescript_shapes_without_a_certain_edit_have_no_fix() {
+        for stmt in [
+            // a variable's object is shared: the fix would change the other uses too
+            "const opts = { method: 'PUT' };\n  await fetch(url, opts);",
+            "await fetch(url as string, { method: 'POST' /* keep */ });",
+            "await fetch(url as string);",
+            "await axios.get(url, { ...base, headers });",
+            "await fetch(url, { timeout: 0 });",
+        ] {
+            let src = format!("import axios from 'axios';\nexport async function f(url: string, base: B, headers: H) {{\n  {stmt}\n}}\n");
+            let report = crate::lint_source(std::path::Path::new("svc.ts"), &src, &options());
+            for d in &report.diagnostics {
+                assert!(d.fix.is_none(), "{stmt}: {:?}", d.fix);
+            }
+        }
+    }
+
+    #[test]
+    fn rust_fixes_give_the_builder_a_timeout() {
+        fixes_to(
+            "src/a.rs",
+            "use reqwest::Client;\n\npub fn make() -> reqwest::Result<Client> {\n    Client::builder().user_agent(\"a\").build()\n}\n",
+            "use reqwest::Client;\n\npub fn make() -> reqwest::Result<Client> {\n    Client::builder().timeout(std::time::Duration::from_secs(10)).user_agent(\"a\").build()\n}\n",
+        );
+        fixes_to(
+            "src/a.rs",
+            "use reqwest::Client;\nuse std::time::Duration;\n\npub fn make() -> Client {\n    Client::new()\n}\n",
+            "use reqwest::Client;\nuse std::time::Duration;\n\npub fn make() -> Client {\n    Client::builder().timeout(Duration::from_secs(10)).build().expect(\"HTTP client\")\n}\n",
+        );
+        fixes_to(
+            "src/a.rs",
+            "pub fn make() -> reqwest::blocking::Client {\n    reqwest::blocking::Client::builder()\n        .timeout(None)\n        .build()\n        .unwrap()\n}\n",
+            "pub fn make() -> reqwest::blocking::Client {\n    reqwest::blocking::Client::builder()\n        .build()\n        .unwrap()\n}\n",
+        );
+        // `reqwest::get` cannot take a timeout
+        no_fix(
+            "src/a.rs",
+            "pub async fn f(u: &str) -> reqwest::Result<reqwest::Response> {\n    reqwest::get(u).await\n}\n",
+        );
     }
 }

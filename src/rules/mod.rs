@@ -12,6 +12,8 @@
 //!   message, help, labels and the cross-file [`crate::engine::Condition`] it attaches.
 //! - A fact the rule needs from another file is collected per file in `src/facts.rs`, merged in
 //!   `src/index.rs` and settled by a `Condition` in `src/engine/pipeline.rs`.
+//! - A mechanical fix ([`crate::diagnostic::Fix`], attached with `Finding::fix`) is built with
+//!   the edits of [`crate::fix::edits`], only where the edit is certain; `src/fix/` applies it.
 
 pub mod blocking_call_in_async;
 pub mod connection_per_request;

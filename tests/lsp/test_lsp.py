@@ -252,7 +252,7 @@ async def test_code_action_inserts_a_suppression(client: LanguageClient, workspa
                 context=types.CodeActionContext(diagnostics=[d]),
             )
         )
-        [action] = actions
+        [action] = [a for a in actions if a.title.startswith("Suppress")]
         assert action.title == "Suppress missing-timeout on this line"
         assert action.kind == types.CodeActionKind.QuickFix
         [edit] = action.edit.changes[doc]
@@ -264,6 +264,81 @@ async def test_code_action_inserts_a_suppression(client: LanguageClient, workspa
         lines.insert(edit.range.start.line, edit.new_text)
         change(client, doc, 2, "".join(lines))
         await diagnostics(client, doc, lambda ds: ds == [])
+
+
+def apply_edits(text: str, edits) -> str:
+    """Applies LSP text edits (UTF-16 columns) the way an editor does, last first."""
+    lines = text.splitlines(keepends=True)
+
+    def offset(pos):
+        start = sum(len(line) for line in lines[: pos.line])
+        line = lines[pos.line] if pos.line < len(lines) else ""
+        units = 0
+        for i, ch in enumerate(line):
+            if units >= pos.character:
+                return start + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return start + len(line)
+
+    spans = [(offset(e.range.start), offset(e.range.end), e.new_text) for e in edits]
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_quickfix_applies_the_rules_fix(client: LanguageClient, workspace):
+    cases = [
+        # an unsafe fix (it picks a timeout): offered, not preferred; `𝄞` is two UTF-16 units
+        (
+            "app/client.py",
+            PY_CLIENT.replace("    return", '    s = "\U0001d11e"; return'),
+            "python",
+            "Add `timeout=10`",
+            "requests.get(url, timeout=10)",
+        ),
+        ("src/client.ts", TS_CLIENT, "typescript", "Add `timeout: 10_000`", "axios.get(url, { timeout: 10_000 })"),
+        # a safe fix: preferred
+        (
+            "app/old.py",
+            "x = 1  # backlint: ignore[sql-injection] reviewed\n",
+            "python",
+            "Remove the unused suppression",
+            "x = 1\n",
+        ),
+    ]
+    for name, text, language, title, want in cases:
+        doc = open_doc(client, workspace, name, text=text, language=language)
+        [d] = await diagnostics(client, doc, lambda ds: len(ds) == 1)
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=doc),
+                range=d.range,
+                context=types.CodeActionContext(diagnostics=[d]),
+            )
+        )
+        fix, *rest = actions
+        assert fix.title == title, [a.title for a in actions]
+        assert fix.kind == types.CodeActionKind.QuickFix
+        safe = title.startswith("Remove")
+        assert bool(fix.is_preferred) == safe, fix
+        assert all(a.title.startswith("Suppress") for a in rest), [a.title for a in actions]
+        fixed = apply_edits(text, fix.edit.changes[doc])
+        assert want in fixed, fixed
+        # applied, the finding is gone
+        change(client, doc, 2, fixed)
+        await diagnostics(client, doc, lambda ds: ds == [])
+        # and a stale document gets no fix: the edits were for the text before
+        change(client, doc, 3, text)
+        change(client, doc, 4, text + "\n")
+        stale = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=doc),
+                range=d.range,
+                context=types.CodeActionContext(diagnostics=[d]),
+            )
+        )
+        assert all(not a.title.startswith(("Add", "Remove")) for a in stale or []), stale
 
 
 @pytest.mark.asyncio
