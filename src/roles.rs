@@ -686,9 +686,9 @@ fn tsconfig_excludes(dir: &Path) -> GlobSet {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let tidy = regex::Regex::new(r",\s*([\]}])")
-        .map(|re| re.replace_all(&no_comments, "$1").into_owned())
-        .unwrap_or(no_comments);
+    static TRAILING_COMMA: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = TRAILING_COMMA.get_or_init(|| regex::Regex::new(r",\s*([\]}])").expect("regex"));
+    let tidy = re.replace_all(&no_comments, "$1").into_owned();
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&tidy) else {
         return GlobSet::empty();
     };
