@@ -637,7 +637,7 @@ fn one_shot(ast: &Ast, imports: &Imports, call: NodeId) -> Option<FastHash> {
             let (module, name) = ast.import_binding(head)?;
             let from_digest_package = NPM_DIGESTS
                 .iter()
-                .any(|m| module == *m || module.starts_with(&format!("{m}/")));
+                .any(|m| module.strip_prefix(m).is_some_and(|r| r.is_empty() || r.starts_with('/')));
             if !from_digest_package {
                 return None;
             }

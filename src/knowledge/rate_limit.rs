@@ -919,7 +919,9 @@ pub fn normalise_prefix(p: &str) -> String {
 /// Whether `path` lies under `prefix` on segment boundaries.
 fn under(path: &str, prefix: &str) -> bool {
     let path = normalise_prefix(path);
-    path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty()
+    path.strip_prefix(prefix)
+        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        || prefix.is_empty()
 }
 
 // --- the project's view ----------------------------------------------------------------------

@@ -1210,9 +1210,9 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
                 }
                 return ast.subtree(node).any(|i| {
                     ast.path_of(i).is_some_and(|pth| {
-                        pth == t
-                            || pth.starts_with(&format!("{t}."))
-                            || pth.starts_with(&format!("{t}["))
+                        pth.strip_prefix(t.as_str()).is_some_and(|r| {
+                            r.is_empty() || r.starts_with('.') || r.starts_with('[')
+                        })
                     }) && matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. })
                 });
             }
@@ -2141,7 +2141,7 @@ fn worklist(cx: &Ctx, per: &PerItem) -> bool {
         let root = t.split('.').next().unwrap_or(&t);
         tested
             .iter()
-            .any(|p| *p == t || p.starts_with(&format!("{t}.")))
+            .any(|p| p.strip_prefix(t.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('.')))
             && ast.path_of(ast.unwrap_expr(*v)).is_none()
             && ast
                 .subtree(*v)
@@ -2170,7 +2170,7 @@ fn hop_traversal(cx: &Ctx, per: &PerItem) -> bool {
         };
         let moves_test = tested
             .iter()
-            .any(|p| *p == t || p.starts_with(&format!("{t}.")));
+            .any(|p| p.strip_prefix(t.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('.')));
         // `queue = queue[1:] + children` keeps working through one list, item by item
         let root = t.split('.').next().unwrap_or(&t);
         let extends = ast
