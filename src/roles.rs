@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -316,7 +316,7 @@ enum Manifest {
         /// Files named by `scripts` and `bin`, relative to `dir`.
         script_files: Vec<PathBuf>,
         /// `exclude` globs of `tsconfig.json` beside it: files outside the program.
-        ts_excluded: GlobSet,
+        ts_excluded: Arc<GlobSet>,
     },
     Cargo {
         dir: PathBuf,
@@ -330,23 +330,25 @@ type Manifests = (Option<Manifest>, Option<Manifest>);
 
 /// Decides roles; built once per run and shared by the worker threads.
 pub struct Classifier {
-    overrides: Vec<(GlobSet, Role, String)>,
-    tests: GlobSet,
+    overrides: Vec<(Arc<GlobSet>, Role, String)>,
+    tests: Arc<GlobSet>,
     /// Directory -> nearest manifests (package.json, Cargo.toml) at or above it.
     manifests: Mutex<HashMap<PathBuf, Manifests>>,
 }
 
 /// The globs that compile (a bad one was reported when the configuration was read).
 /// Compiled sets are kept for the process: building one (a regex set) costs more than
-/// checking a small file, and [`crate::lint_source`] builds its classifier per call.
-pub(crate) fn glob_set(globs: &[String]) -> GlobSet {
-    type Sets = Mutex<HashMap<Vec<String>, GlobSet>>;
+/// checking a small file, and [`crate::lint_source`] builds its classifier per call. Shared,
+/// not cloned: a cloned set starts its regex's match cache afresh (that cost a per-file
+/// classifier more than the rest of the role).
+pub(crate) fn glob_set(globs: &[String]) -> Arc<GlobSet> {
+    type Sets = Mutex<HashMap<Vec<String>, Arc<GlobSet>>>;
     static SETS: std::sync::OnceLock<Sets> = std::sync::OnceLock::new();
     let sets = SETS.get_or_init(Default::default);
     if let Some(set) = sets.lock().unwrap_or_else(|e| e.into_inner()).get(globs) {
         return set.clone();
     }
-    let set = build_glob_set(globs);
+    let set = Arc::new(build_glob_set(globs));
     let mut sets = sets.lock().unwrap_or_else(|e| e.into_inner());
     if sets.len() < 256 {
         sets.insert(globs.to_vec(), set.clone());
@@ -674,9 +676,9 @@ fn read_package_json(dir: &Path) -> Option<Manifest> {
 /// `exclude` globs of `dir/tsconfig.json` that name a folder inside the project
 /// (`data/snippets/**`; comments and trailing commas tolerated). Bare names (`frontend`,
 /// `dist`) and patterns (`**/*.d.ts`) are left out: they name other projects and build output.
-fn tsconfig_excludes(dir: &Path) -> GlobSet {
+fn tsconfig_excludes(dir: &Path) -> Arc<GlobSet> {
     let Ok(text) = std::fs::read_to_string(dir.join("tsconfig.json")) else {
-        return GlobSet::empty();
+        return Arc::new(GlobSet::empty());
     };
     let no_comments: String = text
         .lines()
@@ -690,7 +692,7 @@ fn tsconfig_excludes(dir: &Path) -> GlobSet {
     let re = TRAILING_COMMA.get_or_init(|| regex::Regex::new(r",\s*([\]}])").expect("regex"));
     let tidy = re.replace_all(&no_comments, "$1").into_owned();
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&tidy) else {
-        return GlobSet::empty();
+        return Arc::new(GlobSet::empty());
     };
     let mut globs = Vec::new();
     for g in v

@@ -136,7 +136,7 @@ pub struct FileOutcome {
 }
 
 struct Globs {
-    per_path: Vec<(GlobSet, Vec<String>)>,
+    per_path: Vec<(Arc<GlobSet>, Vec<String>)>,
     roles: Classifier,
 }
 
