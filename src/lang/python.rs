@@ -732,7 +732,7 @@ impl<'t> Lowerer<'t> {
         let mut value = String::new();
         let mut parts = Vec::new();
         if kind(n) == "concatenated_string" {
-            self.each_kid(n, false, |lw, k| {
+            self.each_kid(n, true, |lw, k| {
                 if kind(k.n) == "string" {
                     lw.string_part(k.n, &mut value, &mut parts);
                 }
@@ -755,7 +755,7 @@ impl<'t> Lowerer<'t> {
         let f = self.f;
         let mut raw = false;
         let mut fstr = false;
-        self.each_kid(n, false, |lw, k| match kind(k.n) {
+        self.each_kid(n, true, |lw, k| match kind(k.n) {
             "string_start" => {
                 for c in lw.text(k.n).bytes() {
                     match c {
@@ -783,7 +783,7 @@ impl<'t> Lowerer<'t> {
 
     fn format_spec(&mut self, n: TsNode<'t>) {
         let f = self.f;
-        self.each_kid(n, false, |lw, k| {
+        self.each_kid(n, true, |lw, k| {
             if kind(k.n) == "format_expression" {
                 lw.each_kid(k.n, false, |lw, kk| {
                     if kk.field == f.expression {
@@ -920,7 +920,7 @@ impl<'t> Lowerer<'t> {
     /// `parameters` / `lambda_parameters`; defaults are lowered as children of the function.
     fn params(&mut self, n: TsNode<'t>, out: &mut Vec<Param>) {
         let f = self.f;
-        self.each_kid(n, false, |lw, k| {
+        self.each_kid(n, true, |lw, k| {
             let p = k.n;
             match kind(p) {
                 "identifier"
