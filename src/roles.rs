@@ -595,8 +595,7 @@ impl Classifier {
         if let Some(m) = self.manifests.lock().ok().and_then(|m| m.get(dir).cloned()) {
             return m;
         }
-        let js = read_package_json(dir);
-        let cargo = read_cargo_toml(dir);
+        let (js, cargo) = read_manifests(dir);
         let found = match (js.is_some(), cargo.is_some()) {
             (true, true) => (js, cargo),
             _ => {
@@ -612,6 +611,48 @@ impl Classifier {
         }
         found
     }
+}
+
+/// Size and modification time of a file: `Some(None)` when it is missing, `None` when that
+/// cannot be told.
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    match std::fs::metadata(path) {
+        Ok(m) => Some(Some((m.modified().ok()?, m.len()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(None),
+        Err(_) => None,
+    }
+}
+
+/// The `package.json` (with its `tsconfig.json`) and `Cargo.toml` of one folder, kept for the
+/// process while those files are unchanged (same size and modification time): a classifier
+/// is made per call of [`crate::lint_source`] (the language server, the floor benchmark), and
+/// each read and parsed them again for every file.
+fn read_manifests(dir: &Path) -> Manifests {
+    type Seen = Mutex<HashMap<PathBuf, ([Stamp; 3], Manifests)>>;
+    static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    let stamps = ["package.json", "tsconfig.json", "Cargo.toml"].map(|f| stamp(&dir.join(f)));
+    let stamps = match stamps {
+        [Some(a), Some(b), Some(c)] => Some([a, b, c]),
+        _ => None,
+    };
+    if let Some(s) = &stamps {
+        if s.iter().all(Option::is_none) {
+            return (None, None);
+        }
+        let known = seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, m)) = known.get(dir).filter(|(k, _)| k == s) {
+            return m.clone();
+        }
+    }
+    let found = (read_package_json(dir), read_cargo_toml(dir));
+    if let Some(s) = stamps {
+        let mut known = seen.lock().unwrap_or_else(|e| e.into_inner());
+        known.insert(dir.to_path_buf(), (s, found.clone()));
+    }
+    found
 }
 
 fn read_package_json(dir: &Path) -> Option<Manifest> {
