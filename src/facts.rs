@@ -197,6 +197,9 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
     facts.once_callees = lifecycle::memoised_initialisers(ast, &facts.globals);
     // functions that start-up code calls run once, while the service boots
     let startup_file = lifecycle::is_startup_file(&file.path);
+    // whether a call is in start-up code depends only on the function around it: asked once
+    // per function
+    let mut startup_fn: HashMap<NodeId, bool> = HashMap::new();
     for (i, n) in ast.nodes.iter().enumerate() {
         let Kind::Call(c) = &n.kind else { continue };
         let Some(name) = ast.callee_name(c) else {
@@ -215,8 +218,12 @@ pub fn collect(ast: &Ast, file: &SourceFile, config: &Config) -> FileFacts {
         if !plain {
             continue;
         }
-        let in_startup =
-            startup_file || lifecycle::startup_context(ast, i as NodeId, |_| false).is_some();
+        let in_startup = startup_file
+            || ast.enclosing_function(i as NodeId).is_some_and(|f| {
+                *startup_fn.entry(f).or_insert_with(|| {
+                    lifecycle::startup_context(ast, i as NodeId, |_| false).is_some()
+                })
+            });
         if in_startup && !facts.once_callees.iter().any(|o| o == name) {
             facts.once_callees.push(name.to_string());
         }

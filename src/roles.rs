@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -316,7 +316,7 @@ enum Manifest {
         /// Files named by `scripts` and `bin`, relative to `dir`.
         script_files: Vec<PathBuf>,
         /// `exclude` globs of `tsconfig.json` beside it: files outside the program.
-        ts_excluded: GlobSet,
+        ts_excluded: Arc<GlobSet>,
     },
     Cargo {
         dir: PathBuf,
@@ -330,23 +330,25 @@ type Manifests = (Option<Manifest>, Option<Manifest>);
 
 /// Decides roles; built once per run and shared by the worker threads.
 pub struct Classifier {
-    overrides: Vec<(GlobSet, Role, String)>,
-    tests: GlobSet,
+    overrides: Vec<(Arc<GlobSet>, Role, String)>,
+    tests: Arc<GlobSet>,
     /// Directory -> nearest manifests (package.json, Cargo.toml) at or above it.
     manifests: Mutex<HashMap<PathBuf, Manifests>>,
 }
 
 /// The globs that compile (a bad one was reported when the configuration was read).
 /// Compiled sets are kept for the process: building one (a regex set) costs more than
-/// checking a small file, and [`crate::lint_source`] builds its classifier per call.
-pub(crate) fn glob_set(globs: &[String]) -> GlobSet {
-    type Sets = Mutex<HashMap<Vec<String>, GlobSet>>;
+/// checking a small file, and [`crate::lint_source`] builds its classifier per call. Shared,
+/// not cloned: a cloned set starts its regex's match cache afresh (that cost a per-file
+/// classifier more than the rest of the role).
+pub(crate) fn glob_set(globs: &[String]) -> Arc<GlobSet> {
+    type Sets = Mutex<HashMap<Vec<String>, Arc<GlobSet>>>;
     static SETS: std::sync::OnceLock<Sets> = std::sync::OnceLock::new();
     let sets = SETS.get_or_init(Default::default);
     if let Some(set) = sets.lock().unwrap_or_else(|e| e.into_inner()).get(globs) {
         return set.clone();
     }
-    let set = build_glob_set(globs);
+    let set = Arc::new(build_glob_set(globs));
     let mut sets = sets.lock().unwrap_or_else(|e| e.into_inner());
     if sets.len() < 256 {
         sets.insert(globs.to_vec(), set.clone());
@@ -593,8 +595,7 @@ impl Classifier {
         if let Some(m) = self.manifests.lock().ok().and_then(|m| m.get(dir).cloned()) {
             return m;
         }
-        let js = read_package_json(dir);
-        let cargo = read_cargo_toml(dir);
+        let (js, cargo) = read_manifests(dir);
         let found = match (js.is_some(), cargo.is_some()) {
             (true, true) => (js, cargo),
             _ => {
@@ -610,6 +611,48 @@ impl Classifier {
         }
         found
     }
+}
+
+/// Size and modification time of a file: `Some(None)` when it is missing, `None` when that
+/// cannot be told.
+type Stamp = Option<(std::time::SystemTime, u64)>;
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    match std::fs::metadata(path) {
+        Ok(m) => Some(Some((m.modified().ok()?, m.len()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(None),
+        Err(_) => None,
+    }
+}
+
+/// The `package.json` (with its `tsconfig.json`) and `Cargo.toml` of one folder, kept for the
+/// process while those files are unchanged (same size and modification time): a classifier
+/// is made per call of [`crate::lint_source`] (the language server, the floor benchmark), and
+/// each read and parsed them again for every file.
+fn read_manifests(dir: &Path) -> Manifests {
+    type Seen = Mutex<HashMap<PathBuf, ([Stamp; 3], Manifests)>>;
+    static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    let stamps = ["package.json", "tsconfig.json", "Cargo.toml"].map(|f| stamp(&dir.join(f)));
+    let stamps = match stamps {
+        [Some(a), Some(b), Some(c)] => Some([a, b, c]),
+        _ => None,
+    };
+    if let Some(s) = &stamps {
+        if s.iter().all(Option::is_none) {
+            return (None, None);
+        }
+        let known = seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, m)) = known.get(dir).filter(|(k, _)| k == s) {
+            return m.clone();
+        }
+    }
+    let found = (read_package_json(dir), read_cargo_toml(dir));
+    if let Some(s) = stamps {
+        let mut known = seen.lock().unwrap_or_else(|e| e.into_inner());
+        known.insert(dir.to_path_buf(), (s, found.clone()));
+    }
+    found
 }
 
 fn read_package_json(dir: &Path) -> Option<Manifest> {
@@ -674,9 +717,9 @@ fn read_package_json(dir: &Path) -> Option<Manifest> {
 /// `exclude` globs of `dir/tsconfig.json` that name a folder inside the project
 /// (`data/snippets/**`; comments and trailing commas tolerated). Bare names (`frontend`,
 /// `dist`) and patterns (`**/*.d.ts`) are left out: they name other projects and build output.
-fn tsconfig_excludes(dir: &Path) -> GlobSet {
+fn tsconfig_excludes(dir: &Path) -> Arc<GlobSet> {
     let Ok(text) = std::fs::read_to_string(dir.join("tsconfig.json")) else {
-        return GlobSet::empty();
+        return Arc::new(GlobSet::empty());
     };
     let no_comments: String = text
         .lines()
@@ -686,11 +729,11 @@ fn tsconfig_excludes(dir: &Path) -> GlobSet {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let tidy = regex::Regex::new(r",\s*([\]}])")
-        .map(|re| re.replace_all(&no_comments, "$1").into_owned())
-        .unwrap_or(no_comments);
+    static TRAILING_COMMA: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = TRAILING_COMMA.get_or_init(|| regex::Regex::new(r",\s*([\]}])").expect("regex"));
+    let tidy = re.replace_all(&no_comments, "$1").into_owned();
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&tidy) else {
-        return GlobSet::empty();
+        return Arc::new(GlobSet::empty());
     };
     let mut globs = Vec::new();
     for g in v

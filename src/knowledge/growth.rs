@@ -855,7 +855,10 @@ pub fn appended_uncapped(ast: &Ast, func: NodeId, model: &str) -> bool {
                     .positional(c)
                     .next()
                     .and_then(|t| ast.path_of(t))
-                    .is_some_and(|t| t.starts_with(&format!("{model}::")) || t == model))
+                    .is_some_and(|t| {
+                        t.strip_prefix(model)
+                            .is_some_and(|r| r.is_empty() || r.starts_with("::"))
+                    }))
     });
     if !creates {
         return false;

@@ -437,9 +437,10 @@ fn typescript(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Decode> {
     }
     // verification options of a JWT library: `algorithms: ['none']`, `secret: ''`
     let library_call = q.as_deref().is_some_and(|q| {
-        TS_MIDDLEWARE
-            .iter()
-            .any(|m| q == *m || q.starts_with(&format!("{m}.")))
+        TS_MIDDLEWARE.iter().any(|m| {
+            q.strip_prefix(m)
+                .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+        })
     });
     if library_call {
         if let Some((w, n)) = weak_options(ast, c, call) {

@@ -2087,9 +2087,13 @@ pub const BULK_CALLS: &[&str] = &[
 
 /// Whether a query as displayed (`Product.objects.bulk_update(…)`) is a bulk write.
 pub fn is_bulk_display(what: &str) -> bool {
-    BULK_CALLS
-        .iter()
-        .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
+    BULK_CALLS.iter().any(|b| displays_call(what, b))
+}
+
+/// `what` holds `.name(` or starts with `name(` (without making those strings).
+fn displays_call(what: &str, name: &str) -> bool {
+    let called = |rest: &str| rest.strip_prefix(name).is_some_and(|r| r.starts_with('('));
+    called(what) || what.match_indices('.').any(|(i, _)| called(&what[i + 1..]))
 }
 
 /// Upserts: insert a row or update it when its key exists (`update_or_create`, Prisma and
@@ -2105,9 +2109,7 @@ const UPSERT_CALLS: &[&str] = &[
 
 /// Whether a query as displayed (`Listing.objects.update_or_create(…)`) is an upsert.
 pub fn is_upsert_display(what: &str) -> bool {
-    UPSERT_CALLS
-        .iter()
-        .any(|b| what.contains(&format!(".{b}(")) || what.starts_with(&format!("{b}(")))
+    UPSERT_CALLS.iter().any(|b| displays_call(what, b))
 }
 
 /// Whether a query as displayed runs on a model held in a variable (`model.objects.filter(…)`,

@@ -635,9 +635,11 @@ fn one_shot(ast: &Ast, imports: &Imports, call: NodeId) -> Option<FastHash> {
             // npm digests: `md5(x)`, `sha256(x)`, `CryptoJS.SHA256(x)`, `sha256(utf8ToBytes(x))`
             let head = path.split('.').next().unwrap_or(&path);
             let (module, name) = ast.import_binding(head)?;
-            let from_digest_package = NPM_DIGESTS
-                .iter()
-                .any(|m| module == *m || module.starts_with(&format!("{m}/")));
+            let from_digest_package = NPM_DIGESTS.iter().any(|m| {
+                module
+                    .strip_prefix(m)
+                    .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+            });
             if !from_digest_package {
                 return None;
             }

@@ -411,21 +411,24 @@ const LIMITER_MODULES: &[&str] = &[
 /// `RocketGovernor<'_, Login>`). Names that switch a limiter off (`SkipThrottle`,
 /// `ratelimit_exempt`) do not.
 pub fn names_limiter(text: &str) -> bool {
-    const KEYS: &[&[u8]] = &[
-        b"ratelimit",
-        b"limiter",
-        b"throttl",
-        b"governor",
-        b"slowdown",
-        b"slowapi",
-        b"brute",
-        b"checklimit",
-    ];
     // every answer below needs one of these in the joined words: most names are ruled out
-    // here without splitting them into words
-    if !alnum_lower(text, |j| {
-        j.starts_with(b"axes") || KEYS.iter().any(|k| j.windows(k.len()).any(|w| w == *k))
-    }) {
+    // here without splitting them into words (one pass, on the first letter of each key)
+    let has_key = |j: &[u8]| {
+        (0..j.len()).any(|i| {
+            let r = &j[i..];
+            match r[0] {
+                b'r' => r.starts_with(b"ratelimit"),
+                b'l' => r.starts_with(b"limiter"),
+                b't' => r.starts_with(b"throttl"),
+                b'g' => r.starts_with(b"governor"),
+                b's' => r.starts_with(b"slowdown") || r.starts_with(b"slowapi"),
+                b'b' => r.starts_with(b"brute"),
+                b'c' => r.starts_with(b"checklimit"),
+                _ => false,
+            }
+        })
+    };
+    if !alnum_lower(text, |j| j.starts_with(b"axes") || has_key(j)) {
         return false;
     }
     let w = words(text);
@@ -916,7 +919,9 @@ pub fn normalise_prefix(p: &str) -> String {
 /// Whether `path` lies under `prefix` on segment boundaries.
 fn under(path: &str, prefix: &str) -> bool {
     let path = normalise_prefix(path);
-    path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty()
+    path.strip_prefix(prefix)
+        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        || prefix.is_empty()
 }
 
 // --- the project's view ----------------------------------------------------------------------

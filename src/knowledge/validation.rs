@@ -779,9 +779,12 @@ pub fn validates(ast: &Ast, imports: &Imports, call: NodeId, arg: NodeId) -> boo
         let recv_path = ast.path_of(ast.unwrap_expr(recv)).unwrap_or_default();
         let recv_q = imports.qualify_path(&recv_path);
         if VALIDATE_METHODS.contains(&name) {
-            let decoder = DECODERS
-                .iter()
-                .any(|d| recv_path == *d || recv_q == *d || recv_q.starts_with(&format!("{d}.")));
+            let decoder = DECODERS.iter().any(|d| {
+                recv_path == *d
+                    || recv_q
+                        .strip_prefix(d)
+                        .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+            });
             if decoder {
                 return false;
             }
@@ -806,11 +809,10 @@ pub fn validates(ast: &Ast, imports: &Imports, call: NodeId, arg: NodeId) -> boo
     let path = ast.path_of(c.callee).unwrap_or_default();
     let q = imports.qualify_path(&path);
     if VALIDATE_FUNCTIONS.contains(&name) {
-        let module_ok = VALIDATION_MODULES.iter().any(|m| {
-            q.starts_with(&format!("{m}.")) || q.starts_with(&format!("{m}::")) || q.starts_with(m)
-        }) || imports
-            .get(name)
-            .is_some_and(|q| VALIDATION_MODULES.iter().any(|m| q.starts_with(m)));
+        let module_ok = VALIDATION_MODULES.iter().any(|m| q.starts_with(m))
+            || imports
+                .get(name)
+                .is_some_and(|q| VALIDATION_MODULES.iter().any(|m| q.starts_with(m)));
         if module_ok || ast.lang == Lang::Rust && path.contains("serde_json") {
             return true;
         }

@@ -141,6 +141,28 @@ pub fn number_value(text: &str) -> Option<f64> {
     digits.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A grammar's node kind names by kind id. `Node::kind` converts a C string on every call (a
+/// tenth of the Python lowering's own cost); a lowerer reads the name from here instead.
+pub(crate) struct KindNames(Vec<Box<str>>);
+
+impl KindNames {
+    pub fn new(lang: &tree_sitter::Language) -> KindNames {
+        KindNames(
+            (0..lang.node_kind_count() as u16)
+                .map(|id| lang.node_kind_for_id(id).unwrap_or("").into())
+                .collect(),
+        )
+    }
+
+    /// What `n.kind()` gives (ERROR nodes, whose id is past the table, ask the node).
+    pub fn of<'t>(&'t self, n: tree_sitter::Node<'t>) -> &'t str {
+        match self.0.get(n.kind_id() as usize) {
+            Some(name) => name,
+            None => n.kind(),
+        }
+    }
+}
+
 /// A child of a tree-sitter node with its field id (0: none).
 #[derive(Clone, Copy)]
 pub(crate) struct Kid<'t> {

@@ -180,6 +180,14 @@ fn fields() -> &'static Fields {
     })
 }
 
+/// The kind name of a node (see [`super::KindNames`]).
+fn kind<'t>(n: TsNode<'t>) -> &'t str {
+    static NAMES: OnceLock<super::KindNames> = OnceLock::new();
+    NAMES
+        .get_or_init(|| super::KindNames::new(&tree_sitter_python::LANGUAGE.into()))
+        .of(n)
+}
+
 fn span(n: TsNode) -> Span {
     Span::new(n.start_byte(), n.end_byte())
 }
@@ -318,7 +326,7 @@ impl<'t> Lowerer<'t> {
     /// flattened, `pass` dropped, `import a, b` gives one node per module, and a loop's `else`
     /// body follows the loop.
     fn stmt(&mut self, n: TsNode<'t>, out: &mut Vec<NodeId>) {
-        match n.kind() {
+        match kind(n) {
             "comment" | "line_continuation" | "pass_statement" => {}
             "expression_statement" | "block" | "module" => {
                 if self.enter() {
@@ -363,7 +371,7 @@ impl<'t> Lowerer<'t> {
     }
 
     fn expr_inner(&mut self, n: TsNode<'t>) -> NodeId {
-        match n.kind() {
+        match kind(n) {
             "identifier" => {
                 let name = self.text(n).to_string();
                 self.b.leaf(span(n), Kind::Name(name))
@@ -465,7 +473,7 @@ impl<'t> Lowerer<'t> {
             if k.field == f.function {
                 callee = Some(lw.expr(k.n));
             } else if k.field == f.arguments {
-                if k.n.kind() == "argument_list" {
+                if kind(k.n) == "argument_list" {
                     lw.args(k.n, &mut args);
                 } else {
                     // `sum(x for x in y)`: the generator is the one argument.
@@ -493,7 +501,7 @@ impl<'t> Lowerer<'t> {
 
     fn args(&mut self, list: TsNode<'t>, args: &mut Vec<Arg>) {
         let f = self.f;
-        self.each_kid(list, true, |lw, k| match k.n.kind() {
+        self.each_kid(list, true, |lw, k| match kind(k.n) {
             "keyword_argument" => {
                 let mut name = None;
                 let mut value = None;
@@ -564,7 +572,7 @@ impl<'t> Lowerer<'t> {
             } else if k.field == f.right {
                 rhs = Some(lw.expr(k.n));
             } else if k.field == f.operator {
-                op = match k.n.kind() {
+                op = match kind(k.n) {
                     "+" => BinOp::Add,
                     "%" => BinOp::Mod,
                     "and" => BinOp::And,
@@ -613,7 +621,7 @@ impl<'t> Lowerer<'t> {
             if k.field == f.argument {
                 operand = Some(lw.expr(k.n));
             } else if k.field == f.operator {
-                op = match k.n.kind() {
+                op = match kind(k.n) {
                     "-" => UnOp::Neg,
                     _ => UnOp::Other,
                 };
@@ -643,7 +651,7 @@ impl<'t> Lowerer<'t> {
         let id = self.b.open(span(n));
         let f = self.f;
         let mut entries = Vec::new();
-        self.each_kid(n, true, |lw, k| match k.n.kind() {
+        self.each_kid(n, true, |lw, k| match kind(k.n) {
             "pair" => {
                 let mut key_node = None;
                 let mut value = None;
@@ -687,7 +695,7 @@ impl<'t> Lowerer<'t> {
     }
 
     fn assign(&mut self, n: TsNode<'t>) -> NodeId {
-        let augmented = n.kind() == "augmented_assignment";
+        let augmented = kind(n) == "augmented_assignment";
         self.assign_of(n, self.f.left, self.f.right, augmented)
     }
 
@@ -723,9 +731,9 @@ impl<'t> Lowerer<'t> {
         let id = self.b.open(span(n));
         let mut value = String::new();
         let mut parts = Vec::new();
-        if n.kind() == "concatenated_string" {
-            self.each_kid(n, false, |lw, k| {
-                if k.n.kind() == "string" {
+        if kind(n) == "concatenated_string" {
+            self.each_kid(n, true, |lw, k| {
+                if kind(k.n) == "string" {
                     lw.string_part(k.n, &mut value, &mut parts);
                 }
             });
@@ -747,7 +755,7 @@ impl<'t> Lowerer<'t> {
         let f = self.f;
         let mut raw = false;
         let mut fstr = false;
-        self.each_kid(n, false, |lw, k| match k.n.kind() {
+        self.each_kid(n, true, |lw, k| match kind(k.n) {
             "string_start" => {
                 for c in lw.text(k.n).bytes() {
                     match c {
@@ -763,7 +771,7 @@ impl<'t> Lowerer<'t> {
                 lw.each_kid(k.n, false, |lw, kk| {
                     if kk.field == f.expression {
                         parts.push(lw.expr(kk.n));
-                    } else if kk.n.kind() == "format_specifier" {
+                    } else if kind(kk.n) == "format_specifier" {
                         // `{x:>{width}}`: nested values are children, not parts.
                         lw.format_spec(kk.n);
                     }
@@ -775,8 +783,8 @@ impl<'t> Lowerer<'t> {
 
     fn format_spec(&mut self, n: TsNode<'t>) {
         let f = self.f;
-        self.each_kid(n, false, |lw, k| {
-            if k.n.kind() == "format_expression" {
+        self.each_kid(n, true, |lw, k| {
+            if kind(k.n) == "format_expression" {
                 lw.each_kid(k.n, false, |lw, kk| {
                     if kk.field == f.expression {
                         lw.expr(kk.n);
@@ -793,13 +801,13 @@ impl<'t> Lowerer<'t> {
         self.each_kid(n, false, |_, k| {
             if k.field == f.definition {
                 def = Some(k.n);
-            } else if k.n.kind() == "decorator" {
+            } else if kind(k.n) == "decorator" {
                 decos.push(k.n);
             }
         });
         match def {
-            Some(d) if d.kind() == "function_definition" => self.function(d, &decos),
-            Some(d) if d.kind() == "class_definition" => self.class(d, &decos),
+            Some(d) if kind(d) == "function_definition" => self.function(d, &decos),
+            Some(d) if kind(d) == "class_definition" => self.class(d, &decos),
             _ => self.other(n),
         }
     }
@@ -812,7 +820,7 @@ impl<'t> Lowerer<'t> {
             let Some(expr) = self.first_named(d) else {
                 continue;
             };
-            let name = if expr.kind() == "call" {
+            let name = if kind(expr) == "call" {
                 let mut callee = None;
                 self.each_kid(expr, false, |_, k| {
                     if k.field == f.function && callee.is_none() {
@@ -847,7 +855,7 @@ impl<'t> Lowerer<'t> {
         let mut head_end = n.start_byte();
         self.each_field(n, |lw, k| {
             if std::mem::take(&mut first) {
-                is_async = k.n.kind() == "async";
+                is_async = kind(k.n) == "async";
             }
             if k.field == f.name {
                 name = Some(lw.text(k.n).to_string());
@@ -912,9 +920,9 @@ impl<'t> Lowerer<'t> {
     /// `parameters` / `lambda_parameters`; defaults are lowered as children of the function.
     fn params(&mut self, n: TsNode<'t>, out: &mut Vec<Param>) {
         let f = self.f;
-        self.each_kid(n, false, |lw, k| {
+        self.each_kid(n, true, |lw, k| {
             let p = k.n;
-            match p.kind() {
+            match kind(p) {
                 "identifier"
                 | "list_splat_pattern"
                 | "dictionary_splat_pattern"
@@ -968,7 +976,7 @@ impl<'t> Lowerer<'t> {
                 // Bases as written; keyword arguments (`metaclass=`) and splats are lowered as
                 // children but are not bases.
                 lw.each_kid(k.n, true, |lw, b| {
-                    match b.n.kind() {
+                    match kind(b.n) {
                         "keyword_argument" | "list_splat" | "dictionary_splat" => {}
                         _ => bases.push(one_line(lw.text(b.n))),
                     }
@@ -997,14 +1005,14 @@ impl<'t> Lowerer<'t> {
             .child_by_field_id(f.body)
             .map_or(n.end_byte(), |b| b.end_byte());
         let id = self.b.open(Span::new(n.start_byte(), loop_end));
-        let is_for = n.kind() == "for_statement";
+        let is_for = kind(n) == "for_statement";
         let mut is_async = false;
         let mut bindings = Vec::new();
         let mut iter = None;
         let mut else_clause = None;
         let mut body = Vec::new();
         self.each_field(n, |lw, k| {
-            if k.n.kind() == "async" {
+            if kind(k.n) == "async" {
                 is_async = true;
             } else if k.field == f.left {
                 lw.bindings(k.n, &mut bindings);
@@ -1045,7 +1053,7 @@ impl<'t> Lowerer<'t> {
     fn bindings(&mut self, pattern: TsNode<'t>, out: &mut Vec<String>) {
         let mut stack = vec![pattern];
         while let Some(p) = stack.pop() {
-            match p.kind() {
+            match kind(p) {
                 "identifier" => out.push(self.text(p).to_string()),
                 "pattern_list"
                 | "tuple_pattern"
@@ -1075,16 +1083,16 @@ impl<'t> Lowerer<'t> {
         self.each_field(n, |lw, k| {
             if k.field == f.body {
                 // a dict comprehension's `key: value` pair is no node: both are the element
-                if k.n.kind() == "pair" {
+                if kind(k.n) == "pair" {
                     lw.each_kid(k.n, true, |lw, kv| body.push(lw.expr(kv.n)));
                 } else {
                     body.push(lw.expr(k.n));
                 }
                 return;
             }
-            match k.n.kind() {
+            match kind(k.n) {
                 "for_in_clause" => lw.each_kid(k.n, false, |lw, kk| {
-                    if kk.n.kind() == "async" {
+                    if kind(kk.n) == "async" {
                         is_async = true;
                     } else if kk.field == f.left {
                         lw.bindings(kk.n, &mut bindings);
@@ -1121,13 +1129,13 @@ impl<'t> Lowerer<'t> {
         let mut body = Vec::new();
         let mut is_async = false;
         self.each_field(n, |lw, k| {
-            if k.n.kind() == "async" {
+            if kind(k.n) == "async" {
                 is_async = true;
             } else if k.field == f.body {
                 lw.block_into(k.n, &mut body);
-            } else if k.n.kind() == "with_clause" {
+            } else if kind(k.n) == "with_clause" {
                 lw.each_kid(k.n, false, |lw, item| {
-                    if item.n.kind() != "with_item" {
+                    if kind(item.n) != "with_item" {
                         return;
                     }
                     let Some(mut value) = lw.first_named(item.n) else {
@@ -1135,7 +1143,7 @@ impl<'t> Lowerer<'t> {
                     };
                     // `with a() as b`: the context expression is `a()`, bound to `b`.
                     let mut name = None;
-                    if value.kind() == "as_pattern" {
+                    if kind(value) == "as_pattern" {
                         let alias = value
                             .child_by_field_name("alias")
                             .map(|a| lw.text(a).trim())
@@ -1172,7 +1180,7 @@ impl<'t> Lowerer<'t> {
                 lw.block_into(k.n, &mut body);
                 return;
             }
-            match k.n.kind() {
+            match kind(k.n) {
                 "except_clause" | "except_group_clause" => handlers.push(lw.catch(k.n)),
                 // `else:` runs after the body when nothing was raised.
                 "else_clause" => lw.block_into(k.n, &mut body),
@@ -1202,7 +1210,7 @@ impl<'t> Lowerer<'t> {
             } else if k.field == f.value {
                 let mut t = k.n;
                 // `except (A, B) as e` parses as an `as_pattern` value.
-                if t.kind() == "as_pattern" {
+                if kind(t) == "as_pattern" {
                     lw.each_kid(k.n, false, |lw, pk| {
                         if pk.field == f.alias {
                             binding = Some(lw.text(pk.n).to_string());
@@ -1211,15 +1219,15 @@ impl<'t> Lowerer<'t> {
                         }
                     });
                 }
-                if t.kind() == "parenthesized_expression" {
+                if kind(t) == "parenthesized_expression" {
                     t = lw.first_named(t).unwrap_or(t);
                 }
-                if t.kind() == "tuple" {
+                if kind(t) == "tuple" {
                     lw.each_kid(t, true, |lw, tk| types.push(one_line(lw.text(tk.n))));
                 } else {
                     types.push(one_line(lw.text(t)));
                 }
-            } else if k.n.kind() == "block" {
+            } else if kind(k.n) == "block" {
                 lw.block_into(k.n, &mut body);
             }
         });
@@ -1263,7 +1271,7 @@ impl<'t> Lowerer<'t> {
             let cond = self.or_missing(cond, clause);
             chain.push((id, cond, then));
             match alts.next() {
-                Some(alt) if alt.kind() == "elif_clause" => {
+                Some(alt) if kind(alt) == "elif_clause" => {
                     clause = alt;
                     id = self.b.open(Span::new(alt.start_byte(), n.end_byte()));
                 }
@@ -1318,7 +1326,7 @@ impl<'t> Lowerer<'t> {
 
     /// `a.b` -> ("a.b", ""); `a.b as c` -> ("a.b", "c").
     fn import_name(&mut self, n: TsNode<'t>) -> (String, String) {
-        if n.kind() != "aliased_import" {
+        if kind(n) != "aliased_import" {
             return (no_space(self.text(n)), String::new());
         }
         let f = self.f;
@@ -1338,7 +1346,7 @@ impl<'t> Lowerer<'t> {
     /// `from __future__ import annotations`.
     fn import_from(&mut self, n: TsNode<'t>) -> NodeId {
         let f = self.f;
-        let mut module = if n.kind() == "future_import_statement" {
+        let mut module = if kind(n) == "future_import_statement" {
             "__future__".to_string()
         } else {
             String::new()
@@ -1355,7 +1363,7 @@ impl<'t> Lowerer<'t> {
                     alias
                 };
                 names.push((name, alias));
-            } else if k.n.kind() == "wildcard_import" {
+            } else if kind(k.n) == "wildcard_import" {
                 names.push(("*".to_string(), "*".to_string()));
             }
         });

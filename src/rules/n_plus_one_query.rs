@@ -1210,9 +1210,9 @@ fn dependent_hop(ast: &Ast, node: NodeId, per: &PerItem) -> bool {
                 }
                 return ast.subtree(node).any(|i| {
                     ast.path_of(i).is_some_and(|pth| {
-                        pth == t
-                            || pth.starts_with(&format!("{t}."))
-                            || pth.starts_with(&format!("{t}["))
+                        pth.strip_prefix(t.as_str()).is_some_and(|r| {
+                            r.is_empty() || r.starts_with('.') || r.starts_with('[')
+                        })
                     }) && matches!(ast.kind(i), Kind::Name(_) | Kind::Member { .. })
                 });
             }
@@ -2139,10 +2139,10 @@ fn worklist(cx: &Ctx, per: &PerItem) -> bool {
             return false;
         };
         let root = t.split('.').next().unwrap_or(&t);
-        tested
-            .iter()
-            .any(|p| *p == t || p.starts_with(&format!("{t}.")))
-            && ast.path_of(ast.unwrap_expr(*v)).is_none()
+        tested.iter().any(|p| {
+            p.strip_prefix(t.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+        }) && ast.path_of(ast.unwrap_expr(*v)).is_none()
             && ast
                 .subtree(*v)
                 .any(|x| matches!(ast.kind(x), Kind::Name(n) if n == root))
@@ -2168,9 +2168,10 @@ fn hop_traversal(cx: &Ctx, per: &PerItem) -> bool {
         let Some(t) = ast.path_of(ast.unwrap_expr(*target)) else {
             return false;
         };
-        let moves_test = tested
-            .iter()
-            .any(|p| *p == t || p.starts_with(&format!("{t}.")));
+        let moves_test = tested.iter().any(|p| {
+            p.strip_prefix(t.as_str())
+                .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+        });
         // `queue = queue[1:] + children` keeps working through one list, item by item
         let root = t.split('.').next().unwrap_or(&t);
         let extends = ast
