@@ -579,10 +579,10 @@ fn migration_path(ast: &Ast, c: &crate::ast::Call) -> bool {
     if c.is_macro {
         return matches!(name, "migrate" | "embed_migrations");
     }
-    let segs: Vec<&str> = path.split(['.', ':']).filter(|s| !s.is_empty()).collect();
-    let tail2 = |a: &str, b: &str| {
-        segs.len() >= 2 && segs[segs.len() - 2] == a && segs[segs.len() - 1] == b
-    };
+    // the last two segments (this runs for every call of a file)
+    let mut segs = path.split(['.', ':']).filter(|s| !s.is_empty());
+    let (last, before) = (segs.next_back(), segs.next_back());
+    let tail2 = |a: &str, b: &str| before == Some(a) && last == Some(b);
     // `sqlx::migrate!("./migrations").run(&pool)`: the receiver is the macro
     let receiver_is_migrator = ast.receiver(c).and_then(|r| ast.call(r)).is_some_and(|r| {
         r.is_macro && ast.callee_name(r) == Some("migrate") || ast.callee_name(r) == Some("runner")

@@ -186,17 +186,14 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
     }
     let recv = recv?;
     let recv_path = ast.path_of(ast.unwrap_expr(recv)).unwrap_or_default();
-    let api = format!(
-        "{}.{name}",
-        if recv_path.is_empty() {
-            "…".to_string()
-        } else {
-            recv_path.clone()
-        }
-    );
+    // made only for a sink (this runs for every method call)
+    let api = || match recv_path.is_empty() {
+        true => format!("….{name}"),
+        false => format!("{recv_path}.{name}"),
+    };
     if RAW_ANYWHERE.contains(&name) {
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
@@ -206,7 +203,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         && first.is_some_and(|a| !matches!(ast.kind(ast.unwrap_expr(a)), Kind::Call(_)))
     {
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
@@ -226,14 +223,14 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         .contains(&recv_path.as_str())
     {
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
     }
     if name == "query" && last(&recv_path).to_ascii_lowercase().contains("sequelize") {
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
@@ -244,7 +241,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
         && (recv_path.ends_with(".objects") || ast.call(ast.unwrap_expr(recv)).is_some())
     {
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
@@ -254,7 +251,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
             .iter()
             .find_map(|k| ast.kwarg(c, k));
         return v.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
@@ -308,7 +305,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
             && !bound_to_other_than_builder(ast, ast.chain_root(call), call)
         {
             return first.map(|sql| Sink {
-                api,
+                api: api(),
                 sql,
                 appends: true,
             });
@@ -329,7 +326,7 @@ pub fn sink(ast: &Ast, imports: &Imports, call: NodeId) -> Option<Sink> {
             return None;
         }
         return first.map(|sql| Sink {
-            api,
+            api: api(),
             sql,
             appends: false,
         });
