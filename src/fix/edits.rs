@@ -17,6 +17,9 @@ fn close_paren(ast: &Ast, text: &str, call: NodeId) -> Option<usize> {
 
 /// The leading whitespace of the line holding `at`.
 fn indent_at(text: &str, at: usize) -> &str {
+    if !text.is_char_boundary(at) {
+        return "";
+    }
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[start..];
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
@@ -24,6 +27,9 @@ fn indent_at(text: &str, at: usize) -> &str {
 
 /// The newline the file uses around `at`.
 fn newline_near(text: &str, at: usize) -> &'static str {
+    if !text.is_char_boundary(at) {
+        return "\n";
+    }
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     if text[..end].ends_with('\r') {
         "\r\n"
@@ -123,7 +129,7 @@ pub fn add_entry(ast: &Ast, text: &str, obj: NodeId, entry: &str) -> Option<Edit
         return None;
     }
     let span = ast.span(obj);
-    let (open, close) = (span.start as usize, span.end as usize - 1);
+    let (open, close) = (span.start as usize, (span.end as usize).checked_sub(1)?);
     let b = text.as_bytes();
     if b.get(open) != Some(&b'{') || b.get(close) != Some(&b'}') || close <= open {
         return None;

@@ -198,7 +198,7 @@ fn node_twin(cx: &Ctx, call: NodeId, c: &Call) -> Option<Fix> {
         return None;
     }
     let m = ast.span(c.callee);
-    let at = m.end as usize - property.len();
+    let at = (m.end as usize).checked_sub(property.len())?;
     if cx.file.text.get(at..m.end as usize) != Some(property.as_str()) {
         return None;
     }

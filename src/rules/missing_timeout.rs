@@ -571,11 +571,12 @@ fn client_new_fix(cx: &Ctx, call: NodeId) -> Option<Fix> {
         return None;
     }
     let callee = ast.span(c.callee);
-    let name_at = callee.end as usize - name.len();
+    // spans from a partly parsed file may not hold the name's text
+    let name_at = (callee.end as usize).checked_sub(name.len())?;
     if text.get(name_at..callee.end as usize) != Some(name) {
         return None;
     }
-    let close = callee.end as usize + text[callee.end as usize..].find(')')?;
+    let close = callee.end as usize + text.get(callee.end as usize..)?.find(')')?;
     if close + 1 != ast.span(call).end as usize {
         return None;
     }
