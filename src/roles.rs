@@ -1120,6 +1120,27 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_package_json_is_read_again() {
+        // a classifier per call (lint_source, the LSP) shares the parsed manifests of the
+        // process until the file changes
+        let dir = tempfile::tempdir().unwrap();
+        let pkg = dir.path().join("package.json");
+        let file = dir.path().join("src/app.ts");
+        let role = || {
+            Classifier::new(&[], &[])
+                .by_path(Path::new("src/app.ts"), Path::new("src/app.ts"), &file)
+                .map(|r| r.role)
+        };
+        std::fs::write(&pkg, r#"{"dependencies": {"react": "18"}}"#).unwrap();
+        assert_eq!(role(), Some(Role::Client));
+        assert_eq!(role(), Some(Role::Client));
+        std::fs::write(&pkg, r#"{"dependencies": {"react": "18", "express": "4"}}"#).unwrap();
+        assert_eq!(role(), None);
+        std::fs::remove_file(&pkg).unwrap();
+        assert_eq!(role(), None);
+    }
+
+    #[test]
     fn paths_give_roles() {
         assert_eq!(role_of("app/tests/test_orders.py"), Some(Role::Test));
         assert_eq!(

@@ -498,6 +498,32 @@ mod tests {
     }
 
     #[test]
+    fn kind_names_are_node_kinds() {
+        let text = "import os\n@app.get('/')\nasync def f(x: int = 1, *a, **k):\n    y = f'{x!r:>{w}}' 'b'\n    return [i async for i in g() if not i] or {1: -x}\nclass A(B, metaclass=M): pass\n)\n";
+        let lang: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let names = KindNames::new(&lang);
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang).unwrap();
+        let tree = parser.parse(text, None).unwrap();
+        let (mut seen, mut cursor) = (0, tree.walk());
+        'walk: loop {
+            let n = cursor.node();
+            assert_eq!(names.of(n), n.kind(), "{n:?}");
+            seen += 1;
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert!(seen > 100, "{seen}");
+        assert!(tree.root_node().has_error(), "an ERROR node is named too");
+    }
+
+    #[test]
     fn number_values() {
         let cases = [
             ("0", Some(0.0)),
