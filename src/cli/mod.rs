@@ -265,6 +265,9 @@ fn check(args: Check) -> anyhow::Result<i32> {
         uri_root: None,
         progress: engine::ProgressHook(bar.clone().map(|b| b as Arc<dyn engine::Progress>)),
         cache,
+        roles: args.explain_roles,
+        // only the text format shows snippets
+        no_sources: args.explain_roles || args.statistics || args.format != Format::Text,
     };
 
     let mut report = match &args.stdin_filename {

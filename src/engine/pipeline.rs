@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use globset::GlobSet;
@@ -42,6 +43,11 @@ pub struct Options {
     /// The results cache directory of [`lint_paths`] (relative: under the project root); see
     /// [`crate::cache`]. `None` (the default): no cache.
     pub cache: Option<PathBuf>,
+    /// Fill [`Report::roles`] with every file's role (`--explain-roles`).
+    pub roles: bool,
+    /// Leave [`Report::sources`] empty (the report is not rendered with snippets): files with
+    /// findings are not read again at the end.
+    pub no_sources: bool,
 }
 
 /// Hears how far a run is: the number of files, then each file checked (from worker threads).
@@ -339,10 +345,7 @@ fn lint_text(
         .or_else(|| root.map(uri_root_of))
         .unwrap_or_else(|| PathBuf::from("."));
     let Some(project) = project else {
-        return (
-            finish(vec![outcome], None, options, &globs, uri_root),
-            false,
-        );
+        return (finish_one(outcome, None, options, &globs, uri_root), false);
     };
     // the text's own part takes the file's place in the project's index
     let hash = text_hash(text.as_bytes());
@@ -355,8 +358,8 @@ fn lint_text(
         project.parts.insert(outcome.rel.clone(), (part, hash));
         project.stale();
     }
-    let report = finish(
-        vec![outcome],
+    let report = finish_one(
+        outcome,
         Some(project.merged()),
         options,
         &globs,
@@ -467,22 +470,38 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         .cache
         .as_deref()
         .map(|dir| crate::cache::Cache::new(dir, &root, config));
+    drop(found);
+    // Workers take the files in order and hand each outcome to the project-wide step, which
+    // merges it in the order of the files: a file's index part and syntax-free data go as soon
+    // as the files before it are done.
+    let next = AtomicUsize::new(0);
+    let step = Mutex::new(InOrder {
+        next: 0,
+        waiting: Default::default(),
+        step: Finish::new(options, &globs, uri_root),
+    });
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(f) = files.get(i) else { break };
+        let mut out = check_path(f, config, &dispatch, &globs, cache.as_ref());
+        // read again at the end if a finding in it is shown (as for a cached result)
+        if out.source.take().is_some() {
+            out.unread_source = Some(out.diagnostics.iter().filter_map(|d| d.secret).collect());
+        }
+        if let Some(p) = progress {
+            p.file_done();
+        }
+        step.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(i, out);
+    };
     let run = || {
-        let outcomes = files
-            .par_iter()
-            .map(|f| {
-                let out = check_path(f, config, &dispatch, &globs, cache.as_ref());
-                if let Some(p) = progress {
-                    p.file_done();
-                }
-                out
-            })
-            .collect::<Vec<_>>();
-        (outcomes, cache.as_ref().map(crate::cache::Cache::save))
+        rayon::broadcast(|_| work());
+        cache.as_ref().map(crate::cache::Cache::save)
     };
     // Workers get the stack deeply nested files need (rayon's default is 2 MiB), and 1 MiB for
     // what runs above `check_text`, so that it never has to switch stacks.
-    let (outcomes, stats) = {
+    let stats = {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
             .stack_size(lang::stack_size(config.max_nesting_depth) + (1 << 20))
@@ -492,7 +511,14 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             Err(_) => run(),
         }
     };
-    let mut report = finish(outcomes, None, options, &globs, uri_root);
+    let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
+    let shown: HashMap<&Path, &Path> = files
+        .iter()
+        .map(|f| (f.rel.as_path(), f.path.as_path()))
+        .collect();
+    let mut report = step
+        .step
+        .finish(None, &|p| shown.get(p).map(|s| s.to_path_buf()));
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
@@ -532,7 +558,7 @@ fn check_path(
         cache.hit();
         Some(record.into_outcome(path, &file.rel, &file.config_rel))
     };
-    if let Some(o) = cache.by_stat(&probe).and_then(restore) {
+    if let Some(o) = cache.by_stat(&probe).and_then(|b| restore(&b)) {
         return o;
     }
     let mut from_cache = false;
@@ -542,7 +568,7 @@ fn check_path(
         dispatch,
         globs,
         Some(&mut |bytes: &[u8]| {
-            let o = cache.by_content(&mut probe, bytes).and_then(restore);
+            let o = cache.by_content(&mut probe, bytes).and_then(|b| restore(&b));
             from_cache = o.is_some();
             o
         }),
@@ -1110,119 +1136,206 @@ fn stable_hash(s: &str) -> u64 {
     h
 }
 
-/// The project-wide step: index, conditions, suppressions, filters, sorting.
+/// The project-wide step (index, conditions, suppressions, filters, sorting), fed every file's
+/// outcome in the order of the files: each file's part of the project index is merged as it
+/// comes, and only what the end needs is held (files with findings or suppressions; every
+/// file's role when [`Options::roles`]), so that memory does not grow with the tree.
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
-/// discovered. `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand
-/// with the facts of these files in it; else both are made from the outcomes.
-fn finish(
-    mut outcomes: Vec<FileOutcome>,
+/// discovered.
+struct Finish<'a> {
+    options: &'a Options,
+    globs: &'a Globs,
+    index: ProjectIndex,
+    /// Files of Rust `#[cfg(test)]` modules the files declare.
+    test_modules: Vec<PathBuf>,
+    report: Report,
+    held: Vec<Held>,
+}
+
+/// What [`Finish`] keeps of a file until the end.
+struct Held {
+    path: PathBuf,
+    rel: PathBuf,
+    config_rel: PathBuf,
+    role: FileRole,
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<Suppression>,
+    source: Option<Arc<SourceFile>>,
+    unread_source: Option<Vec<Span>>,
+}
+
+impl<'a> Finish<'a> {
+    fn new(options: &'a Options, globs: &'a Globs, uri_root: PathBuf) -> Finish<'a> {
+        Finish {
+            options,
+            globs,
+            index: ProjectIndex::default(),
+            test_modules: Vec::new(),
+            report: Report {
+                uri_root,
+                ..Report::default()
+            },
+            held: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, mut o: FileOutcome) {
+        self.report.files_checked += usize::from(o.notice.is_none());
+        self.report.lines_checked += o.lines;
+        if let Some(msg) = o.notice.take().or_else(|| o.note.take()) {
+            self.report.notices.push(Notice {
+                path: o.path.clone(),
+                message: msg,
+            });
+        }
+        let mut part = std::mem::take(&mut o.index);
+        self.test_modules.append(&mut part.test_modules);
+        self.index.add(part);
+        if self.options.roles || !o.diagnostics.is_empty() || !o.suppressions.is_empty() {
+            self.held.push(Held {
+                path: o.path,
+                rel: o.rel,
+                config_rel: o.config_rel,
+                role: o.role,
+                diagnostics: o.diagnostics,
+                suppressions: o.suppressions,
+                source: o.source,
+                unread_source: o.unread_source,
+            });
+        }
+    }
+
+    /// `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand with the
+    /// facts of these files in it; else both are those of the files added. `shown`: the path
+    /// as discovered of a project-relative path.
+    fn finish(
+        self,
+        prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
+        shown: &dyn Fn(&Path) -> Option<PathBuf>,
+    ) -> Report {
+        let Finish {
+            options,
+            globs,
+            index,
+            test_modules,
+            mut report,
+            held,
+        } = self;
+        let config = &options.config;
+        let (index, test_modules) = prebuilt.unwrap_or((&index, &test_modules));
+        for mut o in held {
+            if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
+                if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
+                    o.role = FileRole {
+                        role: Role::Test,
+                        reason: format!(
+                            "declared as a `#[cfg(test)]` module (`{}`)",
+                            json::slash_path(m)
+                        ),
+                    };
+                    let role = o.role.role;
+                    o.diagnostics.retain(|d| registry::reports_in(d.rule, role));
+                }
+            }
+            if options.roles {
+                report.roles.push((o.path.clone(), o.role.clone()));
+            }
+            let mut kept = Vec::with_capacity(o.diagnostics.len());
+            let lines = suppress::Lines::new(&o.suppressions);
+            for mut d in std::mem::take(&mut o.diagnostics) {
+                if !resolve(&mut d, index, &o.rel) {
+                    continue;
+                }
+                if globs.ignored(&o.config_rel, d.rule) {
+                    continue;
+                }
+                if let Some(s) = config.severity.get(d.rule) {
+                    d.severity = *s;
+                }
+                // A finding below the minimum severity still uses its suppression.
+                if suppress::covers(&mut o.suppressions, &lines, &d)
+                    || d.severity < config.min_severity
+                {
+                    continue;
+                }
+                kept.push(d);
+            }
+            for mut d in suppress::unused(&o.suppressions, &o.rel, config) {
+                if let Some(s) = config.severity.get(d.rule) {
+                    d.severity = *s;
+                }
+                if d.severity >= config.min_severity && !globs.ignored(&o.config_rel, d.rule) {
+                    kept.push(d);
+                }
+            }
+            if !kept.is_empty() && !options.no_sources {
+                let source = o.source.clone().or_else(|| {
+                    let secrets = o.unread_source.as_deref()?;
+                    let mut text = std::fs::read_to_string(&o.path).ok()?;
+                    for s in secrets {
+                        redact_in(&mut text, *s);
+                    }
+                    Some(Arc::new(SourceFile::new(&o.path, text)))
+                });
+                if let Some(s) = source {
+                    report.sources.insert(o.path.clone(), s);
+                }
+            }
+            report.diagnostics.extend(kept);
+        }
+        report
+            .diagnostics
+            .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+        let show = |p: &mut PathBuf| {
+            if let Some(s) = shown(p) {
+                *p = s;
+            }
+        };
+        for d in &mut report.diagnostics {
+            show(&mut d.path);
+            for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
+                show(p);
+            }
+        }
+        report
+    }
+}
+
+/// Feeds [`Finish`] the outcomes of files checked out of order, in the order of the files
+/// (the project index is merged in the same order on every run).
+struct InOrder<'a> {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, FileOutcome>,
+    step: Finish<'a>,
+}
+
+impl InOrder<'_> {
+    fn put(&mut self, i: usize, o: FileOutcome) {
+        if i != self.next {
+            self.waiting.insert(i, o);
+            return;
+        }
+        self.step.add(o);
+        self.next += 1;
+        while let Some(o) = self.waiting.remove(&self.next) {
+            self.step.add(o);
+            self.next += 1;
+        }
+    }
+}
+
+/// The project-wide step for one file (editors, `--stdin-filename`).
+fn finish_one(
+    outcome: FileOutcome,
     prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
 ) -> Report {
-    let config = &options.config;
-    let mut index = ProjectIndex::default();
-    let mut report = Report {
-        uri_root,
-        ..Report::default()
-    };
-    let shown: HashMap<PathBuf, PathBuf> = outcomes
-        .iter()
-        .map(|o| (o.rel.clone(), o.path.clone()))
-        .collect();
-    let test_modules: Vec<PathBuf> = match prebuilt {
-        Some((_, modules)) => modules.to_vec(),
-        None => outcomes
-            .iter()
-            .flat_map(|o| o.index.test_modules.iter().cloned())
-            .collect(),
-    };
-    // in place: a second vector of outcomes would hold every file's outcome twice
-    for o in outcomes.iter_mut() {
-        if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
-            if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
-                o.role = FileRole {
-                    role: Role::Test,
-                    reason: format!(
-                        "declared as a `#[cfg(test)]` module (`{}`)",
-                        json::slash_path(m)
-                    ),
-                };
-                let role = o.role.role;
-                o.diagnostics.retain(|d| registry::reports_in(d.rule, role));
-            }
-        }
-        report.roles.push((o.path.clone(), o.role.clone()));
-        report.files_checked += usize::from(o.notice.is_none());
-        report.lines_checked += o.lines;
-        if let Some(msg) = o.notice.take().or_else(|| o.note.take()) {
-            report.notices.push(Notice {
-                path: o.path.clone(),
-                message: msg,
-            });
-        }
-        index.add(std::mem::take(&mut o.index));
-    }
-    let index = prebuilt.map_or(&index, |(i, _)| i);
-    for mut o in outcomes {
-        let mut kept = Vec::with_capacity(o.diagnostics.len());
-        let lines = suppress::Lines::new(&o.suppressions);
-        for mut d in std::mem::take(&mut o.diagnostics) {
-            if !resolve(&mut d, index, &o.rel) {
-                continue;
-            }
-            if globs.ignored(&o.config_rel, d.rule) {
-                continue;
-            }
-            if let Some(s) = config.severity.get(d.rule) {
-                d.severity = *s;
-            }
-            // A finding below the minimum severity still uses its suppression.
-            if suppress::covers(&mut o.suppressions, &lines, &d) || d.severity < config.min_severity
-            {
-                continue;
-            }
-            kept.push(d);
-        }
-        for mut d in suppress::unused(&o.suppressions, &o.rel, config) {
-            if let Some(s) = config.severity.get(d.rule) {
-                d.severity = *s;
-            }
-            if d.severity >= config.min_severity && !globs.ignored(&o.config_rel, d.rule) {
-                kept.push(d);
-            }
-        }
-        if !kept.is_empty() {
-            let source = o.source.clone().or_else(|| {
-                let secrets = o.unread_source.as_deref()?;
-                let mut text = std::fs::read_to_string(&o.path).ok()?;
-                for s in secrets {
-                    redact_in(&mut text, *s);
-                }
-                Some(Arc::new(SourceFile::new(&o.path, text)))
-            });
-            if let Some(s) = source {
-                report.sources.insert(o.path.clone(), s);
-            }
-        }
-        report.diagnostics.extend(kept);
-    }
-    report
-        .diagnostics
-        .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
-    let show = |p: &mut PathBuf| {
-        if let Some(s) = shown.get(p.as_path()) {
-            p.clone_from(s);
-        }
-    };
-    for d in &mut report.diagnostics {
-        show(&mut d.path);
-        for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
-            show(p);
-        }
-    }
-    report
+    let (rel, path) = (outcome.rel.clone(), outcome.path.clone());
+    let mut step = Finish::new(options, globs, uri_root);
+    step.add(outcome);
+    step.finish(prebuilt, &|p| (p == rel).then(|| path.clone()))
 }
 
 /// Applies a finding's project-wide condition; false drops the finding.
@@ -1424,7 +1537,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             }
             d.message = d.message.replace("{query}", &f.site.what);
             d.labels.push(Label {
-                path: Some(f.path.clone()),
+                path: Some(f.path.to_path_buf()),
                 span: Default::default(),
                 start: f.site.start,
                 end: f.site.end,
