@@ -17,6 +17,7 @@ use crate::ast::Kind;
 use crate::config::Config;
 use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severity};
 use crate::facts::{self, QuerySite};
+use crate::knowledge::helpers::HelperShape;
 use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
 use crate::lang::{self, Dialect};
 use crate::report::{json, line_hash, Notice, Report};
@@ -444,24 +445,24 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         .uri_root
         .clone()
         .unwrap_or_else(|| uri_root_of(&root));
-    let (found, mut notices) = discover::discover(paths, config);
+    let (mut files, mut notices) = discover::discover(paths, config);
+    let abs_of = |f: &Path| {
+        given
+            .iter()
+            .filter(|(p, _)| f.starts_with(p))
+            .max_by_key(|(p, _)| p.components().count())
+            .map_or_else(
+                || crate::paths::absolute(f),
+                |(p, a)| crate::paths::rebase(f, p, a),
+            )
+    };
+    // a file's other paths are made when it is checked: only this list lasts the whole run
+    let paths_of = |f: &Path| FilePaths::new(f, abs_of(f), Some(&root), config);
     // the same file named twice (`. app`) is checked once
     let mut seen = std::collections::HashSet::new();
-    let files: Vec<FilePaths> = found
-        .iter()
-        .map(|f| {
-            let abs = given
-                .iter()
-                .filter(|(p, _)| f.starts_with(p))
-                .max_by_key(|(p, _)| p.components().count())
-                .map_or_else(
-                    || crate::paths::absolute(f),
-                    |(p, a)| crate::paths::rebase(f, p, a),
-                );
-            FilePaths::new(f, abs, Some(&root), config)
-        })
-        .filter(|f| seen.insert(f.abs.clone()))
-        .collect();
+    files.retain(|f| seen.insert(abs_of(f)));
+    drop(seen);
+    files.shrink_to_fit();
     let progress = options.progress.0.as_deref();
     if let Some(p) = progress {
         p.start(files.len());
@@ -470,7 +471,6 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         .cache
         .as_deref()
         .map(|dir| crate::cache::Cache::new(dir, &root, config));
-    drop(found);
     // Workers take the files in order and hand each outcome to the project-wide step, which
     // merges it in the order of the files: a file's index part and syntax-free data go as soon
     // as the files before it are done.
@@ -483,7 +483,8 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     let work = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(f) = files.get(i) else { break };
-        let mut out = check_path(f, config, &dispatch, &globs, cache.as_ref());
+        let f = paths_of(f);
+        let mut out = check_path(&f, config, &dispatch, &globs, cache.as_ref());
         // read again at the end if a finding in it is shown (as for a cached result)
         if out.source.take().is_some() {
             out.unread_source = Some(out.diagnostics.iter().filter_map(|d| d.secret).collect());
@@ -512,13 +513,14 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         }
     };
     let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
-    let shown: HashMap<&Path, &Path> = files
-        .iter()
-        .map(|f| (f.rel.as_path(), f.path.as_path()))
-        .collect();
-    let mut report = step
-        .step
-        .finish(None, &|p| shown.get(p).map(|s| s.to_path_buf()));
+    let mut report = step.step.finish(None, &|wanted| {
+        files
+            .iter()
+            .map(|f| paths_of(f))
+            .filter(|f| wanted.contains(f.rel.as_path()))
+            .map(|f| (f.rel, f.path))
+            .collect()
+    });
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
@@ -821,7 +823,7 @@ fn analyse(
                     start: file.position(span.start),
                     end: file.position(span.end),
                     what: what.clone(),
-                    shape: f.shape.clone(),
+                    shape: index_shape(&f.shape),
                 });
                 (f.name.clone(), f.class.clone(), site)
             })
@@ -898,6 +900,21 @@ fn analyse(
         (p, s) => p.or(s),
     };
     Ok((findings, suppressions, index, role, note))
+}
+
+/// A helper's shape as the project index keeps it: a query with no parameter test around it
+/// leaves nothing for a call to settle ([`HelperShape::settled_by`]), so then no test is kept.
+fn index_shape(shape: &HelperShape) -> HelperShape {
+    let settles = !shape.guards.iter().any(Vec::is_empty);
+    HelperShape {
+        builds_only: shape.builds_only,
+        batched_only: shape.batched_only,
+        guards: if settles {
+            shape.guards.clone()
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 /// A dependency manifest or configuration file: parsed once, handed to the rules that read
@@ -1206,12 +1223,12 @@ impl<'a> Finish<'a> {
     }
 
     /// `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand with the
-    /// facts of these files in it; else both are those of the files added. `shown`: the path
-    /// as discovered of a project-relative path.
+    /// facts of these files in it; else both are those of the files added. `shown`: the paths
+    /// as discovered of these project-relative paths.
     fn finish(
         self,
         prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
-        shown: &dyn Fn(&Path) -> Option<PathBuf>,
+        shown: &dyn Fn(&std::collections::HashSet<&Path>) -> HashMap<PathBuf, PathBuf>,
     ) -> Report {
         let Finish {
             options,
@@ -1286,9 +1303,19 @@ impl<'a> Finish<'a> {
         report
             .diagnostics
             .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+        let wanted: std::collections::HashSet<&Path> = report
+            .diagnostics
+            .iter()
+            .flat_map(|d| {
+                let labels = d.labels.iter().filter_map(|l| l.path.as_deref());
+                std::iter::once(d.path.as_path()).chain(labels)
+            })
+            .collect();
+        let shown = shown(&wanted);
+        drop(wanted);
         let show = |p: &mut PathBuf| {
-            if let Some(s) = shown(p) {
-                *p = s;
+            if let Some(s) = shown.get(p) {
+                p.clone_from(s);
             }
         };
         for d in &mut report.diagnostics {
@@ -1335,7 +1362,7 @@ fn finish_one(
     let (rel, path) = (outcome.rel.clone(), outcome.path.clone());
     let mut step = Finish::new(options, globs, uri_root);
     step.add(outcome);
-    step.finish(prebuilt, &|p| (p == rel).then(|| path.clone()))
+    step.finish(prebuilt, &|_| HashMap::from([(rel.clone(), path.clone())]))
 }
 
 /// Applies a finding's project-wide condition; false drops the finding.
