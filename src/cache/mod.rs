@@ -588,7 +588,10 @@ mod tests {
         let mut p = probe_of(&cache, root, "a.py");
         // just written: found by content, not by its modification time
         assert!(cache.by_stat(&p).is_none());
-        assert_eq!(cache.by_content(&mut p, b"x = 1\n").as_deref(), Some(&b"record"[..]));
+        assert_eq!(
+            cache.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"record"[..])
+        );
         assert!(cache.by_content(&mut p, b"x = 2\n").is_none());
         let shard = cache.shard_path(p.shard);
         drop(cache);

@@ -17,8 +17,8 @@ use crate::ast::Kind;
 use crate::config::Config;
 use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severity};
 use crate::facts::{self, QuerySite};
-use crate::knowledge::helpers::HelperShape;
 use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
+use crate::knowledge::helpers::HelperShape;
 use crate::lang::{self, Dialect};
 use crate::report::{json, line_hash, Notice, Report};
 use crate::roles::{self, Classifier, FileRole, Role};
@@ -359,13 +359,7 @@ fn lint_text(
         project.parts.insert(outcome.rel.clone(), (part, hash));
         project.stale();
     }
-    let report = finish_one(
-        outcome,
-        Some(project.merged()),
-        options,
-        &globs,
-        uri_root,
-    );
+    let report = finish_one(outcome, Some(project.merged()), options, &globs, uri_root);
     (report, changed)
 }
 
@@ -492,9 +486,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         if let Some(p) = progress {
             p.file_done();
         }
-        step.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .put(i, out);
+        step.lock().unwrap_or_else(|e| e.into_inner()).put(i, out);
     };
     let run = || {
         rayon::broadcast(|_| work());
@@ -570,7 +562,9 @@ fn check_path(
         dispatch,
         globs,
         Some(&mut |bytes: &[u8]| {
-            let o = cache.by_content(&mut probe, bytes).and_then(|b| restore(&b));
+            let o = cache
+                .by_content(&mut probe, bytes)
+                .and_then(|b| restore(&b));
             from_cache = o.is_some();
             o
         }),
@@ -1080,12 +1074,15 @@ fn statement_ends(ast: &crate::ast::Ast, file: &SourceFile) -> HashMap<u32, u32>
 /// the source with every secret masked, for rendering.
 fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>, SourceFile) {
     let hashes = line_hash::LineHashes::of(&file.text);
+    let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     let mut diags = Vec::with_capacity(findings.len());
-    for f in &findings {
+    // each finding is taken apart as it becomes a diagnostic: the two lists do not both grow
+    // to the whole (a large file may have many thousands)
+    for f in findings {
         let start = file.position(f.span.start);
         let end = file.position(f.span.end);
-        let mut message = f.message.clone();
+        let mut message = f.message;
         if let Some(s) = f.secret {
             let secret = file.snippet(s);
             if !secret.is_empty() {
@@ -1103,19 +1100,16 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             line_text
         };
         // Not the message: rewording a message must not invalidate baselines.
-        let n = seen.entry((line_key.clone(), f.rule)).or_default();
+        let key = stable_hash(&format!("{}\u{0}{line_key}", f.rule));
+        let n = seen.entry((line_key, f.rule)).or_default();
         *n += 1;
-        let fingerprint = format!(
-            "{:016x}:{}",
-            stable_hash(&format!("{}\u{0}{line_key}", f.rule)),
-            n
-        );
-        let local_label = |(span, msg): &(Span, String)| Label {
+        let fingerprint = format!("{key:016x}:{n}");
+        let local_label = |(span, message): (Span, String)| Label {
             path: None,
-            span: *span,
+            span,
             start: file.position(span.start),
             end: file.position(span.end),
-            message: msg.clone(),
+            message,
         };
         diags.push(Diagnostic {
             rule: f.rule,
@@ -1125,22 +1119,20 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             start,
             end,
             message,
-            help: f.help.clone(),
-            labels: f.labels.iter().map(local_label).collect(),
-            flow: f.steps.iter().map(local_label).collect(),
+            help: f.help,
+            labels: f.labels.into_iter().map(local_label).collect(),
+            flow: f.steps.into_iter().map(local_label).collect(),
             fingerprint,
             line_hash: hashes.get(start.line as usize - 1),
             secret: f.secret,
-            condition: f.condition.clone(),
+            condition: f.condition,
         });
     }
-    let mut text = file.text.clone();
-    for f in &findings {
-        if let Some(s) = f.secret {
-            redact_in(&mut text, s);
-        }
+    let SourceFile { path, mut text, .. } = file;
+    for s in secrets {
+        redact_in(&mut text, s);
     }
-    (diags, SourceFile::new(file.path.clone(), text))
+    (diags, SourceFile::new(path, text))
 }
 
 /// FNV-1a: stable across runs and platforms (fingerprints are stored in baselines).

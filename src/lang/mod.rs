@@ -320,6 +320,70 @@ pub(crate) fn slices(
     (out.len() > 1).then_some(out)
 }
 
+/// Where a file may be cut into slices, from its text alone: before a line that starts at
+/// column 0 with a word (or a decorator, attribute) that can begin a top-level statement,
+/// unless the line before attaches to it (a decorator, an attribute, a doc comment).
+pub(crate) struct Cuts {
+    /// Besides letters, what such a line may start with.
+    pub starts: &'static [u8],
+    /// A line that starts with one of these continues the statement before it.
+    pub continues: &'static [&'static str],
+    /// A line that starts with one of these belongs to the line after it.
+    pub attaches: &'static [&'static str],
+}
+
+/// For a file at least `slicing.from` long: ranges of about `slicing.bytes` each, ending where
+/// `cuts` allows, found without parsing the file; `None` for fewer than two. A slice that
+/// parses without errors on its own is a run of whole top-level statements (a cut inside a
+/// string, a comment, brackets or a block leaves an unclosed one in the slice), so the
+/// lowerers try these before they parse the whole file: then the whole tree-sitter tree never
+/// lives at all. When some slice has an error, they parse the whole file as before.
+pub(crate) fn line_slices(
+    text: &str,
+    slicing: Slicing,
+    cuts: &Cuts,
+) -> Option<Vec<tree_sitter::Range>> {
+    if text.len() < slicing.from {
+        return None;
+    }
+    let point = |row: usize, column: usize| tree_sitter::Point { row, column };
+    let range = |from: usize, from_row: usize, to: usize, to_point: tree_sitter::Point| {
+        tree_sitter::Range {
+            start_byte: from,
+            end_byte: to,
+            start_point: point(from_row, 0),
+            end_point: to_point,
+        }
+    };
+    let mut out = Vec::new();
+    let (mut from, mut from_row) = (0, 0);
+    let (mut at, mut row) = (0, 0);
+    let mut attached = false;
+    for line in text.split_inclusive('\n') {
+        let starts = line
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || cuts.starts.contains(&b));
+        if at - from >= slicing.bytes
+            && starts
+            && !attached
+            && !cuts.continues.iter().any(|w| {
+                line.strip_prefix(w)
+                    .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            })
+        {
+            out.push(range(from, from_row, at, point(row, 0)));
+            (from, from_row) = (at, row);
+        }
+        attached = cuts.attaches.iter().any(|a| line.starts_with(a));
+        at += line.len();
+        row += usize::from(line.ends_with('\n'));
+    }
+    let column = text.len() - text.rfind('\n').map_or(0, |i| i + 1);
+    out.push(range(from, from_row, text.len(), point(row, column)));
+    (out.len() > 1).then_some(out)
+}
+
 /// Parses only `range` of `text` (then parses whole documents again).
 pub(crate) fn parse_range(
     parser: &mut tree_sitter::Parser,
