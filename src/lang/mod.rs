@@ -275,21 +275,28 @@ pub(crate) trait FieldWalk<'t>: Sized {
     }
 }
 
-/// When the tree-sitter lowerers parse a file in slices: from `from` bytes of source on, in
-/// slices of about `bytes`.
+/// When the lowerers parse a file in slices: from `from` bytes of source on, in slices of
+/// about `bytes` found on its parsed tree ([`slices`]); from `cut_from` on, in slices of about
+/// `cut_bytes` found in its text ([`line_slices`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slicing {
     pub from: usize,
     pub bytes: usize,
+    pub cut_from: usize,
+    pub cut_bytes: usize,
 }
 
 /// A tree-sitter tree takes over 30 bytes per byte of source, the lowered tree about 15: for a
 /// large file, the whole tree is parsed once to find its top-level statements, dropped, and
 /// the statements parsed again and lowered a slice at a time, so the whole tree-sitter tree
 /// never lives beside the lowered one. Costs a second parse, so only for large files.
+/// Cutting the text costs nothing when the slices parse, so it starts at files of 64 KiB:
+/// then no file's whole tree-sitter tree (or syn tree) is made, only slices of about 32 KiB.
 pub(crate) const SLICING: Slicing = Slicing {
     from: 2 << 20,
     bytes: 256 << 10,
+    cut_from: 64 << 10,
+    cut_bytes: 32 << 10,
 };
 
 /// For a file of `text_len` bytes whose tree (`root`) parsed without errors, at least
@@ -332,7 +339,7 @@ pub(crate) struct Cuts {
     pub attaches: &'static [&'static str],
 }
 
-/// For a file at least `slicing.from` long: ranges of about `slicing.bytes` each, ending where
+/// For a file at least `slicing.cut_from` long: ranges of about `slicing.cut_bytes` each, ending where
 /// `cuts` allows, found without parsing the file; `None` for fewer than two. A slice that
 /// parses without errors on its own is a run of whole top-level statements (a cut inside a
 /// string, a comment, brackets or a block leaves an unclosed one in the slice), so the
@@ -343,7 +350,7 @@ pub(crate) fn line_slices(
     slicing: Slicing,
     cuts: &Cuts,
 ) -> Option<Vec<tree_sitter::Range>> {
-    if text.len() < slicing.from {
+    if text.len() < slicing.cut_from {
         return None;
     }
     let point = |row: usize, column: usize| tree_sitter::Point { row, column };
@@ -364,7 +371,7 @@ pub(crate) fn line_slices(
             .bytes()
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || cuts.starts.contains(&b));
-        if at - from >= slicing.bytes
+        if at - from >= slicing.cut_bytes
             && starts
             && !attached
             && !cuts.continues.iter().any(|w| {
@@ -486,7 +493,12 @@ pub(crate) fn assert_slicing_keeps_trees(
     lower: impl Fn(&str) -> Result<Ast, ParseError>,
     lower_with: impl Fn(&str, Slicing) -> Result<Ast, ParseError>,
 ) -> usize {
-    let every = Slicing { from: 0, bytes: 1 };
+    let every = Slicing {
+        from: 0,
+        bytes: 1,
+        cut_from: 0,
+        cut_bytes: 1,
+    };
     let mut sliced = 0;
     for path in fixture_files(exts) {
         let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");

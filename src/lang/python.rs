@@ -1393,7 +1393,12 @@ mod tests {
         });
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
         let text = "import os\n\n@app.get('/')\ndef f():\n    return os.getcwd()\nx = f(); y = 2\n";
         let tree = parse(text).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();

@@ -1987,7 +1987,12 @@ mod tests {
         }
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
         let text =
             "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
         let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();
