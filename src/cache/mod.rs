@@ -411,8 +411,8 @@ impl Cache {
             .fresh
             .lock()
             .map_err(|_| std::io::Error::other("poisoned"))?;
-        // (path, size, mtime, hash, body), the records made in this run first
-        let mut records: BTreeMap<&str, (u64, Option<u64>, [u8; 32], Vec<u8>)> = BTreeMap::new();
+        // the records made in this run first
+        let mut records: BTreeMap<&str, Owned> = BTreeMap::new();
         for (path, e) in fresh.iter() {
             let body = match &e.body {
                 Place::Memory(b) => Some(b.clone()),
@@ -462,6 +462,9 @@ impl Cache {
         write_atomic(&self.shard_path(i), &out)
     }
 }
+
+/// A record's size, modification time, hash and body, read back to be written.
+type Owned = (u64, Option<u64>, [u8; 32], Vec<u8>);
 
 /// `len` bytes at `from` in an open file.
 fn read_at(file: &Mutex<Option<File>>, from: u64, len: usize) -> Option<Vec<u8>> {

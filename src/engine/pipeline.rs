@@ -469,6 +469,8 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     // merges it in the order of the files: a file's index part and syntax-free data go as soon
     // as the files before it are done.
     let next = AtomicUsize::new(0);
+    // a worker never waits for another that is merging: it leaves its outcome here
+    let (done, arrived) = crossbeam_channel::unbounded::<(usize, FileOutcome)>();
     let step = Mutex::new(InOrder {
         next: 0,
         waiting: Default::default(),
@@ -486,7 +488,17 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         if let Some(p) = progress {
             p.file_done();
         }
-        step.lock().unwrap_or_else(|e| e.into_inner()).put(i, out);
+        let _ = done.send((i, out));
+        while let Ok(mut step) = step.try_lock() {
+            while let Ok((i, out)) = arrived.try_recv() {
+                step.put(i, out);
+            }
+            drop(step);
+            // another worker may have left one while this one held the lock
+            if arrived.is_empty() {
+                break;
+            }
+        }
     };
     let run = || {
         rayon::broadcast(|_| work());
@@ -504,7 +516,10 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             Err(_) => run(),
         }
     };
-    let step = step.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut step = step.into_inner().unwrap_or_else(|e| e.into_inner());
+    while let Ok((i, out)) = arrived.try_recv() {
+        step.put(i, out);
+    }
     let mut report = step.step.finish(None, &|wanted| {
         files
             .iter()
