@@ -489,6 +489,13 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             p.file_done();
         }
         let _ = done.send((i, out));
+        if arrived.len() > MAX_UNMERGED {
+            // outcomes come faster than they are merged (results from the cache): wait
+            let mut step = step.lock().unwrap_or_else(|e| e.into_inner());
+            while let Ok((i, out)) = arrived.try_recv() {
+                step.put(i, out);
+            }
+        }
         while let Ok(mut step) = step.try_lock() {
             while let Ok((i, out)) = arrived.try_recv() {
                 step.put(i, out);
@@ -533,6 +540,9 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
+
+/// Outcomes waiting to be merged before a worker that adds one waits for the merge.
+const MAX_UNMERGED: usize = 32;
 
 /// Checks a file, or takes its results from the cache.
 fn check_path(
