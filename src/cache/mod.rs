@@ -625,6 +625,46 @@ mod tests {
     }
 
     #[test]
+    fn records_wait_on_disk_and_a_replaced_shard_is_read_as_it_was_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.py"), "x = 1\n").unwrap();
+        let config = Config::default();
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&cache, root, "a.py");
+        assert!(cache.by_content(&mut p, b"x = 1\n").is_none());
+        cache.store(&p, b"first".to_vec());
+        // the record waits in the spool, not in memory
+        let fresh = cache.shards[p.shard].fresh.lock().unwrap();
+        assert!(matches!(fresh[0].1.body, Place::Spool(0, 5)));
+        drop(fresh);
+        assert_eq!(cache.save().written, 1);
+
+        // a run reads the shard; another replaces it meanwhile: the first still reads the
+        // bodies of the file it checked
+        let reader = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&reader, root, "a.py");
+        let writer = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut q = probe_of(&writer, root, "a.py");
+        assert!(writer.by_content(&mut q, b"x = 2\n").is_none());
+        writer.store(&q, b"second!".to_vec());
+        assert_eq!(writer.save().written, 1);
+        assert_eq!(
+            reader.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"first"[..])
+        );
+        // the last run to write the shard wins, its records whole
+        reader.store(&p, b"third".to_vec());
+        assert_eq!(reader.save().written, 1);
+        let last = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&last, root, "a.py");
+        assert_eq!(
+            last.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"third"[..])
+        );
+    }
+
+    #[test]
     fn a_settled_file_is_found_by_size_and_modification_time() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
