@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::facts::QuerySite;
 pub(crate) use crate::imports::{ends_with_segments, normalise_module};
@@ -11,9 +12,10 @@ use crate::source::Position;
 /// A project function that runs a query.
 #[derive(Clone, Debug)]
 pub struct QueryingFn {
-    pub path: PathBuf,
+    /// Shared by the functions of a file.
+    pub path: Arc<Path>,
     /// See [`crate::facts::module_path`].
-    pub module: String,
+    pub module: Arc<str>,
     pub class: Option<String>,
     pub site: QuerySite,
 }
@@ -79,12 +81,15 @@ pub struct ProjectIndex {
     /// Callee name -> calls HTTP handlers make to it, and route registrations naming it
     /// (`handler` empty), for `panic-in-handler`.
     pub handler_calls: HashMap<String, Vec<ReturnedCallSite>>,
-    /// Functions some file calls inside a transaction, for `missing-transaction`.
-    pub txn_callees: HashSet<String>,
-    /// Function name -> the project functions it calls.
-    pub calls_from: HashMap<String, Vec<String>>,
+    /// Functions some file calls inside a transaction, for `missing-transaction` (by
+    /// [`ProjectIndex::txn_names`] id).
+    txn_callees: HashSet<u32>,
+    /// Function name -> the project functions it calls, each once (ids).
+    calls_from: HashMap<u32, Vec<u32>>,
+    /// The names of the two above.
+    txn_names: HashMap<String, u32>,
     /// [`crate::knowledge::transactions::closure`] of the two above, made on first use.
-    in_transaction: std::sync::OnceLock<HashSet<String>>,
+    in_transaction: std::sync::OnceLock<HashSet<u32>>,
     /// Some file sets Django's `ATOMIC_REQUESTS = True`.
     pub atomic_requests: bool,
     /// Structs whose derived `Debug` prints a secret and fields that hold ids, for
@@ -155,6 +160,9 @@ impl ProjectIndex {
         }
     }
 
+    /// Merges a file's part. The lists of the index mostly hold one or two items each, so
+    /// they grow without spare room while small ([`push_small`]): the index is most of what
+    /// a run keeps until its end.
     pub fn add(&mut self, part: IndexPart) {
         self.offloaders.extend(part.offloaders);
         self.macros.extend(part.macros);
@@ -164,26 +172,33 @@ impl ProjectIndex {
         for mut m in part.models {
             m.module = part.module.clone();
             for alias in &m.aliases {
-                self.models
-                    .entry(alias.clone())
-                    .or_default()
-                    .push(m.clone());
+                push_small(self.models.entry(alias.clone()).or_default(), m.clone());
             }
-            self.models.entry(m.name.clone()).or_default().push(m);
+            push_small(self.models.entry(m.name.clone()).or_default(), m);
         }
         self.sql.add(part.sql);
         for name in part.external_work {
-            self.external_work
-                .entry(name)
-                .or_default()
-                .push(part.module.clone());
+            push_small(
+                self.external_work.entry(name).or_default(),
+                part.module.clone(),
+            );
         }
         self.cors.add(&part.path, &part.module, part.cors);
         self.module_settings.extend(part.module_settings);
         self.passwords.add(&part.path, &part.module, part.passwords);
-        self.txn_callees.extend(part.transactions.called);
+        for name in part.transactions.called {
+            let id = self.txn_id(name);
+            self.txn_callees.insert(id);
+        }
         for (f, callees) in part.transactions.edges {
-            self.calls_from.entry(f).or_default().extend(callees);
+            let f = self.txn_id(f);
+            for c in callees {
+                let c = self.txn_id(c);
+                let list = self.calls_from.entry(f).or_default();
+                if !list.contains(&c) {
+                    push_small(list, c);
+                }
+            }
         }
         self.atomic_requests |= part.transactions.atomic_requests;
         self.logging.add(part.logging);
@@ -193,20 +208,21 @@ impl ProjectIndex {
         self.validated_routes.extend(part.validated_routes);
         self.settings.extend(part.settings);
         for (model, fields) in part.model_relations {
-            self.model_relations
-                .entry(model)
-                .or_default()
-                .push((part.module.clone(), fields));
+            push_small(
+                self.model_relations.entry(model).or_default(),
+                (part.module.clone(), fields),
+            );
         }
         for (name, site) in part.returned {
-            self.returned.entry(name).or_default().push(site);
+            push_small(self.returned.entry(name).or_default(), site);
         }
         for (name, site) in part.jwt_callers {
-            self.jwt_callers.entry(name).or_default().push(site);
+            push_small(self.jwt_callers.entry(name).or_default(), site);
         }
         for (name, site) in part.handler_calls {
-            self.handler_calls.entry(name).or_default().push(site);
+            push_small(self.handler_calls.entry(name).or_default(), site);
         }
+        let (path, module): (Arc<Path>, Arc<str>) = (part.path.into(), part.module.into());
         for (name, class, site) in part.functions {
             *self.defined.entry(name.clone()).or_default() += 1;
             if let Some(c) = &class {
@@ -215,12 +231,13 @@ impl ProjectIndex {
                 }
             }
             if let Some(site) = site {
-                self.querying.entry(name).or_default().push(QueryingFn {
-                    path: part.path.clone(),
-                    module: part.module.clone(),
+                let f = QueryingFn {
+                    path: path.clone(),
+                    module: module.clone(),
                     class,
                     site,
-                });
+                };
+                push_small(self.querying.entry(name).or_default(), f);
             }
         }
     }
@@ -228,11 +245,20 @@ impl ProjectIndex {
     /// Whether the project function `name` runs inside a transaction: some file calls it in
     /// one, or it is called by a function that does ([`crate::knowledge::transactions::closure`]).
     pub fn runs_in_transaction(&self, name: &str) -> bool {
+        let Some(id) = self.txn_names.get(name) else {
+            return false;
+        };
         self.in_transaction
             .get_or_init(|| {
                 crate::knowledge::transactions::closure(&self.txn_callees, &self.calls_from)
             })
-            .contains(name)
+            .contains(id)
+    }
+
+    /// The id of a name of [`ProjectIndex::calls_from`].
+    fn txn_id(&mut self, name: String) -> u32 {
+        let next = self.txn_names.len() as u32;
+        *self.txn_names.entry(name).or_insert(next)
     }
 
     /// A handler call that sends the result of function `name` (a method of `class`), defined
@@ -421,6 +447,15 @@ impl ProjectIndex {
             paged_models: &self.paged_models,
         }
     }
+}
+
+/// Appends to a list that mostly holds one or two items: while it is small it grows by one
+/// (a `Vec` otherwise makes room for four at its first push).
+fn push_small<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == list.capacity() && list.len() < 8 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
 }
 
 /// Whether a declaring module (`app/orders/models`) is the one a name imported from `module` in

@@ -26,13 +26,19 @@
 //! a shard is written only when a record in it changed, to a temporary file renamed into place,
 //! so two runs can share the directory (the last one to write a shard wins, and every record in
 //! it is valid). Records of files that no longer exist are dropped when their shard is written.
+//!
+//! **Memory.** A run keeps no record body in memory: a shard read is checked, then only its
+//! index (path, size, time, hash, where the body is) is kept with the file open, and a body is
+//! read again when it is needed; the records made in the run go to a temporary spool file
+//! (deleted when the run ends) until their shard is written. So the cache's memory is a few
+//! dozen bytes per file, and one shard's bytes per thread while shards are written.
 
 pub mod record;
 pub mod statics;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::Metadata;
-use std::io::Write;
+use std::fs::{File, Metadata};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -83,8 +89,17 @@ pub struct Cache {
     root: PathBuf,
     key: [u8; 32],
     shards: Vec<Shard>,
+    /// Where the records made in this run wait to be written (`None`: it could not be made;
+    /// they are kept in memory).
+    spool: OnceLock<Option<Mutex<Spool>>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+}
+
+/// A temporary file the records made in a run are appended to.
+struct Spool {
+    file: File,
+    len: u64,
 }
 
 #[derive(Default)]
@@ -94,16 +109,18 @@ struct Shard {
     fresh: Mutex<Vec<(String, Entry)>>,
 }
 
-/// A shard as read from disk.
+/// A shard as read from disk: its records' heads, and the file their bodies are read from.
 #[derive(Default)]
 struct Loaded {
-    bytes: Vec<u8>,
+    /// Kept open: a run that replaces the shard meanwhile renames another file into its place,
+    /// so this one still holds the bytes that were checked.
+    file: Mutex<Option<File>>,
     heads: HashMap<String, Head>,
     /// The file exists but failed a check: rewrite it.
     bad: bool,
 }
 
-/// A record's file facts and where its body is in [`Loaded::bytes`].
+/// A record's file facts and where its body is in [`Loaded::file`].
 #[derive(Clone, Copy)]
 struct Head {
     size: u64,
@@ -129,7 +146,14 @@ struct Entry {
     size: u64,
     mtime: Option<u64>,
     hash: [u8; 32],
-    body: Vec<u8>,
+    body: Place,
+}
+
+/// Where the body of a record made in this run waits.
+enum Place {
+    /// In the spool, at (offset, length).
+    Spool(u64, usize),
+    Memory(Vec<u8>),
 }
 
 /// One file's lookup: what its metadata says, its record if any, its content hash once known.
@@ -207,6 +231,7 @@ impl Cache {
             root: root.to_path_buf(),
             key: k.finalize().into(),
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            spool: OnceLock::new(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
@@ -218,8 +243,11 @@ impl Cache {
 
     fn loaded(&self, i: usize) -> &Loaded {
         self.shards[i].loaded.get_or_init(|| {
-            let bytes = match std::fs::read(self.shard_path(i)) {
-                Ok(b) => b,
+            let mut bytes = Vec::new();
+            let read = File::open(self.shard_path(i))
+                .and_then(|mut f| f.read_to_end(&mut bytes).map(|_| f));
+            let file = match read {
+                Ok(f) => f,
                 Err(e) => {
                     return Loaded {
                         bad: e.kind() != std::io::ErrorKind::NotFound,
@@ -229,7 +257,7 @@ impl Cache {
             };
             match parse(&bytes, &self.key) {
                 Some(heads) => Loaded {
-                    bytes,
+                    file: Mutex::new(Some(file)),
                     heads,
                     bad: false,
                 },
@@ -263,41 +291,52 @@ impl Cache {
         })
     }
 
-    fn body(&self, p: &Probe, head: &Head) -> &[u8] {
+    /// A record's body, read from its shard file (`None`: it cannot be read).
+    fn body(&self, shard: usize, head: &Head) -> Option<Vec<u8>> {
         let (from, len) = head.body;
-        &self.loaded(p.shard).bytes[from..from + len]
+        read_at(&self.loaded(shard).file, from as u64, len)
     }
 
     /// The record of a file whose size and modification time are those recorded.
-    pub fn by_stat(&self, p: &Probe) -> Option<&[u8]> {
+    pub fn by_stat(&self, p: &Probe) -> Option<Vec<u8>> {
         let head = p.head.as_ref()?;
         (head.mtime.is_some() && head.mtime == p.mtime && head.size == p.size)
-            .then(|| self.body(p, head))
+            .then(|| self.body(p.shard, head))?
     }
 
     /// The record of a file whose content is the one recorded (its size or modification time
     /// changed: the record is refreshed with them).
-    pub fn by_content(&self, p: &mut Probe, bytes: &[u8]) -> Option<&[u8]> {
+    pub fn by_content(&self, p: &mut Probe, bytes: &[u8]) -> Option<Vec<u8>> {
         let hash: [u8; 32] = Sha256::digest(bytes).into();
         p.hash = Some(hash);
         let head = p.head.filter(|h| h.hash == hash)?;
-        let body = self.body(p, &head);
+        let body = self.body(p.shard, &head)?;
         if head.mtime != p.settled_mtime || head.size != p.size {
-            self.put(p, body.to_vec());
+            self.put(p, body.clone());
         }
         Some(body)
     }
 
     /// Records a file's result (`body` from [`record::encode`]). The content must have been
     /// hashed by [`Cache::by_content`].
-    pub fn store(&self, p: &Probe, mut body: Vec<u8>) {
-        // kept until the end of the run: no spare capacity
-        body.shrink_to_fit();
+    pub fn store(&self, p: &Probe, body: Vec<u8>) {
         self.put(p, body);
     }
 
-    fn put(&self, p: &Probe, body: Vec<u8>) {
+    fn put(&self, p: &Probe, mut body: Vec<u8>) {
         let Some(hash) = p.hash else { return };
+        let spooled = self.spool().and_then(|s| {
+            let mut s = s.lock().ok()?;
+            let from = s.len;
+            s.file.write_all(&body).ok()?;
+            s.len += body.len() as u64;
+            Some(Place::Spool(from, body.len()))
+        });
+        let body = spooled.unwrap_or_else(|| {
+            // kept until the end of the run: no spare capacity
+            body.shrink_to_fit();
+            Place::Memory(body)
+        });
         let entry = Entry {
             size: p.size,
             mtime: p.settled_mtime,
@@ -307,6 +346,18 @@ impl Cache {
         if let Ok(mut fresh) = self.shards[p.shard].fresh.lock() {
             fresh.push((p.path.clone(), entry));
         }
+    }
+
+    /// The spool, made on first use in the cache's directory (a file no other process sees,
+    /// removed when it is closed).
+    fn spool(&self) -> Option<&Mutex<Spool>> {
+        self.spool
+            .get_or_init(|| {
+                self.prepare().ok()?;
+                let file = tempfile::tempfile_in(&self.dir).ok()?;
+                Some(Mutex::new(Spool { file, len: 0 }))
+            })
+            .as_ref()
     }
 
     /// Counts a file whose results came from the cache.
@@ -360,45 +411,82 @@ impl Cache {
             .fresh
             .lock()
             .map_err(|_| std::io::Error::other("poisoned"))?;
-        let mut wires: BTreeMap<&str, Wire> = BTreeMap::new();
-        for (path, h) in &loaded.heads {
-            // a file that is gone (or was renamed) leaves its record
-            if self.root.join(path).exists() {
-                let (from, len) = h.body;
-                wires.insert(
-                    path,
-                    Wire {
-                        path,
-                        size: h.size,
-                        mtime: h.mtime,
-                        hash: h.hash,
-                        body: &loaded.bytes[from..from + len],
-                    },
-                );
+        // the records made in this run first
+        let mut records: BTreeMap<&str, Owned> = BTreeMap::new();
+        for (path, e) in fresh.iter() {
+            let body = match &e.body {
+                Place::Memory(b) => Some(b.clone()),
+                Place::Spool(from, len) => self
+                    .spool
+                    .get()
+                    .and_then(Option::as_ref)
+                    .and_then(|s| read_at_spool(s, *from, *len)),
+            };
+            if let Some(body) = body {
+                records.insert(path, (e.size, e.mtime, e.hash, body));
             }
         }
-        for (path, e) in fresh.iter() {
-            wires.insert(
-                path,
-                Wire {
-                    path,
-                    size: e.size,
-                    mtime: e.mtime,
-                    hash: e.hash,
-                    body: &e.body,
-                },
-            );
+        for (path, h) in &loaded.heads {
+            // a file that is gone (or was renamed) leaves its record
+            if records.contains_key(path.as_str()) || !self.root.join(path).exists() {
+                continue;
+            }
+            if let Some(body) = self.body(i, h) {
+                records.insert(path, (h.size, h.mtime, h.hash, body));
+            }
         }
-        let list: Vec<&Wire> = wires.values().collect();
+        // the old file is replaced below
+        if let Ok(mut f) = loaded.file.lock() {
+            *f = None;
+        }
+        let list: Vec<Wire> = records
+            .iter()
+            .map(|(path, (size, mtime, hash, body))| Wire {
+                path,
+                size: *size,
+                mtime: *mtime,
+                hash: *hash,
+                body,
+            })
+            .collect();
         let payload = postcard::to_allocvec(&list).map_err(std::io::Error::other)?;
+        drop(list);
+        drop(records);
         let mut out = Vec::with_capacity(HEADER + payload.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
         out.extend_from_slice(&self.key);
         out.extend_from_slice(&Sha256::digest(&payload));
         out.extend_from_slice(&payload);
+        drop(payload);
         write_atomic(&self.shard_path(i), &out)
     }
+}
+
+/// A record's size, modification time, hash and body, read back to be written.
+type Owned = (u64, Option<u64>, [u8; 32], Vec<u8>);
+
+/// `len` bytes at `from` in an open file.
+fn read_at(file: &Mutex<Option<File>>, from: u64, len: usize) -> Option<Vec<u8>> {
+    let mut guard = file.lock().ok()?;
+    let f = guard.as_mut()?;
+    read_span(f, from, len)
+}
+
+fn read_at_spool(spool: &Mutex<Spool>, from: u64, len: usize) -> Option<Vec<u8>> {
+    let mut s = spool.lock().ok()?;
+    let at = s.len;
+    let body = read_span(&mut s.file, from, len);
+    // appends go on at the end
+    s.file.seek(SeekFrom::Start(at)).ok()?;
+    body
+}
+
+fn read_span(f: &mut File, from: u64, len: usize) -> Option<Vec<u8>> {
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut body = vec![0; len];
+    f.read_exact(&mut body).ok()?;
+    Some(body)
 }
 
 impl Shard {
@@ -503,7 +591,10 @@ mod tests {
         let mut p = probe_of(&cache, root, "a.py");
         // just written: found by content, not by its modification time
         assert!(cache.by_stat(&p).is_none());
-        assert_eq!(cache.by_content(&mut p, b"x = 1\n"), Some(&b"record"[..]));
+        assert_eq!(
+            cache.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"record"[..])
+        );
         assert!(cache.by_content(&mut p, b"x = 2\n").is_none());
         let shard = cache.shard_path(p.shard);
         drop(cache);
@@ -534,6 +625,46 @@ mod tests {
     }
 
     #[test]
+    fn records_wait_on_disk_and_a_replaced_shard_is_read_as_it_was_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.py"), "x = 1\n").unwrap();
+        let config = Config::default();
+        let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&cache, root, "a.py");
+        assert!(cache.by_content(&mut p, b"x = 1\n").is_none());
+        cache.store(&p, b"first".to_vec());
+        // the record waits in the spool, not in memory
+        let fresh = cache.shards[p.shard].fresh.lock().unwrap();
+        assert!(matches!(fresh[0].1.body, Place::Spool(0, 5)));
+        drop(fresh);
+        assert_eq!(cache.save().written, 1);
+
+        // a run reads the shard; another replaces it meanwhile: the first still reads the
+        // bodies of the file it checked
+        let reader = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&reader, root, "a.py");
+        let writer = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut q = probe_of(&writer, root, "a.py");
+        assert!(writer.by_content(&mut q, b"x = 2\n").is_none());
+        writer.store(&q, b"second!".to_vec());
+        assert_eq!(writer.save().written, 1);
+        assert_eq!(
+            reader.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"first"[..])
+        );
+        // the last run to write the shard wins, its records whole
+        reader.store(&p, b"third".to_vec());
+        assert_eq!(reader.save().written, 1);
+        let last = Cache::new(Path::new(DEFAULT_DIR), root, &config);
+        let mut p = probe_of(&last, root, "a.py");
+        assert_eq!(
+            last.by_content(&mut p, b"x = 1\n").as_deref(),
+            Some(&b"third"[..])
+        );
+    }
+
+    #[test]
     fn a_settled_file_is_found_by_size_and_modification_time() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -554,7 +685,7 @@ mod tests {
         cache.save();
         let cache = Cache::new(Path::new(DEFAULT_DIR), root, &config);
         let p = probe_of(&cache, root, "a.py");
-        assert_eq!(cache.by_stat(&p), Some(&b"record"[..]));
+        assert_eq!(cache.by_stat(&p).as_deref(), Some(&b"record"[..]));
         // same size, another modification time: found by content only
         std::fs::File::options()
             .write(true)

@@ -283,6 +283,9 @@ fn check(args: Check) -> anyhow::Result<i32> {
         progress: engine::ProgressHook(bar.clone().map(|b| b as Arc<dyn engine::Progress>)),
         cache,
         alone: args.alone,
+        roles: args.explain_roles,
+        // only the text format shows snippets
+        no_sources: args.explain_roles || args.statistics || args.format != Format::Text,
     };
 
     let mut report = lint(&args, &options, &cwd, bar.as_deref())?;

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use globset::GlobSet;
@@ -17,6 +18,7 @@ use crate::config::Config;
 use crate::diagnostic::{redact, redact_in, Condition, Diagnostic, Label, Severity};
 use crate::facts::{self, QuerySite};
 use crate::index::{IndexPart, ProjectIndex, ReturnedCallSite};
+use crate::knowledge::helpers::HelperShape;
 use crate::lang::{self, Dialect};
 use crate::report::{json, line_hash, Notice, Report};
 use crate::roles::{self, Classifier, FileRole, Role};
@@ -46,6 +48,11 @@ pub struct Options {
     /// The results cache directory of [`lint_paths`] (relative: under the project root); see
     /// [`crate::cache`]. `None` (the default): no cache.
     pub cache: Option<PathBuf>,
+    /// Fill [`Report::roles`] with every file's role (`--explain-roles`).
+    pub roles: bool,
+    /// Leave [`Report::sources`] empty (the report is not rendered with snippets): files with
+    /// findings are not read again at the end.
+    pub no_sources: bool,
 }
 
 /// Hears how far a run is: the number of files, then each file checked (from worker threads).
@@ -355,10 +362,7 @@ fn lint_text(
         .or_else(|| root.map(uri_root_of))
         .unwrap_or_else(|| PathBuf::from("."));
     let Some(project) = project else {
-        return (
-            finish(vec![outcome], None, options, &globs, uri_root),
-            false,
-        );
+        return (finish_one(outcome, None, options, &globs, uri_root), false);
     };
     // the text's own part takes the file's place in the project's index
     let hash = text_hash(text.as_bytes());
@@ -371,13 +375,7 @@ fn lint_text(
         project.parts.insert(outcome.rel.clone(), (part, hash));
         project.stale();
     }
-    let report = finish(
-        vec![outcome],
-        Some(project.merged()),
-        options,
-        &globs,
-        uri_root,
-    );
+    let report = finish_one(outcome, Some(project.merged()), options, &globs, uri_root);
     (report, changed)
 }
 
@@ -457,25 +455,25 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
         .uri_root
         .clone()
         .unwrap_or_else(|| uri_root_of(&root));
-    let (found, mut notices) = discover::discover(paths, config);
+    let (mut files, mut notices) = discover::discover(paths, config);
+    let abs_of = |f: &Path| {
+        given
+            .iter()
+            .filter(|(p, _)| f.starts_with(p))
+            .max_by_key(|(p, _)| p.components().count())
+            .map_or_else(
+                || crate::paths::absolute(f),
+                |(p, a)| crate::paths::rebase(f, p, a),
+            )
+    };
+    // a file's other paths are made when it is checked: only this list lasts the whole run
+    let paths_of = |f: &Path| FilePaths::new(f, abs_of(f), Some(&root), config);
     // the same file named twice (`. app`) is checked once
     let mut seen = std::collections::HashSet::new();
-    let files: Vec<FilePaths> = found
-        .iter()
-        .map(|f| {
-            let abs = given
-                .iter()
-                .filter(|(p, _)| f.starts_with(p))
-                .max_by_key(|(p, _)| p.components().count())
-                .map_or_else(
-                    || crate::paths::absolute(f),
-                    |(p, a)| crate::paths::rebase(f, p, a),
-                );
-            FilePaths::new(f, abs, Some(&root), config)
-        })
-        .filter(|f| seen.insert(f.abs.clone()))
-        .collect();
+    files.retain(|f| seen.insert(abs_of(f)));
     let context = project_context(&given, &root, &seen, options, config);
+    drop(seen);
+    files.shrink_to_fit();
     let progress = options.progress.0.as_deref();
     if let Some(p) = progress {
         p.start(files.len() + context.len());
@@ -492,24 +490,64 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     } else {
         &facts_only
     };
+    // Workers take the files in order (the project's other files first, then those named) and
+    // hand each outcome to the project-wide step, which merges it in that order: a file's
+    // index part and syntax-free data go as soon as the files before it are done.
+    let next = AtomicUsize::new(0);
+    // a worker never waits for another that is merging: it leaves its outcome here
+    let (done, arrived) = crossbeam_channel::unbounded::<(usize, FileOutcome)>();
+    let step = Mutex::new(InOrder {
+        next: 0,
+        context: context.len(),
+        waiting: Default::default(),
+        step: Finish::new(options, &globs, uri_root),
+    });
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let (f, dispatch) = match context.get(i) {
+            Some(c) => (
+                FilePaths::new(c, c.clone(), Some(&root), config),
+                context_dispatch,
+            ),
+            None => match files.get(i - context.len()) {
+                Some(f) => (paths_of(f), &dispatch),
+                None => break,
+            },
+        };
+        let mut out = check_path(&f, config, dispatch, &globs, cache.as_ref());
+        // read again at the end if a finding in it is shown (as for a cached result)
+        if out.source.take().is_some() {
+            out.unread_source = Some(out.diagnostics.iter().filter_map(|d| d.secret).collect());
+        }
+        if let Some(p) = progress {
+            p.file_done();
+        }
+        let _ = done.send((i, out));
+        if arrived.len() > MAX_UNMERGED {
+            // outcomes come faster than they are merged (results from the cache): wait
+            let mut step = step.lock().unwrap_or_else(|e| e.into_inner());
+            while let Ok((i, out)) = arrived.try_recv() {
+                step.put(i, out);
+            }
+        }
+        while let Ok(mut step) = step.try_lock() {
+            while let Ok((i, out)) = arrived.try_recv() {
+                step.put(i, out);
+            }
+            drop(step);
+            // another worker may have left one while this one held the lock
+            if arrived.is_empty() {
+                break;
+            }
+        }
+    };
     let run = || {
-        let outcomes = files
-            .par_iter()
-            .map(|f| (f, &dispatch))
-            .chain(context.par_iter().map(|f| (f, context_dispatch)))
-            .map(|(f, dispatch)| {
-                let out = check_path(f, config, dispatch, &globs, cache.as_ref());
-                if let Some(p) = progress {
-                    p.file_done();
-                }
-                out
-            })
-            .collect::<Vec<_>>();
-        (outcomes, cache.as_ref().map(crate::cache::Cache::save))
+        rayon::broadcast(|_| work());
+        cache.as_ref().map(crate::cache::Cache::save)
     };
     // Workers get the stack deeply nested files need (rayon's default is 2 MiB), and 1 MiB for
     // what runs above `check_text`, so that it never has to switch stacks.
-    let (outcomes, stats) = {
+    let stats = {
         match rayon::ThreadPoolBuilder::new()
             .num_threads(options.jobs)
             .stack_size(lang::stack_size(config.max_nesting_depth) + (1 << 20))
@@ -519,29 +557,18 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
             Err(_) => run(),
         }
     };
-    let mut outcomes = outcomes;
-    let context_outcomes = outcomes.split_off(files.len());
-    let mut report = if context_outcomes.is_empty() {
-        finish(outcomes, None, options, &globs, uri_root)
-    } else {
-        let mut index = ProjectIndex::default();
-        let mut test_modules = Vec::new();
-        let parts = context_outcomes
-            .into_iter()
-            .map(|o| o.index)
-            .chain(outcomes.iter().map(|o| o.index.clone()));
-        for part in parts {
-            test_modules.extend(part.test_modules.iter().cloned());
-            index.add(part);
-        }
-        finish(
-            outcomes,
-            Some((&index, &test_modules)),
-            options,
-            &globs,
-            uri_root,
-        )
-    };
+    let mut step = step.into_inner().unwrap_or_else(|e| e.into_inner());
+    while let Ok((i, out)) = arrived.try_recv() {
+        step.put(i, out);
+    }
+    let mut report = step.step.finish(None, &|wanted| {
+        files
+            .iter()
+            .map(|f| paths_of(f))
+            .filter(|f| wanted.contains(f.rel.as_path()))
+            .map(|f| (f.rel, f.path))
+            .collect()
+    });
     report.cache = stats.unwrap_or_default();
     report.notices.append(&mut notices);
     report.notices.sort_by(|a, b| a.path.cmp(&b.path));
@@ -558,21 +585,21 @@ fn project_context(
     named: &std::collections::HashSet<PathBuf>,
     options: &Options,
     config: &Config,
-) -> Vec<FilePaths> {
+) -> Vec<PathBuf> {
     if options.alone || !is_project(root, config) || !given.iter().any(|(_, abs)| abs.is_file()) {
         return Vec::new();
     }
     let (all, _) = discover::discover(&[root.to_path_buf()], config);
-    all.into_iter()
-        .filter(|f| !named.contains(f))
-        .map(|f| FilePaths::new(&f, f.clone(), Some(root), config))
-        .collect()
+    all.into_iter().filter(|f| !named.contains(f)).collect()
 }
 
 /// Whether `root` is a project: the folder of the configuration file or a git repository.
 pub fn is_project(root: &Path, config: &Config) -> bool {
     config.base.as_deref() == Some(root) || crate::paths::git_root(root).as_deref() == Some(root)
 }
+
+/// Outcomes waiting to be merged before a worker that adds one waits for the merge.
+const MAX_UNMERGED: usize = 32;
 
 /// Checks a file, or takes its results from the cache.
 fn check_path(
@@ -607,7 +634,7 @@ fn check_path(
         cache.hit();
         Some(record.into_outcome(path, &file.rel, &file.config_rel))
     };
-    if let Some(o) = cache.by_stat(&probe).and_then(restore) {
+    if let Some(o) = cache.by_stat(&probe).and_then(|b| restore(&b)) {
         return o;
     }
     let mut from_cache = false;
@@ -617,7 +644,9 @@ fn check_path(
         dispatch,
         globs,
         Some(&mut |bytes: &[u8]| {
-            let o = cache.by_content(&mut probe, bytes).and_then(restore);
+            let o = cache
+                .by_content(&mut probe, bytes)
+                .and_then(|b| restore(&b));
             from_cache = o.is_some();
             o
         }),
@@ -873,7 +902,7 @@ fn analyse(
                     start: file.position(span.start),
                     end: file.position(span.end),
                     what: what.clone(),
-                    shape: f.shape.clone(),
+                    shape: index_shape(&f.shape),
                 });
                 (f.name.clone(), f.class.clone(), site)
             })
@@ -950,6 +979,21 @@ fn analyse(
         (p, s) => p.or(s),
     };
     Ok((findings, suppressions, index, role, note))
+}
+
+/// A helper's shape as the project index keeps it: a query with no parameter test around it
+/// leaves nothing for a call to settle ([`HelperShape::settled_by`]), so then no test is kept.
+fn index_shape(shape: &HelperShape) -> HelperShape {
+    let settles = !shape.guards.iter().any(Vec::is_empty);
+    HelperShape {
+        builds_only: shape.builds_only,
+        batched_only: shape.batched_only,
+        guards: if settles {
+            shape.guards.clone()
+        } else {
+            Vec::new()
+        },
+    }
 }
 
 /// A dependency manifest or configuration file: parsed once, handed to the rules that read
@@ -1115,12 +1159,15 @@ fn statement_ends(ast: &crate::ast::Ast, file: &SourceFile) -> HashMap<u32, u32>
 /// the source with every secret masked, for rendering.
 fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>, SourceFile) {
     let hashes = line_hash::LineHashes::of(&file.text);
+    let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     let mut diags = Vec::with_capacity(findings.len());
-    for f in &findings {
+    // each finding is taken apart as it becomes a diagnostic: the two lists do not both grow
+    // to the whole (a large file may have many thousands)
+    for f in findings {
         let start = file.position(f.span.start);
         let end = file.position(f.span.end);
-        let mut message = f.message.clone();
+        let mut message = f.message;
         if let Some(s) = f.secret {
             let secret = file.snippet(s);
             if !secret.is_empty() {
@@ -1138,19 +1185,16 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             line_text
         };
         // Not the message: rewording a message must not invalidate baselines.
-        let n = seen.entry((line_key.clone(), f.rule)).or_default();
+        let key = stable_hash(&format!("{}\u{0}{line_key}", f.rule));
+        let n = seen.entry((line_key, f.rule)).or_default();
         *n += 1;
-        let fingerprint = format!(
-            "{:016x}:{}",
-            stable_hash(&format!("{}\u{0}{line_key}", f.rule)),
-            n
-        );
-        let local_label = |(span, msg): &(Span, String)| Label {
+        let fingerprint = format!("{key:016x}:{n}");
+        let local_label = |(span, message): (Span, String)| Label {
             path: None,
-            span: *span,
+            span,
             start: file.position(span.start),
             end: file.position(span.end),
-            message: msg.clone(),
+            message,
         };
         diags.push(Diagnostic {
             rule: f.rule,
@@ -1160,23 +1204,21 @@ fn to_diagnostics(file: SourceFile, findings: Vec<Finding>) -> (Vec<Diagnostic>,
             start,
             end,
             message,
-            help: f.help.clone(),
-            labels: f.labels.iter().map(local_label).collect(),
-            flow: f.steps.iter().map(local_label).collect(),
+            help: f.help,
+            labels: f.labels.into_iter().map(local_label).collect(),
+            flow: f.steps.into_iter().map(local_label).collect(),
             fingerprint,
             line_hash: hashes.get(start.line as usize - 1),
             secret: f.secret,
-            condition: f.condition.clone(),
-            fix: f.fix.clone().and_then(|fix| positioned(fix, &file)),
+            condition: f.condition,
+            fix: f.fix.and_then(|fix| positioned(fix, &file)),
         });
     }
-    let mut text = file.text.clone();
-    for f in &findings {
-        if let Some(s) = f.secret {
-            redact_in(&mut text, s);
-        }
+    let SourceFile { path, mut text, .. } = file;
+    for s in secrets {
+        redact_in(&mut text, s);
     }
-    (diags, SourceFile::new(file.path.clone(), text))
+    (diags, SourceFile::new(path, text))
 }
 
 /// A rule's fix with the positions of its edits, or `None` when its edits do not fit the text
@@ -1206,119 +1248,232 @@ fn stable_hash(s: &str) -> u64 {
     h
 }
 
-/// The project-wide step: index, conditions, suppressions, filters, sorting.
+/// The project-wide step (index, conditions, suppressions, filters, sorting), fed every file's
+/// outcome in the order of the files: each file's part of the project index is merged as it
+/// comes, and only what the end needs is held (files with findings or suppressions; every
+/// file's role when [`Options::roles`]), so that memory does not grow with the tree.
 /// Diagnostics are made and sorted on project-relative paths, then given the paths as
-/// discovered. `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand
-/// with the facts of these files in it; else both are made from the outcomes.
-fn finish(
-    mut outcomes: Vec<FileOutcome>,
+/// discovered.
+struct Finish<'a> {
+    options: &'a Options,
+    globs: &'a Globs,
+    index: ProjectIndex,
+    /// Files of Rust `#[cfg(test)]` modules the files declare.
+    test_modules: Vec<PathBuf>,
+    report: Report,
+    held: Vec<Held>,
+}
+
+/// What [`Finish`] keeps of a file until the end.
+struct Held {
+    path: PathBuf,
+    rel: PathBuf,
+    config_rel: PathBuf,
+    role: FileRole,
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Vec<Suppression>,
+    source: Option<Arc<SourceFile>>,
+    unread_source: Option<Vec<Span>>,
+}
+
+impl<'a> Finish<'a> {
+    fn new(options: &'a Options, globs: &'a Globs, uri_root: PathBuf) -> Finish<'a> {
+        Finish {
+            options,
+            globs,
+            index: ProjectIndex::default(),
+            test_modules: Vec::new(),
+            report: Report {
+                uri_root,
+                ..Report::default()
+            },
+            held: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, mut o: FileOutcome) {
+        self.report.files_checked += usize::from(o.notice.is_none());
+        self.report.lines_checked += o.lines;
+        if let Some(msg) = o.notice.take().or_else(|| o.note.take()) {
+            self.report.notices.push(Notice {
+                path: o.path.clone(),
+                message: msg,
+            });
+        }
+        let mut part = std::mem::take(&mut o.index);
+        self.test_modules.append(&mut part.test_modules);
+        self.index.add(part);
+        if self.options.roles || !o.diagnostics.is_empty() || !o.suppressions.is_empty() {
+            self.held.push(Held {
+                path: o.path,
+                rel: o.rel,
+                config_rel: o.config_rel,
+                role: o.role,
+                diagnostics: o.diagnostics,
+                suppressions: o.suppressions,
+                source: o.source,
+                unread_source: o.unread_source,
+            });
+        }
+    }
+
+    /// A file of the project that was not named: only its part of the index is kept.
+    fn add_context(&mut self, mut o: FileOutcome) {
+        let mut part = std::mem::take(&mut o.index);
+        self.test_modules.append(&mut part.test_modules);
+        self.index.add(part);
+    }
+
+    /// `prebuilt`: the project's index and `#[cfg(test)]` modules, made beforehand with the
+    /// facts of these files in it; else both are those of the files added. `shown`: the paths
+    /// as discovered of these project-relative paths.
+    fn finish(
+        self,
+        prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
+        shown: &dyn Fn(&std::collections::HashSet<&Path>) -> HashMap<PathBuf, PathBuf>,
+    ) -> Report {
+        let Finish {
+            options,
+            globs,
+            index,
+            test_modules,
+            mut report,
+            held,
+        } = self;
+        let config = &options.config;
+        let (index, test_modules) = prebuilt.unwrap_or((&index, &test_modules));
+        for mut o in held {
+            if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
+                if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
+                    o.role = FileRole {
+                        role: Role::Test,
+                        reason: format!(
+                            "declared as a `#[cfg(test)]` module (`{}`)",
+                            json::slash_path(m)
+                        ),
+                    };
+                    let role = o.role.role;
+                    o.diagnostics.retain(|d| registry::reports_in(d.rule, role));
+                }
+            }
+            if options.roles {
+                report.roles.push((o.path.clone(), o.role.clone()));
+            }
+            let mut kept = Vec::with_capacity(o.diagnostics.len());
+            let lines = suppress::Lines::new(&o.suppressions);
+            for mut d in std::mem::take(&mut o.diagnostics) {
+                if !resolve(&mut d, index, &o.rel) {
+                    continue;
+                }
+                if globs.ignored(&o.config_rel, d.rule) {
+                    continue;
+                }
+                if let Some(s) = config.severity.get(d.rule) {
+                    d.severity = *s;
+                }
+                // A finding below the minimum severity still uses its suppression.
+                if suppress::covers(&mut o.suppressions, &lines, &d)
+                    || d.severity < config.min_severity
+                {
+                    continue;
+                }
+                kept.push(d);
+            }
+            for mut d in suppress::unused(&o.suppressions, &o.rel, config) {
+                if let Some(s) = config.severity.get(d.rule) {
+                    d.severity = *s;
+                }
+                if d.severity >= config.min_severity && !globs.ignored(&o.config_rel, d.rule) {
+                    kept.push(d);
+                }
+            }
+            if !kept.is_empty() && !options.no_sources {
+                let source = o.source.clone().or_else(|| {
+                    let secrets = o.unread_source.as_deref()?;
+                    let mut text = std::fs::read_to_string(&o.path).ok()?;
+                    for s in secrets {
+                        redact_in(&mut text, *s);
+                    }
+                    Some(Arc::new(SourceFile::new(&o.path, text)))
+                });
+                if let Some(s) = source {
+                    report.sources.insert(o.path.clone(), s);
+                }
+            }
+            report.diagnostics.extend(kept);
+        }
+        report
+            .diagnostics
+            .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
+        let wanted: std::collections::HashSet<&Path> = report
+            .diagnostics
+            .iter()
+            .flat_map(|d| {
+                let labels = d.labels.iter().filter_map(|l| l.path.as_deref());
+                std::iter::once(d.path.as_path()).chain(labels)
+            })
+            .collect();
+        let shown = shown(&wanted);
+        drop(wanted);
+        let show = |p: &mut PathBuf| {
+            if let Some(s) = shown.get(p) {
+                p.clone_from(s);
+            }
+        };
+        for d in &mut report.diagnostics {
+            show(&mut d.path);
+            for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
+                show(p);
+            }
+        }
+        report
+    }
+}
+
+/// Feeds [`Finish`] the outcomes of files checked out of order, in the order of the files
+/// (the project index is merged in the same order on every run).
+struct InOrder<'a> {
+    next: usize,
+    /// The first this many outcomes are of the project's other files, for the index only.
+    context: usize,
+    waiting: std::collections::BTreeMap<usize, FileOutcome>,
+    step: Finish<'a>,
+}
+
+impl InOrder<'_> {
+    fn put(&mut self, i: usize, o: FileOutcome) {
+        if i != self.next {
+            self.waiting.insert(i, o);
+            return;
+        }
+        self.add(o);
+        while let Some(o) = self.waiting.remove(&self.next) {
+            self.add(o);
+        }
+    }
+
+    fn add(&mut self, o: FileOutcome) {
+        if self.next < self.context {
+            self.step.add_context(o);
+        } else {
+            self.step.add(o);
+        }
+        self.next += 1;
+    }
+}
+
+/// The project-wide step for one file (editors, `--stdin-filename`).
+fn finish_one(
+    outcome: FileOutcome,
     prebuilt: Option<(&ProjectIndex, &[PathBuf])>,
     options: &Options,
     globs: &Globs,
     uri_root: PathBuf,
 ) -> Report {
-    let config = &options.config;
-    let mut index = ProjectIndex::default();
-    let mut report = Report {
-        uri_root,
-        ..Report::default()
-    };
-    let shown: HashMap<PathBuf, PathBuf> = outcomes
-        .iter()
-        .map(|o| (o.rel.clone(), o.path.clone()))
-        .collect();
-    let test_modules: Vec<PathBuf> = match prebuilt {
-        Some((_, modules)) => modules.to_vec(),
-        None => outcomes
-            .iter()
-            .flat_map(|o| o.index.test_modules.iter().cloned())
-            .collect(),
-    };
-    // in place: a second vector of outcomes would hold every file's outcome twice
-    for o in outcomes.iter_mut() {
-        if o.role.role != Role::Test && !o.role.reason.starts_with("configured") {
-            if let Some(m) = test_modules.iter().find(|m| roles::is_in_module(&o.rel, m)) {
-                o.role = FileRole {
-                    role: Role::Test,
-                    reason: format!(
-                        "declared as a `#[cfg(test)]` module (`{}`)",
-                        json::slash_path(m)
-                    ),
-                };
-                let role = o.role.role;
-                o.diagnostics.retain(|d| registry::reports_in(d.rule, role));
-            }
-        }
-        report.roles.push((o.path.clone(), o.role.clone()));
-        report.files_checked += usize::from(o.notice.is_none());
-        report.lines_checked += o.lines;
-        if let Some(msg) = o.notice.take().or_else(|| o.note.take()) {
-            report.notices.push(Notice {
-                path: o.path.clone(),
-                message: msg,
-            });
-        }
-        index.add(std::mem::take(&mut o.index));
-    }
-    let index = prebuilt.map_or(&index, |(i, _)| i);
-    for mut o in outcomes {
-        let mut kept = Vec::with_capacity(o.diagnostics.len());
-        let lines = suppress::Lines::new(&o.suppressions);
-        for mut d in std::mem::take(&mut o.diagnostics) {
-            if !resolve(&mut d, index, &o.rel) {
-                continue;
-            }
-            if globs.ignored(&o.config_rel, d.rule) {
-                continue;
-            }
-            if let Some(s) = config.severity.get(d.rule) {
-                d.severity = *s;
-            }
-            // A finding below the minimum severity still uses its suppression.
-            if suppress::covers(&mut o.suppressions, &lines, &d) || d.severity < config.min_severity
-            {
-                continue;
-            }
-            kept.push(d);
-        }
-        for mut d in suppress::unused(&o.suppressions, &o.rel, config) {
-            if let Some(s) = config.severity.get(d.rule) {
-                d.severity = *s;
-            }
-            if d.severity >= config.min_severity && !globs.ignored(&o.config_rel, d.rule) {
-                kept.push(d);
-            }
-        }
-        if !kept.is_empty() {
-            let source = o.source.clone().or_else(|| {
-                let secrets = o.unread_source.as_deref()?;
-                let mut text = std::fs::read_to_string(&o.path).ok()?;
-                for s in secrets {
-                    redact_in(&mut text, *s);
-                }
-                Some(Arc::new(SourceFile::new(&o.path, text)))
-            });
-            if let Some(s) = source {
-                report.sources.insert(o.path.clone(), s);
-            }
-        }
-        report.diagnostics.extend(kept);
-    }
-    report
-        .diagnostics
-        .sort_by(|a, b| (&a.path, a.start, a.rule).cmp(&(&b.path, b.start, b.rule)));
-    let show = |p: &mut PathBuf| {
-        if let Some(s) = shown.get(p.as_path()) {
-            p.clone_from(s);
-        }
-    };
-    for d in &mut report.diagnostics {
-        show(&mut d.path);
-        for p in d.labels.iter_mut().filter_map(|l| l.path.as_mut()) {
-            show(p);
-        }
-    }
-    report
+    let (rel, path) = (outcome.rel.clone(), outcome.path.clone());
+    let mut step = Finish::new(options, globs, uri_root);
+    step.add(outcome);
+    step.finish(prebuilt, &|_| HashMap::from([(rel.clone(), path.clone())]))
 }
 
 /// Applies a finding's project-wide condition; false drops the finding.
@@ -1520,7 +1675,7 @@ fn resolve(d: &mut Diagnostic, index: &ProjectIndex, path: &Path) -> bool {
             }
             d.message = d.message.replace("{query}", &f.site.what);
             d.labels.push(Label {
-                path: Some(f.path.clone()),
+                path: Some(f.path.to_path_buf()),
                 span: Default::default(),
                 start: f.site.start,
                 end: f.site.end,

@@ -1772,7 +1772,12 @@ impl ArgUse {
                 self.unsafe_slots.push(s);
             }
         }
-        self.forwarded.extend(other.forwarded);
+        // each once: the project index keeps these to the end of a run
+        for f in other.forwarded {
+            if !self.forwarded.contains(&f) {
+                self.forwarded.push(f);
+            }
+        }
     }
 }
 

@@ -285,9 +285,12 @@ fn project_call(ast: &Ast, imports: &crate::imports::Imports, c: &crate::ast::Ca
 
 /// The functions that run inside a transaction: those called in one, and what they call, by
 /// name, across the project (a name any such function calls counts, whoever else calls it).
-pub fn closure(called: &HashSet<String>, edges: &HashMap<String, Vec<String>>) -> HashSet<String> {
-    let mut seen: HashSet<String> = called.clone();
-    let mut todo: Vec<String> = called.iter().cloned().collect();
+pub fn closure<T: Clone + Eq + std::hash::Hash>(
+    called: &HashSet<T>,
+    edges: &HashMap<T, Vec<T>>,
+) -> HashSet<T> {
+    let mut seen: HashSet<T> = called.clone();
+    let mut todo: Vec<T> = called.iter().cloned().collect();
     while let Some(n) = todo.pop() {
         for c in edges.get(&n).into_iter().flatten() {
             if seen.insert(c.clone()) {

@@ -297,21 +297,28 @@ pub(crate) trait FieldWalk<'t>: Sized {
     }
 }
 
-/// When the tree-sitter lowerers parse a file in slices: from `from` bytes of source on, in
-/// slices of about `bytes`.
+/// When the lowerers parse a file in slices: from `from` bytes of source on, in slices of
+/// about `bytes` found on its parsed tree ([`slices`]); from `cut_from` on, in slices of about
+/// `cut_bytes` found in its text ([`line_slices`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slicing {
     pub from: usize,
     pub bytes: usize,
+    pub cut_from: usize,
+    pub cut_bytes: usize,
 }
 
 /// A tree-sitter tree takes over 30 bytes per byte of source, the lowered tree about 15: for a
 /// large file, the whole tree is parsed once to find its top-level statements, dropped, and
 /// the statements parsed again and lowered a slice at a time, so the whole tree-sitter tree
 /// never lives beside the lowered one. Costs a second parse, so only for large files.
+/// Cutting the text costs nothing when the slices parse, so it starts at files of 64 KiB:
+/// then no file's whole tree-sitter tree (or syn tree) is made, only slices of about 32 KiB.
 pub(crate) const SLICING: Slicing = Slicing {
     from: 2 << 20,
     bytes: 256 << 10,
+    cut_from: 64 << 10,
+    cut_bytes: 32 << 10,
 };
 
 /// For a file of `text_len` bytes whose tree (`root`) parsed without errors, at least
@@ -339,6 +346,70 @@ pub(crate) fn slices(
             _ => out.push(r),
         }
     }
+    (out.len() > 1).then_some(out)
+}
+
+/// Where a file may be cut into slices, from its text alone: before a line that starts at
+/// column 0 with a word (or a decorator, attribute) that can begin a top-level statement,
+/// unless the line before attaches to it (a decorator, an attribute, a doc comment).
+pub(crate) struct Cuts {
+    /// Besides letters, what such a line may start with.
+    pub starts: &'static [u8],
+    /// A line that starts with one of these continues the statement before it.
+    pub continues: &'static [&'static str],
+    /// A line that starts with one of these belongs to the line after it.
+    pub attaches: &'static [&'static str],
+}
+
+/// For a file at least `slicing.cut_from` long: ranges of about `slicing.cut_bytes` each, ending where
+/// `cuts` allows, found without parsing the file; `None` for fewer than two. A slice that
+/// parses without errors on its own is a run of whole top-level statements (a cut inside a
+/// string, a comment, brackets or a block leaves an unclosed one in the slice), so the
+/// lowerers try these before they parse the whole file: then the whole tree-sitter tree never
+/// lives at all. When some slice has an error, they parse the whole file as before.
+pub(crate) fn line_slices(
+    text: &str,
+    slicing: Slicing,
+    cuts: &Cuts,
+) -> Option<Vec<tree_sitter::Range>> {
+    if text.len() < slicing.cut_from {
+        return None;
+    }
+    let point = |row: usize, column: usize| tree_sitter::Point { row, column };
+    let range = |from: usize, from_row: usize, to: usize, to_point: tree_sitter::Point| {
+        tree_sitter::Range {
+            start_byte: from,
+            end_byte: to,
+            start_point: point(from_row, 0),
+            end_point: to_point,
+        }
+    };
+    let mut out = Vec::new();
+    let (mut from, mut from_row) = (0, 0);
+    let (mut at, mut row) = (0, 0);
+    let mut attached = false;
+    for line in text.split_inclusive('\n') {
+        let starts = line
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || cuts.starts.contains(&b));
+        if at - from >= slicing.cut_bytes
+            && starts
+            && !attached
+            && !cuts.continues.iter().any(|w| {
+                line.strip_prefix(w)
+                    .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            })
+        {
+            out.push(range(from, from_row, at, point(row, 0)));
+            (from, from_row) = (at, row);
+        }
+        attached = cuts.attaches.iter().any(|a| line.starts_with(a));
+        at += line.len();
+        row += usize::from(line.ends_with('\n'));
+    }
+    let column = text.len() - text.rfind('\n').map_or(0, |i| i + 1);
+    out.push(range(from, from_row, text.len(), point(row, column)));
     (out.len() > 1).then_some(out)
 }
 
@@ -444,7 +515,12 @@ pub(crate) fn assert_slicing_keeps_trees(
     lower: impl Fn(&str) -> Result<Ast, ParseError>,
     lower_with: impl Fn(&str, Slicing) -> Result<Ast, ParseError>,
 ) -> usize {
-    let every = Slicing { from: 0, bytes: 1 };
+    let every = Slicing {
+        from: 0,
+        bytes: 1,
+        cut_from: 0,
+        cut_bytes: 1,
+    };
     let mut sliced = 0;
     for path in fixture_files(exts) {
         let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");

@@ -39,7 +39,19 @@ pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     lower_with(text, super::SLICING, max_depth)
 }
 
+/// Where a Python file may be cut without parsing it (see [`super::line_slices`]).
+const CUTS: super::Cuts = super::Cuts {
+    starts: b"_@",
+    continues: &["else", "elif", "except", "finally"],
+    attaches: &["@"],
+};
+
 fn lower_with(text: &str, slicing: super::Slicing, max_depth: usize) -> Result<Ast, ParseError> {
+    if let Some(ranges) = super::line_slices(text, slicing, &CUTS) {
+        if let Some(ast) = lower_slices(text, &ranges, max_depth)? {
+            return Ok(ast);
+        }
+    }
     let no_tree = || ParseError::Syntax("tree-sitter produced no tree".to_string());
     let mut tree = parse(text).ok_or_else(no_tree)?;
     if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
@@ -1389,12 +1401,43 @@ mod tests {
         });
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
         let text = "import os\n\n@app.get('/')\ndef f():\n    return os.getcwd()\nx = f(); y = 2\n";
         let tree = parse(text).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();
         assert_eq!(ranges.len(), 3);
         assert!(lower_slices(text, &ranges, MAX_DEPTH).unwrap().is_some());
+        // cut from the text alone: not after a decorator, nor before `else`; a cut inside a
+        // string leaves it unclosed in its slice, which then does not parse: lowered whole
+        let text = "import os\n\n@app.get('/')\ndef f():\n    return 1\nif x:\n    pass\nelse:\n    pass\nDOC = '''\ndef g(): pass\n'''\n";
+        let ranges = super::super::line_slices(text, every, &CUTS).unwrap();
+        let starts: Vec<&str> = ranges
+            .iter()
+            .map(|r| text[r.start_byte..].lines().next().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "import os",
+                "@app.get('/')",
+                "if x:",
+                "DOC = '''",
+                "def g(): pass"
+            ]
+        );
+        assert!(lower_slices(text, &ranges, MAX_DEPTH).unwrap().is_none());
+        let whole = lower(text).unwrap();
+        let parts = lower_with(text, every, MAX_DEPTH).unwrap();
+        assert_eq!(format!("{:?}", whole.nodes), format!("{:?}", parts.nodes));
+        let clean = &text[..text.find("DOC").unwrap()];
+        let ranges = super::super::line_slices(clean, every, &CUTS).unwrap();
+        assert_eq!(ranges.len(), 3);
+        assert!(lower_slices(clean, &ranges, MAX_DEPTH).unwrap().is_some());
     }
 
     fn lower_ok(src: &str) -> Ast {

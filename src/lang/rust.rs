@@ -137,54 +137,121 @@ fn stack_pos() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-fn lower_parsed(text: &str, stack: usize, max_depth: usize) -> Result<Ast, Fail> {
-    let file = match syn::parse_file(text) {
-        Ok(f) => f,
-        Err(e) => {
-            let lc = e.span().start();
-            let msg = format!("{}:{}: {e}", lc.line, lc.column + 1);
-            return Err(Fail::Parse(ParseError::Syntax(msg)));
-        }
-    };
-    // The text syn saw: without the BOM and without the shebang line (its newline is kept).
-    let bom = if text.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
-    let base = bom + file.shebang.as_ref().map_or(0, |s| s.len());
-    let seen = text.get(base..).unwrap_or("");
+/// Where a Rust file may be cut without parsing it (see [`super::line_slices`]): before an
+/// item, not before `#!` (an inner attribute is only valid at the top of the whole file) nor
+/// after an attribute or doc comment.
+const CUTS: super::Cuts = super::Cuts {
+    starts: b"_#",
+    continues: &["#!", "where", "else", "for", "as"],
+    attaches: &["#", "///", "/**"],
+};
 
-    let mut l = Lowerer {
-        b: Builder::new(),
-        idx: LineIndex::new(seen, base as u32),
-        src: text,
-        depth: 0,
-        depth_limit: max_depth.saturating_mul(LOWER_FACTOR),
-        stack_base: stack_pos(),
-        stack_budget: stack,
-        too_deep: false,
-        out_of_stack: false,
-        fixups: Vec::new(),
-    };
-    let root = l.b.open(Span::new(0, text.len()));
-    let mut items = Vec::with_capacity(file.items.len());
-    // each item is dropped once lowered: syn's tree and the lowered one do not both grow
-    // to the whole file
-    let mut rest = file.items.into_iter();
-    for it in rest.by_ref() {
-        l.item(&it, &mut items);
+fn lower_parsed(text: &str, stack: usize, max_depth: usize) -> Result<Ast, Fail> {
+    lower_sliced(text, stack, max_depth, super::SLICING)
+}
+
+fn lower_sliced(
+    text: &str,
+    stack: usize,
+    max_depth: usize,
+    slicing: super::Slicing,
+) -> Result<Ast, Fail> {
+    // A large file is parsed a slice of whole items at a time, so syn's token stream and tree
+    // are never made for the whole file; if a slice does not parse on its own, the file is
+    // parsed whole (which reports the error).
+    let mut slices = super::line_slices(text, slicing, &CUTS)
+        .map(|ranges| {
+            ranges
+                .into_iter()
+                .map(|r| (r.start_byte, r.end_byte))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if !slices.is_empty() {
+        match lower_items(text, &slices, stack, max_depth) {
+            Err(Fail::Parse(ParseError::Syntax(_))) => {}
+            done => return done,
+        }
+    }
+    slices = vec![(0, text.len())];
+    lower_items(text, &slices, stack, max_depth)
+}
+
+/// Parses each slice of `text` (ranges of whole items, the first one from the start) with syn
+/// and lowers its items, each dropped once lowered: syn's tree and the lowered one do not
+/// both grow to the whole file.
+fn lower_items(
+    text: &str,
+    slices: &[(usize, usize)],
+    stack: usize,
+    max_depth: usize,
+) -> Result<Ast, Fail> {
+    let mut l: Option<Lowerer> = None;
+    let mut items = Vec::new();
+    for &(from, to) in slices {
+        let part = &text[from..to];
+        let file = match syn::parse_file(part) {
+            Ok(f) => f,
+            Err(e) => {
+                let lc = e.span().start();
+                let msg = format!("{}:{}: {e}", lc.line, lc.column + 1);
+                return Err(Fail::Parse(ParseError::Syntax(msg)));
+            }
+        };
+        // The text syn saw: without the BOM and without the shebang line (its newline is kept).
+        let bom = if part.starts_with(UTF8_BOM) {
+            UTF8_BOM.len()
+        } else {
+            0
+        };
+        let skip = bom + file.shebang.as_ref().map_or(0, |s| s.len());
+        let seen = part.get(skip..).unwrap_or("");
+        let idx = LineIndex::new(seen, (from + skip) as u32);
+        let l = match &mut l {
+            Some(l) => {
+                l.idx = idx;
+                l
+            }
+            empty @ None => {
+                let mut l = Lowerer {
+                    b: Builder::new(),
+                    idx,
+                    src: text,
+                    depth: 0,
+                    depth_limit: max_depth.saturating_mul(LOWER_FACTOR),
+                    stack_base: stack_pos(),
+                    stack_budget: stack,
+                    too_deep: false,
+                    out_of_stack: false,
+                    fixups: Vec::new(),
+                };
+                l.b.open(Span::new(0, text.len()));
+                empty.insert(l)
+            }
+        };
+        let mut rest = file.items.into_iter();
+        for it in rest.by_ref() {
+            l.item(&it, &mut items);
+            if l.too_deep {
+                // syn's tree may be deeper than its recursive drop can go: leak it instead
+                // (pathological input only)
+                std::mem::forget(it);
+                break;
+            }
+        }
         if l.too_deep {
-            // syn's tree may be deeper than its recursive drop can go: leak it instead
-            // (pathological input only)
-            std::mem::forget(it);
+            std::mem::forget(rest);
             break;
         }
+        if slices.len() > 1 {
+            // this slice's spans are turned into numbers
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
     }
-    if l.too_deep {
-        std::mem::forget(rest);
-    }
-    l.b.close(root, Kind::Module(items));
+    let Some(mut l) = l else {
+        return Err(Fail::Parse(ParseError::Syntax("nothing to parse".into())));
+    };
+    l.b.close(crate::ast::ROOT, Kind::Module(items));
     if l.out_of_stack {
         return Err(Fail::NeedStack);
     }
@@ -2347,6 +2414,88 @@ mod tests {
 
     fn lower(src: &str) -> Result<Ast, ParseError> {
         super::lower(src, MAX_DEPTH)
+    }
+
+    /// Lowering in slices of whole items (cut at every line where a slice may start) gives the
+    /// tree lowering whole gives, for every Rust fixture; a cut inside an item, a string or
+    /// after an attribute makes the file parse whole.
+    #[test]
+    fn lowering_in_slices_gives_the_same_tree() {
+        let every = crate::lang::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
+        let whole_only = crate::lang::Slicing {
+            from: usize::MAX,
+            bytes: 1,
+            cut_from: usize::MAX,
+            cut_bytes: 1,
+        };
+        let sliced = |text: &str| {
+            let r = lower_sliced(text, INLINE_STACK, MAX_DEPTH, every);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            r
+        };
+        let mut cut = 0;
+        for path in crate::lang::fixture_files(&["rs"]) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let whole = lower_sliced(&text, INLINE_STACK, MAX_DEPTH, whole_only);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            match (whole, sliced(&text)) {
+                (Ok(w), Ok(p)) => {
+                    assert_eq!(
+                        format!("{:?}", w.nodes),
+                        format!("{:?}", p.nodes),
+                        "{}",
+                        path.display()
+                    );
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{}: one way lowers, the other not", path.display()),
+            }
+            let ranges = crate::lang::line_slices(&text, every, &CUTS);
+            let items: Vec<(usize, usize)> = ranges
+                .into_iter()
+                .flatten()
+                .map(|r| (r.start_byte, r.end_byte))
+                .collect();
+            if items.len() > 1 && lower_items(&text, &items, INLINE_STACK, MAX_DEPTH).is_ok() {
+                cut += 1;
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        assert!(cut > 30, "only {cut} fixtures were lowered in slices");
+        // a cut inside a raw string, or between an attribute and its item, is not taken
+        let text = "#[derive(Debug)]\nstruct A;\nconst S: &str = r#\"\nfn not_code() {}\n\"#;\nfn f() {}\n";
+        let ranges = crate::lang::line_slices(text, every, &CUTS).unwrap();
+        let starts: Vec<&str> = ranges
+            .iter()
+            .map(|r| text[r.start_byte..].lines().next().unwrap())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "#[derive(Debug)]",
+                "const S: &str = r#\"",
+                "fn not_code() {}",
+                "fn f() {}"
+            ]
+        );
+        let items: Vec<(usize, usize)> =
+            ranges.iter().map(|r| (r.start_byte, r.end_byte)).collect();
+        assert!(matches!(
+            lower_items(text, &items, INLINE_STACK, MAX_DEPTH),
+            Err(Fail::Parse(ParseError::Syntax(_)))
+        ));
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let whole = lower_sliced(text, INLINE_STACK, MAX_DEPTH, whole_only)
+            .ok()
+            .unwrap();
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let parts = sliced(text).ok().unwrap();
+        assert_eq!(format!("{:?}", whole.nodes), format!("{:?}", parts.nodes));
     }
 
     fn lower_ok(src: &str) -> Ast {

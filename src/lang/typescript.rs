@@ -161,6 +161,14 @@ fn grammar(slot: usize) -> Language {
 }
 
 fn parse_tree(text: &str, dialect: Dialect) -> R<(Tree, &'static Grammar)> {
+    let tables = grammar_of(dialect)?;
+    let tree = with_parser(dialect, |parser| parser.parse(text, None))?
+        .ok_or_else(|| ParseError::Syntax("the parser produced no tree".into()))?;
+    Ok((tree, tables))
+}
+
+/// The tables of a dialect's grammar.
+fn grammar_of(dialect: Dialect) -> R<&'static Grammar> {
     let idx = match dialect {
         Dialect::TypeScript => 0,
         Dialect::Tsx => 1,
@@ -171,10 +179,7 @@ fn parse_tree(text: &str, dialect: Dialect) -> R<(Tree, &'static Grammar)> {
             )))
         }
     };
-    let tables = GRAMMARS[idx].get_or_init(|| Grammar::new(&grammar(idx)));
-    let tree = with_parser(dialect, |parser| parser.parse(text, None))?
-        .ok_or_else(|| ParseError::Syntax("the parser produced no tree".into()))?;
-    Ok((tree, tables))
+    Ok(GRAMMARS[idx].get_or_init(|| Grammar::new(&grammar(idx))))
 }
 
 /// Runs `f` with this thread's parser for `dialect`.
@@ -211,12 +216,37 @@ pub fn lower(text: &str, dialect: Dialect, max_depth: usize) -> Result<Ast, Pars
     lower_with(text, dialect, super::SLICING, max_depth)
 }
 
+/// Where a TypeScript or JavaScript file may be cut without parsing it (see
+/// [`super::line_slices`]).
+const CUTS: super::Cuts = super::Cuts {
+    starts: b"_$@",
+    continues: &[
+        "else",
+        "catch",
+        "finally",
+        "while",
+        "as",
+        "satisfies",
+        "in",
+        "instanceof",
+        "of",
+        "extends",
+        "implements",
+    ],
+    attaches: &["@"],
+};
+
 fn lower_with(
     text: &str,
     dialect: Dialect,
     slicing: super::Slicing,
     max_depth: usize,
 ) -> Result<Ast, ParseError> {
+    if let Some(ranges) = super::line_slices(text, slicing, &CUTS) {
+        if let Some(ast) = lower_slices(text, dialect, grammar_of(dialect)?, &ranges, max_depth)? {
+            return Ok(ast);
+        }
+    }
     let (tree, grammar) = parse_tree(text, dialect)?;
     if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
         drop(tree);
@@ -1957,7 +1987,12 @@ mod tests {
         }
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing { from: 0, bytes: 1 };
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
         let text =
             "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
         let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();

@@ -29,7 +29,7 @@ pub struct Notice {
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Source text (secrets masked) of every file that has a diagnostic, keyed by
-    /// `Diagnostic::path`.
+    /// `Diagnostic::path` (empty when [`crate::engine::Options::no_sources`]).
     pub sources: HashMap<PathBuf, Arc<SourceFile>>,
     pub notices: Vec<Notice>,
     pub files_checked: usize,
@@ -38,7 +38,8 @@ pub struct Report {
     /// root, else the project root (see [`crate::paths`]). Diagnostic paths are as the files
     /// were named (relative to the current directory when under it, else as given).
     pub uri_root: PathBuf,
-    /// Every checked file's role and why (`--explain-roles`).
+    /// Every checked file's role and why (`--explain-roles`), when
+    /// [`crate::engine::Options::roles`].
     pub roles: Vec<(PathBuf, crate::roles::FileRole)>,
     /// `runAutomationDetails.id` (SARIF category), if any.
     pub category: Option<String>,
