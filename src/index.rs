@@ -370,11 +370,11 @@ impl ProjectIndex {
                 .collect::<String>()
                 .to_ascii_lowercase();
             if recv.len() >= 4 {
-                if let Some(c) = candidates.iter().find(|c| {
+                if let Some(c) = first(candidates.iter().filter(|c| {
                     c.class
                         .as_deref()
                         .is_some_and(|k| k.to_ascii_lowercase() == recv)
-                }) {
+                })) {
                     return Some(c);
                 }
             }
@@ -382,16 +382,32 @@ impl ProjectIndex {
         match module {
             Some(m) => {
                 let want = normalise_module(from, m);
-                candidates
-                    .iter()
-                    .find(|c| ends_with_segments(&c.module, &want))
+                first(
+                    candidates
+                        .iter()
+                        .filter(|c| ends_with_segments(&c.module, &want)),
+                )
             }
             None => {
                 let defined = self.defined.get(name).copied().unwrap_or(0);
-                (defined == candidates.len() && !candidates.is_empty()).then(|| &candidates[0])
+                (defined == candidates.len())
+                    .then(|| first(candidates.iter()))
+                    .flatten()
             }
         }
     }
+}
+
+/// The first of `fns` by place in the project (path, line, column), whatever order the files
+/// were merged in: the same call resolves to the same function however the run was made.
+fn first<'a>(fns: impl Iterator<Item = &'a QueryingFn>) -> Option<&'a QueryingFn> {
+    fns.min_by(|a, b| {
+        (&a.path, a.site.start.line, a.site.start.column).cmp(&(
+            &b.path,
+            b.site.start.line,
+            b.site.start.column,
+        ))
+    })
 }
 
 impl ProjectIndex {

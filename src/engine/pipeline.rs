@@ -473,6 +473,7 @@ pub fn lint_paths(paths: &[PathBuf], options: &Options) -> Report {
     files.retain(|f| seen.insert(abs_of(f)));
     let context = project_context(&given, &root, &seen, options, config);
     drop(seen);
+    largest_first(&mut files);
     files.shrink_to_fit();
     let progress = options.progress.0.as_deref();
     if let Some(p) = progress {
@@ -591,6 +592,25 @@ fn project_context(
     }
     let (all, _) = discover::discover(&[root.to_path_buf()], config);
     all.into_iter().filter(|f| !named.contains(f)).collect()
+}
+
+/// Orders files largest first (ties in the order found): the largest files' syntax trees are
+/// made while the project index is still small, and no large file is left for one worker
+/// at the end of the run.
+fn largest_first(files: &mut [PathBuf]) {
+    let mut sized: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (std::fs::metadata(f).map_or(0, |m| m.len()), i))
+        .collect();
+    sized.sort_by_key(|&(len, i)| (std::cmp::Reverse(len), i));
+    let order: Vec<PathBuf> = sized
+        .iter()
+        .map(|&(_, i)| std::mem::take(&mut files[i]))
+        .collect();
+    for (slot, f) in files.iter_mut().zip(order) {
+        *slot = f;
+    }
 }
 
 /// Whether `root` is a project: the folder of the configuration file or a git repository.

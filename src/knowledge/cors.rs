@@ -2088,7 +2088,11 @@ impl CorsIndex {
                 } else {
                     &overriding
                 };
-                let on = decide.iter().find(|s| s.value == SettingValue::True)?;
+                // the first in the project, whatever order the files were merged in
+                let on = decide
+                    .iter()
+                    .filter(|s| s.value == SettingValue::True)
+                    .min_by(|a, b| (&a.path, a.at.line).cmp(&(&b.path, b.at.line)))?;
                 Some(Some(Settled {
                     path: on.path.clone(),
                     start: on.at,

@@ -969,6 +969,8 @@ fn lineage<'a>(
             .get(&name)
             .map(|v| v.iter().collect())
             .unwrap_or_default();
+        // by module, not by the order the files were merged in
+        found.sort_by(|a, b| a.module.cmp(&b.module));
         if name == model {
             // The model's own declaration: the one in the module it is imported from, when
             // known; associations name the model wherever they are declared.

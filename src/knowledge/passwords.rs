@@ -2338,16 +2338,19 @@ impl PasswordIndex {
         arg: usize,
     ) -> Option<&FastHasher> {
         let found = self.fast_hashers.get(name)?;
-        found.iter().find(|h| {
-            h.param == arg
-                && match module {
-                    None => h.path == from,
-                    Some(m) => crate::imports::ends_with_segments(
-                        &h.module,
-                        &crate::imports::normalise_module(from, m),
-                    ),
-                }
-        })
+        found
+            .iter()
+            .filter(|h| {
+                h.param == arg
+                    && match module {
+                        None => h.path == from,
+                        Some(m) => crate::imports::ends_with_segments(
+                            &h.module,
+                            &crate::imports::normalise_module(from, m),
+                        ),
+                    }
+            })
+            .min_by(|a, b| a.path.cmp(&b.path))
     }
 }
 
