@@ -419,10 +419,152 @@ pub(crate) fn parse_range(
     text: &str,
     range: tree_sitter::Range,
 ) -> Option<tree_sitter::Tree> {
-    parser.set_included_ranges(&[range]).ok()?;
+    parse_ranges(parser, text, &[range])
+}
+
+/// Parses only `ranges` of `text`, read as one text (then parses whole documents again).
+pub(crate) fn parse_ranges(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    ranges: &[tree_sitter::Range],
+) -> Option<tree_sitter::Tree> {
+    parser.set_included_ranges(ranges).ok()?;
     let tree = parser.parse(text, None);
     let _ = parser.set_included_ranges(&[]);
     tree
+}
+
+/// A file that is mostly one wrapper function (`module.exports = function (app) { ... }`, an
+/// IIFE, a UMD factory): it has a single top-level statement, so [`slices`] cannot cut it, but
+/// the statements of the wrapper's body can be lowered a slice at a time. Each slice is parsed
+/// inside the wrapper (`head`, the slice, `tail`), so it reads as it does in the whole file.
+pub(crate) struct Wrapped {
+    /// Top-level ranges as [`slices`] makes them; `ranges[at]` is the wrapper alone.
+    pub ranges: Vec<tree_sitter::Range>,
+    pub at: usize,
+    /// The wrapper up to its body's `{` included, and from the body's `}` on.
+    pub head: tree_sitter::Range,
+    pub tail: tree_sitter::Range,
+    /// Where the body starts (its `{`).
+    pub body_start: usize,
+    /// The body's statements, about `slicing.bytes` a slice.
+    pub parts: Vec<tree_sitter::Range>,
+}
+
+/// For an error-free file at least `slicing.from` long whose largest top-level statement holds
+/// a block (of kind `block`) of at least half the file, nested in it through each node's
+/// largest child: that statement's place and its body's slices; `None` otherwise.
+pub(crate) fn wrapped(
+    root: tree_sitter::Node,
+    text: &str,
+    slicing: Slicing,
+    block: u16,
+) -> Option<Wrapped> {
+    fn len(n: &tree_sitter::Node) -> usize {
+        n.end_byte() - n.start_byte()
+    }
+    /// The largest child of `n`, if it holds at least half of the `whole` file.
+    fn largest(n: tree_sitter::Node, whole: usize) -> Option<tree_sitter::Node> {
+        let mut cursor = n.walk();
+        let big = n.children(&mut cursor).max_by_key(len);
+        big.filter(|c| 2 * len(c) >= whole)
+    }
+    if text.len() < slicing.from || root.has_error() {
+        return None;
+    }
+    let wrapper = largest(root, text.len())?;
+    let mut body = wrapper;
+    for _ in 0..32 {
+        if body.kind_id() == block {
+            break;
+        }
+        body = largest(body, text.len())?;
+    }
+    let (open, close) = (body.start_byte(), body.end_byte().checked_sub(1)?);
+    let bytes = text.as_bytes();
+    if body.kind_id() != block || bytes.get(open) != Some(&b'{') || bytes.get(close) != Some(&b'}')
+    {
+        return None;
+    }
+    let point = |p: tree_sitter::Point, shift: isize| tree_sitter::Point {
+        row: p.row,
+        column: p.column.saturating_add_signed(shift),
+    };
+    // the parts cover the body between its braces with no gap (a part that ended in a line
+    // comment would comment out the `}` after it)
+    let (inside, end) = (
+        point(body.start_position(), 1),
+        point(body.end_position(), -1),
+    );
+    let mut starts = vec![(open + 1, inside)];
+    let mut cursor = body.walk();
+    for c in body.children(&mut cursor) {
+        if c.start_byte() <= open || c.end_byte() > close {
+            continue; // the braces
+        }
+        if c.start_byte() - starts[starts.len() - 1].0 >= slicing.bytes {
+            starts.push((c.start_byte(), c.start_position()));
+        }
+    }
+    starts.push((close, end));
+    let parts: Vec<tree_sitter::Range> = starts
+        .windows(2)
+        .map(|w| tree_sitter::Range {
+            start_byte: w[0].0,
+            start_point: w[0].1,
+            end_byte: w[1].0,
+            end_point: w[1].1,
+        })
+        .filter(|r| r.end_byte > r.start_byte)
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    // the top-level statements as `slices` groups them, with a cut before and after the wrapper
+    let mut ranges: Vec<tree_sitter::Range> = Vec::new();
+    let mut at = 0;
+    let mut cut = true;
+    let mut cursor = root.walk();
+    for c in root.children(&mut cursor) {
+        let r = c.range();
+        let is_wrapper = c == wrapper;
+        match ranges.last_mut() {
+            Some(s)
+                if !cut
+                    && !is_wrapper
+                    && (c.start_position().column != 0
+                        || s.end_byte - s.start_byte < slicing.bytes) =>
+            {
+                s.end_byte = r.end_byte;
+                s.end_point = r.end_point;
+            }
+            _ => ranges.push(r),
+        }
+        if is_wrapper {
+            at = ranges.len() - 1;
+        }
+        cut = is_wrapper;
+    }
+    let head = tree_sitter::Range {
+        start_byte: wrapper.start_byte(),
+        start_point: wrapper.start_position(),
+        end_byte: open + 1,
+        end_point: inside,
+    };
+    let tail = tree_sitter::Range {
+        start_byte: close,
+        start_point: end,
+        end_byte: wrapper.end_byte(),
+        end_point: wrapper.end_position(),
+    };
+    Some(Wrapped {
+        ranges,
+        at,
+        head,
+        tail,
+        body_start: open,
+        parts,
+    })
 }
 
 /// The first ERROR or MISSING node of a tree-sitter tree, in source order, that is not a known

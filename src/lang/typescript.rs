@@ -248,15 +248,44 @@ fn lower_with(
         }
     }
     let (tree, grammar) = parse_tree(text, dialect)?;
-    if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
+    let root = tree.root_node();
+    let wrapped = super::wrapped(root, text, slicing, grammar.kinds.statement_block);
+    let cut = wrapped.as_ref().map(|w| Cut::new(dialect, w));
+    let ranges = match &wrapped {
+        Some(w) => Some(w.ranges.clone()),
+        None => super::slices(root, text.len(), slicing),
+    };
+    if let Some(ranges) = ranges {
         drop(tree);
-        if let Some(ast) = lower_slices(text, dialect, grammar, &ranges, max_depth)? {
+        if let Some(ast) = lower_cut(text, dialect, grammar, &ranges, cut.as_ref(), max_depth)? {
             return Ok(ast);
         }
         let (tree, grammar) = parse_tree(text, dialect)?;
         return lower_tree(text, &tree, grammar, max_depth);
     }
     lower_tree(text, &tree, grammar, max_depth)
+}
+
+/// The body of a wrapper function lowered a slice of statements at a time (see
+/// [`super::wrapped`]).
+struct Cut<'w> {
+    dialect: Dialect,
+    /// Which top-level range is the wrapper.
+    at: usize,
+    w: &'w super::Wrapped,
+    /// Set when a slice of the body did not parse cleanly.
+    failed: std::cell::Cell<bool>,
+}
+
+impl<'w> Cut<'w> {
+    fn new(dialect: Dialect, w: &'w super::Wrapped) -> Self {
+        Cut {
+            dialect,
+            at: w.at,
+            w,
+            failed: std::cell::Cell::new(false),
+        }
+    }
 }
 
 /// Lowers an error-free file a slice of top-level statements at a time (see
@@ -268,11 +297,29 @@ fn lower_slices(
     ranges: &[tree_sitter::Range],
     max_depth: usize,
 ) -> R<Option<Ast>> {
+    lower_cut(text, dialect, grammar, ranges, None, max_depth)
+}
+
+/// [`lower_slices`], with the body of the wrapper at `cut.at` (if any) lowered in slices too.
+fn lower_cut(
+    text: &str,
+    dialect: Dialect,
+    grammar: &'static Grammar,
+    ranges: &[tree_sitter::Range],
+    cut: Option<&Cut>,
+    max_depth: usize,
+) -> R<Option<Ast>> {
     let mut b = Builder::new();
     let module = b.open(Span::new(0, text.len()));
     let mut body = Vec::new();
-    for &r in ranges {
-        let Some(tree) = with_parser(dialect, |p| super::parse_range(p, text, r))? else {
+    for (i, &r) in ranges.iter().enumerate() {
+        // the wrapper is parsed with an empty body, which `Lx::cut_body` fills
+        let cut = cut.filter(|c| c.at == i);
+        let parse = |p: &mut Parser| match cut {
+            Some(c) => super::parse_ranges(p, text, &[c.w.head, c.w.tail]),
+            None => super::parse_range(p, text, r),
+        };
+        let Some(tree) = with_parser(dialect, parse)? else {
             return Ok(None);
         };
         let root = tree.root_node();
@@ -288,8 +335,13 @@ fn lower_slices(
             depth: 0,
             max_depth,
             kids: Kids::new(root),
+            cut,
         };
-        body.extend(lx.stmts_of(root)?);
+        let stmts = lx.stmts_of(root);
+        if cut.is_some_and(|c| c.failed.get() || lx.cut.is_some()) {
+            return Ok(None);
+        }
+        body.extend(stmts?);
         b = lx.b;
     }
     b.close(module, Kind::Module(body));
@@ -312,6 +364,7 @@ fn lower_tree(
         depth: 0,
         max_depth,
         kids: Kids::new(root),
+        cut: None,
     };
     let id = lx.b.open(Span::new(0, text.len()));
     let body = lx.stmts_of(root)?;
@@ -557,6 +610,8 @@ struct Lx<'a> {
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
     kids: Kids<'a>,
+    /// A wrapper's body still to lower in slices (taken when it is met).
+    cut: Option<&'a Cut<'a>>,
 }
 
 impl<'a> FieldWalk<'a> for Lx<'a> {
@@ -656,8 +711,51 @@ impl<'a> Lx<'a> {
 
     /// The statements of a block-like node (program, statement_block).
     fn stmts_of(&mut self, n: Node<'a>) -> R<Vec<NodeId>> {
+        if let Some(cut) = self.cut {
+            if n.start_byte() == cut.w.body_start && n.kind_id() == self.k.statement_block {
+                self.cut = None;
+                return self.cut_body(cut);
+            }
+        }
         let mut out = Vec::new();
         self.try_each_kid(n, true, |lx, k| lx.stmt(k.n, &mut out))?;
+        Ok(out)
+    }
+
+    /// The statements of a wrapper's body, a slice at a time, each parsed inside the wrapper;
+    /// sets `cut.failed` (and gives up) when a slice does not parse cleanly.
+    fn cut_body(&mut self, cut: &Cut) -> R<Vec<NodeId>> {
+        let mut out = Vec::new();
+        let (head, tail, at) = (cut.w.head, cut.w.tail, cut.w.body_start);
+        for &part in &cut.w.parts {
+            let tree = with_parser(cut.dialect, |p| {
+                super::parse_ranges(p, self.text, &[head, part, tail])
+            })?;
+            let block = tree
+                .as_ref()
+                .map(|t| t.root_node())
+                .filter(|root| !root.has_error())
+                .and_then(|root| root.named_descendant_for_byte_range(at, at + 1))
+                .filter(|b| b.start_byte() == at && b.kind_id() == self.k.statement_block);
+            let Some(block) = block else {
+                cut.failed.set(true);
+                return Err(ParseError::Syntax("a slice did not parse".into()));
+            };
+            let mut lx = Lx {
+                text: self.text,
+                f: self.f,
+                k: self.k,
+                handlers: self.handlers,
+                b: std::mem::take(&mut self.b),
+                depth: self.depth,
+                max_depth: self.max_depth,
+                kids: Kids::new(block),
+                cut: None,
+            };
+            let stmts = lx.stmts_of(block);
+            self.b = lx.b;
+            out.extend(stmts?);
+        }
         Ok(out)
     }
 
@@ -2000,6 +2098,74 @@ mod tests {
         assert_eq!(ranges.len(), 3);
         let ast = lower_slices(text, Dialect::TypeScript, grammar, &ranges, MAX_DEPTH).unwrap();
         assert_eq!(ast.unwrap().children(crate::ast::ROOT).count(), 4);
+    }
+
+    /// Every fixture that parses inside a wrapper function: lowering the wrapper's body in
+    /// slices (one statement each) gives the tree lowering it whole gives.
+    #[test]
+    fn wrapper_body_in_slices_gives_the_same_tree() {
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
+        let wrappers = [
+            ("(function () {\n", "\n})();\n"),
+            ("const x = 1;\nmodule.exports = (app) => {\n", "\n};\nx;\n"),
+            (
+                "(function (root, f) { f(root); })(this, async function () {\n",
+                "\n});\n",
+            ),
+        ];
+        let (mut cut, mut fell_back) = (0, 0);
+        for (ext, dialect) in [
+            ("ts", Dialect::TypeScript),
+            ("tsx", Dialect::Tsx),
+            ("js", Dialect::JavaScript),
+        ] {
+            for path in super::super::fixture_files(&[ext]) {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (open, close) in wrappers {
+                    let text = format!("{open}{text}{close}");
+                    let whole = lower(&text, dialect);
+                    if whole.as_ref().map_or(true, |a| a.has_errors) {
+                        continue;
+                    }
+                    let (tree, grammar) = parse_tree(&text, dialect).unwrap();
+                    let block = grammar.kinds.statement_block;
+                    let Some(w) = super::super::wrapped(tree.root_node(), &text, every, block)
+                    else {
+                        continue;
+                    };
+                    drop(tree);
+                    let c = Cut::new(dialect, &w);
+                    let ranges = &w.ranges;
+                    match lower_cut(&text, dialect, grammar, ranges, Some(&c), MAX_DEPTH).unwrap() {
+                        Some(parts) => {
+                            assert_eq!(
+                                format!("{:?}", whole.unwrap().nodes),
+                                format!("{:?}", parts.nodes),
+                                "{} in {open}",
+                                path.display()
+                            );
+                            cut += 1;
+                        }
+                        None => fell_back += 1,
+                    }
+                    // and through the entry point
+                    let sliced = lower_with(&text, dialect, every, MAX_DEPTH).unwrap();
+                    assert_eq!(
+                        format!("{:?}", lower(&text, dialect).unwrap().nodes),
+                        format!("{:?}", sliced.nodes)
+                    );
+                }
+            }
+        }
+        assert!(
+            cut > 100 && fell_back * 20 < cut,
+            "{cut} cut, {fell_back} fell back"
+        );
     }
 
     fn ts(src: &str) -> Ast {
