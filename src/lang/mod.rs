@@ -375,6 +375,21 @@ pub(crate) fn line_slices(
     if text.len() < slicing.cut_from {
         return None;
     }
+    let out = cut_lines(text, (0, 0), text.len(), "", slicing.cut_bytes, cuts);
+    (out.len() > 1).then_some(out)
+}
+
+/// Ranges of about `bytes` each that cover `text[from.0..to]` (`from` and `to` start lines;
+/// `from.1` is the row of `from.0`), cut only before a line that starts with `indent`, then
+/// with what `cuts` allows.
+fn cut_lines(
+    text: &str,
+    from: (usize, usize),
+    to: usize,
+    indent: &str,
+    bytes: usize,
+    cuts: &Cuts,
+) -> Vec<tree_sitter::Range> {
     let point = |row: usize, column: usize| tree_sitter::Point { row, column };
     let range = |from: usize, from_row: usize, to: usize, to_point: tree_sitter::Point| {
         tree_sitter::Range {
@@ -385,32 +400,110 @@ pub(crate) fn line_slices(
         }
     };
     let mut out = Vec::new();
-    let (mut from, mut from_row) = (0, 0);
-    let (mut at, mut row) = (0, 0);
+    let (mut from, mut from_row) = from;
+    let (mut at, mut row) = (from, from_row);
     let mut attached = false;
-    for line in text.split_inclusive('\n') {
-        let starts = line
-            .bytes()
-            .next()
+    for line in text[from..to].split_inclusive('\n') {
+        let stripped = line.strip_prefix(indent);
+        let starts = stripped
+            .and_then(|l| l.bytes().next())
             .is_some_and(|b| b.is_ascii_alphabetic() || cuts.starts.contains(&b));
-        if at - from >= slicing.cut_bytes
+        if at - from >= bytes
             && starts
             && !attached
             && !cuts.continues.iter().any(|w| {
-                line.strip_prefix(w)
+                stripped
+                    .and_then(|l| l.strip_prefix(w))
                     .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
             })
         {
             out.push(range(from, from_row, at, point(row, 0)));
             (from, from_row) = (at, row);
         }
-        attached = cuts.attaches.iter().any(|a| line.starts_with(a));
+        attached = stripped.is_some_and(|l| cuts.attaches.iter().any(|a| l.starts_with(a)));
         at += line.len();
         row += usize::from(line.ends_with('\n'));
     }
-    let column = text.len() - text.rfind('\n').map_or(0, |i| i + 1);
-    out.push(range(from, from_row, text.len(), point(row, column)));
-    (out.len() > 1).then_some(out)
+    let column = to - text[..to].rfind('\n').map_or(0, |i| i + 1);
+    out.push(range(from, from_row, to, point(row, column)));
+    out
+}
+
+/// Most a wrapper may have around its body for [`line_wrapped`] (each slice of the body is
+/// parsed with it).
+const WRAPPER_ENDS: usize = 64 << 10;
+
+/// [`wrapped`] from the text alone, without parsing the file: a file at least
+/// `slicing.cut_from` long whose longest run of indented (or blank) lines holds at least half
+/// of it, with at most [`WRAPPER_ENDS`] bytes before and after, and is followed by a line that
+/// starts with `}` or `)`, is taken for the body of a wrapper; it is cut, like
+/// [`line_slices`], before lines at its indentation. The lowerers check that each slice parses
+/// cleanly inside the wrapper (else they parse the whole file).
+pub(crate) fn line_wrapped(text: &str, slicing: Slicing, cuts: &Cuts) -> Option<Wrapped> {
+    if text.len() < slicing.cut_from {
+        return None;
+    }
+    // the longest run of indented lines: (start, its row, end, its row)
+    let (mut best, mut run) = ((0, 0, 0, 0), None);
+    let (mut at, mut row) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        let indented = line.starts_with([' ', '\t']) || line.trim().is_empty();
+        match (indented, run) {
+            (true, None) => run = Some((at, row)),
+            (false, Some((start, start_row))) => {
+                if at - start > best.2 - best.0 {
+                    best = (start, start_row, at, row);
+                }
+                run = None;
+            }
+            _ => {}
+        }
+        at += line.len();
+        row += usize::from(line.ends_with('\n'));
+    }
+    let (start, start_row, end, end_row) = best;
+    let body = end - start;
+    if 2 * body < text.len()
+        || text.len() - body > WRAPPER_ENDS
+        || !text[end..].starts_with(['}', ')'])
+    {
+        return None;
+    }
+    let first = text[start..end].lines().find(|l| !l.trim().is_empty())?;
+    let indent = &first[..first.len() - first.trim_start().len()];
+    let parts = cut_lines(
+        text,
+        (start, start_row),
+        end,
+        indent,
+        slicing.cut_bytes,
+        cuts,
+    );
+    if parts.len() < 2 {
+        return None;
+    }
+    let point = |row, column| tree_sitter::Point { row, column };
+    let whole = tree_sitter::Range {
+        start_byte: 0,
+        start_point: point(0, 0),
+        end_byte: text.len(),
+        end_point: point(row, text.len() - text.rfind('\n').map_or(0, |i| i + 1)),
+    };
+    Some(Wrapped {
+        ranges: vec![whole],
+        at: 0,
+        head: tree_sitter::Range {
+            end_byte: start,
+            end_point: point(start_row, 0),
+            ..whole
+        },
+        tail: tree_sitter::Range {
+            start_byte: end,
+            start_point: point(end_row, 0),
+            ..whole
+        },
+        parts,
+    })
 }
 
 /// Parses only `range` of `text` (then parses whole documents again).
@@ -442,11 +535,10 @@ pub(crate) struct Wrapped {
     /// Top-level ranges as [`slices`] makes them; `ranges[at]` is the wrapper alone.
     pub ranges: Vec<tree_sitter::Range>,
     pub at: usize,
-    /// The wrapper up to its body's `{` included, and from the body's `}` on.
+    /// The wrapper up to its body's `{` included, and from the body's `}` on (or up to a line
+    /// inside the body and from one; the body is the block that holds the gap between them).
     pub head: tree_sitter::Range,
     pub tail: tree_sitter::Range,
-    /// Where the body starts (its `{`).
-    pub body_start: usize,
     /// The body's statements, about `slicing.bytes` a slice.
     pub parts: Vec<tree_sitter::Range>,
 }
@@ -562,7 +654,6 @@ pub(crate) fn wrapped(
         at,
         head,
         tail,
-        body_start: open,
         parts,
     })
 }

@@ -247,6 +247,13 @@ fn lower_with(
             return Ok(ast);
         }
     }
+    if let Some(w) = super::line_wrapped(text, slicing, &CUTS) {
+        let cut = Cut::new(dialect, &w);
+        let grammar = grammar_of(dialect)?;
+        if let Some(ast) = lower_cut(text, dialect, grammar, &w.ranges, Some(&cut), max_depth)? {
+            return Ok(ast);
+        }
+    }
     let (tree, grammar) = parse_tree(text, dialect)?;
     let root = tree.root_node();
     let wrapped = super::wrapped(root, text, slicing, grammar.kinds.statement_block);
@@ -285,6 +292,13 @@ impl<'w> Cut<'w> {
             w,
             failed: std::cell::Cell::new(false),
         }
+    }
+
+    /// The wrapper's body in a tree parsed from its head and tail (and a slice between): the
+    /// block that holds the gap between them.
+    fn body<'t>(&self, root: Node<'t>, block: u16) -> Option<Node<'t>> {
+        root.named_descendant_for_byte_range(self.w.head.end_byte - 1, self.w.tail.start_byte)
+            .filter(|b| b.kind_id() == block)
     }
 }
 
@@ -326,6 +340,13 @@ fn lower_cut(
         if root.has_error() {
             return Ok(None);
         }
+        let cut = match cut {
+            Some(c) => match c.body(root, grammar.kinds.statement_block) {
+                Some(body) => Some((c, body.start_byte())),
+                None => return Ok(None),
+            },
+            None => None,
+        };
         let mut lx = Lx {
             text,
             f: grammar.fields,
@@ -338,7 +359,7 @@ fn lower_cut(
             cut,
         };
         let stmts = lx.stmts_of(root);
-        if cut.is_some_and(|c| c.failed.get() || lx.cut.is_some()) {
+        if cut.is_some_and(|(c, _)| c.failed.get() || lx.cut.is_some()) {
             return Ok(None);
         }
         body.extend(stmts?);
@@ -610,8 +631,8 @@ struct Lx<'a> {
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
     kids: Kids<'a>,
-    /// A wrapper's body still to lower in slices (taken when it is met).
-    cut: Option<&'a Cut<'a>>,
+    /// A wrapper's body still to lower in slices, and where it starts (taken when met).
+    cut: Option<(&'a Cut<'a>, usize)>,
 }
 
 impl<'a> FieldWalk<'a> for Lx<'a> {
@@ -711,10 +732,10 @@ impl<'a> Lx<'a> {
 
     /// The statements of a block-like node (program, statement_block).
     fn stmts_of(&mut self, n: Node<'a>) -> R<Vec<NodeId>> {
-        if let Some(cut) = self.cut {
-            if n.start_byte() == cut.w.body_start && n.kind_id() == self.k.statement_block {
+        if let Some((cut, at)) = self.cut {
+            if n.start_byte() == at && n.kind_id() == self.k.statement_block {
                 self.cut = None;
-                return self.cut_body(cut);
+                return self.cut_body(cut, at);
             }
         }
         let mut out = Vec::new();
@@ -722,12 +743,15 @@ impl<'a> Lx<'a> {
         Ok(out)
     }
 
-    /// The statements of a wrapper's body, a slice at a time, each parsed inside the wrapper;
-    /// sets `cut.failed` (and gives up) when a slice does not parse cleanly.
-    fn cut_body(&mut self, cut: &Cut) -> R<Vec<NodeId>> {
+    /// The statements of a wrapper's body (starting at `at`), a slice at a time, each parsed
+    /// inside the wrapper: a slice's own statements, and those in the wrapper's head with the
+    /// first, in its tail with the last. Sets `cut.failed` (and gives up) when a slice does not
+    /// parse cleanly or a statement crosses its ends.
+    fn cut_body(&mut self, cut: &Cut, at: usize) -> R<Vec<NodeId>> {
         let mut out = Vec::new();
-        let (head, tail, at) = (cut.w.head, cut.w.tail, cut.w.body_start);
-        for &part in &cut.w.parts {
+        let (head, tail) = (cut.w.head, cut.w.tail);
+        let last = cut.w.parts.len().saturating_sub(1);
+        for (i, &part) in cut.w.parts.iter().enumerate() {
             let tree = with_parser(cut.dialect, |p| {
                 super::parse_ranges(p, self.text, &[head, part, tail])
             })?;
@@ -735,8 +759,8 @@ impl<'a> Lx<'a> {
                 .as_ref()
                 .map(|t| t.root_node())
                 .filter(|root| !root.has_error())
-                .and_then(|root| root.named_descendant_for_byte_range(at, at + 1))
-                .filter(|b| b.start_byte() == at && b.kind_id() == self.k.statement_block);
+                .and_then(|root| cut.body(root, self.k.statement_block))
+                .filter(|b| b.start_byte() == at);
             let Some(block) = block else {
                 cut.failed.set(true);
                 return Err(ParseError::Syntax("a slice did not parse".into()));
@@ -752,9 +776,25 @@ impl<'a> Lx<'a> {
                 kids: Kids::new(block),
                 cut: None,
             };
-            let stmts = lx.stmts_of(block);
+            let r = lx.try_each_kid(block, true, |lx, k| {
+                let (s, e) = (k.n.start_byte(), k.n.end_byte());
+                let lower = if e <= part.start_byte {
+                    i == 0
+                } else if s >= part.end_byte {
+                    i == last
+                } else if s >= part.start_byte && e <= part.end_byte {
+                    true
+                } else {
+                    cut.failed.set(true);
+                    return Err(ParseError::Syntax("a statement crosses a slice".into()));
+                };
+                match lower {
+                    true => lx.stmt(k.n, &mut out),
+                    false => Ok(()),
+                }
+            });
             self.b = lx.b;
-            out.extend(stmts?);
+            r?;
         }
         Ok(out)
     }
@@ -2101,7 +2141,8 @@ mod tests {
     }
 
     /// Every fixture that parses inside a wrapper function: lowering the wrapper's body in
-    /// slices (one statement each) gives the tree lowering it whole gives.
+    /// slices (one statement each), found on the tree and (body indented) in the text, gives
+    /// the tree lowering it whole gives.
     #[test]
     fn wrapper_body_in_slices_gives_the_same_tree() {
         let every = super::super::Slicing {
@@ -2114,11 +2155,11 @@ mod tests {
             ("(function () {\n", "\n})();\n"),
             ("const x = 1;\nmodule.exports = (app) => {\n", "\n};\nx;\n"),
             (
-                "(function (root, f) { f(root); })(this, async function () {\n",
-                "\n});\n",
+                "(function (root, f) { f(root); })(this, async function () { 'use strict';\n",
+                "\n  return 1; });\n",
             ),
         ];
-        let (mut cut, mut fell_back) = (0, 0);
+        let (mut cut, mut fell_back) = ([0, 0], [0, 0]);
         for (ext, dialect) in [
             ("ts", Dialect::TypeScript),
             ("tsx", Dialect::Tsx),
@@ -2126,46 +2167,54 @@ mod tests {
         ] {
             for path in super::super::fixture_files(&[ext]) {
                 let text = std::fs::read_to_string(&path).unwrap();
+                let indented: String = text.lines().map(|l| format!("  {l}\n")).collect();
                 for (open, close) in wrappers {
-                    let text = format!("{open}{text}{close}");
-                    let whole = lower(&text, dialect);
-                    if whole.as_ref().map_or(true, |a| a.has_errors) {
-                        continue;
-                    }
-                    let (tree, grammar) = parse_tree(&text, dialect).unwrap();
-                    let block = grammar.kinds.statement_block;
-                    let Some(w) = super::super::wrapped(tree.root_node(), &text, every, block)
-                    else {
-                        continue;
-                    };
-                    drop(tree);
-                    let c = Cut::new(dialect, &w);
-                    let ranges = &w.ranges;
-                    match lower_cut(&text, dialect, grammar, ranges, Some(&c), MAX_DEPTH).unwrap() {
-                        Some(parts) => {
-                            assert_eq!(
-                                format!("{:?}", whole.unwrap().nodes),
-                                format!("{:?}", parts.nodes),
-                                "{} in {open}",
-                                path.display()
-                            );
-                            cut += 1;
+                    for (by_text, body) in [(false, &text), (true, &indented)] {
+                        let text = format!("{open}{body}{close}");
+                        let whole = lower(&text, dialect);
+                        if whole.as_ref().map_or(true, |a| a.has_errors) {
+                            continue;
                         }
-                        None => fell_back += 1,
+                        let (tree, grammar) = parse_tree(&text, dialect).unwrap();
+                        let block = grammar.kinds.statement_block;
+                        let w = match by_text {
+                            true => super::super::line_wrapped(&text, every, &CUTS),
+                            false => super::super::wrapped(tree.root_node(), &text, every, block),
+                        };
+                        drop(tree);
+                        let Some(w) = w else {
+                            continue;
+                        };
+                        let c = Cut::new(dialect, &w);
+                        let r = lower_cut(&text, dialect, grammar, &w.ranges, Some(&c), MAX_DEPTH);
+                        match r.unwrap() {
+                            Some(parts) => {
+                                assert_eq!(
+                                    format!("{:?}", whole.unwrap().nodes),
+                                    format!("{:?}", parts.nodes),
+                                    "{} in {open}",
+                                    path.display()
+                                );
+                                cut[usize::from(by_text)] += 1;
+                            }
+                            None => fell_back[usize::from(by_text)] += 1,
+                        }
+                        // and through the entry point
+                        let sliced = lower_with(&text, dialect, every, MAX_DEPTH).unwrap();
+                        assert_eq!(
+                            format!("{:?}", lower(&text, dialect).unwrap().nodes),
+                            format!("{:?}", sliced.nodes)
+                        );
                     }
-                    // and through the entry point
-                    let sliced = lower_with(&text, dialect, every, MAX_DEPTH).unwrap();
-                    assert_eq!(
-                        format!("{:?}", lower(&text, dialect).unwrap().nodes),
-                        format!("{:?}", sliced.nodes)
-                    );
                 }
             }
         }
-        assert!(
-            cut > 100 && fell_back * 20 < cut,
-            "{cut} cut, {fell_back} fell back"
-        );
+        for i in 0..2 {
+            assert!(
+                cut[i] > 100 && fell_back[i] * 10 < cut[i],
+                "{cut:?} cut, {fell_back:?} fell back"
+            );
+        }
     }
 
     fn ts(src: &str) -> Ast {
