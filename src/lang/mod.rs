@@ -463,7 +463,8 @@ pub(crate) fn line_wrapped(text: &str, slicing: Slicing, cuts: &Cuts) -> Option<
     }
     let (start, start_row, end, end_row) = best;
     let body = end - start;
-    if 2 * body < text.len()
+    if start == 0
+        || 2 * body < text.len()
         || text.len() - body > WRAPPER_ENDS
         || !text[end..].starts_with(['}', ')'])
     {
@@ -804,6 +805,42 @@ mod tests {
         );
         let jsx = "export const A = () => <h3>Compliance & Legal</h3>;\n";
         assert_eq!(error_of(Dialect::Tsx, jsx), None);
+    }
+
+    #[test]
+    fn line_wrapped_cuts_the_indented_body() {
+        let every = Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
+        let cuts = Cuts {
+            starts: b"_$",
+            continues: &["else"],
+            attaches: &["@"],
+        };
+        let text =
+            "(function () {\n  a();\n  if (x) {\n    b();\n  }\n  else {}\n\n  c();\n})();\n";
+        let w = line_wrapped(text, every, &cuts).unwrap();
+        let of = |r: tree_sitter::Range| &text[r.start_byte..r.end_byte];
+        assert_eq!(of(w.head), "(function () {\n");
+        assert_eq!(of(w.tail), "})();\n");
+        let parts: Vec<&str> = w.parts.iter().map(|&r| of(r)).collect();
+        assert_eq!(
+            parts,
+            [
+                "  a();\n",
+                "  if (x) {\n    b();\n  }\n  else {}\n\n",
+                "  c();\n"
+            ]
+        );
+        assert_eq!((w.parts[2].start_point.row, w.tail.start_point.row), (7, 8));
+        // no head, no closing line, or a body under half of the file: not a wrapper
+        assert!(line_wrapped(&text[15..], every, &cuts).is_none());
+        assert!(line_wrapped(&text[..text.len() - 6], every, &cuts).is_none());
+        let long_tail = format!("{text}{}", "x();\n".repeat(20));
+        assert!(line_wrapped(&long_tail, every, &cuts).is_none());
     }
 
     #[test]

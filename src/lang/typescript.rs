@@ -297,7 +297,8 @@ impl<'w> Cut<'w> {
     /// The wrapper's body in a tree parsed from its head and tail (and a slice between): the
     /// block that holds the gap between them.
     fn body<'t>(&self, root: Node<'t>, block: u16) -> Option<Node<'t>> {
-        root.named_descendant_for_byte_range(self.w.head.end_byte - 1, self.w.tail.start_byte)
+        let at = self.w.head.end_byte.saturating_sub(1);
+        root.named_descendant_for_byte_range(at, self.w.tail.start_byte)
             .filter(|b| b.kind_id() == block)
     }
 }
