@@ -6,9 +6,9 @@
 //!     [--timeout SECS] [--per-rule] [--dir DIR] [--config FILE] [--keep]
 //! ```
 //! Each file is many small handlers (Flask, Django and FastAPI; Express, and as `jsw` the same
-//! Express handlers inside one exported function; axum), each with the calls every rule looks
-//! at: outbound HTTP, ORM queries in loops, SQL strings, blocking calls, connections, secret-like
-//! names and suppression comments. Every run is a separate `backlint check FILE` process (this
+//! Express handlers indented inside one exported function; axum), each with the calls every
+//! rule looks at: outbound HTTP, ORM queries in loops, SQL strings, blocking calls, connections,
+//! secret-like names and suppression comments. Every run is a separate `backlint check FILE` process (this
 //! example re-runs itself as the command line), timed from the outside; a run over `--timeout`
 //! is killed and shown as `>SECS`. Peak RSS is read from `/proc` (Linux). `--per-rule` also
 //! runs each rule alone (`--select ID`) and no rule at all (parse, facts and index only).
