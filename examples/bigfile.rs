@@ -6,9 +6,9 @@
 //!     [--timeout SECS] [--per-rule] [--dir DIR] [--config FILE] [--keep]
 //! ```
 //! Each file is many small handlers (Flask, Django and FastAPI; Express, and as `jsw` the same
-//! Express handlers inside one exported function; axum), each with the calls every rule looks
-//! at: outbound HTTP, ORM queries in loops, SQL strings, blocking calls, connections, secret-like
-//! names and suppression comments. Every run is a separate `backlint check FILE` process (this
+//! Express handlers indented inside one exported function; axum), each with the calls every
+//! rule looks at: outbound HTTP, ORM queries in loops, SQL strings, blocking calls, connections,
+//! secret-like names and suppression comments. Every run is a separate `backlint check FILE` process (this
 //! example re-runs itself as the command line), timed from the outside; a run over `--timeout`
 //! is killed and shown as `>SECS`. Peak RSS is read from `/proc` (Linux). `--per-rule` also
 //! runs each rule alone (`--select ID`) and no rule at all (parse, facts and index only).
@@ -204,6 +204,8 @@ struct Lang {
     ext: &'static str,
     head: &'static str,
     bodies: &'static [&'static str],
+    /// Put before each line of the bodies.
+    indent: &'static str,
     tail: &'static str,
 }
 
@@ -213,6 +215,7 @@ const LANGS: &[Lang] = &[
         ext: "py",
         head: PY_HEAD,
         bodies: PY,
+        indent: "",
         tail: "",
     },
     Lang {
@@ -220,6 +223,7 @@ const LANGS: &[Lang] = &[
         ext: "ts",
         head: TS_HEAD,
         bodies: &[TS],
+        indent: "",
         tail: "",
     },
     Lang {
@@ -227,14 +231,16 @@ const LANGS: &[Lang] = &[
         ext: "js",
         head: JS_HEAD,
         bodies: &[JS],
+        indent: "",
         tail: "",
     },
-    // the same handlers registered inside one exported function (`module.exports = (app) =>`)
+    // the same handlers registered inside one exported function (`module.exports = function`)
     Lang {
         name: "jsw",
         ext: "js",
         head: JSW_HEAD,
         bodies: &[JS],
+        indent: "  ",
         tail: "};\n",
     },
     Lang {
@@ -242,6 +248,7 @@ const LANGS: &[Lang] = &[
         ext: "rs",
         head: RS_HEAD,
         bodies: &[RS],
+        indent: "",
         tail: "",
     },
 ];
@@ -263,12 +270,17 @@ fn generate(lang: &Lang, bytes: usize) -> String {
     let mut out = String::from(lang.head);
     let mut n = 0;
     while out.len() < bytes {
-        let body = lang.bodies[n % lang.bodies.len()];
-        out.push_str(
-            &body
-                .replace("{n}", &n.to_string())
-                .replace("{hex}", &hex(n)),
-        );
+        let body = lang.bodies[n % lang.bodies.len()]
+            .replace("{n}", &n.to_string())
+            .replace("{hex}", &hex(n));
+        for line in body.split_inclusive('\n') {
+            if line.trim().is_empty() {
+                out.push_str(line);
+            } else {
+                out.push_str(lang.indent);
+                out.push_str(line);
+            }
+        }
         n += 1;
     }
     out.push_str(lang.tail);

@@ -375,6 +375,21 @@ pub(crate) fn line_slices(
     if text.len() < slicing.cut_from {
         return None;
     }
+    let out = cut_lines(text, (0, 0), text.len(), "", slicing.cut_bytes, cuts);
+    (out.len() > 1).then_some(out)
+}
+
+/// Ranges of about `bytes` each that cover `text[from.0..to]` (`from` and `to` start lines;
+/// `from.1` is the row of `from.0`), cut only before a line that starts with `indent`, then
+/// with what `cuts` allows.
+fn cut_lines(
+    text: &str,
+    from: (usize, usize),
+    to: usize,
+    indent: &str,
+    bytes: usize,
+    cuts: &Cuts,
+) -> Vec<tree_sitter::Range> {
     let point = |row: usize, column: usize| tree_sitter::Point { row, column };
     let range = |from: usize, from_row: usize, to: usize, to_point: tree_sitter::Point| {
         tree_sitter::Range {
@@ -385,32 +400,111 @@ pub(crate) fn line_slices(
         }
     };
     let mut out = Vec::new();
-    let (mut from, mut from_row) = (0, 0);
-    let (mut at, mut row) = (0, 0);
+    let (mut from, mut from_row) = from;
+    let (mut at, mut row) = (from, from_row);
     let mut attached = false;
-    for line in text.split_inclusive('\n') {
-        let starts = line
-            .bytes()
-            .next()
+    for line in text[from..to].split_inclusive('\n') {
+        let stripped = line.strip_prefix(indent);
+        let starts = stripped
+            .and_then(|l| l.bytes().next())
             .is_some_and(|b| b.is_ascii_alphabetic() || cuts.starts.contains(&b));
-        if at - from >= slicing.cut_bytes
+        if at - from >= bytes
             && starts
             && !attached
             && !cuts.continues.iter().any(|w| {
-                line.strip_prefix(w)
+                stripped
+                    .and_then(|l| l.strip_prefix(w))
                     .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
             })
         {
             out.push(range(from, from_row, at, point(row, 0)));
             (from, from_row) = (at, row);
         }
-        attached = cuts.attaches.iter().any(|a| line.starts_with(a));
+        attached = stripped.is_some_and(|l| cuts.attaches.iter().any(|a| l.starts_with(a)));
         at += line.len();
         row += usize::from(line.ends_with('\n'));
     }
-    let column = text.len() - text.rfind('\n').map_or(0, |i| i + 1);
-    out.push(range(from, from_row, text.len(), point(row, column)));
-    (out.len() > 1).then_some(out)
+    let column = to - text[..to].rfind('\n').map_or(0, |i| i + 1);
+    out.push(range(from, from_row, to, point(row, column)));
+    out
+}
+
+/// Most a wrapper may have around its body for [`line_wrapped`] (each slice of the body is
+/// parsed with it).
+const WRAPPER_ENDS: usize = 64 << 10;
+
+/// [`wrapped`] from the text alone, without parsing the file: a file at least
+/// `slicing.cut_from` long whose longest run of indented (or blank) lines holds at least half
+/// of it, with at most [`WRAPPER_ENDS`] bytes before and after, and is followed by a line that
+/// starts with `}` or `)`, is taken for the body of a wrapper; it is cut, like
+/// [`line_slices`], before lines at its indentation. The lowerers check that each slice parses
+/// cleanly inside the wrapper (else they parse the whole file).
+pub(crate) fn line_wrapped(text: &str, slicing: Slicing, cuts: &Cuts) -> Option<Wrapped> {
+    if text.len() < slicing.cut_from {
+        return None;
+    }
+    // the longest run of indented lines: (start, its row, end, its row)
+    let (mut best, mut run) = ((0, 0, 0, 0), None);
+    let (mut at, mut row) = (0, 0);
+    for line in text.split_inclusive('\n') {
+        let indented = line.starts_with([' ', '\t']) || line.trim().is_empty();
+        match (indented, run) {
+            (true, None) => run = Some((at, row)),
+            (false, Some((start, start_row))) => {
+                if at - start > best.2 - best.0 {
+                    best = (start, start_row, at, row);
+                }
+                run = None;
+            }
+            _ => {}
+        }
+        at += line.len();
+        row += usize::from(line.ends_with('\n'));
+    }
+    let (start, start_row, end, end_row) = best;
+    let body = end - start;
+    if start == 0
+        || 2 * body < text.len()
+        || text.len() - body > WRAPPER_ENDS
+        || !text[end..].starts_with(['}', ')'])
+    {
+        return None;
+    }
+    let first = text[start..end].lines().find(|l| !l.trim().is_empty())?;
+    let indent = &first[..first.len() - first.trim_start().len()];
+    let parts = cut_lines(
+        text,
+        (start, start_row),
+        end,
+        indent,
+        slicing.cut_bytes,
+        cuts,
+    );
+    if parts.len() < 2 {
+        return None;
+    }
+    let point = |row, column| tree_sitter::Point { row, column };
+    let whole = tree_sitter::Range {
+        start_byte: 0,
+        start_point: point(0, 0),
+        end_byte: text.len(),
+        end_point: point(row, text.len() - text.rfind('\n').map_or(0, |i| i + 1)),
+    };
+    Some(Wrapped {
+        ranges: vec![whole],
+        at: 0,
+        head: tree_sitter::Range {
+            end_byte: start,
+            end_point: point(start_row, 0),
+            ..whole
+        },
+        tail: tree_sitter::Range {
+            start_byte: end,
+            start_point: point(end_row, 0),
+            ..whole
+        },
+        parts,
+    })
 }
 
 /// Parses only `range` of `text` (then parses whole documents again).
@@ -419,10 +513,150 @@ pub(crate) fn parse_range(
     text: &str,
     range: tree_sitter::Range,
 ) -> Option<tree_sitter::Tree> {
-    parser.set_included_ranges(&[range]).ok()?;
+    parse_ranges(parser, text, &[range])
+}
+
+/// Parses only `ranges` of `text`, read as one text (then parses whole documents again).
+pub(crate) fn parse_ranges(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    ranges: &[tree_sitter::Range],
+) -> Option<tree_sitter::Tree> {
+    parser.set_included_ranges(ranges).ok()?;
     let tree = parser.parse(text, None);
     let _ = parser.set_included_ranges(&[]);
     tree
+}
+
+/// A file that is mostly one wrapper function (`module.exports = function (app) { ... }`, an
+/// IIFE, a UMD factory): it has a single top-level statement, so [`slices`] cannot cut it, but
+/// the statements of the wrapper's body can be lowered a slice at a time. Each slice is parsed
+/// inside the wrapper (`head`, the slice, `tail`), so it reads as it does in the whole file.
+pub(crate) struct Wrapped {
+    /// Top-level ranges as [`slices`] makes them; `ranges[at]` is the wrapper alone.
+    pub ranges: Vec<tree_sitter::Range>,
+    pub at: usize,
+    /// The wrapper up to its body's `{` included, and from the body's `}` on (or up to a line
+    /// inside the body and from one; the body is the block that holds the gap between them).
+    pub head: tree_sitter::Range,
+    pub tail: tree_sitter::Range,
+    /// The body's statements, about `slicing.bytes` a slice.
+    pub parts: Vec<tree_sitter::Range>,
+}
+
+/// For an error-free file at least `slicing.from` long whose largest top-level statement holds
+/// a block (of kind `block`) of at least half the file, nested in it through each node's
+/// largest child: that statement's place and its body's slices; `None` otherwise.
+pub(crate) fn wrapped(
+    root: tree_sitter::Node,
+    text: &str,
+    slicing: Slicing,
+    block: u16,
+) -> Option<Wrapped> {
+    fn len(n: &tree_sitter::Node) -> usize {
+        n.end_byte() - n.start_byte()
+    }
+    /// The largest child of `n`, if it holds at least half of the `whole` file.
+    fn largest(n: tree_sitter::Node, whole: usize) -> Option<tree_sitter::Node> {
+        let mut cursor = n.walk();
+        let big = n.children(&mut cursor).max_by_key(len);
+        big.filter(|c| 2 * len(c) >= whole)
+    }
+    if text.len() < slicing.from || root.has_error() {
+        return None;
+    }
+    let wrapper = largest(root, text.len())?;
+    let mut body = wrapper;
+    for _ in 0..32 {
+        if body.kind_id() == block {
+            break;
+        }
+        body = largest(body, text.len())?;
+    }
+    let (open, close) = (body.start_byte(), body.end_byte().checked_sub(1)?);
+    let bytes = text.as_bytes();
+    if body.kind_id() != block || bytes.get(open) != Some(&b'{') || bytes.get(close) != Some(&b'}')
+    {
+        return None;
+    }
+    let point = |p: tree_sitter::Point, shift: isize| tree_sitter::Point {
+        row: p.row,
+        column: p.column.saturating_add_signed(shift),
+    };
+    // the parts cover the body between its braces with no gap (a part that ended in a line
+    // comment would comment out the `}` after it)
+    let (inside, end) = (
+        point(body.start_position(), 1),
+        point(body.end_position(), -1),
+    );
+    let mut starts = vec![(open + 1, inside)];
+    let mut cursor = body.walk();
+    for c in body.children(&mut cursor) {
+        if c.start_byte() <= open || c.end_byte() > close {
+            continue; // the braces
+        }
+        if c.start_byte() - starts[starts.len() - 1].0 >= slicing.bytes {
+            starts.push((c.start_byte(), c.start_position()));
+        }
+    }
+    starts.push((close, end));
+    let parts: Vec<tree_sitter::Range> = starts
+        .windows(2)
+        .map(|w| tree_sitter::Range {
+            start_byte: w[0].0,
+            start_point: w[0].1,
+            end_byte: w[1].0,
+            end_point: w[1].1,
+        })
+        .filter(|r| r.end_byte > r.start_byte)
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    // the top-level statements as `slices` groups them, with a cut before and after the wrapper
+    let mut ranges: Vec<tree_sitter::Range> = Vec::new();
+    let mut at = 0;
+    let mut cut = true;
+    let mut cursor = root.walk();
+    for c in root.children(&mut cursor) {
+        let r = c.range();
+        let is_wrapper = c == wrapper;
+        match ranges.last_mut() {
+            Some(s)
+                if !cut
+                    && !is_wrapper
+                    && (c.start_position().column != 0
+                        || s.end_byte - s.start_byte < slicing.bytes) =>
+            {
+                s.end_byte = r.end_byte;
+                s.end_point = r.end_point;
+            }
+            _ => ranges.push(r),
+        }
+        if is_wrapper {
+            at = ranges.len() - 1;
+        }
+        cut = is_wrapper;
+    }
+    let head = tree_sitter::Range {
+        start_byte: wrapper.start_byte(),
+        start_point: wrapper.start_position(),
+        end_byte: open + 1,
+        end_point: inside,
+    };
+    let tail = tree_sitter::Range {
+        start_byte: close,
+        start_point: end,
+        end_byte: wrapper.end_byte(),
+        end_point: wrapper.end_position(),
+    };
+    Some(Wrapped {
+        ranges,
+        at,
+        head,
+        tail,
+        parts,
+    })
 }
 
 /// The first ERROR or MISSING node of a tree-sitter tree, in source order, that is not a known
@@ -571,6 +805,42 @@ mod tests {
         );
         let jsx = "export const A = () => <h3>Compliance & Legal</h3>;\n";
         assert_eq!(error_of(Dialect::Tsx, jsx), None);
+    }
+
+    #[test]
+    fn line_wrapped_cuts_the_indented_body() {
+        let every = Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
+        let cuts = Cuts {
+            starts: b"_$",
+            continues: &["else"],
+            attaches: &["@"],
+        };
+        let text =
+            "(function () {\n  a();\n  if (x) {\n    b();\n  }\n  else {}\n\n  c();\n})();\n";
+        let w = line_wrapped(text, every, &cuts).unwrap();
+        let of = |r: tree_sitter::Range| &text[r.start_byte..r.end_byte];
+        assert_eq!(of(w.head), "(function () {\n");
+        assert_eq!(of(w.tail), "})();\n");
+        let parts: Vec<&str> = w.parts.iter().map(|&r| of(r)).collect();
+        assert_eq!(
+            parts,
+            [
+                "  a();\n",
+                "  if (x) {\n    b();\n  }\n  else {}\n\n",
+                "  c();\n"
+            ]
+        );
+        assert_eq!((w.parts[2].start_point.row, w.tail.start_point.row), (7, 8));
+        // no head, no closing line, or a body under half of the file: not a wrapper
+        assert!(line_wrapped(&text[15..], every, &cuts).is_none());
+        assert!(line_wrapped(&text[..text.len() - 6], every, &cuts).is_none());
+        let long_tail = format!("{text}{}", "x();\n".repeat(20));
+        assert!(line_wrapped(&long_tail, every, &cuts).is_none());
     }
 
     #[test]

@@ -247,16 +247,60 @@ fn lower_with(
             return Ok(ast);
         }
     }
+    if let Some(w) = super::line_wrapped(text, slicing, &CUTS) {
+        let cut = Cut::new(dialect, &w);
+        let grammar = grammar_of(dialect)?;
+        if let Some(ast) = lower_cut(text, dialect, grammar, &w.ranges, Some(&cut), max_depth)? {
+            return Ok(ast);
+        }
+    }
     let (tree, grammar) = parse_tree(text, dialect)?;
-    if let Some(ranges) = super::slices(tree.root_node(), text.len(), slicing) {
+    let root = tree.root_node();
+    let wrapped = super::wrapped(root, text, slicing, grammar.kinds.statement_block);
+    let cut = wrapped.as_ref().map(|w| Cut::new(dialect, w));
+    let ranges = match &wrapped {
+        Some(w) => Some(w.ranges.clone()),
+        None => super::slices(root, text.len(), slicing),
+    };
+    if let Some(ranges) = ranges {
         drop(tree);
-        if let Some(ast) = lower_slices(text, dialect, grammar, &ranges, max_depth)? {
+        if let Some(ast) = lower_cut(text, dialect, grammar, &ranges, cut.as_ref(), max_depth)? {
             return Ok(ast);
         }
         let (tree, grammar) = parse_tree(text, dialect)?;
         return lower_tree(text, &tree, grammar, max_depth);
     }
     lower_tree(text, &tree, grammar, max_depth)
+}
+
+/// The body of a wrapper function lowered a slice of statements at a time (see
+/// [`super::wrapped`]).
+struct Cut<'w> {
+    dialect: Dialect,
+    /// Which top-level range is the wrapper.
+    at: usize,
+    w: &'w super::Wrapped,
+    /// Set when a slice of the body did not parse cleanly.
+    failed: std::cell::Cell<bool>,
+}
+
+impl<'w> Cut<'w> {
+    fn new(dialect: Dialect, w: &'w super::Wrapped) -> Self {
+        Cut {
+            dialect,
+            at: w.at,
+            w,
+            failed: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The wrapper's body in a tree parsed from its head and tail (and a slice between): the
+    /// block that holds the gap between them.
+    fn body<'t>(&self, root: Node<'t>, block: u16) -> Option<Node<'t>> {
+        let at = self.w.head.end_byte.saturating_sub(1);
+        root.named_descendant_for_byte_range(at, self.w.tail.start_byte)
+            .filter(|b| b.kind_id() == block)
+    }
 }
 
 /// Lowers an error-free file a slice of top-level statements at a time (see
@@ -268,17 +312,42 @@ fn lower_slices(
     ranges: &[tree_sitter::Range],
     max_depth: usize,
 ) -> R<Option<Ast>> {
+    lower_cut(text, dialect, grammar, ranges, None, max_depth)
+}
+
+/// [`lower_slices`], with the body of the wrapper at `cut.at` (if any) lowered in slices too.
+fn lower_cut(
+    text: &str,
+    dialect: Dialect,
+    grammar: &'static Grammar,
+    ranges: &[tree_sitter::Range],
+    cut: Option<&Cut>,
+    max_depth: usize,
+) -> R<Option<Ast>> {
     let mut b = Builder::new();
     let module = b.open(Span::new(0, text.len()));
     let mut body = Vec::new();
-    for &r in ranges {
-        let Some(tree) = with_parser(dialect, |p| super::parse_range(p, text, r))? else {
+    for (i, &r) in ranges.iter().enumerate() {
+        // the wrapper is parsed with an empty body, which `Lx::cut_body` fills
+        let cut = cut.filter(|c| c.at == i);
+        let parse = |p: &mut Parser| match cut {
+            Some(c) => super::parse_ranges(p, text, &[c.w.head, c.w.tail]),
+            None => super::parse_range(p, text, r),
+        };
+        let Some(tree) = with_parser(dialect, parse)? else {
             return Ok(None);
         };
         let root = tree.root_node();
         if root.has_error() {
             return Ok(None);
         }
+        let cut = match cut {
+            Some(c) => match c.body(root, grammar.kinds.statement_block) {
+                Some(body) => Some((c, body.start_byte())),
+                None => return Ok(None),
+            },
+            None => None,
+        };
         let mut lx = Lx {
             text,
             f: grammar.fields,
@@ -288,8 +357,13 @@ fn lower_slices(
             depth: 0,
             max_depth,
             kids: Kids::new(root),
+            cut,
         };
-        body.extend(lx.stmts_of(root)?);
+        let stmts = lx.stmts_of(root);
+        if cut.is_some_and(|(c, _)| c.failed.get() || lx.cut.is_some()) {
+            return Ok(None);
+        }
+        body.extend(stmts?);
         b = lx.b;
     }
     b.close(module, Kind::Module(body));
@@ -312,6 +386,7 @@ fn lower_tree(
         depth: 0,
         max_depth,
         kids: Kids::new(root),
+        cut: None,
     };
     let id = lx.b.open(Span::new(0, text.len()));
     let body = lx.stmts_of(root)?;
@@ -557,6 +632,8 @@ struct Lx<'a> {
     /// Scratch stack of children; each lowering function pushes its node's children, reads
     /// them by index while recursing (which pushes above them) and truncates back.
     kids: Kids<'a>,
+    /// A wrapper's body still to lower in slices, and where it starts (taken when met).
+    cut: Option<(&'a Cut<'a>, usize)>,
 }
 
 impl<'a> FieldWalk<'a> for Lx<'a> {
@@ -656,8 +733,70 @@ impl<'a> Lx<'a> {
 
     /// The statements of a block-like node (program, statement_block).
     fn stmts_of(&mut self, n: Node<'a>) -> R<Vec<NodeId>> {
+        if let Some((cut, at)) = self.cut {
+            if n.start_byte() == at && n.kind_id() == self.k.statement_block {
+                self.cut = None;
+                return self.cut_body(cut, at);
+            }
+        }
         let mut out = Vec::new();
         self.try_each_kid(n, true, |lx, k| lx.stmt(k.n, &mut out))?;
+        Ok(out)
+    }
+
+    /// The statements of a wrapper's body (starting at `at`), a slice at a time, each parsed
+    /// inside the wrapper: a slice's own statements, and those in the wrapper's head with the
+    /// first, in its tail with the last. Sets `cut.failed` (and gives up) when a slice does not
+    /// parse cleanly or a statement crosses its ends.
+    fn cut_body(&mut self, cut: &Cut, at: usize) -> R<Vec<NodeId>> {
+        let mut out = Vec::new();
+        let (head, tail) = (cut.w.head, cut.w.tail);
+        let last = cut.w.parts.len().saturating_sub(1);
+        for (i, &part) in cut.w.parts.iter().enumerate() {
+            let tree = with_parser(cut.dialect, |p| {
+                super::parse_ranges(p, self.text, &[head, part, tail])
+            })?;
+            let block = tree
+                .as_ref()
+                .map(|t| t.root_node())
+                .filter(|root| !root.has_error())
+                .and_then(|root| cut.body(root, self.k.statement_block))
+                .filter(|b| b.start_byte() == at);
+            let Some(block) = block else {
+                cut.failed.set(true);
+                return Err(ParseError::Syntax("a slice did not parse".into()));
+            };
+            let mut lx = Lx {
+                text: self.text,
+                f: self.f,
+                k: self.k,
+                handlers: self.handlers,
+                b: std::mem::take(&mut self.b),
+                depth: self.depth,
+                max_depth: self.max_depth,
+                kids: Kids::new(block),
+                cut: None,
+            };
+            let r = lx.try_each_kid(block, true, |lx, k| {
+                let (s, e) = (k.n.start_byte(), k.n.end_byte());
+                let lower = if e <= part.start_byte {
+                    i == 0
+                } else if s >= part.end_byte {
+                    i == last
+                } else if s >= part.start_byte && e <= part.end_byte {
+                    true
+                } else {
+                    cut.failed.set(true);
+                    return Err(ParseError::Syntax("a statement crosses a slice".into()));
+                };
+                match lower {
+                    true => lx.stmt(k.n, &mut out),
+                    false => Ok(()),
+                }
+            });
+            self.b = lx.b;
+            r?;
+        }
         Ok(out)
     }
 
@@ -2000,6 +2139,83 @@ mod tests {
         assert_eq!(ranges.len(), 3);
         let ast = lower_slices(text, Dialect::TypeScript, grammar, &ranges, MAX_DEPTH).unwrap();
         assert_eq!(ast.unwrap().children(crate::ast::ROOT).count(), 4);
+    }
+
+    /// Every fixture that parses inside a wrapper function: lowering the wrapper's body in
+    /// slices (one statement each), found on the tree and (body indented) in the text, gives
+    /// the tree lowering it whole gives.
+    #[test]
+    fn wrapper_body_in_slices_gives_the_same_tree() {
+        let every = super::super::Slicing {
+            from: 0,
+            bytes: 1,
+            cut_from: 0,
+            cut_bytes: 1,
+        };
+        let wrappers = [
+            ("(function () {\n", "\n})();\n"),
+            ("const x = 1;\nmodule.exports = (app) => {\n", "\n};\nx;\n"),
+            (
+                "(function (root, f) { f(root); })(this, async function () { 'use strict';\n",
+                "\n  return 1; });\n",
+            ),
+        ];
+        let (mut cut, mut fell_back) = ([0, 0], [0, 0]);
+        for (ext, dialect) in [
+            ("ts", Dialect::TypeScript),
+            ("tsx", Dialect::Tsx),
+            ("js", Dialect::JavaScript),
+        ] {
+            for path in super::super::fixture_files(&[ext]) {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let indented: String = text.lines().map(|l| format!("  {l}\n")).collect();
+                for (open, close) in wrappers {
+                    for (by_text, body) in [(false, &text), (true, &indented)] {
+                        let text = format!("{open}{body}{close}");
+                        let whole = lower(&text, dialect);
+                        if whole.as_ref().map_or(true, |a| a.has_errors) {
+                            continue;
+                        }
+                        let (tree, grammar) = parse_tree(&text, dialect).unwrap();
+                        let block = grammar.kinds.statement_block;
+                        let w = match by_text {
+                            true => super::super::line_wrapped(&text, every, &CUTS),
+                            false => super::super::wrapped(tree.root_node(), &text, every, block),
+                        };
+                        drop(tree);
+                        let Some(w) = w else {
+                            continue;
+                        };
+                        let c = Cut::new(dialect, &w);
+                        let r = lower_cut(&text, dialect, grammar, &w.ranges, Some(&c), MAX_DEPTH);
+                        match r.unwrap() {
+                            Some(parts) => {
+                                assert_eq!(
+                                    format!("{:?}", whole.unwrap().nodes),
+                                    format!("{:?}", parts.nodes),
+                                    "{} in {open}",
+                                    path.display()
+                                );
+                                cut[usize::from(by_text)] += 1;
+                            }
+                            None => fell_back[usize::from(by_text)] += 1,
+                        }
+                        // and through the entry point
+                        let sliced = lower_with(&text, dialect, every, MAX_DEPTH).unwrap();
+                        assert_eq!(
+                            format!("{:?}", lower(&text, dialect).unwrap().nodes),
+                            format!("{:?}", sliced.nodes)
+                        );
+                    }
+                }
+            }
+        }
+        for i in 0..2 {
+            assert!(
+                cut[i] > 100 && fell_back[i] * 10 < cut[i],
+                "{cut:?} cut, {fell_back:?} fell back"
+            );
+        }
     }
 
     fn ts(src: &str) -> Ast {
