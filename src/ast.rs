@@ -710,7 +710,16 @@ mod tests {
 
     #[test]
     fn last_segment_is_what_follows_the_last_double_colon() {
-        for n in ["read", "std::fs::read", "a:::b", "a::", "::a", "a:b", "", ":"] {
+        for n in [
+            "read",
+            "std::fs::read",
+            "a:::b",
+            "a::",
+            "::a",
+            "a:b",
+            "",
+            ":",
+        ] {
             assert_eq!(last_segment(n), n.rsplit("::").next().unwrap_or(n), "{n}");
         }
         assert_eq!(last_segment("std::fs::read"), "read");
