@@ -536,7 +536,7 @@ impl Ast {
     /// `read` in `std::fs::read(x)`).
     pub fn callee_name(&self, call: &Call) -> Option<&str> {
         match self.kind(call.callee) {
-            Kind::Name(n) => Some(n.rsplit("::").next().unwrap_or(n)),
+            Kind::Name(n) => Some(last_segment(n)),
             Kind::Member { property, .. } => Some(property),
             _ => None,
         }
@@ -606,6 +606,15 @@ impl Ast {
                 _ => return cur,
             }
         }
+    }
+}
+
+/// What follows the last `::` of a path (`read` in `std::fs::read`), the whole of it without
+/// one: `rsplit("::")` without building a substring searcher for every call node.
+fn last_segment(n: &str) -> &str {
+    match n.as_bytes().windows(2).rposition(|w| w == b"::") {
+        Some(i) => &n[i + 2..],
+        None => n,
     }
 }
 
@@ -698,6 +707,23 @@ impl Ast {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_segment_is_what_follows_the_last_double_colon() {
+        for n in [
+            "read",
+            "std::fs::read",
+            "a:::b",
+            "a::",
+            "::a",
+            "a:b",
+            "",
+            ":",
+        ] {
+            assert_eq!(last_segment(n), n.rsplit("::").next().unwrap_or(n), "{n}");
+        }
+        assert_eq!(last_segment("std::fs::read"), "read");
+    }
 
     #[test]
     fn builder_keeps_preorder_ranges() {
