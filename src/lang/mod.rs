@@ -2,6 +2,7 @@
 //! syn for Rust.
 
 pub mod python;
+pub mod python_ruff;
 pub mod rust;
 pub mod typescript;
 
@@ -91,6 +92,7 @@ pub fn parse(dialect: Dialect, text: &str) -> Result<Ast, ParseError> {
 /// Parses and lowers a file nested at most `max_depth` levels deep (`max-nesting-depth`).
 pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     match dialect {
+        Dialect::Python if ruff_python() => python_ruff::lower(text, max_depth),
         Dialect::Python => python::lower(text, max_depth),
         Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
             typescript::lower(text, dialect, max_depth)
@@ -99,9 +101,17 @@ pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<A
     }
 }
 
+/// Whether Python is read with ruff's parser rather than tree-sitter-python:
+/// `BACKLINT_PYTHON_PARSER=ruff` (tree-sitter is the default).
+pub fn ruff_python() -> bool {
+    static RUFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *RUFF.get_or_init(|| std::env::var("BACKLINT_PYTHON_PARSER").is_ok_and(|v| v == "ruff"))
+}
+
 /// Parse only (no lowering), for the parse-floor benchmark.
 pub fn parse_only(dialect: Dialect, text: &str) -> bool {
     match dialect {
+        Dialect::Python if ruff_python() => python_ruff::parse_only(text),
         Dialect::Python => python::parse_only(text),
         Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
             typescript::parse_only(text, dialect)
