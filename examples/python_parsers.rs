@@ -46,6 +46,21 @@ fn main() {
         dirs.push(PathBuf::from("fixtures"));
     }
     let quiet = std::env::var("QUIET").is_ok();
+    if std::env::var("DUMP").is_ok() {
+        let text = std::fs::read_to_string(&dirs[0]).expect("a file");
+        for (name, ast) in [
+            ("tree-sitter", python::lower(&text, DEFAULT_MAX_DEPTH)),
+            ("ruff", python_ruff::lower(&text, DEFAULT_MAX_DEPTH)),
+        ] {
+            println!("== {name}");
+            if let Ok(ast) = ast {
+                for i in 0..ast.nodes.len() {
+                    println!("{i} {}", show(&text, &ast, i));
+                }
+            }
+        }
+        return;
+    }
     let mut paths = Vec::new();
     for d in &dirs {
         files(d, &mut paths);
@@ -96,7 +111,12 @@ fn main() {
             shown += 1;
             println!("{}: errors {} / {}", p.display(), old.has_errors, new.has_errors);
             if let Some(i) = first {
-                println!("  node {i}\n  ts:   {}\n  ruff: {}", show(&text, &old, i), show(&text, &new, i));
+                let (a, b) = (show(&text, &old, i), show(&text, &new, i));
+                let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                let from = a[..at].char_indices().rev().nth(80).map_or(0, |(j, _)| j);
+                let cut = |s: &str| s[from..].chars().take(220).collect::<String>();
+                let snippet = a.rsplit_once(" \"").map_or("", |x| x.1);
+                println!("  node {i} {snippet}\n  ts:   {}\n  ruff: {}", cut(&a), cut(&b));
             }
         } else if has_errors && !quiet {
             println!(

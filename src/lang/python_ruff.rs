@@ -186,12 +186,137 @@ impl<'s> Lowerer<'s> {
         first
     }
 
-    /// The range of an expression with its own parentheses.
-    fn widened(&self, r: TextRange) -> Span {
-        Span::new(
-            self.open_parens(r.start().to_usize()),
-            self.close_parens(r.end().to_usize()),
-        )
+    /// The text of an expression with the parentheses around it (tree-sitter reads a
+    /// parenthesized annotation with them).
+    fn with_parens(&self, r: TextRange) -> &'s str {
+        let bytes = self.text.as_bytes();
+        let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\\' | b'\x0c');
+        let (mut s, mut e) = (r.start().to_usize(), r.end().to_usize());
+        loop {
+            let mut s2 = s;
+            while s2 > 0 && ws(bytes[s2 - 1]) {
+                s2 -= 1;
+            }
+            let mut e2 = e;
+            while e2 < bytes.len() && ws(bytes[e2]) {
+                e2 += 1;
+            }
+            if s2 > 0 && bytes[s2 - 1] == b'(' && e2 < bytes.len() && bytes[e2] == b')' {
+                (s, e) = (s2 - 1, e2 + 1);
+            } else {
+                break;
+            }
+        }
+        self.text.get(s..e).unwrap_or("")
+    }
+
+    /// Where tree-sitter ends a statement: a compound statement ends with its last block,
+    /// which takes in a comment after its last statement on the same line and the comment
+    /// lines after it indented at least as deep as the block.
+    fn stmt_end(&self, s: &Stmt) -> usize {
+        let body: &[Stmt] = match s {
+            Stmt::FunctionDef(f) => &f.body,
+            Stmt::ClassDef(c) => &c.body,
+            Stmt::With(w) => &w.body,
+            Stmt::For(ast::StmtFor { body, orelse, .. })
+            | Stmt::While(ast::StmtWhile { body, orelse, .. }) => {
+                if orelse.is_empty() {
+                    body
+                } else {
+                    orelse
+                }
+            }
+            Stmt::If(i) => i.elif_else_clauses.last().map_or(&i.body, |c| &c.body),
+            Stmt::Try(t) => {
+                if !t.finalbody.is_empty() {
+                    &t.finalbody
+                } else if !t.orelse.is_empty() {
+                    &t.orelse
+                } else if let Some(ast::ExceptHandler::ExceptHandler(h)) = t.handlers.last() {
+                    &h.body
+                } else {
+                    &t.body
+                }
+            }
+            Stmt::Match(m) => match m.cases.last() {
+                Some(c) => &c.body,
+                None => return s.end().to_usize(),
+            },
+            _ => return s.end().to_usize(),
+        };
+        self.block_end(body, s.end().to_usize())
+    }
+
+    /// See [`Lowerer::stmt_end`].
+    fn block_end(&self, body: &[Stmt], fallback: usize) -> usize {
+        let (Some(first), Some(last)) = (body.first(), body.last()) else {
+            return fallback;
+        };
+        let end = self.line_comment(self.stmt_end(last));
+        match self.indent_at(first.start().to_usize()) {
+            Some(indent) => self.comment_lines(end, indent),
+            None => end,
+        }
+    }
+
+    /// `end`, or the end of a comment that follows it on its line.
+    fn line_comment(&self, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut at = end;
+        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\x0c') {
+            at += 1;
+        }
+        if at < bytes.len() && bytes[at] == b'#' {
+            let stop = self.text[at..].find('\n').map_or(self.text.len(), |i| at + i);
+            return at + self.text[at..stop].trim_end_matches('\r').len();
+        }
+        end
+    }
+
+    /// The indentation (a tab counts 8, as tree-sitter counts it) of a statement that starts a
+    /// line; `None` when it follows other code on its line.
+    fn indent_at(&self, pos: usize) -> Option<usize> {
+        let line_start = self.text[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let mut col = 0;
+        for b in self.text[line_start..pos].bytes() {
+            match b {
+                b' ' => col += 1,
+                b'\t' => col += 8,
+                b'\x0c' => col = 0,
+                _ => return None,
+            }
+        }
+        Some(col)
+    }
+
+    /// Past `end`: the comment lines (blank lines between) indented at least `indent` deep.
+    fn comment_lines(&self, mut end: usize, indent: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut at = end;
+        loop {
+            let Some(nl) = self.text[at..].find('\n') else {
+                return end;
+            };
+            at += nl + 1;
+            let mut col = 0;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b' ' => col += 1,
+                    b'\t' => col += 8,
+                    b'\x0c' => col = 0,
+                    _ => break,
+                }
+                at += 1;
+            }
+            match bytes.get(at) {
+                Some(b'\n') | Some(b'\r') => continue,
+                Some(b'#') if col >= indent => {
+                    end = self.line_comment(at);
+                    at = end;
+                }
+                _ => return end,
+            }
+        }
     }
 
     /// Where `prefix` (`*`, `**`) starts before `start`, over whitespace and `(`.
@@ -336,9 +461,9 @@ impl<'s> Lowerer<'s> {
                     },
                 )
             }
-            Stmt::If(i) => self.if_stmt(i),
+            Stmt::If(i) => self.if_stmt(i, s),
             Stmt::With(w) => self.with(w),
-            Stmt::Match(m) => self.match_stmt(m),
+            Stmt::Match(m) => self.match_stmt(m, s),
             Stmt::Raise(r) => {
                 let id = self.b.open(sp);
                 for x in [&r.exc, &r.cause].into_iter().flatten() {
@@ -346,7 +471,7 @@ impl<'s> Lowerer<'s> {
                 }
                 self.b.close(id, Kind::Other)
             }
-            Stmt::Try(t) => self.try_stmt(t),
+            Stmt::Try(t) => self.try_stmt(t, s),
             Stmt::Assert(a) => {
                 let id = self.b.open(sp);
                 self.expr(&a.test);
@@ -846,7 +971,7 @@ impl<'s> Lowerer<'s> {
                 name,
                 node: Some(node),
                 args: String::new(),
-                span: span(d.range),
+                span: Span::new(d.range.start().to_usize(), self.line_comment(d.range.end().to_usize())),
             });
         }
         out
@@ -854,7 +979,7 @@ impl<'s> Lowerer<'s> {
 
     fn function(&mut self, f: &ast::StmtFunctionDef) -> NodeId {
         let start = self.after_decorators(&f.decorator_list, f.range.start().to_usize());
-        let id = self.b.open(Span::new(start, f.range.end().to_usize()));
+        let id = self.b.open(Span::new(start, self.block_end(&f.body, f.range.end().to_usize())));
         let decorators = self.decorators(&f.decorator_list);
         let name = self.src(f.name.range).to_string();
         let mut head_end = f.name.range.end().to_usize();
@@ -862,8 +987,10 @@ impl<'s> Lowerer<'s> {
         self.params(&f.parameters, &mut params);
         head_end = head_end.max(f.parameters.range.end().to_usize());
         let returns = f.returns.as_deref().map(|r| {
-            head_end = head_end.max(r.end().to_usize());
-            one_line(self.src(r.range()))
+            let t = self.with_parens(r.range());
+            let end = t.as_ptr() as usize - self.text.as_ptr() as usize + t.len();
+            head_end = head_end.max(end);
+            one_line(t)
         });
         let mut body = Vec::new();
         self.block_into(&f.body, &mut body);
@@ -918,7 +1045,7 @@ impl<'s> Lowerer<'s> {
                 .parameter
                 .annotation
                 .as_deref()
-                .map(|a| one_line(lw.src(a.range())));
+                .map(|a| one_line(lw.with_parens(a.range())));
             let default = p.default.as_deref().map(|d| lw.expr(d));
             let end = p.range.end().to_usize();
             out.push(Param {
@@ -934,7 +1061,7 @@ impl<'s> Lowerer<'s> {
             let start = start.min(p.range.start().to_usize());
             out.push(Param {
                 name: lw.src(p.name.range).to_string(),
-                ty: p.annotation.as_deref().map(|a| one_line(lw.src(a.range()))),
+                ty: p.annotation.as_deref().map(|a| one_line(lw.with_parens(a.range()))),
                 default: None,
                 decorators: Vec::new(),
                 span: Span::new(start, p.range.end().to_usize()),
@@ -956,7 +1083,7 @@ impl<'s> Lowerer<'s> {
 
     fn class(&mut self, c: &ast::StmtClassDef) -> NodeId {
         let start = self.after_decorators(&c.decorator_list, c.range.start().to_usize());
-        let id = self.b.open(Span::new(start, c.range.end().to_usize()));
+        let id = self.b.open(Span::new(start, self.block_end(&c.body, c.range.end().to_usize())));
         let decorators = self.decorators(&c.decorator_list);
         let name = self.src(c.name.range).to_string();
         let mut bases = Vec::new();
@@ -1018,10 +1145,7 @@ impl<'s> Lowerer<'s> {
             Stmt::While(w) => (&w.body, &w.orelse),
             _ => return,
         };
-        let end = match body.last() {
-            Some(last) => self.block_end(last.end().to_usize()),
-            None => s.end().to_usize(),
-        };
+        let end = self.block_end(body, s.end().to_usize());
         let id = self.b.open(Span::new(s.start().to_usize(), end));
         let mut bindings = Vec::new();
         let mut iter = None;
@@ -1056,11 +1180,6 @@ impl<'s> Lowerer<'s> {
         );
         out.push(id);
         self.block_into(orelse, out);
-    }
-
-    /// The end of a block whose last statement ends at `end` (tree-sitter's block ends there).
-    fn block_end(&self, end: usize) -> usize {
-        end
     }
 
     /// Names bound by a target pattern (`order`, `k, v`, `(a, [b, *c])`), iteratively.
@@ -1105,7 +1224,9 @@ impl<'s> Lowerer<'s> {
     }
 
     fn with(&mut self, w: &ast::StmtWith) -> NodeId {
-        let id = self.b.open(span(w.range));
+        let id = self
+            .b
+            .open(Span::new(w.range.start().to_usize(), self.block_end(&w.body, w.range.end().to_usize())));
         let mut items = Vec::new();
         let mut names = Vec::new();
         for item in &w.items {
@@ -1129,8 +1250,8 @@ impl<'s> Lowerer<'s> {
         )
     }
 
-    fn try_stmt(&mut self, t: &ast::StmtTry) -> NodeId {
-        let id = self.b.open(span(t.range));
+    fn try_stmt(&mut self, t: &ast::StmtTry, s: &Stmt) -> NodeId {
+        let id = self.b.open(Span::new(t.range.start().to_usize(), self.stmt_end(s)));
         let mut body = Vec::new();
         self.block_into(&t.body, &mut body);
         let mut handlers = Vec::new();
@@ -1153,7 +1274,8 @@ impl<'s> Lowerer<'s> {
     }
 
     fn catch(&mut self, h: &ast::ExceptHandlerExceptHandler) -> NodeId {
-        let id = self.b.open(span(h.range));
+        let end = self.block_end(&h.body, h.range.end().to_usize());
+        let id = self.b.open(Span::new(h.range.start().to_usize(), end));
         let mut types = Vec::new();
         match h.type_.as_deref() {
             Some(Expr::Tuple(t)) => {
@@ -1178,9 +1300,9 @@ impl<'s> Lowerer<'s> {
     }
 
     /// `if`/`elif`/`else`: each `elif` is an `If` nested in the previous one's `els`.
-    fn if_stmt(&mut self, i: &ast::StmtIf) -> NodeId {
-        let end = i.range.end().to_usize();
-        let outer = self.b.open(span(i.range));
+    fn if_stmt(&mut self, i: &ast::StmtIf, s: &Stmt) -> NodeId {
+        let end = self.stmt_end(s);
+        let outer = self.b.open(Span::new(i.range.start().to_usize(), end));
         let mut chain: Vec<(NodeId, NodeId, Vec<NodeId>)> = Vec::new();
         let cond = self.expr(&i.test);
         let mut then = Vec::new();
@@ -1207,11 +1329,12 @@ impl<'s> Lowerer<'s> {
     }
 
     /// `match`: unmodelled, its subject, patterns, guards and bodies lowered as children.
-    fn match_stmt(&mut self, m: &ast::StmtMatch) -> NodeId {
-        let id = self.b.open(span(m.range));
+    fn match_stmt(&mut self, m: &ast::StmtMatch, s: &Stmt) -> NodeId {
+        let id = self.b.open(Span::new(m.range.start().to_usize(), self.stmt_end(s)));
         self.expr(&m.subject);
         for case in &m.cases {
-            let c = self.b.open(span(case.range));
+            let end = self.block_end(&case.body, case.range.end().to_usize());
+            let c = self.b.open(Span::new(case.range.start().to_usize(), end));
             self.pattern(&case.pattern);
             if let Some(g) = &case.guard {
                 self.expr(g);
