@@ -94,9 +94,15 @@ fn main() {
         let has_errors = old.has_errors || new.has_errors;
         broken += usize::from(has_errors);
         let n = old.nodes.len().max(new.nodes.len());
-        let first = (0..n).find(|&i| {
-            format!("{:?}", old.nodes.get(i)) != format!("{:?}", new.nodes.get(i))
-        });
+        // first the node whose kind or span differs, else the first that differs at all
+        let shape = |a: &Ast, i: usize| a.nodes.get(i).map(|n| (n.span, n.kind.tag()));
+        let first = (0..n)
+            .find(|&i| shape(&old, i) != shape(&new, i))
+            .or_else(|| {
+                (0..n).find(|&i| {
+                    format!("{:?}", old.nodes.get(i)) != format!("{:?}", new.nodes.get(i))
+                })
+            });
         let flags = old.has_errors != new.has_errors;
         if first.is_none() && !flags {
             same += 1;

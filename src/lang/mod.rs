@@ -1,5 +1,5 @@
-//! Parsing and lowering into [`crate::ast`]: tree-sitter for Python and TypeScript/JavaScript,
-//! syn for Rust.
+//! Parsing and lowering into [`crate::ast`]: ruff's parser for Python (tree-sitter-python's
+//! lowerer is kept to compare them), tree-sitter for TypeScript/JavaScript, syn for Rust.
 
 pub mod python;
 pub mod python_ruff;
@@ -101,11 +101,11 @@ pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<A
     }
 }
 
-/// Whether Python is read with ruff's parser rather than tree-sitter-python:
-/// `BACKLINT_PYTHON_PARSER=ruff` (tree-sitter is the default).
+/// Whether Python is read with ruff's parser (the default) rather than tree-sitter-python
+/// (`BACKLINT_PYTHON_PARSER=tree-sitter`, kept to compare the two).
 pub fn ruff_python() -> bool {
     static RUFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *RUFF.get_or_init(|| std::env::var("BACKLINT_PYTHON_PARSER").is_ok_and(|v| v == "ruff"))
+    *RUFF.get_or_init(|| std::env::var("BACKLINT_PYTHON_PARSER").map_or(true, |v| v != "tree-sitter"))
 }
 
 /// Parse only (no lowering), for the parse-floor benchmark.
