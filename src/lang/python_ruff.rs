@@ -1427,6 +1427,10 @@ impl<'s> Lowerer<'s> {
         match p {
             P::MatchValue(v) => match &*v.value {
                 x @ (Expr::Attribute(_) | Expr::Name(_)) => self.dotted(x),
+                // `case -1:` is the number alone
+                Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub => {
+                    self.expr(&u.operand);
+                }
                 x => {
                     self.expr(x);
                 }
@@ -1556,5 +1560,70 @@ impl<'s> Lowerer<'s> {
             .collect();
         self.b
             .leaf(span(i.range), Kind::Import(Box::new(Import { module, names })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::DEFAULT_MAX_DEPTH as MAX_DEPTH;
+
+    /// Both lowerers give the same nodes.
+    fn same(src: &str) {
+        let old = super::super::python::lower(src, MAX_DEPTH).expect("tree-sitter lowers");
+        let new = lower(src, MAX_DEPTH).expect("ruff lowers");
+        assert!(!old.has_errors && !new.has_errors, "{src}");
+        assert_eq!(format!("{:?}", old.nodes), format!("{:?}", new.nodes), "{src}");
+    }
+
+    #[test]
+    fn tricky_constructs_lower_as_tree_sitter_lowers_them() {
+        let cases = [
+            "@app.get('/x')  # route\n@cache\nasync def f(a, /, b: (int | None) = 1, *args: int, c=2, **kw) -> (dict):\n    return a, b,\n    # trailing\n\n  # less indented\nx = 1\n",
+            "class A(B, metaclass=M, *mixins, **opts):\n    x: int = 1\n    y: str\n    def g(self): return self.x  # same line\n",
+            "a = b = c[1:2, ::3] = (d) = f(*xs, k=v, **kw)\n(e[k]) = 1\nx += 1; y = 2;\n",
+            "s = f'{x!r:>{w}} {{lit}} {y=}' 'plain\\n'\nb = rb'\\x00' b'a' b'\\n'\nu = u'\\u00e9'\nt = '''multi\nline''' \"\"\"x\"\"\"\n",
+            "v = [i async for i in g() if not i if i > -1] or {k: v for k, (v, *w) in d.items()}\nsum(x for x in y)\nz = (a for a in b)\n",
+            "if a and b and (c or d) and e:\n    pass\nelif x < y < z:\n    f()\n# between\nelif y:\n    g()\nelse:\n    h()\n    # in else\n",
+            "for i, (j, k) in enumerate(x):\n    continue\nelse:\n    done()\nwhile not ok:\n    break\n",
+            "with a() as b, c as (d, e), f:\n    pass\nasync def h():\n    async with s() as t:\n        await t.x\n    async for q in r:\n        yield q\n    yield from w\n",
+            "try:\n    x()\nexcept (A, B) as e:\n    raise C from e\nexcept D:\n    pass\nexcept:\n    pass\nelse:\n    y()\nfinally:\n    z()\n",
+            "import a.b as c, d\nfrom . import x\nfrom ..m import (y as z, w)\nfrom __future__ import annotations\nfrom q import *\nglobal g\ndel a, b\nassert x, 'm'\nlambda: 0\nf = lambda a, *b, c=1, **d: a if b else c\nx = {'a': 1, **b, ('c'): (2)}\n...\n",
+            "match cmd:\n    case Point(x=0, y=y) as p if p:\n        f()\n    case [a, *rest] | {'k': v, **kw}:\n        pass\n    case None | True | 'x' | -1:\n        pass\n    case _:\n        g()\n",
+            "x = 0x10 + 1_000 + 1e3 + 2j + .5\ny = -x, +x, ~x, not x\nz = a @ b ** c // d % e\n",
+        ];
+        for src in cases {
+            same(src);
+        }
+    }
+
+    #[test]
+    fn syntax_errors_and_deep_files() {
+        let ast = lower("def f(:\n    x = \n", MAX_DEPTH).unwrap();
+        assert!(ast.has_errors);
+        assert!(ast.syntax_error.is_some());
+        let ast = lower("x = 1\n", MAX_DEPTH).unwrap();
+        assert!(!ast.has_errors && ast.syntax_error.is_none());
+        // deep files: a notice, never a crash, also where the lowering does not look (an
+        // annotation) and on a worker's stack
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let n = 100_000;
+                for src in [
+                    format!("x = {}1{}", "[".repeat(n), "]".repeat(n)),
+                    format!("x: {}int{}", "list[".repeat(n), "]".repeat(n)),
+                    format!("x = 1{}", " + 1".repeat(n)),
+                    format!("x = {}", "lambda: ".repeat(n)) + "1",
+                ] {
+                    assert!(matches!(
+                        lower(&src, MAX_DEPTH),
+                        Err(ParseError::TooDeep(MAX_DEPTH))
+                    ));
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }
