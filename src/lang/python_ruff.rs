@@ -21,7 +21,7 @@ use crate::source::Span;
 /// Parses and lowers a Python file nested at most `max_depth` levels deep.
 pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     let parsed = ruff_python_parser::parse_unchecked_source(text, PySourceType::Python);
-    let first_error = parsed.errors().first().map(|e| SyntaxError {
+    let first_error = parsed.errors().iter().min_by_key(|e| e.location.start()).map(|e| SyntaxError {
         offset: e.location.start().to_u32(),
         missing: None,
     });
