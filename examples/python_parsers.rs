@@ -115,14 +115,23 @@ fn main() {
         }
         if shown < 60 && !quiet && !has_errors {
             shown += 1;
-            println!("{}: errors {} / {}", p.display(), old.has_errors, new.has_errors);
+            println!(
+                "{}: errors {} / {}",
+                p.display(),
+                old.has_errors,
+                new.has_errors
+            );
             if let Some(i) = first {
                 let (a, b) = (show(&text, &old, i), show(&text, &new, i));
                 let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
                 let from = a[..at].char_indices().rev().nth(80).map_or(0, |(j, _)| j);
                 let cut = |s: &str| s[from..].chars().take(220).collect::<String>();
                 let snippet = a.rsplit_once(" \"").map_or("", |x| x.1);
-                println!("  node {i} {snippet}\n  ts:   {}\n  ruff: {}", cut(&a), cut(&b));
+                println!(
+                    "  node {i} {snippet}\n  ts:   {}\n  ruff: {}",
+                    cut(&a),
+                    cut(&b)
+                );
             }
         } else if has_errors && !quiet {
             println!(

@@ -105,7 +105,9 @@ pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<A
 /// (`BACKLINT_PYTHON_PARSER=tree-sitter`, kept to compare the two).
 pub fn ruff_python() -> bool {
     static RUFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *RUFF.get_or_init(|| std::env::var("BACKLINT_PYTHON_PARSER").map_or(true, |v| v != "tree-sitter"))
+    *RUFF.get_or_init(|| {
+        std::env::var("BACKLINT_PYTHON_PARSER").map_or(true, |v| v != "tree-sitter")
+    })
 }
 
 /// Parse only (no lowering), for the parse-floor benchmark.

@@ -21,10 +21,14 @@ use crate::source::Span;
 /// Parses and lowers a Python file nested at most `max_depth` levels deep.
 pub fn lower(text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     let parsed = ruff_python_parser::parse_unchecked_source(text, PySourceType::Python);
-    let first_error = parsed.errors().iter().min_by_key(|e| e.location.start()).map(|e| SyntaxError {
-        offset: e.location.start().to_u32(),
-        missing: None,
-    });
+    let first_error = parsed
+        .errors()
+        .iter()
+        .min_by_key(|e| e.location.start())
+        .map(|e| SyntaxError {
+            offset: e.location.start().to_u32(),
+            missing: None,
+        });
     let module = parsed.into_syntax();
     let mut lw = Lowerer {
         text,
@@ -276,7 +280,9 @@ impl<'s> Lowerer<'s> {
             }
         }
         if at < bytes.len() && bytes[at] == b'#' {
-            let stop = self.text[at..].find('\n').map_or(self.text.len(), |i| at + i);
+            let stop = self.text[at..]
+                .find('\n')
+                .map_or(self.text.len(), |i| at + i);
             return at + self.text[at..stop].trim_end_matches('\r').len();
         }
         end
@@ -533,7 +539,11 @@ impl<'s> Lowerer<'s> {
     fn assign_chain(&mut self, sp: Span, targets: &[Expr], value: &Expr) -> NodeId {
         let id = self.b.open(sp);
         let (target, value) = match targets {
-            [] => (self.b.leaf(Span::new(sp.start as usize, sp.start as usize), Kind::Other), self.expr(value)),
+            [] => (
+                self.b
+                    .leaf(Span::new(sp.start as usize, sp.start as usize), Kind::Other),
+                self.expr(value),
+            ),
             [t] => (self.target(t), self.expr(value)),
             [t, rest @ ..] => {
                 let target = self.target(t);
@@ -740,7 +750,8 @@ impl<'s> Lowerer<'s> {
     }
 
     fn missing(&mut self, sp: Span) -> NodeId {
-        self.b.leaf(Span::new(sp.end as usize, sp.end as usize), Kind::Other)
+        self.b
+            .leaf(Span::new(sp.end as usize, sp.end as usize), Kind::Other)
     }
 
     /// `a and b and c`: `Binary(Binary(a, b), c)`, as tree-sitter nests it.
@@ -805,7 +816,9 @@ impl<'s> Lowerer<'s> {
                     value,
                     spread: false,
                 });
-                return self.b.close(id, Kind::Call(Box::new(Call::plain(callee, args))));
+                return self
+                    .b
+                    .close(id, Kind::Call(Box::new(Call::plain(callee, args))));
             }
         }
         let (mut pos, mut kw) = (a.args.iter().peekable(), a.keywords.iter().peekable());
@@ -843,7 +856,8 @@ impl<'s> Lowerer<'s> {
                 });
             }
         }
-        self.b.close(id, Kind::Call(Box::new(Call::plain(callee, args))))
+        self.b
+            .close(id, Kind::Call(Box::new(Call::plain(callee, args))))
     }
 
     fn dict(&mut self, sp: Span, d: &ast::ExprDict) -> NodeId {
@@ -993,7 +1007,10 @@ impl<'s> Lowerer<'s> {
                 name,
                 node: Some(node),
                 args: String::new(),
-                span: Span::new(d.range.start().to_usize(), self.line_comment(d.range.end().to_usize())),
+                span: Span::new(
+                    d.range.start().to_usize(),
+                    self.line_comment(d.range.end().to_usize()),
+                ),
             });
         }
         out
@@ -1001,7 +1018,10 @@ impl<'s> Lowerer<'s> {
 
     fn function(&mut self, f: &ast::StmtFunctionDef) -> NodeId {
         let start = self.after_decorators(&f.decorator_list, f.range.start().to_usize());
-        let id = self.b.open(Span::new(start, self.block_end(&f.body, f.range.end().to_usize())));
+        let id = self.b.open(Span::new(
+            start,
+            self.block_end(&f.body, f.range.end().to_usize()),
+        ));
         let decorators = self.decorators(&f.decorator_list);
         let name = self.src(f.name.range).to_string();
         let mut head_end = f.name.range.end().to_usize();
@@ -1083,7 +1103,10 @@ impl<'s> Lowerer<'s> {
             let start = start.min(p.range.start().to_usize());
             out.push(Param {
                 name: lw.src(p.name.range).to_string(),
-                ty: p.annotation.as_deref().map(|a| one_line(lw.with_parens(a.range()))),
+                ty: p
+                    .annotation
+                    .as_deref()
+                    .map(|a| one_line(lw.with_parens(a.range()))),
                 default: None,
                 decorators: Vec::new(),
                 span: Span::new(start, p.range.end().to_usize()),
@@ -1105,7 +1128,10 @@ impl<'s> Lowerer<'s> {
 
     fn class(&mut self, c: &ast::StmtClassDef) -> NodeId {
         let start = self.after_decorators(&c.decorator_list, c.range.start().to_usize());
-        let id = self.b.open(Span::new(start, self.block_end(&c.body, c.range.end().to_usize())));
+        let id = self.b.open(Span::new(
+            start,
+            self.block_end(&c.body, c.range.end().to_usize()),
+        ));
         let decorators = self.decorators(&c.decorator_list);
         let name = self.src(c.name.range).to_string();
         let mut bases = Vec::new();
@@ -1246,9 +1272,10 @@ impl<'s> Lowerer<'s> {
     }
 
     fn with(&mut self, w: &ast::StmtWith) -> NodeId {
-        let id = self
-            .b
-            .open(Span::new(w.range.start().to_usize(), self.block_end(&w.body, w.range.end().to_usize())));
+        let id = self.b.open(Span::new(
+            w.range.start().to_usize(),
+            self.block_end(&w.body, w.range.end().to_usize()),
+        ));
         let mut items = Vec::new();
         let mut names = Vec::new();
         for item in &w.items {
@@ -1273,7 +1300,9 @@ impl<'s> Lowerer<'s> {
     }
 
     fn try_stmt(&mut self, t: &ast::StmtTry, s: &Stmt) -> NodeId {
-        let id = self.b.open(Span::new(t.range.start().to_usize(), self.stmt_end(s)));
+        let id = self
+            .b
+            .open(Span::new(t.range.start().to_usize(), self.stmt_end(s)));
         let mut body = Vec::new();
         self.block_into(&t.body, &mut body);
         let mut handlers = Vec::new();
@@ -1353,7 +1382,9 @@ impl<'s> Lowerer<'s> {
     /// `match`: unmodelled, lowered as tree-sitter-python's nodes are: its subject, then per
     /// case the patterns (captures and dotted names as their names), the guard and the body.
     fn match_stmt(&mut self, m: &ast::StmtMatch, s: &Stmt) -> NodeId {
-        let id = self.b.open(Span::new(m.range.start().to_usize(), self.stmt_end(s)));
+        let id = self
+            .b
+            .open(Span::new(m.range.start().to_usize(), self.stmt_end(s)));
         self.expr(&m.subject);
         for case in &m.cases {
             let end = self.block_end(&case.body, case.range.end().to_usize());
@@ -1558,8 +1589,10 @@ impl<'s> Lowerer<'s> {
                 (name, alias)
             })
             .collect();
-        self.b
-            .leaf(span(i.range), Kind::Import(Box::new(Import { module, names })))
+        self.b.leaf(
+            span(i.range),
+            Kind::Import(Box::new(Import { module, names })),
+        )
     }
 }
 
@@ -1573,7 +1606,11 @@ mod tests {
         let old = super::super::python::lower(src, MAX_DEPTH).expect("tree-sitter lowers");
         let new = lower(src, MAX_DEPTH).expect("ruff lowers");
         assert!(!old.has_errors && !new.has_errors, "{src}");
-        assert_eq!(format!("{:?}", old.nodes), format!("{:?}", new.nodes), "{src}");
+        assert_eq!(
+            format!("{:?}", old.nodes),
+            format!("{:?}", new.nodes),
+            "{src}"
+        );
     }
 
     #[test]
