@@ -1403,7 +1403,8 @@ impl<'s> Lowerer<'s> {
         self.b.close(id, Kind::Other)
     }
 
-    /// tree-sitter's `case_pattern` wrapper around a pattern.
+    /// tree-sitter's `case_pattern` wrapper around a pattern; a parenthesized one (not a
+    /// sequence) it reads as a one-element tuple pattern of a `case_pattern`.
     fn case_pattern(&mut self, p: &ast::Pattern) {
         if !self.enter() {
             self.depth -= 1;
@@ -1411,9 +1412,20 @@ impl<'s> Lowerer<'s> {
         }
         let t = self.with_parens(p.range());
         let start = t.as_ptr() as usize - self.text.as_ptr() as usize;
-        let id = self.b.open(Span::new(start, start + t.len()));
-        self.pattern(p);
-        self.b.close(id, Kind::Other);
+        let wide = Span::new(start, start + t.len());
+        if wide != span(p.range()) {
+            let id = self.b.open(wide);
+            let tuple = self.b.open(wide);
+            let inner = self.b.open(span(p.range()));
+            self.pattern(p);
+            self.b.close(inner, Kind::Other);
+            self.b.close(tuple, Kind::Array(vec![inner]));
+            self.b.close(id, Kind::Other);
+        } else {
+            let id = self.b.open(wide);
+            self.pattern(p);
+            self.b.close(id, Kind::Other);
+        }
         self.depth -= 1;
     }
 
