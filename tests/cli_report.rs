@@ -157,8 +157,8 @@ fn a_file_with_a_syntax_error_is_checked_and_gets_a_notice() {
         [
             (
                 "broken.py".to_string(),
-                "partly parsed: syntax error at 4:1 (near `def bad(x)`); the rules ran on the \
-                 code that parsed"
+                "partly parsed: syntax error at 4:11 (at the end of the line); the rules ran on \
+                 the code that parsed"
                     .to_string()
             ),
             (

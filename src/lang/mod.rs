@@ -1,7 +1,8 @@
-//! Parsing and lowering into [`crate::ast`]: tree-sitter for Python and TypeScript/JavaScript,
-//! syn for Rust.
+//! Parsing and lowering into [`crate::ast`]: ruff's parser for Python (tree-sitter-python's
+//! lowerer is kept to compare them), tree-sitter for TypeScript/JavaScript, syn for Rust.
 
 pub mod python;
+pub mod python_ruff;
 pub mod rust;
 pub mod typescript;
 
@@ -91,6 +92,7 @@ pub fn parse(dialect: Dialect, text: &str) -> Result<Ast, ParseError> {
 /// Parses and lowers a file nested at most `max_depth` levels deep (`max-nesting-depth`).
 pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<Ast, ParseError> {
     match dialect {
+        Dialect::Python if ruff_python() => python_ruff::lower(text, max_depth),
         Dialect::Python => python::lower(text, max_depth),
         Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
             typescript::lower(text, dialect, max_depth)
@@ -99,9 +101,19 @@ pub fn parse_limited(dialect: Dialect, text: &str, max_depth: usize) -> Result<A
     }
 }
 
+/// Whether Python is read with ruff's parser (the default) rather than tree-sitter-python
+/// (`BACKLINT_PYTHON_PARSER=tree-sitter`, kept to compare the two).
+pub fn ruff_python() -> bool {
+    static RUFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *RUFF.get_or_init(|| {
+        std::env::var("BACKLINT_PYTHON_PARSER").map_or(true, |v| v != "tree-sitter")
+    })
+}
+
 /// Parse only (no lowering), for the parse-floor benchmark.
 pub fn parse_only(dialect: Dialect, text: &str) -> bool {
     match dialect {
+        Dialect::Python if ruff_python() => python_ruff::parse_only(text),
         Dialect::Python => python::parse_only(text),
         Dialect::TypeScript | Dialect::Tsx | Dialect::JavaScript => {
             typescript::parse_only(text, dialect)
@@ -790,7 +802,8 @@ mod tests {
     fn first_syntax_error_in_source_order() {
         assert_eq!(error_of(Dialect::Python, "def f():\n    return 1\n"), None);
         let py = "x = 1\ndef bad(x)\n    return x\ny = (\n";
-        assert_eq!(error_of(Dialect::Python, py), Some((6, None)));
+        // ruff's parser: where the `:` is missing (tree-sitter: at the `def`, byte 6)
+        assert_eq!(error_of(Dialect::Python, py), Some((16, None)));
         let ts = "const a = 1;\nif (a {\n  f();\n}\n";
         assert_eq!(
             error_of(Dialect::TypeScript, ts),

@@ -236,7 +236,7 @@ fn no_space(s: &str) -> String {
 /// Appends a string literal's content, resolving the common escapes (`\n`, `\t`, `\r`, `\\`,
 /// `\'`, `\"`, line continuations) unless raw, and `{{`/`}}` in f-strings. Other escapes stay
 /// as written.
-fn push_content(out: &mut String, s: &str, raw: bool, fstr: bool) {
+pub(crate) fn push_content(out: &mut String, s: &str, raw: bool, fstr: bool) {
     let special = |c: char| (!raw && c == '\\') || (fstr && (c == '{' || c == '}'));
     if !s.contains(special) {
         out.push_str(s);
