@@ -320,6 +320,15 @@ pub(crate) struct Slicing {
     pub cut_bytes: usize,
 }
 
+/// Slicing at every place it may cut, for tests that compare sliced and whole trees.
+#[cfg(test)]
+pub(crate) const EVERY: Slicing = Slicing {
+    from: 0,
+    bytes: 1,
+    cut_from: 0,
+    cut_bytes: 1,
+};
+
 /// A tree-sitter tree takes over 30 bytes per byte of source, the lowered tree about 15: for a
 /// large file, the whole tree is parsed once to find its top-level statements, dropped, and
 /// the statements parsed again and lowered a slice at a time, so the whole tree-sitter tree
@@ -761,12 +770,7 @@ pub(crate) fn assert_slicing_keeps_trees(
     lower: impl Fn(&str) -> Result<Ast, ParseError>,
     lower_with: impl Fn(&str, Slicing) -> Result<Ast, ParseError>,
 ) -> usize {
-    let every = Slicing {
-        from: 0,
-        bytes: 1,
-        cut_from: 0,
-        cut_bytes: 1,
-    };
+    let every = EVERY;
     let mut sliced = 0;
     for path in fixture_files(exts) {
         let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");
@@ -822,12 +826,7 @@ mod tests {
 
     #[test]
     fn line_wrapped_cuts_the_indented_body() {
-        let every = Slicing {
-            from: 0,
-            bytes: 1,
-            cut_from: 0,
-            cut_bytes: 1,
-        };
+        let every = EVERY;
         let cuts = Cuts {
             starts: b"_$",
             continues: &["else"],

@@ -206,7 +206,7 @@ fn span(n: TsNode) -> Span {
 
 /// Type annotations and dotted names as one line: whitespace runs collapse to one space
 /// (none inside dotted names, see [`no_space`]).
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     if !s.contains(['\n', '\r', '\t', '\\']) && !s.contains("  ") {
         return s.to_string();
     }
@@ -224,7 +224,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// Dotted paths (`app.get`, `.models`, `os.path`) without any whitespace or line continuation.
-fn no_space(s: &str) -> String {
+pub(super) fn no_space(s: &str) -> String {
     if !s.contains(|c: char| c.is_whitespace() || c == '\\') {
         return s.to_string();
     }
@@ -1401,12 +1401,7 @@ mod tests {
         });
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing {
-            from: 0,
-            bytes: 1,
-            cut_from: 0,
-            cut_bytes: 1,
-        };
+        let every = super::super::EVERY;
         let text = "import os\n\n@app.get('/')\ndef f():\n    return os.getcwd()\nx = f(); y = 2\n";
         let tree = parse(text).unwrap();
         let ranges = super::super::slices(tree.root_node(), text.len(), every).unwrap();

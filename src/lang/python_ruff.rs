@@ -11,6 +11,7 @@ use ruff_python_ast::{
 };
 use ruff_text_size::{Ranged, TextRange};
 
+use super::python::{no_space, one_line};
 use super::{number_value, ParseError};
 use crate::ast::{
     Arg, Ast, BinOp, Builder, Call, Class, Decorator, Entry, Function, Import, Kind, Lang, Loop,
@@ -133,34 +134,6 @@ fn shallow(body: &[Stmt], max_depth: usize) -> bool {
 
 fn span(r: TextRange) -> Span {
     Span::new(r.start().to_usize(), r.end().to_usize())
-}
-
-/// Type annotations and dotted names as one line (see the tree-sitter lowerer).
-fn one_line(s: &str) -> String {
-    if !s.contains(['\n', '\r', '\t', '\\']) && !s.contains("  ") {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| c.is_whitespace() || c == '\\')
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
-
-/// Dotted paths without any whitespace or line continuation.
-fn no_space(s: &str) -> String {
-    if !s.contains(|c: char| c.is_whitespace() || c == '\\') {
-        return s.to_string();
-    }
-    s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '\\')
-        .collect()
 }
 
 struct Lowerer<'s> {

@@ -2421,12 +2421,7 @@ mod tests {
     /// after an attribute makes the file parse whole.
     #[test]
     fn lowering_in_slices_gives_the_same_tree() {
-        let every = crate::lang::Slicing {
-            from: 0,
-            bytes: 1,
-            cut_from: 0,
-            cut_bytes: 1,
-        };
+        let every = crate::lang::EVERY;
         let whole_only = crate::lang::Slicing {
             from: usize::MAX,
             bytes: 1,

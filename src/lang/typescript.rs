@@ -2126,12 +2126,7 @@ mod tests {
         }
         assert!(sliced > 50, "only {sliced} fixtures were lowered in slices");
         // and the slices did parse on their own (no fallback to the whole tree)
-        let every = super::super::Slicing {
-            from: 0,
-            bytes: 1,
-            cut_from: 0,
-            cut_bytes: 1,
-        };
+        let every = super::super::EVERY;
         let text =
             "import x from 'y';\nexport function f() {\n  return x;\n}\nconst a = 1; const b = 2\n";
         let (tree, grammar) = parse_tree(text, Dialect::TypeScript).unwrap();
@@ -2146,12 +2141,7 @@ mod tests {
     /// the tree lowering it whole gives.
     #[test]
     fn wrapper_body_in_slices_gives_the_same_tree() {
-        let every = super::super::Slicing {
-            from: 0,
-            bytes: 1,
-            cut_from: 0,
-            cut_bytes: 1,
-        };
+        let every = super::super::EVERY;
         let wrappers = [
             ("(function () {\n", "\n})();\n"),
             ("const x = 1;\nmodule.exports = (app) => {\n", "\n};\nx;\n"),
